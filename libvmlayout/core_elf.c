@@ -1,0 +1,3 @@
+/* core_elf.c — placeholder until written. */
+#include "config.h"
+#include "internal.h"

@@ -1,0 +1,193 @@
+/*
+ * internal.h — private interfaces shared by libvmlayout's files.
+ * Nothing here is ABI; tests link the convenience library and may use it.
+ */
+#ifndef VML_INTERNAL_H
+#define VML_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmlayout.h"
+
+#define VML_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define VML_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------- error.c */
+
+struct vml_error {
+	enum vml_error_code code;
+	int errnum;            /* errno, or 0 */
+	bool has_address;
+	uint64_t address;
+	bool is_static;        /* never freed */
+	char *message;
+};
+
+/* Reporting out-of-memory never allocates. */
+extern struct vml_error vml_enomem;
+
+struct vml_error *vml_error_create(enum vml_error_code code, const char *fmt,
+				   ...) VML_PRINTF(2, 3);
+/* Appends ": strerror(errnum)"; code from errnum (EACCES/EPERM -> PERMISSION,
+ * ENOENT/ESRCH -> NOT_FOUND, else IO). */
+struct vml_error *vml_error_from_errno(int errnum, const char *fmt, ...)
+	VML_PRINTF(2, 3);
+struct vml_error *vml_error_fault(uint64_t address, const char *fmt, ...)
+	VML_PRINTF(2, 3);
+
+/* ------------------------------------------------------------- arena.c */
+
+/* Bump allocator for strings and small records that live as long as their
+ * owner; one free releases all. Pointers stay stable. */
+struct vml_arena {
+	struct vml_arena_chunk *head;
+};
+void vml_arena_init(struct vml_arena *arena);
+void vml_arena_release(struct vml_arena *arena);
+void *vml_arena_alloc(struct vml_arena *arena, size_t size);
+/* Copies len bytes and adds a NUL. NULL on out of memory. */
+char *vml_arena_strndup(struct vml_arena *arena, const char *s, size_t len);
+char *vml_arena_strdup(struct vml_arena *arena, const char *s);
+
+/* Overflow-checked arithmetic: false on overflow. */
+static inline bool vml_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
+{
+	return __builtin_add_overflow(a, b, sum);
+}
+static inline bool vml_mul_overflows(size_t a, size_t b, size_t *prod)
+{
+	return __builtin_mul_overflow(a, b, prod);
+}
+
+/* Grow *array (of elem bytes each) so it holds at least need elements.
+ * Doubles, checks overflow. Returns false on overflow / out of memory. */
+bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem);
+
+/* ------------------------------------------------------------- source.c */
+
+/* Read one whole 4 KiB physical page through the source's page cache.
+ * *page_ret points into the cache and stays valid until the source is
+ * invalidated or freed. pa must be 4 KiB aligned. */
+struct vml_error *vml_source_read_page(struct vml_source *src,
+				       enum vml_space space, uint64_t pa,
+				       const uint8_t **page_ret);
+
+/* ------------------------------------------------------------- elf_file.c */
+
+/* One allocated section of an ELF object, at its link-time address. */
+struct vml_elf_section {
+	const char *name;
+	uint64_t addr;
+	uint64_t size;
+	uint64_t offset;
+	uint32_t type;
+	uint64_t flags;
+};
+
+struct vml_elf_symbol {
+	uint64_t addr;
+	uint64_t size;
+	const char *name;
+};
+
+struct vml_elf_segment {   /* PT_LOAD */
+	uint64_t vaddr, memsz, offset, filesz, align;
+	uint32_t flags;        /* PF_R/PF_W/PF_X */
+};
+
+/* What we learned from one ELF file on disk (bounded reads only). */
+struct vml_elf_info {
+	const char *path;
+	bool valid;            /* false: not readable or not ELF64 x86-64 */
+	uint16_t type;         /* ET_EXEC / ET_DYN */
+	uint64_t entry;
+	struct vml_elf_segment *segments;
+	size_t nsegments;
+	struct vml_elf_section *sections;  /* sorted by addr, SHF_ALLOC only */
+	size_t nsections;
+	struct vml_elf_symbol *symbols;    /* sorted by addr, .symtab + .dynsym */
+	size_t nsymbols;
+	struct vml_arena arena;
+};
+
+/* Reads path (with sysroot prefix) and fills *ret. A file that cannot be
+ * read or is not ELF gives ret->valid == false and no error; errors are for
+ * out of memory only. */
+struct vml_error *vml_elf_info_load(const char *sysroot, const char *path,
+				    struct vml_elf_info **ret);
+void vml_elf_info_free(struct vml_elf_info *info);
+/* Section containing the link-time address vaddr, or NULL. O(log n). */
+const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info,
+						   uint64_t vaddr);
+/* Nearest symbol at or below vaddr (within its size when it has one, or
+ * within the same section), or NULL. O(log n). */
+const struct vml_elf_symbol *vml_elf_find_symbol(const struct vml_elf_info *info,
+						 uint64_t vaddr);
+
+/* ------------------------------------------------------------- layout */
+
+struct vml_thread {
+	int64_t tid;
+	uint64_t sp;
+	bool is_main;
+};
+
+/* A mapped ELF object: the file and its load bias in this address space. */
+struct vml_object {
+	const char *path;
+	struct vml_elf_info *elf;  /* owned */
+	uint64_t bias;             /* runtime address - link-time address */
+	uint64_t start, end;       /* span of its regions */
+	bool is_exe;
+};
+
+struct vml_auxv {
+	bool present;
+	uint64_t phdr, phent, phnum, pagesz, base, entry, sysinfo_ehdr, execfn;
+};
+
+struct vml_layout {
+	struct vml_region *regions;    /* sorted by start, non-overlapping */
+	size_t count, capacity;
+	struct vml_arena strings;      /* names, paths */
+	struct vml_thread *threads;
+	size_t nthreads, threads_capacity;
+	struct vml_auxv auxv;
+	char *exe_path;
+	char *sysroot;
+	struct vml_source *source;     /* borrowed */
+	struct vml_source *owned_source; /* from vml_layout_from_pid */
+	struct vml_object *objects;
+	size_t nobjects;
+	uint32_t flags;                /* enum vml_layout_flags */
+	bool classified;
+};
+
+/* region.c */
+struct vml_error *vml_layout_create(struct vml_layout **ret);
+/* Appends a copy; strings in r must already live in layout->strings. */
+struct vml_error *vml_layout_append(struct vml_layout *layout,
+				    const struct vml_region *r);
+/* Sorts by start and rejects overlaps (VML_ERROR_FORMAT naming both). */
+struct vml_error *vml_layout_finish(struct vml_layout *layout);
+/* Index of the region holding addr, or SIZE_MAX. */
+size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr);
+/* Fills r->prot/flags from r->perms. */
+void vml_region_set_perms(struct vml_region *r, const char perms[4]);
+
+/* classify_user.c */
+/* The mapped object holding addr, or NULL. */
+const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
+					      uint64_t addr);
+void vml_layout_free_objects(struct vml_layout *layout);
+
+/* disasm.c: symbolizer used to annotate branch targets as GDB does:
+ * "call   0x401030 <puts@plt>". May be NULL. */
+struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
+				char *out, size_t out_size,
+				size_t *insn_len_ret);
+
+#endif /* VML_INTERNAL_H */

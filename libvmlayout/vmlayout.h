@@ -1,0 +1,405 @@
+/*
+ * vmlayout.h — the one public header of libvmlayout.
+ *
+ * libvmlayout answers two questions about a virtual address space:
+ * what does it look like (a sorted, classified region set, rendered as a
+ * picture, a table or JSON) and what is this address (vml_layout_where).
+ *
+ * Conventions (see DESIGN.md):
+ *  - every fallible function returns struct vml_error * (NULL on success),
+ *    results come back through *_ret out-pointers;
+ *  - the library never aborts, exits or prints;
+ *  - objects are opaque handles freed with their vml_*_free function;
+ *  - all addresses are uint64_t; ranges are [start, end) unless a field is
+ *    named "last" (inclusive, used where a range may touch 2^64).
+ *
+ * ABI: public structs only ever grow at the end; the libtool version in
+ * configure.ac follows the usual current:revision:age rules.
+ */
+#ifndef VMLAYOUT_H
+#define VMLAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VML_ABI_VERSION 1
+
+/* ---------------------------------------------------------------- errors */
+
+enum vml_error_code {
+	VML_OK = 0,
+	VML_ERROR_NOMEM = 1,       /* out of memory */
+	VML_ERROR_INVALID = 2,     /* bad argument from the caller */
+	VML_ERROR_PARSE = 3,       /* malformed text (/proc maps, ...) */
+	VML_ERROR_FORMAT = 4,      /* malformed binary (ELF, core, tables) */
+	VML_ERROR_UNSUPPORTED = 5, /* well-formed but not something we handle */
+	VML_ERROR_IO = 6,          /* a system call failed (errno kept) */
+	VML_ERROR_PERMISSION = 7,  /* EACCES/EPERM */
+	VML_ERROR_FAULT = 8,       /* target memory could not be read */
+	VML_ERROR_LIMIT = 9,       /* a safety bound was hit */
+	VML_ERROR_NOT_FOUND = 10,  /* no such process, file, region ... */
+};
+
+struct vml_error;
+
+enum vml_error_code vml_error_code(const struct vml_error *err);
+/* One line, no trailing newline, names what was wrong and where. */
+const char *vml_error_message(const struct vml_error *err);
+/* errno for VML_ERROR_IO/PERMISSION/NOT_FOUND from a system call, else 0. */
+int vml_error_errno(const struct vml_error *err);
+/* Faulting address for VML_ERROR_FAULT; *has_address false otherwise. */
+uint64_t vml_error_address(const struct vml_error *err, bool *has_address);
+/* Safe on NULL and on the library's static errors. */
+void vml_error_free(struct vml_error *err);
+
+/* Free memory the library handed out (rendered strings). */
+void vml_free(void *ptr);
+
+const char *vml_version(void);
+
+/* ---------------------------------------------------------------- sources */
+
+/* Where bytes come from: one interface, several back ends. */
+enum vml_space {
+	VML_SPACE_VIRTUAL = 0,
+	VML_SPACE_PHYSICAL = 1,
+};
+
+/*
+ * Read callback for the GDB bridge (or any host). Fills buf with exactly len
+ * bytes from addr in space and returns 0, or returns non-zero when any byte
+ * cannot be read. Never partially succeeds.
+ */
+typedef int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
+			void *buf, size_t len);
+
+struct vml_source;
+
+struct vml_error *vml_source_from_callback(vml_read_fn *fn, void *arg,
+					   struct vml_source **ret);
+/* Virtual reads from /proc/PID/mem (needs ptrace access to PID). */
+struct vml_error *vml_source_from_pid(int pid, struct vml_source **ret);
+/* Reads from a caller-owned buffer that stays alive as long as the source;
+ * byte i of buf is address base + i in the given space. */
+struct vml_error *vml_source_from_buffer(enum vml_space space, uint64_t base,
+					 const void *buf, size_t len,
+					 struct vml_source **ret);
+struct vml_error *vml_source_read(struct vml_source *src, enum vml_space space,
+				  uint64_t addr, void *buf, size_t len);
+/* Drop cached physical pages (call when the target has run). */
+void vml_source_invalidate(struct vml_source *src);
+
+struct vml_source_stats {
+	uint64_t reads;       /* reads that reached the back end */
+	uint64_t bytes;       /* bytes those reads asked for */
+	uint64_t cache_hits;  /* page reads served from the cache */
+	uint64_t failures;    /* back-end reads that failed */
+};
+void vml_source_get_stats(const struct vml_source *src,
+			  struct vml_source_stats *ret);
+void vml_source_free(struct vml_source *src);
+
+/* ---------------------------------------------------------------- regions */
+
+enum vml_prot {
+	VML_PROT_READ = 1u << 0,
+	VML_PROT_WRITE = 1u << 1,
+	VML_PROT_EXEC = 1u << 2,
+	VML_PROT_SHARED = 1u << 3, /* 's' in maps; private otherwise */
+};
+
+/* What a region holds. Strings from vml_kind_name() are the JSON "kind". */
+enum vml_kind {
+	VML_KIND_UNKNOWN = 0,   /* "unknown" */
+	/* user space */
+	VML_KIND_TEXT,          /* "text": executable segment of an ELF object */
+	VML_KIND_RODATA,        /* "rodata": read-only segment (headers, .rodata, .eh_frame) */
+	VML_KIND_RELRO,         /* "relro": .got/.data.rel.ro made read-only after relocation */
+	VML_KIND_DATA,          /* "data": writable file-backed segment (.data, .got.plt) */
+	VML_KIND_BSS,           /* "bss": anonymous tail of the data segment */
+	VML_KIND_HEAP,          /* "heap": brk heap */
+	VML_KIND_STACK,         /* "stack": main thread's stack */
+	VML_KIND_THREAD_STACK,  /* "thread-stack" */
+	VML_KIND_GUARD,         /* "guard": PROT_NONE mapping */
+	VML_KIND_MMAP_FILE,     /* "mmap-file": file mapping that is no ELF segment */
+	VML_KIND_MMAP_ANON,     /* "mmap-anon" */
+	VML_KIND_VDSO,          /* "vdso" */
+	VML_KIND_VVAR,          /* "vvar" */
+	VML_KIND_VSYSCALL,      /* "vsyscall" */
+	/* kernel space (named after Documentation/arch/x86/x86_64/mm.rst) */
+	VML_KIND_KERNEL,        /* "kernel": kernel half, not further known */
+	VML_KIND_DIRECT_MAP,    /* "direct-map" */
+	VML_KIND_VMALLOC,       /* "vmalloc" */
+	VML_KIND_VMEMMAP,       /* "vmemmap" */
+	VML_KIND_CPU_ENTRY_AREA,/* "cpu-entry-area" */
+	VML_KIND_ESPFIX,        /* "espfix" */
+	VML_KIND_EFI,           /* "efi" */
+	VML_KIND_KERNEL_TEXT,   /* "kernel-text" */
+	VML_KIND_MODULES,       /* "modules" */
+	VML_KIND_FIXMAP,        /* "fixmap" */
+	VML_KIND_KASAN,         /* "kasan-shadow" */
+	VML_KIND_LDT_REMAP,     /* "ldt-remap" */
+	VML_KIND_COUNT
+};
+const char *vml_kind_name(enum vml_kind kind);
+
+/* How users group regions in the picture. vml_group_name() gives the JSON "group". */
+enum vml_group {
+	VML_GROUP_NONE = 0,     /* "none" */
+	VML_GROUP_EXE,          /* "exe": the main executable's segments + .bss */
+	VML_GROUP_HEAP,         /* "heap" */
+	VML_GROUP_MMAP,         /* "mmap": libraries, anonymous and file mappings */
+	VML_GROUP_STACK,        /* "stack": main and thread stacks */
+	VML_GROUP_SPECIAL,      /* "special": vdso, vvar, vsyscall */
+	VML_GROUP_KERNEL,       /* "kernel" */
+	VML_GROUP_COUNT
+};
+const char *vml_group_name(enum vml_group group);
+
+enum vml_region_flags {
+	VML_REGION_DELETED = 1u << 0,   /* maps said " (deleted)" */
+	VML_REGION_ANON_NAMED = 1u << 1,/* "[anon:NAME]" */
+	VML_REGION_PSEUDO = 1u << 2,    /* "[heap]", "[stack]", "[vdso]" ... */
+	VML_REGION_LIBRARY = 1u << 3,   /* segment of a shared object */
+	VML_REGION_EXE = 1u << 4,       /* segment of the main executable */
+	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information */
+};
+
+struct vml_region {
+	uint64_t start;        /* inclusive */
+	uint64_t end;          /* exclusive */
+	uint64_t offset;       /* file offset of start (maps column 3) */
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t prot;         /* enum vml_prot bits */
+	uint32_t kind;         /* enum vml_kind */
+	uint32_t group;        /* enum vml_group */
+	uint32_t flags;        /* enum vml_region_flags */
+	char perms[8];         /* "r-xp" as in maps, NUL-terminated */
+	const char *name;      /* maps' last column verbatim minus " (deleted)"; NULL if empty */
+	const char *path;      /* file path when name is a file (starts with '/'); else NULL */
+	const char *object;    /* ELF object this region belongs to (exe or lib path), else NULL */
+	int64_t tid;           /* thread whose stack this is; 0 if none */
+};
+
+/* ---------------------------------------------------------------- layouts */
+
+struct vml_layout;
+
+/* Parse /proc/PID/maps text. The text need not be NUL-terminated. */
+struct vml_error *vml_layout_from_maps(const char *text, size_t len,
+				       struct vml_layout **ret);
+/*
+ * Everything the kernel tells about PID: maps, auxv, exe path, every
+ * thread's stack pointer (from /proc/PID/task/TID/syscall when readable),
+ * then classifies. Also attaches a /proc/PID/mem source when readable.
+ */
+struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret);
+void vml_layout_free(struct vml_layout *layout);
+
+/* Context used by vml_layout_classify(); all optional. */
+struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid,
+					uint64_t sp, bool is_main);
+/* Raw auxv as in /proc/PID/auxv or NT_AUXV: pairs of uint64_t. */
+struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
+				      const void *auxv, size_t len);
+struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
+				     const char *path);
+/* Borrowed; must outlive the layout (or be replaced by NULL first). Used to
+ * read instruction bytes and in-memory ELF headers. */
+void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
+/* Prefix for every file path read from disk (like GDB's sysroot); "" or NULL for none. */
+struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
+					 const char *sysroot);
+/* Name every region (kind, group, object). Reads ELF headers of mapped
+ * files, bounded. Idempotent. */
+struct vml_error *vml_layout_classify(struct vml_layout *layout);
+
+enum vml_layout_flags {
+	VML_LAYOUT_INCOMPLETE = 1u << 0, /* some input was missing or damaged */
+};
+uint32_t vml_layout_flags(const struct vml_layout *layout);
+
+size_t vml_layout_count(const struct vml_layout *layout);
+/* NULL when i >= count. Pointers stay valid until the layout is freed. */
+const struct vml_region *vml_layout_region(const struct vml_layout *layout,
+					   size_t i);
+/* The region containing addr, or NULL. O(log n). */
+const struct vml_region *vml_layout_find(const struct vml_layout *layout,
+					 uint64_t addr);
+
+struct vml_gap {
+	uint64_t start;                 /* first unmapped address */
+	uint64_t last;                  /* last unmapped address (inclusive) */
+	const struct vml_region *below; /* region just below, or NULL */
+	const struct vml_region *above; /* region just above, or NULL */
+};
+/* False when addr is mapped; otherwise fills ret with the gap holding addr
+ * (bounded by neighbouring regions, or by 0 / 2^64-1). O(log n). */
+bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
+		    struct vml_gap *ret);
+
+/* ---------------------------------------------------------------- whereis */
+
+enum vml_half {
+	VML_HALF_USER = 0,
+	VML_HALF_KERNEL = 1,
+	VML_HALF_NONCANONICAL = 2,
+};
+
+struct vml_where {
+	uint64_t addr;
+	uint32_t half;                   /* enum vml_half (48-bit canonical form) */
+	bool canonical;
+	const struct vml_region *region; /* NULL when unmapped */
+	struct vml_gap gap;              /* valid when region == NULL */
+	bool has_file_offset;
+	uint64_t file_offset;            /* offset of addr in region->path */
+	const char *section;             /* ".text", ".bss" ...; NULL if none */
+	uint64_t section_offset;
+	const char *symbol;              /* nearest ELF symbol at or below addr; NULL */
+	uint64_t symbol_offset;
+	int64_t stack_tid;               /* thread whose stack holds addr; 0 none */
+	bool has_stack_sp;
+	uint64_t stack_sp;               /* that thread's $sp */
+	int64_t above_sp;                /* addr - sp (negative: below sp, red zone or unused) */
+	bool has_insn;
+	uint32_t insn_len;
+	char insn[160];                  /* "mov    %rsp,%rbp" as GDB's x/i prints it */
+};
+/* Explain addr. Never fails for an unmapped or non-canonical address: that
+ * is an answer, not an error. */
+struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
+				   struct vml_where *ret);
+
+/* ---------------------------------------------------------------- render */
+
+enum vml_format {
+	VML_FORMAT_PICTURE = 0, /* the classic layout drawing, fits 80 columns */
+	VML_FORMAT_TABLE = 1,   /* one row per region, as maps plus kind */
+	VML_FORMAT_JSON = 2,    /* {"regions": [...]} */
+	VML_FORMAT_TEXT = 3,    /* whereis: human-readable lines */
+};
+enum vml_render_flags {
+	VML_RENDER_COLOR = 1u << 0, /* ANSI colour */
+};
+/* *ret is NUL-terminated, free with vml_free(). */
+struct vml_error *vml_render_layout(const struct vml_layout *layout,
+				    enum vml_format format, uint32_t flags,
+				    char **ret);
+/* format: VML_FORMAT_TEXT or VML_FORMAT_JSON. */
+struct vml_error *vml_render_where(const struct vml_layout *layout,
+				   const struct vml_where *where,
+				   enum vml_format format, uint32_t flags,
+				   char **ret);
+/* Human size: "4.0 KiB", "1.5 MiB", "128 TiB". Always NUL-terminates. */
+void vml_format_size(uint64_t bytes, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- disasm */
+
+/* Decode one x86-64 instruction (AT&T syntax, as GDB's default x/i) from
+ * code[0..len) located at addr. */
+struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
+				 char *out, size_t out_size,
+				 size_t *insn_len_ret);
+
+/* ---------------------------------------------------------------- paging */
+
+/* Decoded page-table entry bits (not the raw bit positions: PAT moves). */
+enum vml_pt_flags {
+	VML_PT_PRESENT = 1u << 0,
+	VML_PT_WRITE = 1u << 1,    /* RW */
+	VML_PT_USER = 1u << 2,     /* US */
+	VML_PT_PWT = 1u << 3,
+	VML_PT_PCD = 1u << 4,
+	VML_PT_ACCESSED = 1u << 5,
+	VML_PT_DIRTY = 1u << 6,
+	VML_PT_PS = 1u << 7,       /* large page at PDPT/PD level */
+	VML_PT_GLOBAL = 1u << 8,
+	VML_PT_PAT = 1u << 9,      /* bit 7 in a PTE, bit 12 in a large leaf */
+	VML_PT_NX = 1u << 10,      /* bit 63, meaningful when EFER.NXE */
+};
+
+struct vml_pt_config {
+	uint64_t cr3;          /* root table physical address (low 12 bits ignored) */
+	uint32_t levels;       /* 4, or 5 with CR4.LA57 */
+	bool nxe;              /* EFER.NXE: bit 63 is NX, else reserved */
+	uint32_t maxphyaddr;   /* physical address width; 0 means 52 */
+};
+
+enum vml_pt_status {
+	VML_PT_MAPPED = 0,     /* a leaf mapping */
+	VML_PT_ALIAS = 1,      /* table already walked elsewhere in this walk: not descended */
+	VML_PT_UNREADABLE = 2, /* table page could not be read */
+	VML_PT_RESERVED = 3,   /* entry with reserved bits set: the CPU would fault */
+};
+
+/* One coalesced run of leaves (or a problem span). */
+struct vml_pt_range {
+	uint64_t start;        /* first virtual address (canonical) */
+	uint64_t last;         /* last virtual address, inclusive */
+	uint64_t phys;         /* physical address of start (MAPPED), or table address */
+	uint64_t page_size;    /* 4096, 2 MiB or 1 GiB; 0 for problems */
+	uint32_t flags;        /* effective enum vml_pt_flags: US/RW ANDed, NX ORed down levels;
+	                          A and D are not compared when coalescing and are left out */
+	uint32_t pkey;         /* protection key of the leaves (bits 62:59) */
+	uint32_t level;        /* level of the leaf/entry: 1 = PTE ... 5 = PML5 */
+	uint32_t status;       /* enum vml_pt_status */
+};
+
+struct vml_pt_walk;
+
+struct vml_error *vml_pt_walk(struct vml_source *src,
+			      const struct vml_pt_config *config,
+			      struct vml_pt_walk **ret);
+size_t vml_pt_walk_count(const struct vml_pt_walk *walk);
+const struct vml_pt_range *vml_pt_walk_range(const struct vml_pt_walk *walk,
+					     size_t i);
+struct vml_pt_walk_stats {
+	uint64_t table_pages;  /* distinct table pages read */
+	uint64_t entries;      /* present entries examined */
+	uint64_t leaves;       /* leaf entries seen (before coalescing) */
+	uint64_t problems;     /* ranges with status != MAPPED */
+};
+void vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
+			   struct vml_pt_walk_stats *ret);
+void vml_pt_walk_free(struct vml_pt_walk *walk);
+
+/* One level of a single-address translation. */
+struct vml_pt_step {
+	uint32_t level;        /* 5..1 */
+	uint32_t index;        /* entry index in the table */
+	uint64_t table;        /* physical address of the table page */
+	uint64_t entry_addr;   /* physical address of the entry */
+	uint64_t value;        /* raw entry */
+	uint32_t flags;        /* decoded enum vml_pt_flags of this entry alone */
+	uint32_t pkey;
+};
+
+struct vml_pt_translation {
+	uint64_t va;
+	uint32_t nsteps;
+	struct vml_pt_step steps[5];
+	bool mapped;
+	uint64_t phys;         /* when mapped */
+	uint64_t page_size;    /* when mapped */
+	uint32_t flags;        /* effective flags when mapped */
+	uint32_t stop_level;   /* level where the walk ended */
+	uint32_t status;       /* MAPPED, UNREADABLE, RESERVED; not mapped + MAPPED = not present */
+};
+struct vml_error *vml_pt_translate(struct vml_source *src,
+				   const struct vml_pt_config *config,
+				   uint64_t va,
+				   struct vml_pt_translation *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMLAYOUT_H */

@@ -1,0 +1,12 @@
+/* render_test.c — placeholder suite until the module's tests are written. */
+#include "helpers.h"
+#include "suites.h"
+
+static CU_TestInfo tests[] = {
+	CU_TEST_INFO_NULL,
+};
+
+int vml_suite_render(void)
+{
+	return vml_add_suite("render", tests);
+}
