@@ -164,7 +164,11 @@ struct vml_layout {
 	size_t nobjects;
 	uint32_t flags;                /* enum vml_layout_flags */
 	bool classified;
+	struct vml_core *core;         /* owned; set by layout_core.c */
 };
+
+/* layout_core.c: frees what vml_layout_from_core attached (NULL-safe). */
+void vml_core_free(struct vml_core *core);
 
 /* region.c */
 struct vml_error *vml_layout_create(struct vml_layout **ret);

@@ -245,6 +245,36 @@ struct vml_gap {
 bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 		    struct vml_gap *ret);
 
+/* ---------------------------------------------------------------- cores */
+
+/* Facts from an ELF core's notes (NT_PRPSINFO, NT_SIGINFO, NT_PRSTATUS ...). */
+struct vml_core_info {
+	int32_t pid;
+	int32_t signo;           /* signal that caused the dump; 0 if unknown */
+	bool has_fault_addr;
+	uint64_t fault_addr;     /* NT_SIGINFO si_addr for SIGSEGV/SIGBUS/SIGILL/SIGFPE */
+	char command[17];        /* pr_fname */
+	char args[81];           /* pr_psargs */
+	uint32_t nthreads;       /* NT_PRSTATUS notes */
+	bool has_file_note;      /* NT_FILE present: file names and offsets known */
+	bool has_auxv;
+	bool incomplete;         /* truncated or damaged input: layout is partial */
+};
+
+/*
+ * Maps the core (never reads it whole), builds its layout from PT_LOAD +
+ * NT_FILE, takes threads from NT_PRSTATUS and auxv from NT_AUXV, and
+ * classifies. The layout reads memory from the core itself (its own source).
+ * Unsupported cores (not ELF64 x86-64 ET_CORE) give VML_ERROR_UNSUPPORTED.
+ */
+struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret);
+/* Same, from a caller-owned buffer that must outlive the layout (fuzzing, tests). */
+struct vml_error *vml_layout_from_core_buffer(const void *buf, size_t len,
+					      struct vml_layout **ret);
+/* Core facts for a layout made from a core; false for other layouts. */
+bool vml_layout_core_info(const struct vml_layout *layout,
+			  struct vml_core_info *ret);
+
 /* ---------------------------------------------------------------- whereis */
 
 enum vml_half {
