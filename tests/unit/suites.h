@@ -15,7 +15,8 @@
 	X(where) \
 	X(disasm) \
 	X(render) \
-	X(core_elf)
+	X(core_elf) \
+	X(classify_kernel)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)

@@ -1,0 +1,3 @@
+/* render_pagetables.c — placeholder until written (kernel half, issue 4). */
+#include "config.h"
+#include "internal.h"

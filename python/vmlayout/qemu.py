@@ -1,0 +1,1 @@
+"""QEMU gdbstub bridge (kernel targets) — placeholder."""
