@@ -1,1 +1,347 @@
-# placeholder
+# vmlayout-gdb.py — GDB commands `vmlayout` and `whereis`.
+#
+#   (gdb) source /usr/share/vmlayout/vmlayout-gdb.py
+#
+# This file only parses arguments, picks where the layout comes from (a live
+# local or remote process, or a core file) and prints what the C library
+# renders. Every decision about regions lives in libvmlayout.
+
+import os
+import re
+import sys
+import tempfile
+
+import gdb
+
+
+def _add_package_path():
+    """Put the vmlayout package on sys.path: `python/` next to this file
+    when installed ($(pkgdatadir)), `../python` in the source tree."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(here, "python"),
+                 os.path.join(here, os.pardir, "python")):
+        cand = os.path.normpath(cand)
+        if os.path.isfile(os.path.join(cand, "vmlayout", "__init__.py")):
+            if cand not in sys.path:
+                sys.path.insert(0, cand)
+            return
+
+
+_add_package_path()
+
+try:
+    import vmlayout
+    _IMPORT_ERROR = None
+except ImportError as e:  # reported when a command is used, not at source
+    vmlayout = None
+    _IMPORT_ERROR = str(e)
+
+_U64 = (1 << 64) - 1
+_NOT_RUNNING = ("the program is not being run: start it, attach to a "
+                "process, or load a core file")
+
+
+def _require_package(cmd):
+    if vmlayout is None:
+        raise gdb.GdbError("%s: cannot load the vmlayout package: %s"
+                           % (cmd, _IMPORT_ERROR))
+
+
+def _color():
+    try:
+        return bool(gdb.parameter("style enabled"))
+    except (gdb.error, RuntimeError):
+        return False
+
+
+def _write(text):
+    if text and not text.endswith("\n"):
+        text += "\n"
+    gdb.write(text)
+
+
+def _one_line(text):
+    """GdbError text must be one line."""
+    text = " ".join(str(text).split())
+    return text or "unknown error"
+
+
+# ------------------------------------------------------------------ target
+
+
+def _core_path(cmd):
+    """The core file's path as `info target` names it."""
+    info = gdb.execute("info target", to_string=True)
+    m = re.search(r"Local core dump file:\s*`(.*)', file type", info)
+    if not m:
+        raise gdb.GdbError("%s: cannot find the core file's path in "
+                           "'info target'" % cmd)
+    return m.group(1)
+
+
+def _is_remote(inferior):
+    conn = inferior.connection
+    return conn is not None and conn.type in ("remote", "extended-remote")
+
+
+def _read_proc_file(cmd, inferior, pid, name, required):
+    """Bytes of /proc/PID/NAME: from the local file system, or from the
+    remote target through `remote get`. None when optional and unreadable."""
+    path = "/proc/%d/%s" % (pid, name)
+    try:
+        if not _is_remote(inferior):
+            with open(path, "rb") as f:
+                return f.read()
+        fd, tmp = tempfile.mkstemp(prefix="vmlayout-remote-")
+        os.close(fd)
+        try:
+            gdb.execute("remote get %s %s" % (path, tmp), to_string=True)
+            with open(tmp, "rb") as f:
+                return f.read()
+        finally:
+            os.unlink(tmp)
+    except (OSError, gdb.error) as e:
+        if not required:
+            return None
+        reason = e.strerror if isinstance(e, OSError) and e.strerror \
+            else str(e)
+        raise gdb.GdbError(_one_line("%s: cannot read %s: %s"
+                                     % (cmd, path, reason)))
+
+
+def _threads(inferior):
+    """(lwp, sp, is_main) for every thread, read with that thread selected;
+    the user's thread and frame are restored afterwards."""
+    try:
+        orig_thread = gdb.selected_thread()
+    except gdb.error:
+        orig_thread = None
+    try:
+        orig_frame = gdb.selected_frame()
+    except gdb.error:
+        orig_frame = None
+    result = []
+    try:
+        for thread in inferior.threads():
+            lwp = thread.ptid[1] or thread.ptid[0]
+            try:
+                thread.switch()
+                sp = int(gdb.parse_and_eval("$sp")) & _U64
+            except (gdb.error, ValueError, OverflowError):
+                continue  # a running or dead thread has no $sp to read
+            result.append((lwp, sp, lwp == inferior.pid))
+    finally:
+        if orig_thread is not None and orig_thread.is_valid():
+            orig_thread.switch()
+        if orig_frame is not None and orig_frame.is_valid():
+            try:
+                orig_frame.select()
+            except gdb.error:
+                pass
+    return result
+
+
+def _reader(inferior):
+    def read(space, addr, size):
+        if space != vmlayout.SPACE_VIRTUAL:
+            return None
+        try:
+            return inferior.read_memory(addr, size).tobytes()
+        except (gdb.MemoryError, gdb.error, OverflowError, ValueError):
+            return None
+    return read
+
+
+def _sysroot():
+    """GDB's sysroot when it names a local directory, else None ("" and
+    "target:" both mean files are where the maps say)."""
+    try:
+        root = gdb.parameter("sysroot")
+    except (gdb.error, RuntimeError):
+        return None
+    if not root or root.startswith("target:") or root.startswith("remote:"):
+        return None
+    return root
+
+
+def _layout(cmd):
+    """A classified Layout of the selected inferior."""
+    _require_package(cmd)
+    inferior = gdb.selected_inferior()
+    conn = inferior.connection
+    try:
+        if conn is not None and conn.type == "core":
+            return vmlayout.open_core(_core_path(cmd))
+        pid = inferior.pid
+        if not pid or not inferior.is_valid():
+            raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))
+        maps = _read_proc_file(cmd, inferior, pid, "maps", True)
+        auxv = _read_proc_file(cmd, inferior, pid, "auxv", False)
+        return vmlayout.from_maps(
+            maps, threads=_threads(inferior), auxv=auxv,
+            exe=gdb.current_progspace().filename, reader=_reader(inferior),
+            sysroot=_sysroot())
+    except vmlayout.Error as e:
+        what = "the core file" if conn is not None and conn.type == "core" \
+            else "/proc/%d/maps" % inferior.pid
+        raise gdb.GdbError(_one_line("%s: cannot build the layout from %s: %s"
+                                     % (cmd, what, e.message)))
+
+
+def _guard(cmd, fn, *args):
+    """Run fn; every failure becomes one GdbError line, never a traceback."""
+    try:
+        fn(*args)
+    except gdb.GdbError:
+        raise
+    except KeyboardInterrupt:
+        raise gdb.GdbError("%s: interrupted" % cmd)
+    except gdb.error as e:
+        raise gdb.GdbError(_one_line("%s: %s" % (cmd, e)))
+    except Exception as e:
+        if vmlayout is not None and isinstance(e, vmlayout.Error):
+            raise gdb.GdbError(_one_line("%s: %s" % (cmd, e.message)))
+        raise gdb.GdbError(_one_line("%s: internal error: %s: %s"
+                                     % (cmd, type(e).__name__, e)))
+
+
+def _complete_options(options, text, word):
+    """Options starting with the token being typed. GDB breaks words at
+    '-', so `word` may be only the tail of the token: return what replaces
+    that tail."""
+    word = word or ""
+    token = "" if not text or text[-1].isspace() else text.split()[-1]
+    cut = max(len(token) - len(word), 0)
+    return [o[cut:] for o in options if o.startswith(token)]
+
+
+# ------------------------------------------------------------------ commands
+
+
+class VmlayoutCommand(gdb.Command):
+    """Show the layout of the program's virtual address space.
+Usage: vmlayout [--picture|--table|--json]
+
+Draws every region of the address space of the program being debugged
+(a live process, local or under gdbserver, or a core file), from the
+lowest address to the highest, with the unmapped gaps between them.
+
+--picture
+  The classic layout drawing (the default): text, data, heap, mmap
+  region, stacks, and the gaps between them labelled with their size.
+
+--table
+  One row per region: start, end, size, permissions, kind and name,
+  as in /proc/PID/maps plus what each region holds.
+
+--json
+  The same regions as a JSON document, for scripts.
+
+Colour is used when GDB's styling is on (set style enabled on)."""
+
+    OPTIONS = ("--picture", "--table", "--json")
+
+    def __init__(self):
+        super().__init__("vmlayout", gdb.COMMAND_STATUS)
+
+    def complete(self, text, word):
+        return _complete_options(self.OPTIONS, text, word)
+
+    def invoke(self, arg, from_tty):
+        _guard("vmlayout", self._invoke, arg)
+
+    def _invoke(self, arg):
+        fmt = "picture"
+        for a in gdb.string_to_argv(arg):
+            if a in self.OPTIONS:
+                fmt = a[2:]
+            elif a.startswith("-"):
+                raise gdb.GdbError("vmlayout: unknown option '%s' (usage: "
+                                   "vmlayout [--picture|--table|--json])" % a)
+            else:
+                raise gdb.GdbError("vmlayout: unexpected argument '%s' "
+                                   "(usage: vmlayout [--picture|--table|"
+                                   "--json])" % a)
+        with _layout("vmlayout") as layout:
+            _write(layout.render(fmt, color=_color() and fmt != "json"))
+
+
+class WhereisCommand(gdb.Command):
+    """Explain what lives at an address.
+Usage: whereis [--json] EXPR
+
+EXPR is any GDB expression (a number, a pointer, a symbol, &var, $sp,
+$pc ...); its value is the address. whereis names the region that holds
+it and what that region is, the offset in the mapped file, the ELF
+section and nearest symbol, whose stack it is on and how far from that
+thread's stack pointer, and the instruction there when it is code. An
+unmapped address is described by the gap around it; a non-canonical
+address is reported as such.
+
+--json
+  Print the answer as a JSON document, for scripts.
+
+Options must come before EXPR; use -- to end them (whereis -- -8)."""
+
+    OPTIONS = ("--json",)
+    USAGE = "usage: whereis [--json] EXPR"
+
+    def __init__(self):
+        super().__init__("whereis", gdb.COMMAND_DATA)
+
+    def complete(self, text, word):
+        words = text.split()
+        typing = words[-1] if words and not text[-1].isspace() else ""
+        if typing.startswith("--") and all(
+                w in self.OPTIONS for w in words[:-1]):
+            return _complete_options(self.OPTIONS, text, word)
+        return gdb.COMPLETE_EXPRESSION
+
+    def invoke(self, arg, from_tty):
+        _guard("whereis", self._invoke, arg)
+
+    def _parse(self, arg):
+        """(json?, expression text). The expression is kept verbatim, not
+        split into words: it may hold spaces and quotes."""
+        rest = arg.strip()
+        as_json = False
+        while rest.startswith("--"):
+            word, _, tail = rest.partition(" ")
+            if word == "--json":
+                as_json = True
+            elif word == "--":
+                rest = tail.strip()
+                break
+            else:
+                raise gdb.GdbError("whereis: unknown option '%s' (%s)"
+                                   % (word, self.USAGE))
+            rest = tail.strip()
+        if not rest:
+            raise gdb.GdbError("whereis: missing address (%s)" % self.USAGE)
+        return as_json, rest
+
+    def _address(self, expr):
+        try:
+            value = gdb.parse_and_eval(expr)
+            code = value.type.strip_typedefs().code
+            if code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY):
+                # A function or an array names its address, as in C.
+                value = value.address
+            return int(value) & _U64
+        except gdb.error as e:
+            raise gdb.GdbError(_one_line("whereis: cannot evaluate '%s': %s"
+                                         % (expr, e)))
+        except (TypeError, ValueError, OverflowError) as e:
+            raise gdb.GdbError(_one_line(
+                "whereis: cannot use '%s' as an address: %s" % (expr, e)))
+
+    def _invoke(self, arg):
+        as_json, expr = self._parse(arg)
+        addr = self._address(expr)
+        with _layout("whereis") as layout:
+            _write(layout.where_text(addr, "json" if as_json else "text",
+                                     color=_color() and not as_json))
+
+
+VmlayoutCommand()
+WhereisCommand()

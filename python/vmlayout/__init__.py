@@ -1,1 +1,452 @@
-"""placeholder"""
+"""vmlayout: where every byte of an x86-64 virtual address space lives.
+
+A thin Pythonic layer over libvmlayout (see _lib.py for the raw ctypes
+declarations). Every decision is made in C; this module converts types,
+keeps C objects and callbacks alive, and raises Error for library errors.
+
+    with vmlayout.open_pid(pid) as layout:
+        print(layout.render())
+        print(layout.where_text(0x401000))
+"""
+
+import ctypes
+
+from . import _lib
+from ._lib import Error
+
+__all__ = [
+    "Error", "Region", "Where", "Layout", "open_pid", "from_maps",
+    "open_core", "open_core_bytes", "KINDS", "GROUPS", "version",
+    "format_size", "disasm",
+]
+
+# Error codes (Error.code), as in enum vml_error_code.
+OK = _lib.VML_OK
+ERROR_NOMEM = _lib.VML_ERROR_NOMEM
+ERROR_INVALID = _lib.VML_ERROR_INVALID
+ERROR_PARSE = _lib.VML_ERROR_PARSE
+ERROR_FORMAT = _lib.VML_ERROR_FORMAT
+ERROR_UNSUPPORTED = _lib.VML_ERROR_UNSUPPORTED
+ERROR_IO = _lib.VML_ERROR_IO
+ERROR_PERMISSION = _lib.VML_ERROR_PERMISSION
+ERROR_FAULT = _lib.VML_ERROR_FAULT
+ERROR_LIMIT = _lib.VML_ERROR_LIMIT
+ERROR_NOT_FOUND = _lib.VML_ERROR_NOT_FOUND
+
+# Address spaces passed to a from_maps() reader.
+SPACE_VIRTUAL = _lib.VML_SPACE_VIRTUAL
+SPACE_PHYSICAL = _lib.VML_SPACE_PHYSICAL
+
+# Where.half values.
+HALF_USER = _lib.VML_HALF_USER
+HALF_KERNEL = _lib.VML_HALF_KERNEL
+HALF_NONCANONICAL = _lib.VML_HALF_NONCANONICAL
+
+# Names as the library spells them (the JSON "kind" / "group"), by enum value.
+KINDS = [_lib.decode(_lib.vml_kind_name(i)) for i in range(_lib.VML_KIND_COUNT)]
+GROUPS = [_lib.decode(_lib.vml_group_name(i))
+          for i in range(_lib.VML_GROUP_COUNT)]
+
+_FORMATS = {
+    "picture": _lib.VML_FORMAT_PICTURE,
+    "table": _lib.VML_FORMAT_TABLE,
+    "json": _lib.VML_FORMAT_JSON,
+    "text": _lib.VML_FORMAT_TEXT,
+}
+
+_U64 = (1 << 64) - 1
+
+
+def version():
+    """The library's version string."""
+    return _lib.decode(_lib.vml_version())
+
+
+def format_size(nbytes):
+    """Human size as the library writes it: "4.0 KiB", "128 TiB"."""
+    buf = ctypes.create_string_buffer(32)
+    _lib.vml_format_size(nbytes & _U64, buf, len(buf))
+    return buf.value.decode()
+
+
+def disasm(code, addr):
+    """Decode one instruction of bytes `code` located at `addr`.
+    Returns (text, length) as GDB's x/i would print it."""
+    code = bytes(code)
+    out = ctypes.create_string_buffer(256)
+    n = ctypes.c_size_t(0)
+    _lib.check(_lib.vml_disasm_one(code, len(code), addr & _U64, out,
+                                   len(out), ctypes.byref(n)))
+    return out.value.decode("utf-8", "surrogateescape"), n.value
+
+
+def _name_of(names, value):
+    if 0 <= value < len(names) and names[value] is not None:
+        return names[value]
+    return str(value)
+
+
+class Region:
+    """One mapping: [start, end) with its maps columns and classification.
+    kind and group are the library's names ("text", "exe" ...)."""
+
+    __slots__ = ("start", "end", "offset", "inode", "dev_major",
+                 "dev_minor", "prot", "kind", "group", "flags", "perms",
+                 "name", "path", "object", "tid", "index")
+
+    def __init__(self, c, index=None):
+        self.start = c.start
+        self.end = c.end
+        self.offset = c.offset
+        self.inode = c.inode
+        self.dev_major = c.dev_major
+        self.dev_minor = c.dev_minor
+        self.prot = c.prot
+        self.kind = _name_of(KINDS, c.kind)
+        self.group = _name_of(GROUPS, c.group)
+        self.flags = c.flags
+        self.perms = c.perms.decode("ascii", "replace")
+        self.name = _lib.decode(c.name)
+        self.path = _lib.decode(c.path)
+        self.object = _lib.decode(c.object)
+        self.tid = c.tid
+        self.index = index
+
+    @property
+    def size(self):
+        return self.end - self.start
+
+    @property
+    def deleted(self):
+        return bool(self.flags & _lib.VML_REGION_DELETED)
+
+    def __contains__(self, addr):
+        return self.start <= addr < self.end
+
+    def __eq__(self, other):
+        if not isinstance(other, Region):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f)
+                   for f in self.__slots__ if f != "index")
+
+    def __hash__(self):
+        return hash((self.start, self.end))
+
+    def __repr__(self):
+        return "<Region %#x-%#x %s %s%s>" % (
+            self.start, self.end, self.perms, self.kind,
+            " " + self.name if self.name else "")
+
+
+class Where:
+    """The answer of Layout.where(addr): every field of struct vml_where.
+    region is a Region or None (then gap is a dict, else None); file_offset,
+    stack_sp and insn are None when their has_* flag is false; section and
+    symbol are None when unknown."""
+
+    def __init__(self, c, layout):
+        self.addr = c.addr
+        self.half = c.half
+        self.canonical = bool(c.canonical)
+        self.region = layout._region_from_pointer(c.region)
+        self.gap = None if self.region is not None else \
+            layout._gap_dict(c.gap)
+        self.has_file_offset = bool(c.has_file_offset)
+        self.file_offset = c.file_offset if c.has_file_offset else None
+        self.section = _lib.decode(c.section)
+        self.section_offset = c.section_offset
+        self.symbol = _lib.decode(c.symbol)
+        self.symbol_offset = c.symbol_offset
+        self.stack_tid = c.stack_tid
+        self.has_stack_sp = bool(c.has_stack_sp)
+        self.stack_sp = c.stack_sp if c.has_stack_sp else None
+        self.above_sp = c.above_sp
+        self.has_insn = bool(c.has_insn)
+        self.insn_len = c.insn_len
+        self.insn = c.insn.decode("utf-8", "surrogateescape") \
+            if c.has_insn else None
+
+    def __repr__(self):
+        where = repr(self.region) if self.region is not None else "unmapped"
+        sym = ""
+        if self.symbol:
+            sym = " %s+%#x" % (self.symbol, self.symbol_offset)
+        return "<Where %#x %s%s>" % (self.addr, where, sym)
+
+
+class Layout:
+    """A classified region set. Owns the C layout and everything it
+    borrows (source, read callback, core buffer); close() frees the layout
+    before the things it borrows."""
+
+    def __init__(self, handle, keep=()):
+        self._handle = handle
+        self._keep = list(keep)   # sources / callbacks / buffers it borrows
+        self._regions = None
+
+    # -- lifetime
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle:
+            _lib.vml_layout_free(handle)
+        # Now nothing borrows them any more: free sources, drop the rest.
+        keep, self._keep = self._keep, []
+        for obj in keep:
+            if isinstance(obj, _OwnedSource):
+                obj.free()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if not self._handle:
+            raise ValueError("vmlayout: layout is closed")
+        return self._handle
+
+    # -- regions
+
+    @property
+    def regions(self):
+        if self._regions is None:
+            h = self._h()
+            n = _lib.vml_layout_count(h)
+            self._regions = [Region(_lib.vml_layout_region(h, i).contents, i)
+                             for i in range(n)]
+        return self._regions
+
+    def __len__(self):
+        return _lib.vml_layout_count(self._h())
+
+    def __iter__(self):
+        return iter(self.regions)
+
+    def _region_from_pointer(self, ptr):
+        """The Region for a struct vml_region * into this layout."""
+        if not ptr:
+            return None
+        h = self._h()
+        first = _lib.vml_layout_region(h, 0)
+        if first:
+            size = ctypes.sizeof(_lib.vml_region)
+            delta = ctypes.addressof(ptr.contents) - \
+                ctypes.addressof(first.contents)
+            index, rem = divmod(delta, size)
+            if rem == 0 and 0 <= index < len(self.regions):
+                return self.regions[index]
+        return Region(ptr.contents)
+
+    def _gap_dict(self, g):
+        return {
+            "start": g.start,
+            "last": g.last,
+            "size": g.last - g.start + 1,
+            "below": self._region_from_pointer(g.below),
+            "above": self._region_from_pointer(g.above),
+        }
+
+    def find(self, addr):
+        """The Region holding addr, or None."""
+        return self._region_from_pointer(
+            _lib.vml_layout_find(self._h(), addr & _U64))
+
+    def gap(self, addr):
+        """None when addr is mapped; else the unmapped gap holding it as a
+        dict: start, last (inclusive), size, below, above (Region|None)."""
+        g = _lib.vml_gap()
+        if not _lib.vml_layout_gap(self._h(), addr & _U64, ctypes.byref(g)):
+            return None
+        return self._gap_dict(g)
+
+    # -- whereis
+
+    def _where_c(self, addr):
+        w = _lib.vml_where()
+        _lib.check(_lib.vml_layout_where(self._h(), addr & _U64,
+                                         ctypes.byref(w)))
+        return w
+
+    def where(self, addr):
+        """Explain addr (a Where); unmapped or non-canonical is an answer."""
+        return Where(self._where_c(addr), self)
+
+    def where_text(self, addr, fmt="text", color=False):
+        """whereis as the library renders it: fmt "text" or "json"."""
+        if fmt not in ("text", "json"):
+            raise ValueError("vmlayout: where_text format must be 'text' or "
+                             "'json', not %r" % (fmt,))
+        w = self._where_c(addr)
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_where(
+            self._h(), ctypes.byref(w), _FORMATS[fmt],
+            _lib.VML_RENDER_COLOR if color else 0, ctypes.byref(out)))
+        return _lib.take_string(out.value)
+
+    # -- rendering
+
+    def render(self, fmt="picture", color=False):
+        """The layout as "picture", "table" or "json" text."""
+        if fmt not in ("picture", "table", "json"):
+            raise ValueError("vmlayout: render format must be 'picture', "
+                             "'table' or 'json', not %r" % (fmt,))
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_layout(
+            self._h(), _FORMATS[fmt], _lib.VML_RENDER_COLOR if color else 0,
+            ctypes.byref(out)))
+        return _lib.take_string(out.value)
+
+    # -- facts
+
+    @property
+    def flags(self):
+        return _lib.vml_layout_flags(self._h())
+
+    @property
+    def incomplete(self):
+        return bool(self.flags & _lib.VML_LAYOUT_INCOMPLETE)
+
+    @property
+    def core_info(self):
+        """Facts from the core's notes as a dict, or None (not a core)."""
+        ci = _lib.vml_core_info()
+        if not _lib.vml_layout_core_info(self._h(), ctypes.byref(ci)):
+            return None
+        return {
+            "pid": ci.pid,
+            "signo": ci.signo,
+            "fault_addr": ci.fault_addr if ci.has_fault_addr else None,
+            "command": _lib.decode(ci.command),
+            "args": _lib.decode(ci.args),
+            "nthreads": ci.nthreads,
+            "has_file_note": bool(ci.has_file_note),
+            "has_auxv": bool(ci.has_auxv),
+            "incomplete": bool(ci.incomplete),
+        }
+
+    def __repr__(self):
+        if not self._handle:
+            return "<Layout closed>"
+        return "<Layout %d regions%s>" % (
+            len(self), " incomplete" if self.incomplete else "")
+
+
+class _OwnedSource:
+    """A struct vml_source * plus whatever keeps its bytes alive."""
+
+    def __init__(self, handle, keep):
+        self.handle = handle
+        self.keep = keep
+
+    def free(self):
+        handle, self.handle = self.handle, None
+        if handle:
+            _lib.vml_source_free(handle)
+        self.keep = None
+
+
+def _reader_source(reader):
+    """Wrap reader(space, addr, size) -> bytes|None as a callback source."""
+
+    def callback(arg, space, addr, buf, size):
+        # A Python exception must never cross into C (ctypes would print it
+        # and return 0, i.e. "success" with garbage): any failure is a
+        # failed read, which the library records as a hole.
+        try:
+            data = reader(space, addr, size)
+            if data is None:
+                return 1
+            data = bytes(data)
+            if len(data) != size:
+                return 1
+            ctypes.memmove(buf, data, size)
+            return 0
+        except BaseException:
+            return 1
+
+    fn = _lib.vml_read_fn(callback)
+    src = _lib.source_p()
+    _lib.check(_lib.vml_source_from_callback(fn, None, ctypes.byref(src)))
+    return _OwnedSource(src.value, fn)
+
+
+def _to_bytes(text, what):
+    if isinstance(text, str):
+        return text.encode("utf-8", "surrogateescape")
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return bytes(text)
+    raise TypeError("vmlayout: %s must be str or bytes, not %s"
+                    % (what, type(text).__name__))
+
+
+def _path_bytes(path):
+    import os
+    return os.fsencode(path)
+
+
+def open_pid(pid):
+    """Layout of a live process from /proc/PID (maps, auxv, exe, threads)."""
+    h = _lib.layout_p()
+    _lib.check(_lib.vml_layout_from_pid(int(pid), ctypes.byref(h)))
+    return Layout(h.value)
+
+
+def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
+              sysroot=None):
+    """Layout from /proc/PID/maps text plus optional context, classified.
+
+    threads: iterable of (tid, sp, is_main); auxv: raw bytes of
+    /proc/PID/auxv; exe: path of the main executable; reader(space, addr,
+    size) -> bytes|None reads target memory (space is SPACE_VIRTUAL or
+    SPACE_PHYSICAL); sysroot: prefix for every file path read from disk."""
+    data = _to_bytes(text, "maps text")
+    h = _lib.layout_p()
+    _lib.check(_lib.vml_layout_from_maps(data, len(data), ctypes.byref(h)))
+    layout = Layout(h.value)
+    try:
+        for tid, sp, is_main in threads:
+            _lib.check(_lib.vml_layout_add_thread(
+                layout._h(), int(tid), int(sp) & _U64, bool(is_main)))
+        if auxv is not None:
+            raw = _to_bytes(auxv, "auxv")
+            _lib.check(_lib.vml_layout_set_auxv(layout._h(), raw, len(raw)))
+        if exe is not None:
+            _lib.check(_lib.vml_layout_set_exe(layout._h(), _path_bytes(exe)))
+        if sysroot is not None:
+            _lib.check(_lib.vml_layout_set_sysroot(layout._h(),
+                                                   _path_bytes(sysroot)))
+        if reader is not None:
+            src = _reader_source(reader)
+            layout._keep.append(src)
+            _lib.vml_layout_set_source(layout._h(), src.handle)
+        _lib.check(_lib.vml_layout_classify(layout._h()))
+    except BaseException:
+        layout.close()
+        raise
+    return layout
+
+
+def open_core(path):
+    """Layout of an ELF core file (the library maps the file itself)."""
+    h = _lib.layout_p()
+    _lib.check(_lib.vml_layout_from_core(_path_bytes(path), ctypes.byref(h)))
+    return Layout(h.value)
+
+
+def open_core_bytes(data):
+    """Layout of an ELF core held in memory; the bytes are copied into a
+    buffer that lives as long as the Layout."""
+    data = bytes(data)
+    buf = ctypes.create_string_buffer(data, len(data))
+    h = _lib.layout_p()
+    _lib.check(_lib.vml_layout_from_core_buffer(buf, len(data),
+                                                ctypes.byref(h)))
+    return Layout(h.value, keep=[buf])

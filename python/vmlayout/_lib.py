@@ -1,1 +1,427 @@
-"""placeholder"""
+"""ctypes declarations for libvmlayout (mirrors libvmlayout/vmlayout.h).
+
+Every function and struct of the public header is declared here with its
+exact C types; nothing else happens in this module except loading the
+library and turning a returned ``struct vml_error *`` into ``Error``.
+"""
+
+import ctypes
+import ctypes.util
+import os
+
+# ------------------------------------------------------------------ loading
+
+
+def _candidates():
+    """Where to look for the shared library, most specific first."""
+    env = os.environ.get("VMLAYOUT_LIBRARY")
+    if env:
+        yield env
+    try:
+        from . import _installconfig  # written by `make install`
+    except ImportError:
+        pass
+    else:
+        for name in ("libvmlayout.so", "libvmlayout.so.1"):
+            yield os.path.join(_installconfig.LIBDIR, name)
+    here = os.path.dirname(os.path.abspath(__file__))
+    yield os.path.normpath(os.path.join(here, "..", "..", "libvmlayout",
+                                        ".libs", "libvmlayout.so"))
+    found = ctypes.util.find_library("vmlayout")
+    if found:
+        yield found
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        # An explicit VMLAYOUT_LIBRARY that does not load is an error, not
+        # something to silently replace with another copy of the library.
+        explicit = path == os.environ.get("VMLAYOUT_LIBRARY")
+        if not explicit and os.path.sep in path and not os.path.exists(path):
+            tried.append(path)
+            continue
+        try:
+            return ctypes.CDLL(path)
+        except OSError as e:
+            if explicit:
+                raise ImportError("cannot load libvmlayout from "
+                                  "VMLAYOUT_LIBRARY=%s: %s" % (path, e))
+            tried.append(path)
+    raise ImportError("cannot find libvmlayout (set VMLAYOUT_LIBRARY); tried: "
+                      + ", ".join(tried))
+
+
+lib = _load()
+
+# ------------------------------------------------------------------ constants
+
+VML_ABI_VERSION = 1
+
+# enum vml_error_code
+VML_OK = 0
+VML_ERROR_NOMEM = 1
+VML_ERROR_INVALID = 2
+VML_ERROR_PARSE = 3
+VML_ERROR_FORMAT = 4
+VML_ERROR_UNSUPPORTED = 5
+VML_ERROR_IO = 6
+VML_ERROR_PERMISSION = 7
+VML_ERROR_FAULT = 8
+VML_ERROR_LIMIT = 9
+VML_ERROR_NOT_FOUND = 10
+
+# enum vml_space
+VML_SPACE_VIRTUAL = 0
+VML_SPACE_PHYSICAL = 1
+
+# enum vml_prot
+VML_PROT_READ = 1 << 0
+VML_PROT_WRITE = 1 << 1
+VML_PROT_EXEC = 1 << 2
+VML_PROT_SHARED = 1 << 3
+
+VML_KIND_COUNT = 27   # enum vml_kind
+VML_GROUP_COUNT = 7   # enum vml_group
+
+# enum vml_region_flags
+VML_REGION_DELETED = 1 << 0
+VML_REGION_ANON_NAMED = 1 << 1
+VML_REGION_PSEUDO = 1 << 2
+VML_REGION_LIBRARY = 1 << 3
+VML_REGION_EXE = 1 << 4
+VML_REGION_GUESSED = 1 << 5
+
+# enum vml_layout_flags
+VML_LAYOUT_INCOMPLETE = 1 << 0
+
+# enum vml_half
+VML_HALF_USER = 0
+VML_HALF_KERNEL = 1
+VML_HALF_NONCANONICAL = 2
+
+# enum vml_format
+VML_FORMAT_PICTURE = 0
+VML_FORMAT_TABLE = 1
+VML_FORMAT_JSON = 2
+VML_FORMAT_TEXT = 3
+
+# enum vml_render_flags
+VML_RENDER_COLOR = 1 << 0
+
+# enum vml_pt_flags
+VML_PT_PRESENT = 1 << 0
+VML_PT_WRITE = 1 << 1
+VML_PT_USER = 1 << 2
+VML_PT_PWT = 1 << 3
+VML_PT_PCD = 1 << 4
+VML_PT_ACCESSED = 1 << 5
+VML_PT_DIRTY = 1 << 6
+VML_PT_PS = 1 << 7
+VML_PT_GLOBAL = 1 << 8
+VML_PT_PAT = 1 << 9
+VML_PT_NX = 1 << 10
+
+# enum vml_pt_status
+VML_PT_MAPPED = 0
+VML_PT_ALIAS = 1
+VML_PT_UNREADABLE = 2
+VML_PT_RESERVED = 3
+
+# ------------------------------------------------------------------ structs
+
+c_enum = ctypes.c_int  # every C enum here fits an int (System V ABI)
+
+
+class vml_region(ctypes.Structure):
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("offset", ctypes.c_uint64),
+        ("inode", ctypes.c_uint64),
+        ("dev_major", ctypes.c_uint32),
+        ("dev_minor", ctypes.c_uint32),
+        ("prot", ctypes.c_uint32),
+        ("kind", ctypes.c_uint32),
+        ("group", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("perms", ctypes.c_char * 8),
+        ("name", ctypes.c_char_p),
+        ("path", ctypes.c_char_p),
+        ("object", ctypes.c_char_p),
+        ("tid", ctypes.c_int64),
+    ]
+
+
+class vml_gap(ctypes.Structure):
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("last", ctypes.c_uint64),
+        ("below", ctypes.POINTER(vml_region)),
+        ("above", ctypes.POINTER(vml_region)),
+    ]
+
+
+class vml_core_info(ctypes.Structure):
+    _fields_ = [
+        ("pid", ctypes.c_int32),
+        ("signo", ctypes.c_int32),
+        ("has_fault_addr", ctypes.c_bool),
+        ("fault_addr", ctypes.c_uint64),
+        ("command", ctypes.c_char * 17),
+        ("args", ctypes.c_char * 81),
+        ("nthreads", ctypes.c_uint32),
+        ("has_file_note", ctypes.c_bool),
+        ("has_auxv", ctypes.c_bool),
+        ("incomplete", ctypes.c_bool),
+    ]
+
+
+class vml_where(ctypes.Structure):
+    _fields_ = [
+        ("addr", ctypes.c_uint64),
+        ("half", ctypes.c_uint32),
+        ("canonical", ctypes.c_bool),
+        ("region", ctypes.POINTER(vml_region)),
+        ("gap", vml_gap),
+        ("has_file_offset", ctypes.c_bool),
+        ("file_offset", ctypes.c_uint64),
+        ("section", ctypes.c_char_p),
+        ("section_offset", ctypes.c_uint64),
+        ("symbol", ctypes.c_char_p),
+        ("symbol_offset", ctypes.c_uint64),
+        ("stack_tid", ctypes.c_int64),
+        ("has_stack_sp", ctypes.c_bool),
+        ("stack_sp", ctypes.c_uint64),
+        ("above_sp", ctypes.c_int64),
+        ("has_insn", ctypes.c_bool),
+        ("insn_len", ctypes.c_uint32),
+        ("insn", ctypes.c_char * 160),
+    ]
+
+
+class vml_source_stats(ctypes.Structure):
+    _fields_ = [
+        ("reads", ctypes.c_uint64),
+        ("bytes", ctypes.c_uint64),
+        ("cache_hits", ctypes.c_uint64),
+        ("failures", ctypes.c_uint64),
+    ]
+
+
+class vml_pt_config(ctypes.Structure):
+    _fields_ = [
+        ("cr3", ctypes.c_uint64),
+        ("levels", ctypes.c_uint32),
+        ("nxe", ctypes.c_bool),
+        ("maxphyaddr", ctypes.c_uint32),
+    ]
+
+
+class vml_pt_range(ctypes.Structure):
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("last", ctypes.c_uint64),
+        ("phys", ctypes.c_uint64),
+        ("page_size", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("pkey", ctypes.c_uint32),
+        ("level", ctypes.c_uint32),
+        ("status", ctypes.c_uint32),
+    ]
+
+
+class vml_pt_walk_stats(ctypes.Structure):
+    _fields_ = [
+        ("table_pages", ctypes.c_uint64),
+        ("entries", ctypes.c_uint64),
+        ("leaves", ctypes.c_uint64),
+        ("problems", ctypes.c_uint64),
+    ]
+
+
+class vml_pt_step(ctypes.Structure):
+    _fields_ = [
+        ("level", ctypes.c_uint32),
+        ("index", ctypes.c_uint32),
+        ("table", ctypes.c_uint64),
+        ("entry_addr", ctypes.c_uint64),
+        ("value", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("pkey", ctypes.c_uint32),
+    ]
+
+
+class vml_pt_translation(ctypes.Structure):
+    _fields_ = [
+        ("va", ctypes.c_uint64),
+        ("nsteps", ctypes.c_uint32),
+        ("steps", vml_pt_step * 5),
+        ("mapped", ctypes.c_bool),
+        ("phys", ctypes.c_uint64),
+        ("page_size", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("stop_level", ctypes.c_uint32),
+        ("status", ctypes.c_uint32),
+    ]
+
+
+# Every struct above, by C name, for the sizeof/offsetof test.
+STRUCTS = {
+    "vml_region": vml_region,
+    "vml_gap": vml_gap,
+    "vml_core_info": vml_core_info,
+    "vml_where": vml_where,
+    "vml_source_stats": vml_source_stats,
+    "vml_pt_config": vml_pt_config,
+    "vml_pt_range": vml_pt_range,
+    "vml_pt_walk_stats": vml_pt_walk_stats,
+    "vml_pt_step": vml_pt_step,
+    "vml_pt_translation": vml_pt_translation,
+}
+
+# ------------------------------------------------------------------ functions
+
+# Opaque handles are plain void pointers; an error is a void pointer that is
+# None on success.
+error_p = ctypes.c_void_p
+layout_p = ctypes.c_void_p
+source_p = ctypes.c_void_p
+walk_p = ctypes.c_void_p
+
+# int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
+#                 void *buf, size_t len)
+vml_read_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, c_enum,
+                               ctypes.c_uint64, ctypes.c_void_p,
+                               ctypes.c_size_t)
+
+_P = ctypes.POINTER
+_u64 = ctypes.c_uint64
+_size = ctypes.c_size_t
+
+_PROTOTYPES = [
+    # errors
+    ("vml_error_code", c_enum, [error_p]),
+    ("vml_error_message", ctypes.c_char_p, [error_p]),
+    ("vml_error_errno", ctypes.c_int, [error_p]),
+    ("vml_error_address", _u64, [error_p, _P(ctypes.c_bool)]),
+    ("vml_error_free", None, [error_p]),
+    ("vml_free", None, [ctypes.c_void_p]),
+    ("vml_version", ctypes.c_char_p, []),
+    # sources
+    ("vml_source_from_callback", error_p,
+     [vml_read_fn, ctypes.c_void_p, _P(source_p)]),
+    ("vml_source_from_pid", error_p, [ctypes.c_int, _P(source_p)]),
+    ("vml_source_from_buffer", error_p,
+     [c_enum, _u64, ctypes.c_void_p, _size, _P(source_p)]),
+    ("vml_source_read", error_p,
+     [source_p, c_enum, _u64, ctypes.c_void_p, _size]),
+    ("vml_source_invalidate", None, [source_p]),
+    ("vml_source_get_stats", None, [source_p, _P(vml_source_stats)]),
+    ("vml_source_free", None, [source_p]),
+    # regions and layouts
+    ("vml_kind_name", ctypes.c_char_p, [c_enum]),
+    ("vml_group_name", ctypes.c_char_p, [c_enum]),
+    ("vml_layout_from_maps", error_p,
+     [ctypes.c_char_p, _size, _P(layout_p)]),
+    ("vml_layout_from_pid", error_p, [ctypes.c_int, _P(layout_p)]),
+    ("vml_layout_free", None, [layout_p]),
+    ("vml_layout_add_thread", error_p,
+     [layout_p, ctypes.c_int64, _u64, ctypes.c_bool]),
+    ("vml_layout_set_auxv", error_p, [layout_p, ctypes.c_void_p, _size]),
+    ("vml_layout_set_exe", error_p, [layout_p, ctypes.c_char_p]),
+    ("vml_layout_set_source", None, [layout_p, source_p]),
+    ("vml_layout_set_sysroot", error_p, [layout_p, ctypes.c_char_p]),
+    ("vml_layout_classify", error_p, [layout_p]),
+    ("vml_layout_flags", ctypes.c_uint32, [layout_p]),
+    ("vml_layout_count", _size, [layout_p]),
+    ("vml_layout_region", _P(vml_region), [layout_p, _size]),
+    ("vml_layout_find", _P(vml_region), [layout_p, _u64]),
+    ("vml_layout_gap", ctypes.c_bool, [layout_p, _u64, _P(vml_gap)]),
+    # cores
+    ("vml_layout_from_core", error_p, [ctypes.c_char_p, _P(layout_p)]),
+    ("vml_layout_from_core_buffer", error_p,
+     [ctypes.c_void_p, _size, _P(layout_p)]),
+    ("vml_layout_core_info", ctypes.c_bool, [layout_p, _P(vml_core_info)]),
+    # whereis
+    ("vml_layout_where", error_p, [layout_p, _u64, _P(vml_where)]),
+    # render
+    ("vml_render_layout", error_p,
+     [layout_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
+    ("vml_render_where", error_p,
+     [layout_p, _P(vml_where), c_enum, ctypes.c_uint32,
+      _P(ctypes.c_void_p)]),
+    ("vml_format_size", None, [_u64, ctypes.c_char_p, _size]),
+    # disasm
+    ("vml_disasm_one", error_p,
+     [ctypes.c_char_p, _size, _u64, ctypes.c_char_p, _size, _P(_size)]),
+    # paging
+    ("vml_pt_walk", error_p,
+     [source_p, _P(vml_pt_config), _P(walk_p)]),
+    ("vml_pt_walk_count", _size, [walk_p]),
+    ("vml_pt_walk_range", _P(vml_pt_range), [walk_p, _size]),
+    ("vml_pt_walk_get_stats", None, [walk_p, _P(vml_pt_walk_stats)]),
+    ("vml_pt_walk_free", None, [walk_p]),
+    ("vml_pt_translate", error_p,
+     [source_p, _P(vml_pt_config), _u64, _P(vml_pt_translation)]),
+]
+
+for _name, _restype, _argtypes in _PROTOTYPES:
+    _fn = getattr(lib, _name)
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+    globals()[_name] = _fn
+del _name, _restype, _argtypes, _fn
+
+# ------------------------------------------------------------------ errors
+
+
+class Error(Exception):
+    """An error reported by libvmlayout: .code (VML_ERROR_*), .message,
+    .errno (0 unless a system call failed) and .address (faulting address
+    for VML_ERROR_FAULT, else None)."""
+
+    def __init__(self, code, message, errno=0, address=None):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.errno = errno
+        self.address = address
+
+    def __str__(self):
+        return self.message
+
+
+def decode(raw):
+    """C string (bytes or None) -> str or None; file names may hold any
+    bytes, so undecodable ones survive as surrogates, like os.fsdecode."""
+    if raw is None:
+        return None
+    return os.fsdecode(raw)
+
+
+def check(err):
+    """Raise Error for a non-NULL struct vml_error *, freeing it first."""
+    if not err:
+        return
+    try:
+        code = vml_error_code(err)
+        message = decode(vml_error_message(err)) or "unknown error"
+        errnum = vml_error_errno(err)
+        has = ctypes.c_bool(False)
+        address = vml_error_address(err, ctypes.byref(has))
+        if not has.value:
+            address = None
+    finally:
+        vml_error_free(err)
+    raise Error(code, message, errnum, address)
+
+
+def take_string(ptr):
+    """Copy a library-allocated NUL-terminated string and vml_free() it."""
+    if not ptr:
+        return ""
+    try:
+        return ctypes.string_at(ptr).decode("utf-8", "surrogateescape")
+    finally:
+        vml_free(ptr)
