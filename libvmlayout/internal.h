@@ -167,8 +167,59 @@ struct vml_layout {
 	struct vml_core *core;         /* owned; set by layout_core.c */
 };
 
-/* layout_core.c: frees what vml_layout_from_core attached (NULL-safe). */
+/* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
 void vml_core_free(struct vml_core *core);
+
+/* ------------------------------------------------------------- core_elf.c */
+
+/* One PT_LOAD of a core. Bytes [vaddr, vaddr + avail) are in the file;
+ * the rest of [vaddr, vaddr + memsz) was not dumped (or the file is cut). */
+struct vml_core_load {
+	uint64_t vaddr, memsz;
+	uint64_t offset;       /* file offset of the dumped bytes */
+	uint64_t filesz;       /* bytes the header says were dumped (<= memsz) */
+	uint64_t avail;        /* of those, bytes really inside the file */
+	uint32_t flags;        /* PF_X 1, PF_W 2, PF_R 4 */
+};
+
+/* One NT_FILE entry; offset already in bytes. */
+struct vml_core_file {
+	uint64_t start, end, offset;
+	const char *path;      /* in core->strings, " (deleted)" kept */
+};
+
+struct vml_core_thread {   /* one NT_PRSTATUS */
+	int64_t tid;
+	uint64_t sp, ip;
+};
+
+struct vml_core {
+	const uint8_t *data;   /* the whole core (mapped or caller's buffer) */
+	size_t size;
+	void *mapping;         /* munmap'd by vml_core_free when non-NULL */
+	size_t mapping_size;
+	struct vml_core_load *loads;     /* sorted by vaddr, non-overlapping */
+	size_t nloads;
+	struct vml_core_file *files;     /* sorted by start, non-overlapping */
+	size_t nfiles;
+	struct vml_core_thread *threads; /* in note order */
+	size_t nthreads, threads_capacity;
+	const uint8_t *auxv;   /* NT_AUXV bytes inside data, or NULL */
+	size_t auxv_len;
+	struct vml_core_info info;
+	const char *problem;   /* first damage found (in strings), or NULL */
+	struct vml_arena strings;
+};
+
+/* Parses headers and notes of an ELF64 x86-64 core held in buf (borrowed,
+ * must outlive the core). Damage that still leaves something usable sets
+ * info.incomplete (and problem) instead of failing. */
+struct vml_error *vml_core_parse(const void *buf, size_t len,
+				 struct vml_core **ret);
+/* vml_read_fn over the dumped bytes of the loads (arg is the core): fails
+ * for physical reads and for any byte that is not in the file. */
+int vml_core_read(void *arg, enum vml_space space, uint64_t addr, void *buf,
+		  size_t len);
 
 /* region.c */
 struct vml_error *vml_layout_create(struct vml_layout **ret);
