@@ -1,27 +1,303 @@
-/* region.c — stub until written: every function reports 'not implemented yet'. */
+/*
+ * region.c — the layout object: a sorted, non-overlapping set of regions
+ * plus the context the classifier needs (threads, auxv, exe path, sysroot,
+ * memory source). Lookups are binary searches over the sorted array.
+ */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
+/* auxv tags we keep (values from <elf.h>, spelled out so the meaning of
+ * each pair is visible where it is parsed). */
+enum {
+	VML_AT_NULL = 0,
+	VML_AT_PHDR = 3,
+	VML_AT_PHENT = 4,
+	VML_AT_PHNUM = 5,
+	VML_AT_PAGESZ = 6,
+	VML_AT_BASE = 7,
+	VML_AT_ENTRY = 9,
+	VML_AT_EXECFN = 31,
+	VML_AT_SYSINFO_EHDR = 33,
+};
+
 struct vml_error *vml_layout_create(struct vml_layout **ret)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-struct vml_error *vml_layout_append(struct vml_layout *layout, const struct vml_region *r)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
+{
+	if (!ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"layout: NULL result pointer");
+	struct vml_layout *layout = calloc(1, sizeof(*layout));
+	if (!layout)
+		return &vml_enomem;
+	vml_arena_init(&layout->strings);
+	*ret = layout;
+	return NULL;
+}
+
+void vml_layout_free(struct vml_layout *layout)
+{
+	if (!layout)
+		return;
+	/* Objects and the core reference region strings and source data, so
+	 * they go first. */
+	vml_layout_free_objects(layout);
+	vml_core_free(layout->core);
+	layout->core = NULL;
+	vml_source_free(layout->owned_source);
+	layout->owned_source = NULL;
+	layout->source = NULL;
+	free(layout->regions);
+	free(layout->threads);
+	free(layout->exe_path);
+	free(layout->sysroot);
+	vml_arena_release(&layout->strings);
+	free(layout);
+}
+
+struct vml_error *vml_layout_append(struct vml_layout *layout,
+				    const struct vml_region *r)
+{
+	if (!layout || !r)
+		return vml_error_create(VML_ERROR_INVALID,
+					"layout: NULL layout or region");
+	if (layout->count == SIZE_MAX ||
+	    !vml_grow((void **)&layout->regions, &layout->capacity,
+		      layout->count + 1, sizeof(*layout->regions)))
+		return &vml_enomem;
+	layout->regions[layout->count++] = *r;
+	/* Old kinds/objects no longer describe the set. */
+	layout->classified = false;
+	return NULL;
+}
+
+static int region_cmp(const void *a, const void *b)
+{
+	const struct vml_region *ra = a, *rb = b;
+	if (ra->start != rb->start)
+		return ra->start < rb->start ? -1 : 1;
+	if (ra->end != rb->end)
+		return ra->end < rb->end ? -1 : 1;
+	return 0;
+}
+
 struct vml_error *vml_layout_finish(struct vml_layout *layout)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr) { return SIZE_MAX; }
-void vml_region_set_perms(struct vml_region *r, const char perms[4]) {}
-void vml_layout_free(struct vml_layout *layout) {}
-struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid, uint64_t sp, bool is_main)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-struct vml_error *vml_layout_set_auxv(struct vml_layout *layout, const void *auxv, size_t len)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-struct vml_error *vml_layout_set_exe(struct vml_layout *layout, const char *path)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src) {}
-struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout, const char *sysroot)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "layout: not implemented yet"); }
-uint32_t vml_layout_flags(const struct vml_layout *layout) { return 0; }
-size_t vml_layout_count(const struct vml_layout *layout) { return 0; }
-const struct vml_region *vml_layout_region(const struct vml_layout *layout, size_t i) { return NULL; }
-const struct vml_region *vml_layout_find(const struct vml_layout *layout, uint64_t addr) { return NULL; }
-bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr, struct vml_gap *ret) { return false; }
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
+	struct vml_region *r = layout->regions;
+	size_t n = layout->count;
+	/* /proc and cores hand us sorted input: a linear check keeps that
+	 * case O(n) and only disorder pays for the sort. */
+	bool sorted = true;
+	for (size_t i = 1; i < n; i++) {
+		if (r[i - 1].start > r[i].start) {
+			sorted = false;
+			break;
+		}
+	}
+	if (!sorted)
+		qsort(r, n, sizeof(*r), region_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].start >= r[i].end)
+			return vml_error_create(VML_ERROR_FORMAT,
+				"region 0x%" PRIx64 "-0x%" PRIx64
+				" is empty or inverted",
+				r[i].start, r[i].end);
+		if (i > 0 && r[i - 1].end > r[i].start)
+			return vml_error_create(VML_ERROR_FORMAT,
+				"regions 0x%" PRIx64 "-0x%" PRIx64
+				" and 0x%" PRIx64 "-0x%" PRIx64 " overlap",
+				r[i - 1].start, r[i - 1].end,
+				r[i].start, r[i].end);
+	}
+	return NULL;
+}
+
+/* Number of regions whose start is <= addr (the index just past the only
+ * candidate that may hold addr). */
+static size_t upper_bound(const struct vml_layout *layout, uint64_t addr)
+{
+	size_t lo = 0, hi = layout->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (layout->regions[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr)
+{
+	if (!layout || layout->count == 0)
+		return SIZE_MAX;
+	size_t ub = upper_bound(layout, addr);
+	if (ub == 0 || addr >= layout->regions[ub - 1].end)
+		return SIZE_MAX;
+	return ub - 1;
+}
+
+void vml_region_set_perms(struct vml_region *r, const char perms[4])
+{
+	char p[4];
+	/* Copy first: perms may be r->perms itself. */
+	memcpy(p, perms, sizeof(p));
+	memset(r->perms, 0, sizeof(r->perms));
+	memcpy(r->perms, p, sizeof(p));
+	r->prot = 0;
+	if (p[0] == 'r')
+		r->prot |= VML_PROT_READ;
+	if (p[1] == 'w')
+		r->prot |= VML_PROT_WRITE;
+	if (p[2] == 'x')
+		r->prot |= VML_PROT_EXEC;
+	if (p[3] == 's')
+		r->prot |= VML_PROT_SHARED;
+}
+
+struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid,
+					uint64_t sp, bool is_main)
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
+	layout->classified = false;
+	/* The same thread given twice keeps its latest stack pointer. */
+	for (size_t i = 0; i < layout->nthreads; i++) {
+		if (layout->threads[i].tid == tid) {
+			layout->threads[i].sp = sp;
+			layout->threads[i].is_main = is_main;
+			return NULL;
+		}
+	}
+	if (layout->nthreads == SIZE_MAX ||
+	    !vml_grow((void **)&layout->threads, &layout->threads_capacity,
+		      layout->nthreads + 1, sizeof(*layout->threads)))
+		return &vml_enomem;
+	layout->threads[layout->nthreads++] = (struct vml_thread){
+		.tid = tid, .sp = sp, .is_main = is_main,
+	};
+	return NULL;
+}
+
+struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
+				      const void *auxv, size_t len)
+{
+	if (!layout || (!auxv && len))
+		return vml_error_create(VML_ERROR_INVALID,
+					"auxv: NULL layout or buffer");
+	if (len % 16)
+		return vml_error_create(VML_ERROR_FORMAT,
+			"auxv: length %zu is not a whole number of 16-byte pairs",
+			len);
+	struct vml_auxv a = { .present = len > 0 };
+	const unsigned char *p = auxv;
+	for (size_t off = 0; off < len; off += 16) {
+		uint64_t tag, val;
+		/* memcpy: core notes need not be 8-byte aligned. */
+		memcpy(&tag, p + off, 8);
+		memcpy(&val, p + off + 8, 8);
+		if (tag == VML_AT_NULL)
+			break;
+		switch (tag) {
+		case VML_AT_PHDR: a.phdr = val; break;
+		case VML_AT_PHENT: a.phent = val; break;
+		case VML_AT_PHNUM: a.phnum = val; break;
+		case VML_AT_PAGESZ: a.pagesz = val; break;
+		case VML_AT_BASE: a.base = val; break;
+		case VML_AT_ENTRY: a.entry = val; break;
+		case VML_AT_EXECFN: a.execfn = val; break;
+		case VML_AT_SYSINFO_EHDR: a.sysinfo_ehdr = val; break;
+		default: break;
+		}
+	}
+	layout->auxv = a;
+	layout->classified = false;
+	return NULL;
+}
+
+/* Replace *slot with a malloc'ed copy of s, or NULL when s is NULL or "". */
+static struct vml_error *replace_string(char **slot, const char *s)
+{
+	char *copy = NULL;
+	if (s && *s) {
+		copy = strdup(s);
+		if (!copy)
+			return &vml_enomem;
+	}
+	free(*slot);
+	*slot = copy;
+	return NULL;
+}
+
+struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
+				     const char *path)
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
+	layout->classified = false;
+	return replace_string(&layout->exe_path, path);
+}
+
+struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
+					 const char *sysroot)
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
+	layout->classified = false;
+	return replace_string(&layout->sysroot, sysroot);
+}
+
+void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src)
+{
+	if (layout)
+		layout->source = src;
+}
+
+uint32_t vml_layout_flags(const struct vml_layout *layout)
+{
+	return layout ? layout->flags : 0;
+}
+
+size_t vml_layout_count(const struct vml_layout *layout)
+{
+	return layout ? layout->count : 0;
+}
+
+const struct vml_region *vml_layout_region(const struct vml_layout *layout,
+					   size_t i)
+{
+	if (!layout || i >= layout->count)
+		return NULL;
+	return &layout->regions[i];
+}
+
+const struct vml_region *vml_layout_find(const struct vml_layout *layout,
+					 uint64_t addr)
+{
+	size_t i = vml_layout_index(layout, addr);
+	return i == SIZE_MAX ? NULL : &layout->regions[i];
+}
+
+bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
+		    struct vml_gap *ret)
+{
+	size_t n = layout ? layout->count : 0;
+	size_t ub = n ? upper_bound(layout, addr) : 0;
+	const struct vml_region *below = ub ? &layout->regions[ub - 1] : NULL;
+	const struct vml_region *above = ub < n ? &layout->regions[ub] : NULL;
+	if (below && addr < below->end)
+		return false;
+	if (ret) {
+		ret->start = below ? below->end : 0;
+		/* above->start > addr >= 0, so the subtraction cannot wrap. */
+		ret->last = above ? above->start - 1 : UINT64_MAX;
+		ret->below = below;
+		ret->above = above;
+	}
+	return true;
+}
