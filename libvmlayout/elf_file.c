@@ -1,9 +1,533 @@
-/* elf_file.c — stub until written: every function reports 'not implemented yet'. */
+/*
+ * elf_file.c — what one ELF64 x86-64 file on disk says about itself:
+ * PT_LOAD segments, allocated sections and symbols.
+ *
+ * The file is untrusted: every table is read with pread after its offset
+ * and size were checked against the file size and a sane cap, every string
+ * is bounded by its table. A file that is not a usable ELF64 x86-64 object
+ * is an answer (valid == false), not an error; a damaged section or symbol
+ * table only drops what it would have described.
+ */
 #include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "internal.h"
 
-struct vml_error *vml_elf_info_load(const char *sysroot, const char *path, struct vml_elf_info **ret)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "elf: not implemented yet"); }
-void vml_elf_info_free(struct vml_elf_info *info) {}
-const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info, uint64_t vaddr) { return NULL; }
-const struct vml_elf_symbol *vml_elf_find_symbol(const struct vml_elf_info *info, uint64_t vaddr) { return NULL; }
+/* Caps far above anything a real object has, low enough to bound memory. */
+#define VML_ELF_MAX_PHDRS 65535u
+#define VML_ELF_MAX_SECTIONS 65535u
+#define VML_ELF_MAX_SYMBOLS (4u * 1024 * 1024)
+#define VML_ELF_MAX_STRTAB (64u * 1024 * 1024)
+/* Symbol tables are read in chunks so a huge table never needs one big buffer. */
+#define VML_ELF_SYM_CHUNK 4096u
+
+struct elf_reader {
+	int fd;
+	uint64_t size;             /* file size */
+	Elf64_Ehdr ehdr;
+	Elf64_Shdr *shdrs;         /* NULL when the section table is unusable */
+	size_t nshdrs;
+};
+
+/* A symbol while loading: binding and type decide which alias survives. */
+struct elf_sym_tmp {
+	uint64_t addr, size;
+	const char *name;
+	unsigned char bind, type;
+	uint32_t order;            /* load order: keeps the sort deterministic */
+};
+
+/* Reads exactly len bytes at off; false on short read, I/O error or range. */
+static bool elf_read(struct elf_reader *r, uint64_t off, void *buf, size_t len)
+{
+	if (off > r->size || len > r->size - off)
+		return false;
+	size_t done = 0;
+	/* Bounded: every iteration either advances or returns. */
+	while (done < len) {
+		ssize_t n = pread(r->fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
+/* Reads a table of count entries of entsize bytes into a fresh buffer. */
+static void *elf_read_table(struct elf_reader *r, uint64_t off, size_t count,
+			    size_t entsize, bool *nomem)
+{
+	size_t bytes;
+	if (vml_mul_overflows(count, entsize, &bytes) || bytes == 0)
+		return NULL;
+	if (off > r->size || bytes > r->size - off)
+		return NULL;
+	void *buf = malloc(bytes);
+	if (!buf) {
+		*nomem = true;
+		return NULL;
+	}
+	if (!elf_read(r, off, buf, bytes)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static bool elf_header_ok(const Elf64_Ehdr *e)
+{
+	return memcmp(e->e_ident, ELFMAG, SELFMAG) == 0 &&
+	       e->e_ident[EI_CLASS] == ELFCLASS64 &&
+	       e->e_ident[EI_DATA] == ELFDATA2LSB &&
+	       e->e_ident[EI_VERSION] == EV_CURRENT &&
+	       e->e_machine == EM_X86_64 &&
+	       (e->e_type == ET_EXEC || e->e_type == ET_DYN) &&
+	       e->e_ehsize >= sizeof(Elf64_Ehdr);
+}
+
+/* PT_LOAD entries. False (file unusable) when the table is damaged. */
+static bool elf_load_segments(struct elf_reader *r, struct vml_elf_info *info,
+			      bool *nomem)
+{
+	const Elf64_Ehdr *e = &r->ehdr;
+	size_t phnum = e->e_phnum;
+	/* PN_XNUM means the real count lives in section 0's sh_info. */
+	if (phnum == PN_XNUM && r->shdrs && r->nshdrs > 0)
+		phnum = r->shdrs[0].sh_info;
+	if (phnum == 0 || phnum > VML_ELF_MAX_PHDRS ||
+	    e->e_phentsize != sizeof(Elf64_Phdr))
+		return false;
+	Elf64_Phdr *ph = elf_read_table(r, e->e_phoff, phnum, sizeof(*ph), nomem);
+	if (!ph)
+		return false;
+	size_t nload = 0;
+	for (size_t i = 0; i < phnum; i++)
+		nload += ph[i].p_type == PT_LOAD;
+	if (nload == 0) {
+		free(ph);
+		return false;
+	}
+	info->segments = calloc(nload, sizeof(*info->segments));
+	if (!info->segments) {
+		free(ph);
+		*nomem = true;
+		return false;
+	}
+	for (size_t i = 0; i < phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		struct vml_elf_segment *s = &info->segments[info->nsegments++];
+		s->vaddr = ph[i].p_vaddr;
+		s->memsz = ph[i].p_memsz;
+		s->offset = ph[i].p_offset;
+		s->filesz = ph[i].p_filesz;
+		s->align = ph[i].p_align;
+		s->flags = ph[i].p_flags;
+	}
+	free(ph);
+	return true;
+}
+
+/* The section header table; on damage r->shdrs stays NULL (no sections). */
+static void elf_load_shdrs(struct elf_reader *r, bool *nomem)
+{
+	const Elf64_Ehdr *e = &r->ehdr;
+	if (e->e_shoff == 0 || e->e_shentsize != sizeof(Elf64_Shdr))
+		return;
+	Elf64_Shdr first;
+	if (!elf_read(r, e->e_shoff, &first, sizeof(first)))
+		return;
+	/* e_shnum == 0 with a table means the count is in section 0's sh_size. */
+	uint64_t shnum = e->e_shnum ? e->e_shnum : first.sh_size;
+	if (shnum == 0 || shnum > VML_ELF_MAX_SECTIONS)
+		return;
+	r->shdrs = elf_read_table(r, e->e_shoff, (size_t)shnum,
+				  sizeof(Elf64_Shdr), nomem);
+	if (r->shdrs)
+		r->nshdrs = (size_t)shnum;
+}
+
+/* A whole string table section, NUL-terminated by us for safety. */
+static char *elf_read_strtab(struct elf_reader *r, size_t index, size_t *len_ret,
+			     bool *nomem)
+{
+	if (index == 0 || index >= r->nshdrs)
+		return NULL;
+	const Elf64_Shdr *sh = &r->shdrs[index];
+	if (sh->sh_type != SHT_STRTAB || sh->sh_size == 0 ||
+	    sh->sh_size > VML_ELF_MAX_STRTAB)
+		return NULL;
+	size_t len = (size_t)sh->sh_size;
+	if (sh->sh_offset > r->size || len > r->size - sh->sh_offset)
+		return NULL;
+	char *buf = malloc(len + 1);
+	if (!buf) {
+		*nomem = true;
+		return NULL;
+	}
+	if (!elf_read(r, sh->sh_offset, buf, len)) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	*len_ret = len;
+	return buf;
+}
+
+/* Name at off in a table of len bytes, or NULL when it runs off the end. */
+static const char *elf_string(const char *tab, size_t len, uint64_t off)
+{
+	if (!tab || off >= len)
+		return NULL;
+	/* The string must end inside the table proper, not at our guard NUL. */
+	if (!memchr(tab + off, '\0', len - (size_t)off))
+		return NULL;
+	return tab + off;
+}
+
+static int elf_section_cmp(const void *a, const void *b)
+{
+	const struct vml_elf_section *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return 0;
+}
+
+static bool elf_load_sections(struct elf_reader *r, struct vml_elf_info *info,
+			      bool *nomem)
+{
+	const Elf64_Ehdr *e = &r->ehdr;
+	if (!r->shdrs)
+		return true;
+	size_t strndx = e->e_shstrndx;
+	if (strndx == SHN_XINDEX)
+		strndx = r->shdrs[0].sh_link;
+	size_t strlen_ = 0;
+	char *names = elf_read_strtab(r, strndx, &strlen_, nomem);
+	if (!names)
+		return !*nomem;
+	info->sections = calloc(r->nshdrs, sizeof(*info->sections));
+	if (!info->sections) {
+		free(names);
+		*nomem = true;
+		return false;
+	}
+	for (size_t i = 1; i < r->nshdrs; i++) {
+		const Elf64_Shdr *sh = &r->shdrs[i];
+		uint64_t end;
+		if (!(sh->sh_flags & SHF_ALLOC) || sh->sh_size == 0 ||
+		    vml_add_overflows(sh->sh_addr, sh->sh_size, &end))
+			continue;
+		/* .tbss takes no room at its address; it would overlap the
+		 * sections that really live there. */
+		if ((sh->sh_flags & SHF_TLS) && sh->sh_type == SHT_NOBITS)
+			continue;
+		const char *name = elf_string(names, strlen_, sh->sh_name);
+		if (!name)
+			continue;
+		char *copy = vml_arena_strdup(&info->arena, name);
+		if (!copy) {
+			free(names);
+			*nomem = true;
+			return false;
+		}
+		struct vml_elf_section *s = &info->sections[info->nsections++];
+		s->name = copy;
+		s->addr = sh->sh_addr;
+		s->size = sh->sh_size;
+		s->offset = sh->sh_offset;
+		s->type = sh->sh_type;
+		s->flags = sh->sh_flags;
+	}
+	free(names);
+	qsort(info->sections, info->nsections, sizeof(*info->sections),
+	      elf_section_cmp);
+	return true;
+}
+
+static bool elf_symbol_wanted(const Elf64_Sym *s)
+{
+	unsigned type = ELF64_ST_TYPE(s->st_info);
+	if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE)
+		return false;
+	/* UNDEF: defined elsewhere; ABS/COMMON: the value is no address. */
+	return s->st_name != 0 && s->st_value != 0 &&
+	       s->st_shndx != SHN_UNDEF && s->st_shndx != SHN_ABS &&
+	       s->st_shndx != SHN_COMMON;
+}
+
+/* Appends the wanted symbols of one SHT_SYMTAB / SHT_DYNSYM section. */
+static bool elf_load_symtab(struct elf_reader *r, struct vml_elf_info *info,
+			    const Elf64_Shdr *sh, struct elf_sym_tmp **syms,
+			    size_t *nsyms, size_t *cap, bool *nomem)
+{
+	if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_size == 0)
+		return true;
+	if (sh->sh_offset > r->size || sh->sh_size > r->size - sh->sh_offset)
+		return true;
+	uint64_t count = sh->sh_size / sizeof(Elf64_Sym);
+	if (count > VML_ELF_MAX_SYMBOLS)
+		return true;
+	size_t strsz = 0;
+	char *strs = elf_read_strtab(r, sh->sh_link, &strsz, nomem);
+	if (!strs)
+		return !*nomem;
+	Elf64_Sym *chunk = malloc(VML_ELF_SYM_CHUNK * sizeof(*chunk));
+	if (!chunk) {
+		free(strs);
+		*nomem = true;
+		return false;
+	}
+	bool ok = true;
+	for (uint64_t base = 0; ok && base < count; base += VML_ELF_SYM_CHUNK) {
+		size_t n = count - base < VML_ELF_SYM_CHUNK ?
+				   (size_t)(count - base) : VML_ELF_SYM_CHUNK;
+		if (!elf_read(r, sh->sh_offset + base * sizeof(*chunk), chunk,
+			      n * sizeof(*chunk)))
+			break;
+		for (size_t i = 0; i < n; i++) {
+			const Elf64_Sym *s = &chunk[i];
+			if (!elf_symbol_wanted(s))
+				continue;
+			const char *name = elf_string(strs, strsz, s->st_name);
+			if (!name || *nsyms >= VML_ELF_MAX_SYMBOLS)
+				continue;
+			if (!vml_grow((void **)syms, cap, *nsyms + 1,
+				      sizeof(**syms))) {
+				ok = false;
+				break;
+			}
+			char *copy = vml_arena_strdup(&info->arena, name);
+			if (!copy) {
+				ok = false;
+				break;
+			}
+			struct elf_sym_tmp *t = &(*syms)[*nsyms];
+			t->addr = s->st_value;
+			t->size = s->st_size;
+			t->name = copy;
+			t->bind = ELF64_ST_BIND(s->st_info);
+			t->type = ELF64_ST_TYPE(s->st_info);
+			t->order = (uint32_t)*nsyms;
+			(*nsyms)++;
+		}
+	}
+	free(chunk);
+	free(strs);
+	if (!ok)
+		*nomem = true;
+	return ok;
+}
+
+/* Higher is better among symbols at one address: sized, then typed, then
+ * global over weak over local, so "printf" beats a local label. */
+static int elf_sym_rank(const struct elf_sym_tmp *s)
+{
+	int rank = 0;
+	if (s->size)
+		rank += 8;
+	if (s->type != STT_NOTYPE)
+		rank += 4;
+	if (s->bind == STB_GLOBAL)
+		rank += 2;
+	else if (s->bind == STB_WEAK)
+		rank += 1;
+	return rank;
+}
+
+/* By address, best alias first, then load order. */
+static int elf_sym_cmp(const void *a, const void *b)
+{
+	const struct elf_sym_tmp *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	int rx = elf_sym_rank(x), ry = elf_sym_rank(y);
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool elf_load_symbols(struct elf_reader *r, struct vml_elf_info *info,
+			     bool *nomem)
+{
+	if (!r->shdrs)
+		return true;
+	struct elf_sym_tmp *syms = NULL;
+	size_t nsyms = 0, cap = 0;
+	for (size_t i = 1; i < r->nshdrs; i++) {
+		const Elf64_Shdr *sh = &r->shdrs[i];
+		if (sh->sh_type != SHT_SYMTAB && sh->sh_type != SHT_DYNSYM)
+			continue;
+		if (!elf_load_symtab(r, info, sh, &syms, &nsyms, &cap, nomem)) {
+			free(syms);
+			return false;
+		}
+	}
+	if (nsyms == 0) {
+		free(syms);
+		return true;
+	}
+	qsort(syms, nsyms, sizeof(*syms), elf_sym_cmp);
+	info->symbols = calloc(nsyms, sizeof(*info->symbols));
+	if (!info->symbols) {
+		free(syms);
+		*nomem = true;
+		return false;
+	}
+	/* One symbol per address: the first after sorting is the best. */
+	for (size_t i = 0; i < nsyms; i++) {
+		if (i > 0 && syms[i].addr == syms[i - 1].addr)
+			continue;
+		struct vml_elf_symbol *s = &info->symbols[info->nsymbols++];
+		s->addr = syms[i].addr;
+		s->size = syms[i].size;
+		s->name = syms[i].name;
+	}
+	free(syms);
+	return true;
+}
+
+/* sysroot + path, or a copy of path when there is no sysroot. */
+static char *elf_full_path(const char *sysroot, const char *path)
+{
+	size_t a = sysroot ? strlen(sysroot) : 0, b = strlen(path);
+	/* "/sysroot/" + "/lib/x" must not become "//lib/x". */
+	while (a > 0 && sysroot[a - 1] == '/')
+		a--;
+	if (b > SIZE_MAX - a - 1)
+		return NULL;
+	char *full = malloc(a + b + 1);
+	if (!full)
+		return NULL;
+	if (a)
+		memcpy(full, sysroot, a);
+	memcpy(full + a, path, b + 1);
+	return full;
+}
+
+/* Fills info from an open file; false only on out of memory. */
+static bool elf_load_fd(int fd, struct vml_elf_info *info)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return true;
+	struct elf_reader r = { .fd = fd, .size = (uint64_t)st.st_size };
+	if (!elf_read(&r, 0, &r.ehdr, sizeof(r.ehdr)) || !elf_header_ok(&r.ehdr))
+		return true;
+	bool nomem = false;
+	elf_load_shdrs(&r, &nomem);
+	if (!nomem && elf_load_segments(&r, info, &nomem)) {
+		info->valid = true;
+		info->type = r.ehdr.e_type;
+		info->entry = r.ehdr.e_entry;
+		if (elf_load_sections(&r, info, &nomem))
+			elf_load_symbols(&r, info, &nomem);
+	}
+	free(r.shdrs);
+	return !nomem;
+}
+
+struct vml_error *vml_elf_info_load(const char *sysroot, const char *path,
+				    struct vml_elf_info **ret)
+{
+	if (!path || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"elf: NULL path or result");
+	struct vml_elf_info *info = calloc(1, sizeof(*info));
+	if (!info)
+		return &vml_enomem;
+	vml_arena_init(&info->arena);
+	info->path = vml_arena_strdup(&info->arena, path);
+	char *full = elf_full_path(sysroot, path);
+	if (!info->path || !full) {
+		free(full);
+		vml_elf_info_free(info);
+		return &vml_enomem;
+	}
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	free(full);
+	if (fd >= 0) {
+		bool ok = elf_load_fd(fd, info);
+		close(fd);
+		if (!ok) {
+			vml_elf_info_free(info);
+			return &vml_enomem;
+		}
+	}
+	*ret = info;
+	return NULL;
+}
+
+void vml_elf_info_free(struct vml_elf_info *info)
+{
+	if (!info)
+		return;
+	free(info->segments);
+	free(info->sections);
+	free(info->symbols);
+	vml_arena_release(&info->arena);
+	free(info);
+}
+
+/* Index of the last section with addr <= vaddr, or SIZE_MAX. */
+static size_t elf_section_index(const struct vml_elf_info *info, uint64_t vaddr)
+{
+	size_t lo = 0, hi = info->nsections;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (info->sections[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? SIZE_MAX : lo - 1;
+}
+
+const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info,
+						   uint64_t vaddr)
+{
+	if (!info || !info->valid)
+		return NULL;
+	size_t i = elf_section_index(info, vaddr);
+	if (i == SIZE_MAX)
+		return NULL;
+	const struct vml_elf_section *s = &info->sections[i];
+	return vaddr - s->addr < s->size ? s : NULL;
+}
+
+const struct vml_elf_symbol *vml_elf_find_symbol(const struct vml_elf_info *info,
+						 uint64_t vaddr)
+{
+	if (!info || !info->valid || info->nsymbols == 0)
+		return NULL;
+	size_t lo = 0, hi = info->nsymbols;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (info->symbols[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct vml_elf_symbol *sym = &info->symbols[lo - 1];
+	if (sym->size)
+		return vaddr - sym->addr < sym->size ? sym : NULL;
+	/* An unsized label only reaches to the end of its own section. */
+	const struct vml_elf_section *here = vml_elf_find_section(info, vaddr);
+	if (!here || here != vml_elf_find_section(info, sym->addr))
+		return NULL;
+	return sym;
+}
