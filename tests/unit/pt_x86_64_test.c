@@ -1,8 +1,569 @@
-/* pt_x86_64_test.c — placeholder suite until the module's tests are written. */
+/*
+ * pt_x86_64_test.c — the page-table walker on hand-built tables.
+ *
+ * Physical memory is a small buffer (page n at 0x1000 * n); every expected
+ * range below is worked out by hand from the SDM's bit layout.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "helpers.h"
 #include "suites.h"
 
+#define NPAGES 32
+
+/* Raw entry bits, spelled out here independently of the walker. */
+#define P 0x1ull
+#define RW 0x2ull
+#define US 0x4ull
+#define PWT 0x8ull
+#define PCD 0x10ull
+#define ACC 0x20ull
+#define DIRTY 0x40ull
+#define PS 0x80ull
+#define GLB 0x100ull
+#define NX (1ull << 63)
+#define TBL (P | RW | US)
+
+#define GiB (1ull << 30)
+#define MiB (1ull << 20)
+
+struct mem {
+	uint8_t *bytes;
+	struct vml_source *src;
+};
+
+static void mem_init(struct mem *m)
+{
+	m->bytes = calloc(NPAGES, 4096);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->bytes);
+	VML_ASSERT_OK(vml_source_from_buffer(VML_SPACE_PHYSICAL, 0, m->bytes,
+					     NPAGES * 4096, &m->src));
+}
+
+static void mem_free(struct mem *m)
+{
+	vml_source_free(m->src);
+	free(m->bytes);
+}
+
+/* Entry index of the table in page `page` (little-endian, as x86 stores it). */
+static void set(struct mem *m, unsigned page, unsigned index, uint64_t value)
+{
+	uint8_t *p = m->bytes + page * 4096 + index * 8;
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(value >> (8 * i));
+}
+
+static struct vml_pt_config cfg4(void)
+{
+	return (struct vml_pt_config){ .cr3 = 0x1000, .levels = 4, .nxe = true };
+}
+
+static struct vml_pt_walk *walk_ok(struct mem *m, const struct vml_pt_config *c)
+{
+	struct vml_pt_walk *w = NULL;
+	VML_ASSERT_OK(vml_pt_walk(m->src, c, &w));
+	return w;
+}
+
+static void check_range(const struct vml_pt_walk *w, size_t i, uint64_t start,
+			uint64_t last, uint64_t phys, uint64_t page_size,
+			uint32_t flags, uint32_t level, uint32_t status)
+{
+	const struct vml_pt_range *r = vml_pt_walk_range(w, i);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->start, start);
+	CU_ASSERT_EQUAL(r->last, last);
+	CU_ASSERT_EQUAL(r->phys, phys);
+	CU_ASSERT_EQUAL(r->page_size, page_size);
+	CU_ASSERT_EQUAL(r->flags, flags);
+	CU_ASSERT_EQUAL(r->level, level);
+	CU_ASSERT_EQUAL(r->status, status);
+	if (r->start != start || r->last != last || r->phys != phys ||
+	    r->flags != flags || r->status != status)
+		fprintf(stderr, "\nrange %zu: %#llx-%#llx phys %#llx flags %#x"
+			" level %u status %u\n", i, (unsigned long long)r->start,
+			(unsigned long long)r->last, (unsigned long long)r->phys,
+			r->flags, r->level, r->status);
+}
+
+#define F_P VML_PT_PRESENT
+#define F_W VML_PT_WRITE
+#define F_U VML_PT_USER
+
+/* PML4 page 1 -> PDPT page 2 -> PD page 3 -> PT page 4. */
+static void chain(struct mem *m, uint64_t pt_flags)
+{
+	set(m, 1, 0, 0x2000 | TBL);
+	set(m, 2, 0, 0x3000 | TBL);
+	set(m, 3, 0, 0x4000 | pt_flags);
+}
+
+static void test_leaf_sizes(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 1, 0x1234000 | P | RW | US);        /* 4 KiB at 0x1000 */
+	set(&m, 3, 1, 0x40000000 | P | RW | PS);        /* 2 MiB at 0x200000 */
+	set(&m, 2, 1, 0x80000000 | P | PS);             /* 1 GiB at 1 GiB */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
+	check_range(w, 0, 0x1000, 0x1fff, 0x1234000, 4096, F_P | F_W | F_U, 1,
+		    VML_PT_MAPPED);
+	/* The PD entry has no US bit: user is ANDed away. */
+	check_range(w, 1, 0x200000, 0x3fffff, 0x40000000, 2 * MiB,
+		    F_P | F_W | VML_PT_PS, 2, VML_PT_MAPPED);
+	check_range(w, 2, 0x40000000, 0x7fffffff, 0x80000000, GiB,
+		    F_P | VML_PT_PS, 3, VML_PT_MAPPED);
+	CU_ASSERT_PTR_NULL(vml_pt_walk_range(w, 3));
+	struct vml_pt_walk_stats st;
+	vml_pt_walk_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.table_pages, 4);
+	CU_ASSERT_EQUAL(st.entries, 6);
+	CU_ASSERT_EQUAL(st.leaves, 3);
+	CU_ASSERT_EQUAL(st.problems, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_five_levels(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* PML5 page 1; entry 1 covers 2^48 .. 2^49 - 1. */
+	set(&m, 1, 1, 0x2000 | TBL);
+	set(&m, 2, 0, 0x3000 | TBL);
+	set(&m, 3, 2, 0xc0000000 | TBL | PS);           /* 1 GiB at 2^48 + 2 GiB */
+	/* Entry 256: the upper half starts at 0xff00000000000000. */
+	set(&m, 1, 256, 0x5000 | TBL);
+	set(&m, 5, 0, 0x6000 | TBL);
+	set(&m, 6, 0, 0x40000000 | P | RW | PS);
+	struct vml_pt_config c = { .cr3 = 0x1000, .levels = 5, .nxe = true };
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0x0001000080000000ull, 0x00010000bfffffffull,
+		    0xc0000000, GiB, F_P | F_W | F_U | VML_PT_PS, 3,
+		    VML_PT_MAPPED);
+	check_range(w, 1, 0xff00000000000000ull, 0xff0000003fffffffull,
+		    0x40000000, GiB, F_P | F_W | VML_PT_PS, 3, VML_PT_MAPPED);
+	vml_pt_walk_free(w);
+
+	struct vml_pt_translation t;
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x0001000080abc123ull, &t));
+	CU_ASSERT_TRUE(t.mapped);
+	CU_ASSERT_EQUAL(t.phys, 0xc0abc123);
+	CU_ASSERT_EQUAL(t.nsteps, 3);
+	CU_ASSERT_EQUAL(t.steps[0].level, 5);
+	CU_ASSERT_EQUAL(t.steps[0].index, 1);
+	/* Above 2^47 is not canonical with 4 levels. */
+	c.levels = 4;
+	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0x0001000080abc123ull, &t),
+		       VML_ERROR_INVALID);
+	mem_free(&m);
+}
+
+static void test_coalescing(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	for (unsigned i = 0; i < 4; i++)          /* one run of 4 pages */
+		set(&m, 4, i, (0x100000 + i * 0x1000) | P | RW);
+	set(&m, 4, 4, 0x200000 | P | RW);          /* phys jumps */
+	set(&m, 4, 5, 0x201000 | P);               /* flags change */
+	set(&m, 4, 6, 0x202000 | P | ACC | DIRTY); /* A/D do not matter */
+	set(&m, 4, 8, 0x203000 | P);               /* VA gap at 7 */
+	set(&m, 4, 9, 0x204000 | P | (3ull << 59)); /* pkey changes */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 5);
+	check_range(w, 0, 0x0000, 0x3fff, 0x100000, 4096, F_P | F_W, 1, 0);
+	check_range(w, 1, 0x4000, 0x4fff, 0x200000, 4096, F_P | F_W, 1, 0);
+	check_range(w, 2, 0x5000, 0x6fff, 0x201000, 4096, F_P, 1, 0);
+	check_range(w, 3, 0x8000, 0x8fff, 0x203000, 4096, F_P, 1, 0);
+	check_range(w, 4, 0x9000, 0x9fff, 0x204000, 4096, F_P, 1, 0);
+	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 4)->pkey, 3);
+	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 3)->pkey, 0);
+	struct vml_pt_walk_stats st;
+	vml_pt_walk_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.leaves, 9);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_coalescing_page_size(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	/* 512 contiguous 4 KiB pages = 2 MiB, then a 2 MiB page right after
+	 * in both VA and PA: one run each because the page size differs. */
+	for (unsigned i = 0; i < 512; i++)
+		set(&m, 4, i, (0x40000000 + i * 0x1000ull) | P | RW | US);
+	set(&m, 3, 1, 0x40200000 | P | RW | US | PS);
+	set(&m, 3, 2, 0x40400000 | P | RW | US | PS);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0, 0x1fffff, 0x40000000, 4096, F_P | F_W | F_U, 1, 0);
+	check_range(w, 1, 0x200000, 0x5fffff, 0x40200000, 2 * MiB,
+		    F_P | F_W | F_U | VML_PT_PS, 2, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_effective_flags(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* Chain A at VA 0: PDPT entry is read-only and no-execute. */
+	set(&m, 1, 0, 0x2000 | TBL);
+	set(&m, 2, 0, 0x3000 | P | US | NX);
+	set(&m, 3, 0, 0x4000 | TBL);
+	set(&m, 4, 0, 0x10000 | P | RW | US | GLB | PWT | PCD);
+	/* Chain B at 512 GiB: PML4 entry is supervisor-only. */
+	set(&m, 1, 1, 0x5000 | P | RW);
+	set(&m, 5, 0, 0x6000 | TBL);
+	set(&m, 6, 0, 0x7000 | TBL);
+	set(&m, 7, 0, 0x20000 | P | RW | US);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0, 0xfff, 0x10000, 4096,
+		    F_P | F_U | VML_PT_NX | VML_PT_GLOBAL | VML_PT_PWT |
+		    VML_PT_PCD, 1, 0);
+	check_range(w, 1, 512 * GiB, 512 * GiB + 0xfff, 0x20000, 4096,
+		    F_P | F_W, 1, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_pat_position(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 0, 0x10000 | P | PS);          /* bit 7 of a PTE = PAT */
+	set(&m, 4, 2, 0x11000 | P);               /* bit 12 of a PTE = address */
+	set(&m, 3, 1, 0x40000000 | P | (1ull << 12) | PS); /* bit 12 = PAT */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
+	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | VML_PT_PAT, 1, 0);
+	check_range(w, 1, 0x2000, 0x2fff, 0x11000, 4096, F_P, 1, 0);
+	check_range(w, 2, 0x200000, 0x3fffff, 0x40000000, 2 * MiB,
+		    F_P | VML_PT_PS | VML_PT_PAT, 2, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_pkey(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* Bits 62:59 of a non-leaf entry are ignored; the leaf's count. */
+	set(&m, 1, 0, 0x2000 | TBL | (0xfull << 59));
+	set(&m, 2, 0, 0x3000 | TBL);
+	set(&m, 3, 0, 0x4000 | TBL);
+	set(&m, 4, 0, 0x10000 | P | (0xaull << 59) | NX);
+	set(&m, 3, 1, 0x40000000 | P | PS | (0x5ull << 59));
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | VML_PT_NX, 1, 0);
+	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 0)->pkey, 10);
+	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 1)->pkey, 5);
+	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 1)->phys, 0x40000000);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_shared_table_read_once(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 3, 1, 0x4000 | TBL);              /* second PD entry, same PT */
+	set(&m, 4, 0, 0x10000 | P | RW);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | F_W, 1, 0);
+	check_range(w, 1, 0x200000, 0x3fffff, 0x4000, 0, F_P | F_W | F_U, 2,
+		    VML_PT_ALIAS);
+	struct vml_pt_walk_stats st;
+	vml_pt_walk_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.table_pages, 4);
+	CU_ASSERT_EQUAL(st.problems, 1);
+	vml_pt_walk_free(w);
+
+	/* Four distinct table pages: four back-end reads, then a second walk
+	 * is served entirely from the cache. */
+	struct vml_source_stats ss;
+	vml_source_get_stats(m.src, &ss);
+	CU_ASSERT_EQUAL(ss.reads, 4);
+	CU_ASSERT_EQUAL(ss.cache_hits, 0);
+	w = walk_ok(&m, &c);
+	vml_source_get_stats(m.src, &ss);
+	CU_ASSERT_EQUAL(ss.reads, 4);
+	CU_ASSERT_EQUAL(ss.cache_hits, 4);
+	CU_ASSERT_EQUAL(vml_pt_walk_count(w), 2);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_self_reference(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* PML4 entries pointing at the PML4 itself (a "recursive" slot): the
+	 * walk must stop there, once per entry. */
+	set(&m, 1, 5, 0x1000 | P | RW);
+	set(&m, 1, 256, 0x1000 | P | RW);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	/* Entry 5 spans 5 * 512 GiB .. 6 * 512 GiB - 1. */
+	check_range(w, 0, 0x28000000000ull, 0x2ffffffffffull, 0x1000, 0,
+		    F_P | F_W, 4, VML_PT_ALIAS);
+	/* Entry 256 is the first of the upper half. */
+	check_range(w, 1, 0xffff800000000000ull, 0xffff807fffffffffull, 0x1000,
+		    0, F_P | F_W, 4, VML_PT_ALIAS);
+	struct vml_pt_walk_stats st;
+	vml_pt_walk_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.table_pages, 1);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_unreadable_table(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 3, 0, 0x7654000 | TBL);           /* far outside the buffer */
+	set(&m, 3, 1, 0x600000 | P | RW | PS);    /* walk goes on after it */
+	set(&m, 3, 2, 0x7654000 | TBL);           /* same bad table again */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
+	check_range(w, 0, 0, 0x1fffff, 0x7654000, 0, F_P | F_W | F_U, 2,
+		    VML_PT_UNREADABLE);
+	check_range(w, 1, 0x200000, 0x3fffff, 0x600000, 2 * MiB,
+		    F_P | F_W | VML_PT_PS, 2, VML_PT_MAPPED);
+	check_range(w, 2, 0x400000, 0x5fffff, 0x7654000, 0, F_P | F_W | F_U, 2,
+		    VML_PT_UNREADABLE);
+	/* The bad page was asked for once only. */
+	struct vml_source_stats ss;
+	vml_source_get_stats(m.src, &ss);
+	CU_ASSERT_EQUAL(ss.failures, 1);
+	CU_ASSERT_EQUAL(ss.reads, 4);
+	vml_pt_walk_free(w);
+
+	/* An unreadable root is an error. */
+	c.cr3 = 0x9999000;
+	struct vml_error *err = vml_pt_walk(m.src, &c, &w);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FAULT);
+	vml_error_free(err);
+	mem_free(&m);
+}
+
+static void test_reserved_bits(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 0, (1ull << 40) | 0x10000 | P);      /* above MAXPHYADDR 36 */
+	set(&m, 4, 1, 0x11000 | P);                     /* fine */
+	set(&m, 3, 1, 0x40000000 | (1ull << 13) | P | PS); /* bit 13 of 2 MiB */
+	set(&m, 2, 1, 0x40000000 | (1ull << 29) | P | PS); /* bit 29 of 1 GiB */
+	set(&m, 1, 1, 0x5000 | P | PS);                 /* PS in a PML4E */
+	set(&m, 1, 2, 0x5000 | P | NX);                 /* NX without NXE */
+	struct vml_pt_config c = cfg4();
+	c.maxphyaddr = 36;
+	c.nxe = false;
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 6);
+	check_range(w, 0, 0, 0xfff, 0x10000, 0, F_P, 1, VML_PT_RESERVED);
+	check_range(w, 1, 0x1000, 0x1fff, 0x11000, 4096, F_P, 1, VML_PT_MAPPED);
+	check_range(w, 2, 0x200000, 0x3fffff, 0x40000000, 0, F_P, 2,
+		    VML_PT_RESERVED);
+	check_range(w, 3, GiB, 2 * GiB - 1, 0x40000000, 0, F_P, 3,
+		    VML_PT_RESERVED);
+	check_range(w, 4, 512 * GiB, 1024 * GiB - 1, 0x5000, 0, F_P, 4,
+		    VML_PT_RESERVED);
+	check_range(w, 5, 1024 * GiB, 1536 * GiB - 1, 0x5000, 0, F_P, 4,
+		    VML_PT_RESERVED);
+	struct vml_pt_walk_stats st;
+	vml_pt_walk_get_stats(w, &st);
+	CU_ASSERT_EQUAL(st.problems, 5);
+	vml_pt_walk_free(w);
+
+	/* The same NX entry is fine once NXE is on; bit 40 is fine with a
+	 * 52-bit physical address width. */
+	c.nxe = true;
+	c.maxphyaddr = 0;
+	set(&m, 1, 1, 0);
+	set(&m, 3, 1, 0);
+	set(&m, 2, 1, 0);
+	/* The tables changed: without this the cached copies would be seen. */
+	vml_source_invalidate(m.src);
+	w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0, 0xfff, (1ull << 40) | 0x10000, 4096, F_P, 1, 0);
+	check_range(w, 1, 0x1000, 0x1fff, 0x11000, 4096, F_P, 1, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_upper_half(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* Kernel-text style: PML4[511] -> PDPT[510] = 1 GiB at phys 0. */
+	set(&m, 1, 511, 0x2000 | P | RW);
+	set(&m, 2, 510, 0x0 | P | RW | PS | GLB);
+	/* And the start of the direct map, PML4[273] -> 2 MiB pages. */
+	set(&m, 1, 273, 0x3000 | P | RW);
+	set(&m, 3, 0, 0x4000 | P | RW);
+	set(&m, 4, 0, 0x0 | P | RW | PS | NX);
+	set(&m, 4, 1, 0x200000 | P | RW | PS | NX);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	check_range(w, 0, 0xffff888000000000ull, 0xffff8880003fffffull, 0,
+		    2 * MiB, F_P | F_W | VML_PT_PS | VML_PT_NX, 2, 0);
+	check_range(w, 1, 0xffffffff80000000ull, 0xffffffffbfffffffull, 0, GiB,
+		    F_P | F_W | VML_PT_PS | VML_PT_GLOBAL, 3, 0);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
+static void test_translate(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 3, 0x1234000 | P | RW | US | ACC | NX);
+	set(&m, 3, 5, 0x40000000 | P | RW | PS | (1ull << 12));
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_translation t;
+
+	/* 4 KiB: VA 0x3abc is PML4[0] PDPT[0] PD[0] PT[3] + 0xabc. */
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x3abc, &t));
+	CU_ASSERT_TRUE(t.mapped);
+	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
+	CU_ASSERT_EQUAL(t.phys, 0x1234abc);
+	CU_ASSERT_EQUAL(t.page_size, 4096);
+	CU_ASSERT_EQUAL(t.flags, F_P | F_W | F_U | VML_PT_NX);
+	CU_ASSERT_EQUAL(t.stop_level, 1);
+	CU_ASSERT_EQUAL_FATAL(t.nsteps, 4);
+	CU_ASSERT_EQUAL(t.steps[0].level, 4);
+	CU_ASSERT_EQUAL(t.steps[0].table, 0x1000);
+	CU_ASSERT_EQUAL(t.steps[0].entry_addr, 0x1000);
+	CU_ASSERT_EQUAL(t.steps[0].value, 0x2007);
+	CU_ASSERT_EQUAL(t.steps[0].flags, F_P | F_W | F_U);
+	CU_ASSERT_EQUAL(t.steps[2].table, 0x3000);
+	CU_ASSERT_EQUAL(t.steps[3].level, 1);
+	CU_ASSERT_EQUAL(t.steps[3].index, 3);
+	CU_ASSERT_EQUAL(t.steps[3].table, 0x4000);
+	CU_ASSERT_EQUAL(t.steps[3].entry_addr, 0x4018);
+	CU_ASSERT_EQUAL(t.steps[3].value, 0x8000000001234027ull);
+	CU_ASSERT_EQUAL(t.steps[3].flags,
+			F_P | F_W | F_U | VML_PT_ACCESSED | VML_PT_NX);
+
+	/* 2 MiB: VA 0xa12345 is PD[5] + 0x12345; bit 12 is PAT, not address. */
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xa12345, &t));
+	CU_ASSERT_TRUE(t.mapped);
+	CU_ASSERT_EQUAL(t.phys, 0x40012345);
+	CU_ASSERT_EQUAL(t.page_size, 2 * MiB);
+	CU_ASSERT_EQUAL(t.stop_level, 2);
+	CU_ASSERT_EQUAL_FATAL(t.nsteps, 3);
+	CU_ASSERT_EQUAL(t.steps[2].index, 5);
+	CU_ASSERT_EQUAL(t.steps[2].entry_addr, 0x3028);
+	CU_ASSERT_EQUAL(t.steps[2].flags, F_P | F_W | VML_PT_PS | VML_PT_PAT);
+	CU_ASSERT_EQUAL(t.flags, F_P | F_W | VML_PT_PS | VML_PT_PAT);
+
+	/* Not present: PDPT[1] is empty. */
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x40001000, &t));
+	CU_ASSERT_FALSE(t.mapped);
+	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
+	CU_ASSERT_EQUAL(t.stop_level, 3);
+	CU_ASSERT_EQUAL_FATAL(t.nsteps, 2);
+	CU_ASSERT_EQUAL(t.steps[1].entry_addr, 0x2008);
+	CU_ASSERT_EQUAL(t.steps[1].value, 0);
+
+	/* Unreadable PT, and an entry with a reserved bit. */
+	set(&m, 3, 6, 0x7777000 | TBL);
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xc00000, &t));
+	CU_ASSERT_EQUAL(t.stop_level, 2); /* the cached PD has no entry 6 yet */
+	vml_source_invalidate(m.src);
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xc00000, &t));
+	CU_ASSERT_FALSE(t.mapped);
+	CU_ASSERT_EQUAL(t.status, VML_PT_UNREADABLE);
+	CU_ASSERT_EQUAL(t.stop_level, 1);
+	CU_ASSERT_EQUAL(t.nsteps, 3);
+	set(&m, 1, 7, 0x2000 | TBL | PS);
+	vml_source_invalidate(m.src);
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 7 * 512 * GiB, &t));
+	CU_ASSERT_EQUAL(t.status, VML_PT_RESERVED);
+	CU_ASSERT_EQUAL(t.stop_level, 4);
+
+	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0x0000800000000000ull, &t),
+		       VML_ERROR_INVALID);
+	c.levels = 3;
+	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0, &t), VML_ERROR_INVALID);
+	mem_free(&m);
+}
+
+static void test_walk_and_translate_agree(void)
+{
+	/* Every page the walk reports translates to the same address. */
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	for (unsigned i = 0; i < 512; i += 3)
+		set(&m, 4, i, (0x800000 + i * 0x1000ull) | P | (i & 4 ? RW : 0));
+	set(&m, 3, 9, 0x1200000 | P | PS);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	size_t n = vml_pt_walk_count(w);
+	CU_ASSERT(n > 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct vml_pt_range *r = vml_pt_walk_range(w, i);
+		CU_ASSERT_EQUAL_FATAL(r->status, VML_PT_MAPPED);
+		uint64_t npages = (r->last - r->start + 1) / r->page_size;
+		for (uint64_t k = 0; k < npages; k++) {
+			uint64_t va = r->start + k * r->page_size + 5;
+			struct vml_pt_translation t;
+			VML_ASSERT_OK(vml_pt_translate(m.src, &c, va, &t));
+			CU_ASSERT_TRUE(t.mapped);
+			CU_ASSERT_EQUAL(t.phys, r->phys + (va - r->start));
+			CU_ASSERT_EQUAL(t.flags, r->flags);
+		}
+	}
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
 static CU_TestInfo tests[] = {
+	{ "4 KiB, 2 MiB and 1 GiB leaves", test_leaf_sizes },
+	{ "5-level paging", test_five_levels },
+	{ "coalescing breaks", test_coalescing },
+	{ "coalescing stops at a page-size change", test_coalescing_page_size },
+	{ "effective flags down the levels", test_effective_flags },
+	{ "PAT bit position", test_pat_position },
+	{ "protection keys", test_pkey },
+	{ "shared table read once", test_shared_table_read_once },
+	{ "self-referencing PML4", test_self_reference },
+	{ "unreadable table", test_unreadable_table },
+	{ "reserved bits", test_reserved_bits },
+	{ "canonical upper half", test_upper_half },
+	{ "translate", test_translate },
+	{ "walk and translate agree", test_walk_and_translate_agree },
 	CU_TEST_INFO_NULL,
 };
 
