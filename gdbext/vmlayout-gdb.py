@@ -323,15 +323,18 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
     def _address(self, expr):
         try:
             value = gdb.parse_and_eval(expr)
-            code = value.type.strip_typedefs().code
-            if code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY):
-                # A function or an array names its address, as in C.
-                value = value.address
-            return int(value) & _U64
         except gdb.error as e:
             raise gdb.GdbError(_one_line("whereis: cannot evaluate '%s': %s"
                                          % (expr, e)))
-        except (TypeError, ValueError, OverflowError) as e:
+        try:
+            code = value.type.strip_typedefs().code
+            if code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY) and \
+                    value.address is not None:
+                # A function or an array names its address, as in C.
+                value = value.address
+            # Negative numbers wrap to 64 bits, as GDB's own x command does.
+            return int(value) & _U64
+        except (gdb.error, TypeError, ValueError, OverflowError) as e:
             raise gdb.GdbError(_one_line(
                 "whereis: cannot use '%s' as an address: %s" % (expr, e)))
 

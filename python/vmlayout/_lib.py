@@ -266,6 +266,28 @@ class vml_pt_translation(ctypes.Structure):
     ]
 
 
+# enum vml_kbase / vml_kbase_how / vml_kernel_render_flags
+VML_KBASE_PAGE_OFFSET = 0
+VML_KBASE_VMALLOC = 1
+VML_KBASE_VMEMMAP = 2
+VML_KBASE_TEXT = 3
+VML_KBASE_MODULES = 4
+VML_KBASE_COUNT = 5
+VML_KBASE_UNKNOWN = 0
+VML_KBASE_GIVEN = 1
+VML_KBASE_INFERRED = 2
+VML_KBASE_DOCUMENTED = 3
+VML_KRENDER_PAGETABLES = 1 << 8
+VML_KRENDER_WX = 1 << 9
+
+
+class vml_kernel_hints(ctypes.Structure):
+    _fields_ = [
+        ("rip", ctypes.c_uint64),
+        ("bases", ctypes.c_uint64 * VML_KBASE_COUNT),
+    ]
+
+
 # Every struct above, by C name, for the sizeof/offsetof test.
 STRUCTS = {
     "vml_region": vml_region,
@@ -278,16 +300,23 @@ STRUCTS = {
     "vml_pt_walk_stats": vml_pt_walk_stats,
     "vml_pt_step": vml_pt_step,
     "vml_pt_translation": vml_pt_translation,
+    "vml_kernel_hints": vml_kernel_hints,
 }
 
 # ------------------------------------------------------------------ functions
 
-# Opaque handles are plain void pointers; an error is a void pointer that is
-# None on success.
-error_p = ctypes.c_void_p
+
+
+class error_p(ctypes.c_void_p):
+    """struct vml_error *: its own type so that check() can only be given
+    what a fallible function returned (false when NULL = success)."""
+
+
+# Opaque handles are plain void pointers.
 layout_p = ctypes.c_void_p
 source_p = ctypes.c_void_p
 walk_p = ctypes.c_void_p
+kernel_p = ctypes.c_void_p
 
 # int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 #                 void *buf, size_t len)
@@ -364,12 +393,52 @@ _PROTOTYPES = [
     ("vml_pt_walk_free", None, [walk_p]),
     ("vml_pt_translate", error_p,
      [source_p, _P(vml_pt_config), _u64, _P(vml_pt_translation)]),
+    # kernel (page-table targets)
+    ("vml_kernel_from_pagetables", error_p,
+     [source_p, _P(vml_pt_config), _P(vml_kernel_hints), _P(kernel_p)]),
+    ("vml_kernel_from_ranges", error_p,
+     [_P(vml_pt_config), _P(vml_pt_range), _size, _P(vml_kernel_hints),
+      _P(kernel_p)]),
+    ("vml_kernel_free", None, [kernel_p]),
+    ("vml_kernel_layout", layout_p, [kernel_p]),
+    ("vml_kernel_config", _P(vml_pt_config), [kernel_p]),
+    ("vml_kernel_base", _u64, [kernel_p, c_enum, _P(ctypes.c_uint32)]),
+    ("vml_kernel_kind_at", ctypes.c_uint32, [kernel_p, _u64]),
+    ("vml_kernel_range_count", _size, [kernel_p]),
+    ("vml_kernel_range", _P(vml_pt_range), [kernel_p, _size]),
+    ("vml_kernel_range_kind", ctypes.c_uint32, [kernel_p, _size]),
+    ("vml_kernel_walk_stats", None, [kernel_p, _P(vml_pt_walk_stats)]),
+    ("vml_kernel_phys_to_virt", _size, [kernel_p, _u64, _P(_u64), _size]),
+    ("vml_render_kernel", error_p,
+     [kernel_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
+    ("vml_render_translation", error_p,
+     [kernel_p, _P(vml_pt_translation), ctypes.c_char_p, c_enum,
+      ctypes.c_uint32, _P(ctypes.c_void_p)]),
+    ("vml_render_phys", error_p,
+     [kernel_p, _u64, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
 ]
 
+
+def _missing(name, restype):
+    """Stand-in for a function an older libvmlayout lacks: error-returning
+    functions report VML_ERROR_UNSUPPORTED through the usual path."""
+    def call(*args):
+        raise Error(VML_ERROR_UNSUPPORTED,
+                    "%s: not in this libvmlayout (%s)" % (name, lib._name))
+    call.__name__ = name
+    call.missing = True
+    return call
+
+
+MISSING = []
 for _name, _restype, _argtypes in _PROTOTYPES:
-    _fn = getattr(lib, _name)
-    _fn.restype = _restype
-    _fn.argtypes = _argtypes
+    _fn = getattr(lib, _name, None)
+    if _fn is None:
+        MISSING.append(_name)
+        _fn = _missing(_name, _restype)
+    else:
+        _fn.restype = _restype
+        _fn.argtypes = _argtypes
     globals()[_name] = _fn
 del _name, _restype, _argtypes, _fn
 
@@ -402,7 +471,7 @@ def decode(raw):
 
 def check(err):
     """Raise Error for a non-NULL struct vml_error *, freeing it first."""
-    if not err:
+    if not err or not err.value:
         return
     try:
         code = vml_error_code(err)
