@@ -1,6 +1,127 @@
-/* where.c — stub until written: every function reports 'not implemented yet'. */
+/*
+ * where.c — "whereis ADDR": which half, region or gap, file offset, ELF
+ * section and symbol, whose stack, and the instruction there.
+ *
+ * An unmapped or non-canonical address is an answer, not an error; only
+ * classification itself (out of memory) can fail.
+ */
 #include "config.h"
+
+#include <string.h>
+
 #include "internal.h"
 
-struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr, struct vml_where *ret)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "where: not implemented yet"); }
+/* 48-bit canonical form: bits 63..47 all equal. With LA57 more is
+ * canonical, but the picture and whereis follow 4-level paging for now. */
+#define VML_USER_END 0x0000800000000000ull
+#define VML_KERNEL_START 0xffff800000000000ull
+
+static void where_half(struct vml_where *w)
+{
+	if (w->addr < VML_USER_END) {
+		w->half = VML_HALF_USER;
+		w->canonical = true;
+	} else if (w->addr >= VML_KERNEL_START) {
+		w->half = VML_HALF_KERNEL;
+		w->canonical = true;
+	} else {
+		w->half = VML_HALF_NONCANONICAL;
+		w->canonical = false;
+	}
+}
+
+/* Section and symbol through the object's ELF info at the link-time
+ * address; works for the anonymous .bss region too (it has the object). */
+static void where_elf(const struct vml_layout *layout, struct vml_where *w)
+{
+	const struct vml_object *obj = vml_layout_object_at(layout, w->addr);
+	if (!obj || !obj->elf || !obj->elf->valid)
+		return;
+	uint64_t link = w->addr - obj->bias;
+	const struct vml_elf_section *sec = vml_elf_find_section(obj->elf, link);
+	if (sec) {
+		w->section = sec->name;
+		w->section_offset = link - sec->addr;
+	}
+	const struct vml_elf_symbol *sym = vml_elf_find_symbol(obj->elf, link);
+	if (sym) {
+		w->symbol = sym->name;
+		w->symbol_offset = link - sym->addr;
+	}
+}
+
+static void where_stack(const struct vml_layout *layout, struct vml_where *w)
+{
+	const struct vml_region *r = w->region;
+	if (r->kind != VML_KIND_STACK && r->kind != VML_KIND_THREAD_STACK)
+		return;
+	w->stack_tid = r->tid;
+	const struct vml_thread *found = NULL;
+	for (size_t i = 0; i < layout->nthreads; i++) {
+		const struct vml_thread *t = &layout->threads[i];
+		if (t->sp < r->start || t->sp >= r->end)
+			continue;
+		/* The region's own thread wins over any other sp in it. */
+		if (!found || t->tid == r->tid)
+			found = t;
+		if (t->tid == r->tid)
+			break;
+	}
+	if (!found)
+		return;
+	w->stack_tid = found->tid;
+	w->has_stack_sp = true;
+	w->stack_sp = found->sp;
+	/* Two's complement: below sp gives a negative distance. */
+	w->above_sp = (int64_t)(w->addr - found->sp);
+}
+
+static void where_insn(struct vml_layout *layout, struct vml_where *w)
+{
+	if (!(w->region->prot & VML_PROT_EXEC))
+		return;
+	size_t len = 0;
+	struct vml_error *err = vml_disasm_at(layout, w->addr, w->insn,
+					      sizeof(w->insn), &len);
+	if (err || len == 0 || len > UINT32_MAX) {
+		/* No bytes or no decoder is not fatal: just no instruction. */
+		vml_error_free(err);
+		w->insn[0] = '\0';
+		return;
+	}
+	w->insn[sizeof(w->insn) - 1] = '\0';
+	w->has_insn = true;
+	w->insn_len = (uint32_t)len;
+}
+
+struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
+				   struct vml_where *ret)
+{
+	if (!layout || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"where: NULL layout or result");
+	if (!layout->classified) {
+		struct vml_error *err = vml_layout_classify(layout);
+		if (err)
+			return err;
+	}
+	struct vml_where w;
+	memset(&w, 0, sizeof(w));
+	w.addr = addr;
+	where_half(&w);
+	w.region = vml_layout_find(layout, addr);
+	if (!w.region) {
+		vml_layout_gap(layout, addr, &w.gap);
+		*ret = w;
+		return NULL;
+	}
+	if (w.region->path) {
+		w.has_file_offset = true;
+		w.file_offset = addr - w.region->start + w.region->offset;
+	}
+	where_elf(layout, &w);
+	where_stack(layout, &w);
+	where_insn(layout, &w);
+	*ret = w;
+	return NULL;
+}
