@@ -428,6 +428,103 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 				   uint64_t va,
 				   struct vml_pt_translation *ret);
 
+/* ---------------------------------------------------------------- kernel
+ * (issue 4) A whole address space read from page tables, as under QEMU's
+ * gdbstub: the kernel half named after Documentation/arch/x86/x86_64/mm.rst
+ * (4- and 5-level), KASLR bases given (vmlinux symbols) or inferred from
+ * the mappings, the user half drawn like a process. */
+
+/* Bases of the kernel layout that KASLR moves (or that depend on config). */
+enum vml_kbase {
+	VML_KBASE_PAGE_OFFSET = 0, /* page_offset_base: start of the direct map */
+	VML_KBASE_VMALLOC,         /* vmalloc_base */
+	VML_KBASE_VMEMMAP,         /* vmemmap_base */
+	VML_KBASE_TEXT,            /* _text: start of the kernel image mapping */
+	VML_KBASE_MODULES,         /* MODULES_VADDR */
+	VML_KBASE_COUNT
+};
+
+/* Where a base came from. */
+enum vml_kbase_how {
+	VML_KBASE_UNKNOWN = 0,     /* nothing mapped to infer it from */
+	VML_KBASE_GIVEN = 1,       /* from the caller (vmlinux symbols) */
+	VML_KBASE_INFERRED = 2,    /* from the page tables (and RIP) */
+	VML_KBASE_DOCUMENTED = 3,  /* mm.rst's fixed address (no KASLR seen) */
+};
+
+struct vml_kernel_hints {
+	uint64_t rip;                    /* current RIP; 0 when unknown */
+	uint64_t bases[VML_KBASE_COUNT]; /* 0 = infer */
+};
+
+struct vml_kernel;
+
+/* Walks config's root through src (physical reads) and classifies. hints may
+ * be NULL. Unreadable or corrupt tables make the layout INCOMPLETE, not an
+ * error. */
+struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
+					     const struct vml_pt_config *config,
+					     const struct vml_kernel_hints *hints,
+					     struct vml_kernel **ret);
+/* Same from ranges the caller already has (sorted by start, as
+ * vml_pt_walk_range gives them); the ranges are copied. */
+struct vml_error *vml_kernel_from_ranges(const struct vml_pt_config *config,
+					 const struct vml_pt_range *ranges,
+					 size_t count,
+					 const struct vml_kernel_hints *hints,
+					 struct vml_kernel **ret);
+void vml_kernel_free(struct vml_kernel *kernel);
+
+/* Regions of both halves (kernel ones: one per mm.rst slot holding any
+ * mapping, spanning its first to last mapped byte, VML_REGION_GUESSED when
+ * the slot's base was inferred). Owned by the kernel object. */
+const struct vml_layout *vml_kernel_layout(const struct vml_kernel *kernel);
+const struct vml_pt_config *vml_kernel_config(const struct vml_kernel *kernel);
+/* A base and (through how_ret, may be NULL) enum vml_kbase_how; 0 unknown. */
+uint64_t vml_kernel_base(const struct vml_kernel *kernel, enum vml_kbase which,
+			 uint32_t *how_ret);
+/* enum vml_kind of the slot holding va (VML_KIND_UNKNOWN in the user half
+ * and the non-canonical hole, VML_KIND_KERNEL for unnamed kernel space). */
+uint32_t vml_kernel_kind_at(const struct vml_kernel *kernel, uint64_t va);
+/* The ranges of the walk (all statuses) and the kind of each. */
+size_t vml_kernel_range_count(const struct vml_kernel *kernel);
+const struct vml_pt_range *vml_kernel_range(const struct vml_kernel *kernel,
+					    size_t i);
+uint32_t vml_kernel_range_kind(const struct vml_kernel *kernel, size_t i);
+/* Walk statistics (zero for vml_kernel_from_ranges). */
+void vml_kernel_walk_stats(const struct vml_kernel *kernel,
+			   struct vml_pt_walk_stats *ret);
+/* Every virtual address that maps physical address pa, ascending: fills at
+ * most max of them into vas (may be NULL when max is 0) and returns how many
+ * there are in total. */
+size_t vml_kernel_phys_to_virt(const struct vml_kernel *kernel, uint64_t pa,
+			       uint64_t *vas, size_t max);
+
+enum vml_kernel_render_flags {
+	VML_KRENDER_PAGETABLES = 1u << 8, /* ptdump view: every range + flags */
+	VML_KRENDER_WX = 1u << 9,         /* only writable+executable ranges */
+};
+/* flags: VML_RENDER_COLOR | VML_KRENDER_*. Without PAGETABLES/WX: the
+ * region picture with the bases (TEXT/PICTURE) or {"levels", "cr3",
+ * "bases", "regions"} (JSON). With them: a ptdump-style table (TEXT/TABLE)
+ * or {"ranges": [...]} (JSON). */
+struct vml_error *vml_render_kernel(const struct vml_kernel *kernel,
+				    enum vml_format format, uint32_t flags,
+				    char **ret);
+/* whereis on a page-table target: region and base, the walk level by level
+ * with decoded bits, page size, physical address, aliases of the physical
+ * page. kernel may be NULL (then no region names); symbol (may be NULL) is
+ * "name+0x12" from the caller's symbol table. format TEXT or JSON. */
+struct vml_error *vml_render_translation(const struct vml_kernel *kernel,
+					 const struct vml_pt_translation *tr,
+					 const char *symbol,
+					 enum vml_format format, uint32_t flags,
+					 char **ret);
+/* whereis --phys: every virtual address mapping pa, with its region. */
+struct vml_error *vml_render_phys(const struct vml_kernel *kernel, uint64_t pa,
+				  enum vml_format format, uint32_t flags,
+				  char **ret);
+
 #ifdef __cplusplus
 }
 #endif
