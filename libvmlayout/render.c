@@ -1,9 +1,1696 @@
-/* render.c — stub until written: every function reports 'not implemented yet'. */
+/*
+ * render.c — the one renderer: the classic x86-64 picture, the table, JSON,
+ * and whereis answers (text and JSON), so GDB, Python and tests agree.
+ *
+ * Everything is appended to a growable string buffer whose failure is
+ * sticky: each append checks for room, and the first allocation failure
+ * turns the whole render into VML_ERROR_NOMEM at the end.
+ *
+ * Only the public accessors and struct fields are used: the renderer must
+ * draw any layout, classified or not, from maps, a core or page tables.
+ */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
-struct vml_error *vml_render_layout(const struct vml_layout *layout, enum vml_format format, uint32_t flags, char **ret)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "render: not implemented yet"); }
-struct vml_error *vml_render_where(const struct vml_layout *layout, const struct vml_where *where, enum vml_format format, uint32_t flags, char **ret)
-{ return vml_error_create(VML_ERROR_UNSUPPORTED, "render: not implemented yet"); }
-void vml_format_size(uint64_t bytes, char *buf, size_t size) { if (size) buf[0] = 0; }
+/* ------------------------------------------------------------ buffer */
+
+struct vml_sbuf {
+	char *data;
+	size_t len, cap;  /* len excludes the NUL */
+	bool failed;
+};
+
+static bool sb_reserve(struct vml_sbuf *sb, size_t extra)
+{
+	if (sb->failed)
+		return false;
+	size_t need;
+	if (__builtin_add_overflow(sb->len, extra, &need) ||
+	    __builtin_add_overflow(need, 1, &need) ||
+	    !vml_grow((void **)&sb->data, &sb->cap, need, 1)) {
+		sb->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void sb_putn(struct vml_sbuf *sb, const char *s, size_t n)
+{
+	if (!sb_reserve(sb, n))
+		return;
+	memcpy(sb->data + sb->len, s, n);
+	sb->len += n;
+	sb->data[sb->len] = '\0';
+}
+
+static void sb_puts(struct vml_sbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
+}
+
+static void sb_putc(struct vml_sbuf *sb, char c)
+{
+	sb_putn(sb, &c, 1);
+}
+
+static void sb_repeat(struct vml_sbuf *sb, const char *s, size_t times)
+{
+	for (size_t i = 0; i < times && !sb->failed; i++)
+		sb_puts(sb, s);
+}
+
+static void sb_printf(struct vml_sbuf *sb, const char *fmt, ...) VML_PRINTF(2, 3);
+static void sb_printf(struct vml_sbuf *sb, const char *fmt, ...)
+{
+	if (sb->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char small[256];
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sb_putn(sb, small, (size_t)n);
+		return;
+	}
+	/* Rare: longer than the scratch buffer, format straight into place. */
+	if (!sb_reserve(sb, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+static struct vml_error *sb_finish(struct vml_sbuf *sb, char **ret)
+{
+	if (!sb->failed && !sb->data)
+		sb_reserve(sb, 0);
+	if (sb->failed) {
+		free(sb->data);
+		*ret = NULL;
+		return &vml_enomem;
+	}
+	sb->data[sb->len] = '\0';
+	*ret = sb->data;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ sizes */
+
+void vml_format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = {
+		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+	};
+	if (!buf || size == 0)
+		return;
+	unsigned u = 0;
+	while (u + 1 < VML_ARRAY_SIZE(units) &&
+	       bytes >= (UINT64_C(1) << (10 * (u + 1))))
+		u++;
+	uint64_t unit = UINT64_C(1) << (10 * u);
+	if (bytes % unit == 0) {
+		snprintf(buf, size, "%" PRIu64 " %s", bytes / unit, units[u]);
+		return;
+	}
+	/* Tenths, rounded half up; rem < unit <= 2^60 so rem * 10 fits. */
+	uint64_t rem = bytes % unit;
+	uint64_t tenths = bytes / unit * 10 + (rem * 10 + unit / 2) / unit;
+	if (tenths >= 10240 && u + 1 < VML_ARRAY_SIZE(units)) {
+		u++;
+		tenths = 10;
+	}
+	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10,
+		 tenths % 10, units[u]);
+}
+
+/* Size of [start, last] as text; the whole 2^64 space does not fit a
+ * uint64_t and is the only size that can overflow. */
+static void format_span(uint64_t start, uint64_t last, char *buf, size_t size)
+{
+	if (start == 0 && last == UINT64_MAX)
+		snprintf(buf, size, "16 EiB");
+	else
+		vml_format_size(last - start + 1, buf, size);
+}
+
+/* ------------------------------------------------------------ text */
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp_ret)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp, min;
+	if (c < 0x80) {
+		*cp_ret = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; cp = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; cp = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; cp = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	/* The NUL terminator is not a continuation byte, so this stops at
+	 * the end of the string. */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cp_ret = cp;
+	return n;
+}
+
+/* Terminal columns of a code point: East Asian wide ranges take two,
+ * combining marks none. Good enough to keep lines inside 80 columns. */
+static unsigned cp_width(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+	    (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* Append s for a terminal: control characters and invalid UTF-8 become
+ * '?' so a hostile file name cannot break a line or emit escapes. At most
+ * max_width columns; a cut string ends with "...". Returns columns used. */
+static size_t sb_put_display(struct vml_sbuf *sb, const char *s,
+			     size_t max_width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t total = 0;
+	/* First pass: does it fit whole? */
+	for (const unsigned char *q = p; *q;) {
+		uint32_t cp;
+		size_t n = utf8_seq(q, &cp);
+		total += n ? cp_width(cp) : 1;
+		q += n ? n : 1;
+	}
+	size_t limit = max_width;
+	bool cut = total > max_width;
+	if (cut)
+		limit = max_width >= 3 ? max_width - 3 : 0;
+	size_t used = 0;
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+		unsigned w = n ? cp_width(cp) : 1;
+		if (used + w > limit)
+			break;
+		if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+			sb_putc(sb, '?');
+		else
+			sb_putn(sb, (const char *)p, n);
+		used += w;
+		p += n ? n : 1;
+	}
+	if (cut) {
+		size_t dots = max_width - used < 3 ? max_width - used : 3;
+		sb_repeat(sb, ".", dots);
+		used += dots;
+	}
+	return used;
+}
+
+static size_t display_width(const char *s)
+{
+	size_t total = 0;
+	for (const unsigned char *q = (const unsigned char *)s; *q;) {
+		uint32_t cp;
+		size_t n = utf8_seq(q, &cp);
+		total += n ? cp_width(cp) : 1;
+		q += n ? n : 1;
+	}
+	return total;
+}
+
+static void sb_json_string(struct vml_sbuf *sb, const char *s)
+{
+	if (!s) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_putc(sb, '"');
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && !sb->failed) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+		if (n == 0) {
+			/* Not UTF-8: keep the byte's value visible. */
+			sb_printf(sb, "\\u%04x", (unsigned)*p);
+			p++;
+			continue;
+		}
+		if (cp == '"')
+			sb_puts(sb, "\\\"");
+		else if (cp == '\\')
+			sb_puts(sb, "\\\\");
+		else if (cp == '\n')
+			sb_puts(sb, "\\n");
+		else if (cp == '\t')
+			sb_puts(sb, "\\t");
+		else if (cp == '\r')
+			sb_puts(sb, "\\r");
+		else if (cp < 0x20 || cp == 0x7f)
+			sb_printf(sb, "\\u%04x", (unsigned)cp);
+		else
+			sb_putn(sb, (const char *)p, n);
+		p += n;
+	}
+	sb_putc(sb, '"');
+}
+
+static const char *base_name(const char *path)
+{
+	if (!path)
+		return NULL;
+	const char *slash = strrchr(path, '/');
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	const char *s = vml_kind_name(kind);
+	return s ? s : "unknown";
+}
+
+/* What a region is called: its path, else its maps name; NULL if none. */
+static const char *region_label(const struct vml_region *r)
+{
+	return r->path ? r->path : r->name;
+}
+
+static void region_perms(const struct vml_region *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.4s", r->perms);
+	for (char *p = buf; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+}
+
+/* ------------------------------------------------------------ colour */
+
+static const char *group_color(uint32_t group)
+{
+	switch (group) {
+	case VML_GROUP_EXE: return "\033[32m";
+	case VML_GROUP_HEAP: return "\033[33m";
+	case VML_GROUP_MMAP: return "\033[34m";
+	case VML_GROUP_STACK: return "\033[35m";
+	case VML_GROUP_SPECIAL: return "\033[36m";
+	case VML_GROUP_KERNEL: return "\033[31m";
+	default: return "\033[2m";
+	}
+}
+
+#define COLOR_RESET "\033[0m"
+
+/* ------------------------------------------------------------ table */
+
+static struct vml_error *render_table(const struct vml_layout *layout,
+				      uint32_t flags, char **ret)
+{
+	struct vml_sbuf sb = { 0 };
+	bool color = flags & VML_RENDER_COLOR;
+	sb_puts(&sb, "START              END                SIZE      PERMS "
+		     "OFFSET   KIND          NAME\n");
+	size_t count = vml_layout_count(layout);
+	for (size_t i = 0; i < count && !sb.failed; i++) {
+		const struct vml_region *r = vml_layout_region(layout, i);
+		if (!r)
+			break;
+		char size[32];
+		vml_format_size(r->end - r->start, size, sizeof(size));
+		char perms[8];
+		region_perms(r, perms, sizeof(perms));
+		sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
+			  r->start, r->end, size, perms, r->offset);
+		const char *kind = kind_name(r->kind);
+		if (color)
+			sb_puts(&sb, group_color(r->group));
+		sb_printf(&sb, "%-13s", kind ? kind : "unknown");
+		if (color)
+			sb_puts(&sb, COLOR_RESET);
+		const char *name = region_label(r);
+		if (name || (r->flags & VML_REGION_DELETED))
+			sb_putc(&sb, ' ');
+		if (name)
+			sb_put_display(&sb, name, SIZE_MAX);
+		if (r->flags & VML_REGION_DELETED)
+			sb_puts(&sb, name ? " (deleted)" : "(deleted)");
+		sb_putc(&sb, '\n');
+	}
+	return sb_finish(&sb, ret);
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static void json_region_fields(struct vml_sbuf *sb, const struct vml_region *r)
+{
+	const char *kind = kind_name(r->kind);
+	const char *group = vml_group_name(r->group);
+	char perms[8];
+	memcpy(perms, r->perms, sizeof(perms));
+	perms[sizeof(perms) - 1] = '\0';
+	sb_printf(sb, "\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"perms\": ",
+		  r->start, r->end);
+	sb_json_string(sb, perms);
+	sb_puts(sb, ", \"kind\": ");
+	sb_json_string(sb, kind ? kind : "unknown");
+	sb_puts(sb, ", \"group\": ");
+	sb_json_string(sb, group ? group : "none");
+	sb_puts(sb, ", \"path\": ");
+	sb_json_string(sb, r->path);
+	sb_puts(sb, ", \"name\": ");
+	sb_json_string(sb, r->name);
+	sb_printf(sb, ", \"offset\": %" PRIu64 ", \"object\": ", r->offset);
+	sb_json_string(sb, r->object);
+}
+
+static struct vml_error *render_json(const struct vml_layout *layout,
+				     char **ret)
+{
+	struct vml_sbuf sb = { 0 };
+	sb_puts(&sb, "{\"regions\": [");
+	size_t count = vml_layout_count(layout);
+	for (size_t i = 0; i < count && !sb.failed; i++) {
+		const struct vml_region *r = vml_layout_region(layout, i);
+		if (!r)
+			break;
+		sb_puts(&sb, i ? ",\n  {" : "\n  {");
+		json_region_fields(&sb, r);
+		if (r->tid)
+			sb_printf(&sb, ", \"tid\": %" PRId64, r->tid);
+		else
+			sb_puts(&sb, ", \"tid\": null");
+		sb_printf(&sb, ", \"deleted\": %s}",
+			  (r->flags & VML_REGION_DELETED) ? "true" : "false");
+	}
+	sb_printf(&sb, "%s], \"incomplete\": %s}\n", count ? "\n" : "",
+		  (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE) ? "true"
+								     : "false");
+	return sb_finish(&sb, ret);
+}
+
+/* ------------------------------------------------------------ picture */
+
+/*
+ * The picture is a column of boxes from the top of the address space down.
+ * Each row is one box line (or a few) for one thing users think of as one
+ * thing: a library with all its segments, the heap, a run of anonymous
+ * mappings. Rows are built bottom-up in address order, then drawn in
+ * reverse. Rows of one block (the executable's segments, a thread stack and
+ * its guard) are separated by a dashed line instead of a full border.
+ *
+ *   0x00007ffffffff000 +------------------------------------------------+
+ *                      | [stack] main thread, grows down  v        rw-p |  132 KiB
+ *   0x00007ffffffde000 +------------------------------------------------+
+ *                      ~                2.3 TiB unmapped                ~
+ */
+
+#define PIC_ADDR_W 18
+#define PIC_BOX_W 50                  /* including both borders */
+#define PIC_INNER_W (PIC_BOX_W - 2)
+#define PIC_SIZE_W 10
+/* Rows are folded into "N more mappings" beyond this many blocks. */
+#define PIC_MAX_BLOCKS 24
+#define PIC_KEEP_BLOCKS 10
+/* Consecutive anonymous mappings smaller than this fold into one row. */
+#define PIC_SMALL_ANON (UINT64_C(1) << 20)
+#define PIC_MAX_EXE_ROWS 6
+
+enum pic_role {
+	PIC_KERNEL_HIDDEN, /* the upper half of a user process */
+	PIC_HOLE,          /* non-canonical addresses */
+	PIC_LOW,           /* 0 .. the first user region */
+	PIC_USER_EMPTY,    /* no user region at all */
+	PIC_REGION,        /* one region, or a run of one kernel kind */
+	PIC_OBJECT,        /* all segments of one library or file */
+	PIC_ANON_RUN,      /* consecutive small anonymous/guard mappings */
+	PIC_FILE_RUN,      /* consecutive small file mappings (locales ...) */
+	PIC_EXE,           /* segment(s) of the main executable */
+	PIC_MORE,          /* folded to keep the picture short */
+};
+
+enum pic_cat {
+	PIC_CAT_LIB, PIC_CAT_FILE, PIC_CAT_ANON, PIC_CAT_GUARD,
+	PIC_CAT_STACK, PIC_CAT_KERNEL, PIC_CAT_OTHER, PIC_CAT_COUNT
+};
+
+struct pic_row {
+	uint64_t start, last;   /* inclusive span drawn */
+	uint64_t mapped;        /* bytes actually mapped in it */
+	size_t first, n;        /* regions [first, first + n) */
+	uint32_t counts[PIC_CAT_COUNT]; /* PIC_MORE: what was folded */
+	uint8_t role;
+	bool joined_below;      /* same block as the row just below */
+	bool keep;
+	bool lone;              /* would be folded alone: keep it instead */
+};
+
+struct pic {
+	const struct vml_layout *layout;
+	size_t count;
+	uint64_t user_top;      /* first non-canonical address above user */
+	uint64_t kernel_base;   /* first canonical kernel address */
+	bool kernel_visible;    /* layout has kernel regions of its own */
+	size_t hidden_first, hidden_n; /* regions drawn inside KERNEL_HIDDEN */
+	struct pic_row *rows;
+	size_t nrows, cap;
+	bool color;
+};
+
+static const struct vml_region *pic_region(const struct pic *pic, size_t i)
+{
+	return vml_layout_region(pic->layout, i);
+}
+
+static struct pic_row *pic_add(struct pic *pic, uint8_t role, uint64_t start,
+			       uint64_t last)
+{
+	if (!vml_grow((void **)&pic->rows, &pic->cap, pic->nrows + 1,
+		      sizeof(*pic->rows)))
+		return NULL;
+	struct pic_row *row = &pic->rows[pic->nrows++];
+	memset(row, 0, sizeof(*row));
+	row->role = role;
+	row->start = start;
+	row->last = last;
+	return row;
+}
+
+static struct pic_row *pic_add_regions(struct pic *pic, uint8_t role,
+				       size_t first, size_t n)
+{
+	const struct vml_region *a = pic_region(pic, first);
+	const struct vml_region *b = pic_region(pic, first + n - 1);
+	struct pic_row *row = pic_add(pic, role, a->start, b->end - 1);
+	if (!row)
+		return NULL;
+	row->first = first;
+	row->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct vml_region *r = pic_region(pic, first + i);
+		row->mapped += r->end - r->start;
+	}
+	return row;
+}
+
+static bool is_kernel_kind(uint32_t kind)
+{
+	return kind >= VML_KIND_KERNEL && kind < VML_KIND_COUNT;
+}
+
+static bool is_anon_like(const struct vml_region *r)
+{
+	if (r->flags & VML_REGION_ANON_NAMED)
+		return false;
+	if (r->kind == VML_KIND_MMAP_ANON || r->kind == VML_KIND_GUARD)
+		return true;
+	return r->kind == VML_KIND_UNKNOWN && !r->path && !r->name;
+}
+
+static bool is_exe_region(const struct vml_region *r)
+{
+	return r->group == VML_GROUP_EXE || (r->flags & VML_REGION_EXE);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Which file a run of segments belongs to (library or plain file). */
+static const char *region_file(const struct vml_region *r)
+{
+	if (is_exe_region(r))
+		return NULL;
+	if (r->object)
+		return r->object;
+	return r->path;
+}
+
+/* A guard mapping directly below a thread stack is drawn with that stack. */
+static bool is_stack_guard(const struct pic *pic, size_t i)
+{
+	const struct vml_region *r = pic_region(pic, i);
+	const struct vml_region *up = pic_region(pic, i + 1);
+	return r->kind == VML_KIND_GUARD && up &&
+	       up->kind == VML_KIND_THREAD_STACK && up->start == r->end;
+}
+
+static size_t pic_exe_run(struct pic *pic, size_t i)
+{
+	const struct vml_region *r = pic_region(pic, i);
+	size_t j = i + 1;
+	while (j < pic->count) {
+		const struct vml_region *q = pic_region(pic, j);
+		if (!is_exe_region(q) || !same_str(q->object, r->object) ||
+		    q->start >= pic->user_top)
+			break;
+		j++;
+	}
+	/* One row per segment, same-kind neighbours merged, at most
+	 * PIC_MAX_EXE_ROWS rows (the last takes whatever is left). */
+	size_t rows = 0;
+	for (size_t k = i; k < j && rows < PIC_MAX_EXE_ROWS;) {
+		size_t m = k + 1;
+		uint32_t kind = pic_region(pic, k)->kind;
+		while (m < j && pic_region(pic, m)->kind == kind)
+			m++;
+		if (rows + 1 == PIC_MAX_EXE_ROWS)
+			m = j;
+		struct pic_row *row = pic_add_regions(pic, PIC_EXE, k, m - k);
+		if (!row)
+			return 0;
+		if (rows > 0)
+			row->joined_below = true;
+		rows++;
+		k = m;
+	}
+	return j - i;
+}
+
+static size_t pic_anon_run(struct pic *pic, size_t i)
+{
+	size_t j = i;
+	while (j < pic->count) {
+		const struct vml_region *q = pic_region(pic, j);
+		if (!is_anon_like(q) || q->end - q->start >= PIC_SMALL_ANON ||
+		    is_stack_guard(pic, j) || q->start >= pic->user_top)
+			break;
+		j++;
+	}
+	if (j - i < 2)
+		return 0;
+	return pic_add_regions(pic, PIC_ANON_RUN, i, j - i) ? j - i : 0;
+}
+
+static bool is_small_file(const struct pic *pic, size_t i)
+{
+	const struct vml_region *r = pic_region(pic, i);
+	return r && r->kind == VML_KIND_MMAP_FILE && r->path && !r->object &&
+	       r->end - r->start < PIC_SMALL_ANON && r->start < pic->user_top;
+}
+
+/* Three or more small file mappings in a row (locale files, caches) are
+ * one row; fewer are drawn one by one. */
+static size_t pic_file_run(struct pic *pic, size_t i)
+{
+	size_t j = i;
+	while (j < pic->count && is_small_file(pic, j))
+		j++;
+	if (j - i < 3)
+		return 0;
+	return pic_add_regions(pic, PIC_FILE_RUN, i, j - i) ? j - i : 0;
+}
+
+/* Regions of one file (a library's segments and its .bss) drawn as one. */
+static size_t pic_object_run(struct pic *pic, size_t i)
+{
+	const char *file = region_file(pic_region(pic, i));
+	if (!file)
+		return 0;
+	size_t j = i + 1;
+	while (j < pic->count) {
+		const struct vml_region *q = pic_region(pic, j);
+		if (!same_str(region_file(q), file))
+			break;
+		j++;
+	}
+	return pic_add_regions(pic, PIC_OBJECT, i, j - i) ? j - i : 0;
+}
+
+/* Kernel regions: a run of one kind is one row. */
+static size_t pic_kernel_run(struct pic *pic, size_t i)
+{
+	uint32_t kind = pic_region(pic, i)->kind;
+	size_t j = i + 1;
+	while (j < pic->count && pic_region(pic, j)->kind == kind)
+		j++;
+	return pic_add_regions(pic, PIC_REGION, i, j - i) ? j - i : 0;
+}
+
+/* One row (or block) starting at region i; returns regions consumed, 0 on
+ * out of memory. */
+static size_t pic_build_one(struct pic *pic, size_t i)
+{
+	const struct vml_region *r = pic_region(pic, i);
+	size_t used;
+	if (r->group == VML_GROUP_KERNEL || is_kernel_kind(r->kind))
+		return pic_kernel_run(pic, i);
+	if (is_exe_region(r))
+		return pic_exe_run(pic, i);
+	if (is_anon_like(r) && (used = pic_anon_run(pic, i)))
+		return used;
+	if (r->kind == VML_KIND_THREAD_STACK && i > 0 && is_stack_guard(pic, i - 1) &&
+	    pic->nrows > 0 && pic->rows[pic->nrows - 1].first == i - 1) {
+		struct pic_row *row = pic_add_regions(pic, PIC_REGION, i, 1);
+		if (!row)
+			return 0;
+		row->joined_below = true;
+		return 1;
+	}
+	if (is_small_file(pic, i) && (used = pic_file_run(pic, i)))
+		return used;
+	if (region_file(r) && !(r->flags & VML_REGION_PSEUDO))
+		return pic_object_run(pic, i);
+	return pic_add_regions(pic, PIC_REGION, i, 1) ? 1 : 0;
+}
+
+static bool pic_overlaps(const struct pic *pic, uint64_t start, uint64_t last)
+{
+	for (size_t i = 0; i < pic->nrows; i++)
+		if (pic->rows[i].start <= last && pic->rows[i].last >= start)
+			return true;
+	return false;
+}
+
+/* Insert a synthetic row keeping rows sorted by start. */
+static bool pic_insert(struct pic *pic, uint8_t role, uint64_t start,
+		       uint64_t last)
+{
+	if (!pic_add(pic, role, start, last))
+		return false;
+	struct pic_row row = pic->rows[pic->nrows - 1];
+	size_t at = pic->nrows - 1;
+	while (at > 0 && pic->rows[at - 1].start > start) {
+		pic->rows[at] = pic->rows[at - 1];
+		at--;
+	}
+	pic->rows[at] = row;
+	return true;
+}
+
+static bool pic_is_pinned(const struct pic *pic, const struct pic_row *row)
+{
+	switch (row->role) {
+	case PIC_KERNEL_HIDDEN: case PIC_HOLE: case PIC_LOW:
+	case PIC_USER_EMPTY: case PIC_EXE:
+		return true;
+	case PIC_REGION: {
+		uint32_t kind = pic_region(pic, row->first)->kind;
+		return kind == VML_KIND_STACK || kind == VML_KIND_HEAP ||
+		       kind == VML_KIND_VDSO || kind == VML_KIND_VVAR ||
+		       kind == VML_KIND_VSYSCALL;
+	}
+	default:
+		return false;
+	}
+}
+
+static enum pic_cat region_cat(const struct vml_region *r)
+{
+	if (r->group == VML_GROUP_KERNEL || is_kernel_kind(r->kind))
+		return PIC_CAT_KERNEL;
+	if (r->kind == VML_KIND_GUARD)
+		return PIC_CAT_GUARD;
+	if (r->kind == VML_KIND_THREAD_STACK || r->kind == VML_KIND_STACK)
+		return PIC_CAT_STACK;
+	if (r->flags & VML_REGION_LIBRARY)
+		return PIC_CAT_LIB;
+	if (r->path)
+		return PIC_CAT_FILE;
+	if (is_anon_like(r) || r->kind == VML_KIND_BSS)
+		return PIC_CAT_ANON;
+	return PIC_CAT_OTHER;
+}
+
+static void pic_count_row(const struct pic *pic, const struct pic_row *row,
+			  uint32_t counts[PIC_CAT_COUNT])
+{
+	if (row->role == PIC_MORE) {
+		for (int c = 0; c < PIC_CAT_COUNT; c++)
+			counts[c] += row->counts[c];
+		return;
+	}
+	if (row->role == PIC_OBJECT) {
+		/* A library counts once, not once per segment. */
+		const struct vml_region *r = pic_region(pic, row->first);
+		bool lib = false;
+		for (size_t i = 0; i < row->n; i++)
+			lib |= !!(pic_region(pic, row->first + i)->flags &
+				  VML_REGION_LIBRARY);
+		counts[lib ? PIC_CAT_LIB : (r->path ? PIC_CAT_FILE : PIC_CAT_OTHER)]++;
+		return;
+	}
+	for (size_t i = 0; i < row->n; i++)
+		counts[region_cat(pic_region(pic, row->first + i))]++;
+}
+
+/* Blocks are maximal chains of joined rows; [lo, hi] row indices. */
+static size_t pic_block_end(const struct pic *pic, size_t lo)
+{
+	size_t hi = lo;
+	while (hi + 1 < pic->nrows && pic->rows[hi + 1].joined_below)
+		hi++;
+	return hi;
+}
+
+static bool pic_block_pinned(const struct pic *pic, size_t lo, size_t hi)
+{
+	for (size_t k = lo; k <= hi; k++)
+		if (pic_is_pinned(pic, &pic->rows[k]))
+			return true;
+	return false;
+}
+
+/*
+ * Keep the picture short whatever the input: when there are more than
+ * PIC_MAX_BLOCKS blocks, keep the pinned ones (stack, heap, executable ...)
+ * and the PIC_KEEP_BLOCKS largest others, and fold every run of the rest
+ * into one "N more mappings" row.
+ */
+static bool pic_fold(struct pic *pic)
+{
+	size_t blocks = 0;
+	for (size_t lo = 0; lo < pic->nrows; lo = pic_block_end(pic, lo) + 1)
+		blocks++;
+	if (blocks <= PIC_MAX_BLOCKS)
+		return true;
+	for (size_t lo = 0; lo < pic->nrows;) {
+		size_t hi = pic_block_end(pic, lo);
+		pic->rows[lo].keep = pic_block_pinned(pic, lo, hi);
+		lo = hi + 1;
+	}
+	for (int pass = 0; pass < PIC_KEEP_BLOCKS; pass++) {
+		size_t best = SIZE_MAX;
+		uint64_t best_span = 0;
+		for (size_t lo = 0; lo < pic->nrows;) {
+			size_t hi = pic_block_end(pic, lo);
+			uint64_t span = pic->rows[hi].last - pic->rows[lo].start;
+			if (!pic->rows[lo].keep &&
+			    (best == SIZE_MAX || span > best_span)) {
+				best = lo;
+				best_span = span;
+			}
+			lo = hi + 1;
+		}
+		if (best == SIZE_MAX)
+			break;
+		pic->rows[best].keep = true;
+	}
+	/* Folding one block alone saves nothing and hides its name. */
+	size_t prev = SIZE_MAX;
+	for (size_t lo = 0; lo < pic->nrows;) {
+		size_t hi = pic_block_end(pic, lo);
+		bool prev_kept = prev == SIZE_MAX || pic->rows[prev].keep;
+		bool next_kept = hi + 1 >= pic->nrows || pic->rows[hi + 1].keep;
+		pic->rows[lo].lone = !pic->rows[lo].keep && prev_kept && next_kept;
+		prev = lo;
+		lo = hi + 1;
+	}
+	/* Compact in place: out <= lo always, so nothing unread is lost. */
+	size_t out = 0;
+	struct pic_row *more = NULL;
+	for (size_t lo = 0; lo < pic->nrows;) {
+		size_t hi = pic_block_end(pic, lo);
+		if (pic->rows[lo].keep || pic->rows[lo].lone) {
+			for (size_t k = lo; k <= hi; k++)
+				pic->rows[out++] = pic->rows[k];
+			more = NULL;
+		} else {
+			struct pic_row folded;
+			memset(&folded, 0, sizeof(folded));
+			if (more)
+				folded = *more;
+			else
+				folded.start = pic->rows[lo].start;
+			folded.role = PIC_MORE;
+			folded.last = pic->rows[hi].last;
+			for (size_t k = lo; k <= hi; k++) {
+				pic_count_row(pic, &pic->rows[k], folded.counts);
+				folded.mapped += pic->rows[k].mapped;
+				folded.n += pic->rows[k].n;
+			}
+			if (!more)
+				more = &pic->rows[out++];
+			*more = folded;
+		}
+		lo = hi + 1;
+	}
+	pic->nrows = out;
+	return true;
+}
+
+static bool pic_build(struct pic *pic)
+{
+	size_t i = 0;
+	/* Bounded: every step consumes at least one region. */
+	while (i < pic->count) {
+		const struct vml_region *r = pic_region(pic, i);
+		if (!r)
+			break;
+		if (r->start >= pic->kernel_base && !pic->kernel_visible) {
+			if (pic->hidden_n++ == 0)
+				pic->hidden_first = i;
+			i++;
+			continue;
+		}
+		size_t used = pic_build_one(pic, i);
+		if (used == 0)
+			return false;
+		i += used;
+	}
+	bool any_user = pic->nrows > 0 && pic->rows[0].start < pic->user_top;
+	if (!any_user) {
+		if (!pic_overlaps(pic, 0, pic->user_top - 1) &&
+		    !pic_insert(pic, PIC_USER_EMPTY, 0, pic->user_top - 1))
+			return false;
+	} else if (pic->rows[0].start > 0) {
+		if (!pic_insert(pic, PIC_LOW, 0, pic->rows[0].start - 1))
+			return false;
+	}
+	if (!pic_overlaps(pic, pic->user_top, pic->kernel_base - 1) &&
+	    !pic_insert(pic, PIC_HOLE, pic->user_top, pic->kernel_base - 1))
+		return false;
+	if (!pic->kernel_visible &&
+	    !pic_insert(pic, PIC_KERNEL_HIDDEN, pic->kernel_base, UINT64_MAX))
+		return false;
+	return pic_fold(pic);
+}
+
+/* --- drawing */
+
+struct pic_line {
+	char text[160];   /* already sanitized and fitted */
+	char perms[24];
+	bool has_size;
+	uint64_t size;
+	bool size_all;    /* the whole 2^64 space */
+	uint32_t group;
+	bool colored;
+};
+
+/* Distinct rwx triples of a run, in address order: "r-- r-x rw-". */
+static void perms_summary(const struct pic *pic, const struct pic_row *row,
+			  char *buf, size_t size)
+{
+	char seen[4][4];
+	size_t nseen = 0;
+	bool more = false;
+	for (size_t i = 0; i < row->n; i++) {
+		const struct vml_region *r = pic_region(pic, row->first + i);
+		char p[4];
+		memcpy(p, r->perms, 3);
+		p[3] = '\0';
+		for (int k = 0; k < 3; k++)
+			if (p[k] < 0x20 || p[k] > 0x7e)
+				p[k] = '?';
+		bool dup = false;
+		for (size_t k = 0; k < nseen; k++)
+			dup |= memcmp(seen[k], p, 4) == 0;
+		if (dup)
+			continue;
+		if (nseen == VML_ARRAY_SIZE(seen)) {
+			more = true;
+			break;
+		}
+		memcpy(seen[nseen++], p, 4);
+	}
+	buf[0] = '\0';
+	size_t len = 0;
+	for (size_t k = 0; k < nseen; k++) {
+		int n = snprintf(buf + len, size - len, "%s%s", k ? " " : "", seen[k]);
+		if (n < 0 || (size_t)n >= size - len)
+			return;
+		len += (size_t)n;
+	}
+	if (more && size - len > 4)
+		memcpy(buf + len, " ...", 5);
+}
+
+/* Write label text into line->text, sanitized and cut to fit the box. */
+static void line_text(struct pic_line *line, const char *fmt, ...) VML_PRINTF(2, 3);
+static void line_text(struct pic_line *line, const char *fmt, ...)
+{
+	char raw[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		raw[0] = '\0';
+	size_t perms_w = strlen(line->perms);
+	size_t max = PIC_INNER_W - 2 - (perms_w ? perms_w + 1 : 0);
+	struct vml_sbuf sb = { 0 };
+	sb_put_display(&sb, raw, max);
+	if (sb.failed || !sb.data) {
+		line->text[0] = '\0';
+	} else {
+		snprintf(line->text, sizeof(line->text), "%s", sb.data);
+	}
+	free(sb.data);
+}
+
+static const char *kernel_kind_text(uint32_t kind)
+{
+	switch (kind) {
+	case VML_KIND_DIRECT_MAP: return "direct map of all physical memory";
+	case VML_KIND_VMALLOC: return "vmalloc/ioremap space";
+	case VML_KIND_VMEMMAP: return "vmemmap (struct page array)";
+	case VML_KIND_CPU_ENTRY_AREA: return "cpu_entry_area";
+	case VML_KIND_ESPFIX: return "espfix stacks";
+	case VML_KIND_EFI: return "EFI runtime services";
+	case VML_KIND_KERNEL_TEXT: return "kernel text, data, bss";
+	case VML_KIND_MODULES: return "modules";
+	case VML_KIND_FIXMAP: return "fixmap";
+	case VML_KIND_KASAN: return "KASAN shadow memory";
+	case VML_KIND_LDT_REMAP: return "LDT remap for PTI";
+	default: return "kernel mapping";
+	}
+}
+
+static const char *exe_kind_text(uint32_t kind)
+{
+	switch (kind) {
+	case VML_KIND_TEXT: return ".text (code)";
+	case VML_KIND_RODATA: return "rodata (headers, .rodata)";
+	case VML_KIND_RELRO: return "relro (.got, .data.rel.ro)";
+	case VML_KIND_DATA: return ".data";
+	case VML_KIND_BSS: return ".bss";
+	default: return NULL;
+	}
+}
+
+static void region_row_text(const struct pic *pic, const struct pic_row *row,
+			    struct pic_line *line)
+{
+	const struct vml_region *r = pic_region(pic, row->first);
+	const char *name = region_label(r);
+	const char *del = (r->flags & VML_REGION_DELETED) ? " (deleted)" : "";
+	switch (r->kind) {
+	case VML_KIND_STACK:
+		line_text(line, "%s main thread stack, grows down  v",
+			  r->name ? r->name : "[stack]");
+		return;
+	case VML_KIND_HEAP:
+		line_text(line, "%s grows up  ^", r->name ? r->name : "[heap]");
+		return;
+	case VML_KIND_THREAD_STACK:
+		if (r->tid)
+			line_text(line, "thread %" PRId64 " stack, grows down  v",
+				  r->tid);
+		else
+			line_text(line, "thread stack, grows down  v");
+		return;
+	case VML_KIND_GUARD:
+		if (is_stack_guard(pic, row->first))
+			line_text(line, "guard (a stack overflow faults here)");
+		else
+			line_text(line, "guard%s%s%s", name ? " " : "",
+				  name ? base_name(name) : "", del);
+		return;
+	case VML_KIND_VDSO: case VML_KIND_VVAR: case VML_KIND_VSYSCALL: {
+		const char *k = kind_name(r->kind);
+		line_text(line, "%s", name ? name : (k ? k : "?"));
+		return;
+	}
+	case VML_KIND_MMAP_ANON:
+		if (name)
+			line_text(line, "%s%s", name, del);
+		else
+			line_text(line, "anonymous mapping");
+		return;
+	default:
+		break;
+	}
+	if (is_kernel_kind(r->kind) || r->group == VML_GROUP_KERNEL) {
+		if (row->n > 1)
+			line_text(line, "%s (%zu ranges)",
+				  kernel_kind_text(r->kind), row->n);
+		else
+			line_text(line, "%s", kernel_kind_text(r->kind));
+		return;
+	}
+	if (name)
+		line_text(line, "%s%s", r->path ? base_name(name) : name, del);
+	else if (r->kind != VML_KIND_UNKNOWN)
+		line_text(line, "%s", kind_name(r->kind));
+	else
+		line_text(line, "anonymous mapping");
+}
+
+static void more_text(const struct pic_row *row, struct pic_line *line)
+{
+	static const char *const names[PIC_CAT_COUNT] = {
+		"libs", "files", "anon", "guards", "stacks", "kernel", "other",
+	};
+	char parts[128];
+	size_t len = 0;
+	uint64_t total = 0;
+	parts[0] = '\0';
+	for (int c = 0; c < PIC_CAT_COUNT; c++) {
+		total += row->counts[c];
+		if (!row->counts[c])
+			continue;
+		int n = snprintf(parts + len, sizeof(parts) - len, "%s%" PRIu32 " %s",
+				 len ? ", " : "", row->counts[c], names[c]);
+		if (n < 0 || (size_t)n >= sizeof(parts) - len)
+			break;
+		len += (size_t)n;
+	}
+	line_text(line, "%" PRIu64 " more mapping%s: %s", total,
+		  total == 1 ? "" : "s", parts);
+}
+
+static void anon_run_text(const struct pic *pic, const struct pic_row *row,
+			  struct pic_line *line)
+{
+	size_t guards = 0;
+	bool alternating = true;
+	for (size_t i = 0; i < row->n; i++) {
+		const struct vml_region *r = pic_region(pic, row->first + i);
+		bool g = r->kind == VML_KIND_GUARD;
+		guards += g;
+		if (i > 0) {
+			const struct vml_region *p = pic_region(pic, row->first + i - 1);
+			if ((p->kind == VML_KIND_GUARD) == g)
+				alternating = false;
+		}
+	}
+	if (guards == 0)
+		line_text(line, "%zu anonymous mappings", row->n);
+	else if (guards == row->n)
+		line_text(line, "%zu guard mappings", row->n);
+	else
+		line_text(line, "%zu anon / %zu guard%s", row->n - guards, guards,
+			  alternating ? ", alternating" : "");
+}
+
+/* "5 files in /usr/lib/locale/C.utf8/": the deepest common directory. */
+static void file_run_text(const struct pic *pic, const struct pic_row *row,
+			  struct pic_line *line)
+{
+	const char *first = pic_region(pic, row->first)->path;
+	size_t common = strlen(first);
+	for (size_t i = 1; i < row->n; i++) {
+		const char *p = pic_region(pic, row->first + i)->path;
+		size_t k = 0;
+		while (k < common && p[k] && p[k] == first[k])
+			k++;
+		common = k;
+	}
+	while (common > 0 && first[common - 1] != '/')
+		common--;
+	if (common > 1)
+		line_text(line, "%zu files in %.*s", row->n, (int)common, first);
+	else
+		line_text(line, "%zu small file mappings", row->n);
+}
+
+/* Fill up to 3 lines for a row; returns how many. */
+static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
+			    bool block_top, struct pic_line lines[3])
+{
+	memset(lines, 0, 3 * sizeof(*lines));
+	const struct vml_region *r = row->n ? pic_region(pic, row->first) : NULL;
+	struct pic_line *l = &lines[0];
+	l->has_size = true;
+	l->size = row->last - row->start + 1;
+	l->colored = true;
+	if (r)
+		l->group = r->group;
+	switch (row->role) {
+	case PIC_KERNEL_HIDDEN: {
+		l->group = VML_GROUP_KERNEL;
+		line_text(l, "kernel space");
+		line_text(&lines[1], "(not visible to this process)");
+		if (pic->hidden_n == 0)
+			return 2;
+		const struct vml_region *h = pic_region(pic, pic->hidden_first);
+		struct pic_line *x = &lines[2];
+		x->group = h->group;
+		x->colored = true;
+		if (pic->hidden_n == 1) {
+			region_perms(h, x->perms, sizeof(x->perms));
+			x->has_size = true;
+			x->size = h->end - h->start;
+			line_text(x, "  %s at 0x%" PRIx64,
+				  region_label(h) ? region_label(h) : kind_name(h->kind),
+				  h->start);
+		} else {
+			line_text(x, "  %zu mappings, from %s at 0x%" PRIx64,
+				  pic->hidden_n,
+				  region_label(h) ? region_label(h) : kind_name(h->kind),
+				  h->start);
+		}
+		return 3;
+	}
+	case PIC_HOLE: {
+		/* 2^64 - 2 * user_top: "16 EiB - 256 TiB" says it exactly. */
+		char half[32];
+		vml_format_size(pic->user_top * 2, half, sizeof(half));
+		l->group = VML_GROUP_NONE;
+		l->has_size = false;
+		line_text(l, "non-canonical hole (16 EiB - %s)", half);
+		line_text(&lines[1], "(never mapped: any access faults, #GP)");
+		return 2;
+	}
+	case PIC_LOW:
+		l->group = VML_GROUP_NONE;
+		line_text(l, "reserved / unmapped");
+		line_text(&lines[1], "(NULL pointer dereferences fault here)");
+		return 2;
+	case PIC_USER_EMPTY:
+		l->group = VML_GROUP_NONE;
+		line_text(l, "user space: nothing mapped");
+		return 1;
+	case PIC_MORE:
+		l->size = row->mapped;
+		l->group = VML_GROUP_NONE;
+		more_text(row, l);
+		return 1;
+	case PIC_FILE_RUN:
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
+		l->size = row->mapped;
+		file_run_text(pic, row, l);
+		return 1;
+	case PIC_ANON_RUN:
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
+		l->size = row->mapped;
+		anon_run_text(pic, row, l);
+		return 1;
+	case PIC_OBJECT: {
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
+		const char *file = region_file(r);
+		bool deleted = false;
+		for (size_t i = 0; i < row->n; i++)
+			deleted |= !!(pic_region(pic, row->first + i)->flags &
+				      VML_REGION_DELETED);
+		line_text(l, "%s%s", base_name(file), deleted ? " (deleted)" : "");
+		return 1;
+	}
+	case PIC_EXE: {
+		size_t n = 0;
+		if (block_top) {
+			/* The title carries the size of the whole block. */
+			const struct pic_row *lo = row;
+			while (lo > pic->rows && lo->joined_below)
+				lo--;
+			l->size = row->last - lo->start + 1;
+			const char *exe = r->object ? r->object : r->path;
+			line_text(l, "%s (executable)", exe ? base_name(exe) : "main program");
+			n = 1;
+			l = &lines[1];
+			l->colored = true;
+			l->group = r->group;
+			l->has_size = true;
+			l->size = row->last - row->start + 1;
+		}
+		const char *what = exe_kind_text(r->kind);
+		if (row->n > 1) {
+			perms_summary(pic, row, l->perms, sizeof(l->perms));
+			bool one_kind = true;
+			for (size_t i = 1; i < row->n; i++)
+				one_kind &= pic_region(pic, row->first + i)->kind == r->kind;
+			if (one_kind && what)
+				line_text(l, "  %s", what);
+			else
+				line_text(l, "  %zu segments", row->n);
+		} else {
+			region_perms(r, l->perms, sizeof(l->perms));
+			if (what)
+				line_text(l, "  %s", what);
+			else
+				line_text(l, "  %s", kind_name(r->kind));
+		}
+		return n + 1;
+	}
+	case PIC_REGION:
+	default:
+		if (row->n > 1)
+			perms_summary(pic, row, l->perms, sizeof(l->perms));
+		else
+			region_perms(r, l->perms, sizeof(l->perms));
+		region_row_text(pic, row, l);
+		return 1;
+	}
+}
+
+static void pic_addr(struct vml_sbuf *sb, bool show, uint64_t addr)
+{
+	if (show)
+		sb_printf(sb, "0x%016" PRIx64 " ", addr);
+	else
+		sb_repeat(sb, " ", PIC_ADDR_W + 1);
+}
+
+static void pic_border(struct vml_sbuf *sb, bool show, uint64_t addr)
+{
+	pic_addr(sb, show, addr);
+	sb_putc(sb, '+');
+	sb_repeat(sb, "-", PIC_INNER_W);
+	sb_puts(sb, "+\n");
+}
+
+static void pic_inner_border(struct vml_sbuf *sb, uint64_t addr)
+{
+	pic_addr(sb, true, addr);
+	sb_puts(sb, "|");
+	sb_repeat(sb, " -", PIC_INNER_W / 2);
+	sb_puts(sb, "|\n");
+}
+
+static void pic_gap(struct pic *pic, struct vml_sbuf *sb, uint64_t size)
+{
+	char sz[32], text[64];
+	vml_format_size(size, sz, sizeof(sz));
+	snprintf(text, sizeof(text), "%s unmapped", sz);
+	size_t w = strlen(text);
+	size_t left = (PIC_INNER_W - w) / 2;
+	pic_addr(sb, false, 0);
+	sb_putc(sb, '~');
+	sb_repeat(sb, " ", left);
+	if (pic->color)
+		sb_puts(sb, "\033[2m");
+	sb_puts(sb, text);
+	if (pic->color)
+		sb_puts(sb, COLOR_RESET);
+	sb_repeat(sb, " ", PIC_INNER_W - w - left);
+	sb_puts(sb, "~\n");
+}
+
+static void pic_line_out(struct pic *pic, struct vml_sbuf *sb,
+			 const struct pic_line *line)
+{
+	pic_addr(sb, false, 0);
+	sb_puts(sb, "| ");
+	if (pic->color && line->colored)
+		sb_puts(sb, group_color(line->group));
+	sb_puts(sb, line->text);
+	if (pic->color && line->colored)
+		sb_puts(sb, COLOR_RESET);
+	size_t used = 1 + display_width(line->text);
+	size_t perms_w = strlen(line->perms);
+	size_t pad = PIC_INNER_W - used - perms_w - 1;
+	if (used + perms_w + 1 > PIC_INNER_W)
+		pad = 0;
+	sb_repeat(sb, " ", pad);
+	sb_puts(sb, line->perms);
+	sb_puts(sb, " |");
+	if (line->has_size) {
+		char sz[32];
+		vml_format_size(line->size, sz, sizeof(sz));
+		sb_printf(sb, " %*s", PIC_SIZE_W, sz);
+	}
+	sb_putc(sb, '\n');
+}
+
+static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
+{
+	for (size_t k = pic->nrows; k-- > 0 && !sb->failed;) {
+		const struct pic_row *row = &pic->rows[k];
+		const struct pic_row *above = k + 1 < pic->nrows ? &pic->rows[k + 1] : NULL;
+		/* The top line shows the first address above the row (its
+		 * exclusive end), or the last address of the space. */
+		uint64_t top = row->last == UINT64_MAX ? UINT64_MAX : row->last + 1;
+		if (!above) {
+			pic_border(sb, true, top);
+		} else if (above->start == top) {
+			if (above->joined_below)
+				pic_inner_border(sb, top);
+			else
+				pic_border(sb, true, top);
+		} else {
+			pic_border(sb, true, above->start);
+			pic_gap(pic, sb, above->start - top);
+			pic_border(sb, true, top);
+		}
+		bool block_top = !above || !above->joined_below;
+		struct pic_line lines[3];
+		size_t n = pic_row_lines(pic, row, block_top, lines);
+		for (size_t i = 0; i < n; i++)
+			pic_line_out(pic, sb, &lines[i]);
+	}
+	if (pic->nrows)
+		pic_border(sb, true, pic->rows[0].start);
+}
+
+/* With 5-level paging the canonical halves are 57-bit: a region anywhere
+ * in the 48-bit hole means the target runs LA57. */
+static void pic_halves(struct pic *pic)
+{
+	pic->user_top = UINT64_C(0x0000800000000000);
+	pic->kernel_base = UINT64_C(0xffff800000000000);
+	for (size_t i = 0; i < pic->count; i++) {
+		const struct vml_region *r = pic_region(pic, i);
+		if (r->start >= pic->user_top && r->start < pic->kernel_base) {
+			if (r->start < UINT64_C(0x0100000000000000) ||
+			    r->start >= UINT64_C(0xff00000000000000)) {
+				pic->user_top = UINT64_C(0x0100000000000000);
+				pic->kernel_base = UINT64_C(0xff00000000000000);
+			}
+			break;
+		}
+	}
+	for (size_t i = 0; i < pic->count; i++) {
+		const struct vml_region *r = pic_region(pic, i);
+		if (r->start >= pic->kernel_base && r->kind != VML_KIND_VSYSCALL &&
+		    !same_str(r->name, "[vsyscall]")) {
+			pic->kernel_visible = true;
+			break;
+		}
+	}
+}
+
+static struct vml_error *render_picture(const struct vml_layout *layout,
+					uint32_t flags, char **ret)
+{
+	struct pic pic = {
+		.layout = layout,
+		.count = vml_layout_count(layout),
+		.color = flags & VML_RENDER_COLOR,
+	};
+	pic_halves(&pic);
+	struct vml_sbuf sb = { 0 };
+	if (!pic_build(&pic)) {
+		free(pic.rows);
+		return &vml_enomem;
+	}
+	pic_draw(&pic, &sb);
+	if (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE)
+		sb_puts(&sb, "(incomplete: some input was missing or damaged)\n");
+	free(pic.rows);
+	return sb_finish(&sb, ret);
+}
+
+struct vml_error *vml_render_layout(const struct vml_layout *layout,
+				    enum vml_format format, uint32_t flags,
+				    char **ret)
+{
+	if (!ret)
+		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
+	*ret = NULL;
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "render: no layout");
+	switch (format) {
+	case VML_FORMAT_PICTURE:
+		return render_picture(layout, flags, ret);
+	case VML_FORMAT_TABLE:
+		return render_table(layout, flags, ret);
+	case VML_FORMAT_JSON:
+		return render_json(layout, ret);
+	default:
+		return vml_error_create(VML_ERROR_INVALID,
+					"render: format %d is not a layout format",
+					(int)format);
+	}
+}
+
+/* ------------------------------------------------------------ whereis */
+
+/* "libc.so.6 (text)", "[heap] (heap)", "mmap-anon". */
+static void sb_region_desc(struct vml_sbuf *sb, const struct vml_region *r)
+{
+	const char *name = region_label(r);
+	const char *kind = kind_name(r->kind);
+	if (name) {
+		sb_put_display(sb, r->path ? base_name(name) : name, 60);
+		sb_printf(sb, " (%s)", kind ? kind : "unknown");
+	} else {
+		sb_puts(sb, kind ? kind : "unknown");
+	}
+}
+
+static void where_text_unmapped(struct vml_sbuf *sb, const struct vml_where *w)
+{
+	const struct vml_gap *g = &w->gap;
+	char size[32], below[32], above[32];
+	format_span(g->start, g->last, size, sizeof(size));
+	sb_printf(sb, "  not mapped: in a gap of %s between ", size);
+	if (g->below) {
+		sb_region_desc(sb, g->below);
+		sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->below->start,
+			  g->below->end);
+	} else {
+		sb_puts(sb, "address 0");
+	}
+	sb_puts(sb, " and ");
+	if (g->above) {
+		sb_region_desc(sb, g->above);
+		sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->above->start,
+			  g->above->end);
+	} else {
+		sb_puts(sb, "the top of the address space");
+	}
+	if (g->below) {
+		vml_format_size(w->addr - g->below->end, below, sizeof(below));
+		sb_printf(sb, "; %s above the end of the region below", below);
+	}
+	if (g->above) {
+		vml_format_size(g->above->start - w->addr, above, sizeof(above));
+		sb_printf(sb, "%s%s below the region above", g->below ? ", " : "; ",
+			  above);
+	}
+	sb_putc(sb, '\n');
+}
+
+static void where_text_region(struct vml_sbuf *sb, const struct vml_where *w,
+			      bool color)
+{
+	const struct vml_region *r = w->region;
+	const char *kind = kind_name(r->kind);
+	char perms[8];
+	region_perms(r, perms, sizeof(perms));
+	sb_puts(sb, "  region   ");
+	if (color)
+		sb_puts(sb, group_color(r->group));
+	sb_puts(sb, kind ? kind : "unknown");
+	if (color)
+		sb_puts(sb, COLOR_RESET);
+	sb_printf(sb, "  0x%" PRIx64 "-0x%" PRIx64 " %s", r->start, r->end, perms);
+	const char *name = region_label(r);
+	if (name) {
+		sb_puts(sb, "  ");
+		sb_put_display(sb, name, SIZE_MAX);
+		if (r->flags & VML_REGION_DELETED)
+			sb_puts(sb, " (deleted)");
+	}
+	if (w->has_file_offset)
+		sb_printf(sb, " +0x%" PRIx64, w->file_offset);
+	else
+		sb_printf(sb, " +0x%" PRIx64 " into the region", w->addr - r->start);
+	sb_putc(sb, '\n');
+	if (r->object && !same_str(r->object, r->path)) {
+		sb_puts(sb, "  object   ");
+		sb_put_display(sb, r->object, SIZE_MAX);
+		sb_putc(sb, '\n');
+	}
+	if (w->section) {
+		sb_puts(sb, "  section  ");
+		sb_put_display(sb, w->section, SIZE_MAX);
+		sb_printf(sb, "+0x%" PRIx64 "\n", w->section_offset);
+	}
+	if (w->symbol) {
+		sb_puts(sb, "  symbol   ");
+		sb_put_display(sb, w->symbol, SIZE_MAX);
+		if (w->symbol_offset)
+			sb_printf(sb, "+%" PRIu64, w->symbol_offset);
+		sb_putc(sb, '\n');
+	}
+	if (w->stack_tid) {
+		sb_printf(sb, "  stack    %sthread %" PRId64,
+			  r->kind == VML_KIND_STACK ? "main " : "", w->stack_tid);
+		if (w->has_stack_sp) {
+			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
+							: (uint64_t)w->above_sp;
+			const char *note = "";
+			if (w->above_sp < 0)
+				note = dist <= 128 ? ", in the red zone" : ", unused";
+			sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
+				  dist, w->above_sp < 0 ? "below" : "above",
+				  w->stack_sp, note);
+		}
+		sb_putc(sb, '\n');
+	}
+	if (w->has_insn) {
+		char insn[sizeof(w->insn)];
+		memcpy(insn, w->insn, sizeof(insn));
+		insn[sizeof(insn) - 1] = '\0';
+		sb_puts(sb, "  insn     ");
+		sb_put_display(sb, insn, SIZE_MAX);
+		sb_putc(sb, '\n');
+	}
+}
+
+static bool layout_has_kernel(const struct vml_layout *layout)
+{
+	size_t count = vml_layout_count(layout);
+	for (size_t i = count; i-- > 0;) {
+		const struct vml_region *r = vml_layout_region(layout, i);
+		if (r->start < UINT64_C(0xff00000000000000))
+			break;
+		if (r->kind != VML_KIND_VSYSCALL && !same_str(r->name, "[vsyscall]"))
+			return true;
+	}
+	return false;
+}
+
+static struct vml_error *where_text(const struct vml_layout *layout,
+				    const struct vml_where *w, uint32_t flags,
+				    char **ret)
+{
+	struct vml_sbuf sb = { 0 };
+	if (!w->canonical) {
+		sb_printf(&sb, "0x%" PRIx64 " is not canonical: bits 63..47 are not "
+			  "all equal, so any access faults (#GP)\n", w->addr);
+		sb_puts(&sb, "  hole     0x0000800000000000-0xffff800000000000 "
+			     "(16 EiB - 256 TiB, never mapped)\n");
+		return sb_finish(&sb, ret);
+	}
+	bool kernel = w->half == VML_HALF_KERNEL;
+	sb_printf(&sb, "0x%" PRIx64 " is a canonical %s-space address\n", w->addr,
+		  kernel ? "kernel" : "user");
+	if (w->region)
+		where_text_region(&sb, w, flags & VML_RENDER_COLOR);
+	else if (kernel && layout && !layout_has_kernel(layout))
+		sb_puts(&sb, "  not mapped here: kernel space is not visible to "
+			     "this process\n");
+	else
+		where_text_unmapped(&sb, w);
+	return sb_finish(&sb, ret);
+}
+
+static void json_neighbour(struct vml_sbuf *sb, const struct vml_region *r)
+{
+	if (!r) {
+		sb_puts(sb, "null");
+		return;
+	}
+	const char *kind = kind_name(r->kind);
+	sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"kind\": ",
+		  r->start, r->end);
+	sb_json_string(sb, kind ? kind : "unknown");
+	sb_puts(sb, ", \"path\": ");
+	sb_json_string(sb, r->path);
+	sb_putc(sb, '}');
+}
+
+/* Exclusive end of an inclusive last; 2^64 is written out as a number. */
+static void json_end(struct vml_sbuf *sb, uint64_t last)
+{
+	if (last == UINT64_MAX)
+		sb_puts(sb, "18446744073709551616");
+	else
+		sb_printf(sb, "%" PRIu64, last + 1);
+}
+
+static struct vml_error *where_json(const struct vml_where *w, char **ret)
+{
+	static const char *const halves[] = { "user", "kernel", "non-canonical" };
+	struct vml_sbuf sb = { 0 };
+	const char *half = w->half < VML_ARRAY_SIZE(halves) ? halves[w->half] : "?";
+	sb_printf(&sb, "{\"address\": %" PRIu64 ", \"canonical\": %s, \"half\": \"%s\", "
+		  "\"mapped\": %s", w->addr, w->canonical ? "true" : "false",
+		  w->canonical ? half : "non-canonical", w->region ? "true" : "false");
+	if (w->region) {
+		sb_puts(&sb, ", ");
+		json_region_fields(&sb, w->region);
+	} else {
+		sb_puts(&sb, ", \"start\": null, \"end\": null, \"perms\": null, "
+			     "\"kind\": null, \"group\": null, \"path\": null, "
+			     "\"name\": null, \"offset\": null, \"object\": null");
+	}
+	if (w->has_file_offset)
+		sb_printf(&sb, ", \"file_offset\": %" PRIu64, w->file_offset);
+	else
+		sb_puts(&sb, ", \"file_offset\": null");
+	sb_puts(&sb, ", \"section\": ");
+	sb_json_string(&sb, w->section);
+	if (w->section)
+		sb_printf(&sb, ", \"section_offset\": %" PRIu64, w->section_offset);
+	else
+		sb_puts(&sb, ", \"section_offset\": null");
+	sb_puts(&sb, ", \"symbol\": ");
+	sb_json_string(&sb, w->symbol);
+	if (w->symbol)
+		sb_printf(&sb, ", \"symbol_offset\": %" PRIu64, w->symbol_offset);
+	else
+		sb_puts(&sb, ", \"symbol_offset\": null");
+	if (w->stack_tid) {
+		sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
+		if (w->has_stack_sp)
+			sb_printf(&sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64 "}",
+				  w->stack_sp, w->above_sp);
+		else
+			sb_puts(&sb, ", \"sp\": null, \"above_sp\": null}");
+	} else {
+		sb_puts(&sb, ", \"thread\": null");
+	}
+	sb_puts(&sb, ", \"insn\": ");
+	if (w->has_insn) {
+		char insn[sizeof(w->insn)];
+		memcpy(insn, w->insn, sizeof(insn));
+		insn[sizeof(insn) - 1] = '\0';
+		sb_json_string(&sb, insn);
+	} else {
+		sb_puts(&sb, "null");
+	}
+	sb_puts(&sb, ", \"gap\": ");
+	if (!w->region && w->canonical) {
+		const struct vml_gap *g = &w->gap;
+		sb_printf(&sb, "{\"start\": %" PRIu64 ", \"end\": ", g->start);
+		json_end(&sb, g->last);
+		sb_puts(&sb, ", \"size\": ");
+		if (g->start == 0 && g->last == UINT64_MAX)
+			sb_puts(&sb, "18446744073709551616");
+		else
+			sb_printf(&sb, "%" PRIu64, g->last - g->start + 1);
+		sb_puts(&sb, ", \"below\": ");
+		json_neighbour(&sb, g->below);
+		sb_puts(&sb, ", \"above\": ");
+		json_neighbour(&sb, g->above);
+		sb_putc(&sb, '}');
+	} else {
+		sb_puts(&sb, "null");
+	}
+	sb_puts(&sb, "}\n");
+	return sb_finish(&sb, ret);
+}
+
+struct vml_error *vml_render_where(const struct vml_layout *layout,
+				   const struct vml_where *where,
+				   enum vml_format format, uint32_t flags,
+				   char **ret)
+{
+	if (!ret)
+		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
+	*ret = NULL;
+	if (!where)
+		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
+	switch (format) {
+	case VML_FORMAT_TEXT:
+		return where_text(layout, where, flags, ret);
+	case VML_FORMAT_JSON:
+		return where_json(where, ret);
+	default:
+		return vml_error_create(VML_ERROR_INVALID,
+					"render: format %d is not a whereis format",
+					(int)format);
+	}
+}
