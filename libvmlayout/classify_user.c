@@ -469,7 +469,7 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 		i = j;
 	}
 	free(refs);
-	if (!err)
+	if (!err && layout->nobjects > 1)
 		qsort(layout->objects, layout->nobjects, sizeof(*layout->objects),
 		      object_cmp);
 	return err;
