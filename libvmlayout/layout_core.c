@@ -422,9 +422,18 @@ static struct vml_error *build(struct vml_layout *layout, struct vml_core *core)
 	layout->owned_source = src;
 	vml_layout_set_source(layout, src);
 
-	if (core->info.incomplete)
-		layout->flags |= VML_LAYOUT_INCOMPLETE;
+	/* The classifier owns VML_REGION_GUESSED and starts each run by
+	 * clearing it, so the guesses made here are put back afterwards. */
+	bool *guessed = calloc(layout->count ? layout->count : 1, sizeof(*guessed));
+	if (!guessed)
+		return &vml_enomem;
+	for (size_t i = 0; i < layout->count; i++)
+		guessed[i] = layout->regions[i].flags & VML_REGION_GUESSED;
 	err = vml_layout_classify(layout);
+	for (size_t i = 0; !err && i < layout->count; i++)
+		if (guessed[i])
+			layout->regions[i].flags |= VML_REGION_GUESSED;
+	free(guessed);
 	if (core->info.incomplete)
 		layout->flags |= VML_LAYOUT_INCOMPLETE;
 	return err;
