@@ -289,12 +289,6 @@ struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret)
 		vml_layout_set_source(layout, src);
 	}
 	err = vml_layout_classify(layout);
-	/* TODO: remove this tolerance once classify_user.c is no longer a stub
-	 * that answers VML_ERROR_UNSUPPORTED "not implemented yet". */
-	if (err && vml_error_code(err) == VML_ERROR_UNSUPPORTED) {
-		vml_error_free(err);
-		err = NULL;
-	}
 	if (err) {
 		vml_layout_free(layout);
 		return err;
