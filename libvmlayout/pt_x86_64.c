@@ -264,8 +264,9 @@ struct pt_walker {
 	struct vml_pt_range run;  /* current run of leaves */
 	bool have_run;
 	/* One private copy of the table being read at each level: the source
-	 * cache may recycle pages once it is full, a copy cannot move. */
-	uint8_t tables[5][PT_PAGE_SIZE];
+	 * cache may recycle pages once it is full, a copy cannot move.
+	 * Allocated without zeroing: a level is always loaded before use. */
+	uint8_t (*tables)[PT_PAGE_SIZE];
 };
 
 static struct vml_error *push_range(struct pt_walker *w,
@@ -445,8 +446,9 @@ struct vml_error *vml_pt_walk(struct vml_source *src,
 	if (err)
 		goto out;
 	w->src = src;
+	w->tables = malloc(w->mode.levels * sizeof(*w->tables));
 	w->walk = calloc(1, sizeof(*w->walk));
-	if (!w->walk) {
+	if (!w->tables || !w->walk) {
 		err = &vml_enomem;
 		goto out;
 	}
@@ -468,6 +470,7 @@ out:
 	else
 		*ret = w->walk;
 	free(w->visited.keys);
+	free(w->tables);
 	free(w);
 	return err;
 }

@@ -97,7 +97,7 @@ struct vml_error *vml_source_from_callback(vml_read_fn *fn, void *arg,
 	if (!fn || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"callback source needs a read function");
-	struct vml_source *src;
+	struct vml_source *src = NULL;
 	struct vml_error *err = source_new(SOURCE_CALLBACK, &src);
 	if (err)
 		return err;
@@ -116,7 +116,7 @@ struct vml_error *vml_source_from_pid(int pid, struct vml_source **ret)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vml_error_from_errno(errno, "cannot open %s", path);
-	struct vml_source *src;
+	struct vml_source *src = NULL;
 	struct vml_error *err = source_new(SOURCE_PID, &src);
 	if (err) {
 		close(fd);
@@ -141,7 +141,7 @@ struct vml_error *vml_source_from_buffer(enum vml_space space, uint64_t base,
 		return vml_error_create(VML_ERROR_INVALID,
 					"buffer of %zu bytes at 0x%" PRIx64
 					" wraps past 2^64", len, base);
-	struct vml_source *src;
+	struct vml_source *src = NULL;
 	struct vml_error *err = source_new(SOURCE_BUFFER, &src);
 	if (err)
 		return err;
@@ -294,7 +294,7 @@ static bool cache_reserve(struct vml_source *src)
 {
 	if (src->nslots && src->used + 1 <= src->nslots / 2)
 		return true;
-	size_t nslots = src->nslots ? src->nslots * 2 : 256;
+	size_t nslots = src->nslots ? src->nslots * 2 : 32;
 	struct cache_slot *slots = calloc(nslots, sizeof(*slots));
 	if (!slots)
 		return false;
