@@ -313,6 +313,9 @@ static struct vml_error *handle_note(struct vml_core *core, const uint8_t *name,
 				     uint32_t namesz, uint32_t type,
 				     const uint8_t *desc, uint64_t descsz)
 {
+	/* Only GDB writes notes owned by "GDB" (its target description). */
+	if (namesz == 4 && memcmp(name, "GDB", 4) == 0)
+		core->from_gdb = true;
 	/* Types are only meaningful within their owner's namespace: "LINUX"
 	 * and "GDB" notes reuse small numbers for other things. */
 	if (namesz < 4 || memcmp(name, "CORE", 4) != 0 ||

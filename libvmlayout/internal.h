@@ -207,6 +207,7 @@ struct vml_core {
 	const uint8_t *auxv;   /* NT_AUXV bytes inside data, or NULL */
 	size_t auxv_len;
 	struct vml_core_info info;
+	bool from_gdb;         /* written by GDB's gcore: PF_R is always set */
 	const char *problem;   /* first damage found (in strings), or NULL */
 	struct vml_arena strings;
 };

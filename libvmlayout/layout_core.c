@@ -28,9 +28,10 @@
 #define AT_EXECFN 31
 #define AT_SYSINFO_EHDR 33
 #define VSYSCALL_START 0xffffffffff600000ull
-/* The kernel randomizes the brk start up to 32 MiB above the end of .bss
- * (arch_randomize_brk on x86-64). */
-#define BRK_RANDOM_RANGE 0x02000000ull
+/* The kernel randomizes the brk start above the end of .bss: by up to
+ * 32 MiB on older kernels, up to 1 GiB for 64-bit tasks on newer ones
+ * (arch_randomize_brk); the larger bound covers both. */
+#define BRK_RANDOM_RANGE 0x40000000ull
 #define PAGE 4096ull
 #define MAX_PHNUM 4096
 #define MAX_PATH_READ 4096
@@ -137,6 +138,22 @@ static struct vml_error *emit_piece(struct vml_layout *layout,
 		perms[0] = l->flags & PF_R ? 'r' : '-';
 		perms[1] = l->flags & PF_W ? 'w' : '-';
 		perms[2] = l->flags & PF_X ? 'x' : '-';
+		/* gcore sets PF_R on every load, PROT_NONE guards included, so
+		 * its R says nothing unless W implies it (x86 cannot map
+		 * write-only). A file-backed piece takes R from the ELF
+		 * segment; anything else shows '?'. */
+		if (layout->core->from_gdb && !(l->flags & PF_W)) {
+			char file_perms[4] = { '?', '?', '?', 'p' };
+			if (f) {
+				struct vml_error *err = perms_from_file(layout, cache, f,
+									r.offset,
+									file_perms);
+				if (err)
+					return err;
+			}
+			perms[0] = file_perms[0];
+			r.flags |= VML_REGION_GUESSED;
+		}
 	} else {
 		struct vml_error *err = perms_from_file(layout, cache, f, r.offset,
 							perms);
@@ -318,6 +335,12 @@ static void name_pseudo(struct vml_layout *layout, const struct vml_core *core,
 	if (a->sysinfo_ehdr && (r = region_at(layout, a->sysinfo_ehdr)) &&
 	    r->start == a->sysinfo_ehdr && is_anon(r)) {
 		set_pseudo(r, "[vdso]", false);
+		/* The vdso is an ELF image the dynamic linker reads: always
+		 * readable, whatever gcore's flags could not say. */
+		if (r->perms[0] == '?') {
+			r->perms[0] = 'r';
+			r->prot |= VML_PROT_READ;
+		}
 		name_vvar(layout, (size_t)(r - layout->regions));
 	}
 	if ((r = region_at(layout, VSYSCALL_START)) && r->start == VSYSCALL_START &&

@@ -1,1 +1,255 @@
-"""placeholder"""
+"""The command line without GDB: python3 -m vmlayout.
+
+Parses arguments, opens a core file or a live process through the package
+API, and prints what the C library renders. Nothing here decides anything
+about the layout: it only picks the source and the format.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+PROG = "vmlayout"
+
+DESCRIPTION = """\
+Show where every byte of an x86-64 Linux address space lives.
+
+vmlayout draws the layout of a live process or of an ELF core file: every
+mapping from the lowest address to the top, with its permissions, size,
+the file it comes from and what it holds (text, data, bss, heap, stack,
+thread stacks, shared libraries, anonymous memory, vdso ...), and the gaps
+between mappings labelled with their size. With --whereis it explains
+single addresses instead: the mapping, section and symbol holding each one,
+its offset in the file, whose stack it is on, or which gap it falls in.
+
+A core file is read in place (mapped, never loaded whole). A core made by
+GDB's gcore leaves out file mappings it did not change: those are shown
+from the core's file list with permissions taken from the file on disk
+(marked as guessed), or "???" when the file is not an ELF object. Where a
+core is truncated or damaged the layout is marked incomplete and a warning
+goes to standard error.
+
+The source is one of --core FILE, --pid PID or a FILE operand (a core)."""
+
+EPILOG = """\
+addresses:
+  ADDR is hexadecimal with a 0x prefix (0x7ffff7dd0000) or decimal
+  (140737351843840); any value from 0 to 2^64-1.
+
+examples:
+  python3 -m vmlayout core.1234
+      Picture of the address space saved in core.1234.
+  python3 -m vmlayout --core core.1234 --table
+      The same as a table: one row per mapping, as /proc/PID/maps plus
+      the kind of each mapping.
+  python3 -m vmlayout --pid 4321 --json
+      The live process 4321 as JSON (needs ptrace access to it for
+      anything read from its memory).
+  python3 -m vmlayout core.1234 --whereis 0x55555555804c --whereis 0
+      Explain two addresses of the crashed process.
+
+exit status:
+  0  success (also for an incomplete layout: see the warning)
+  1  the core or process could not be read (one line on standard error,
+     starting with "vmlayout: ")
+  2  bad usage (unknown option, missing source, malformed ADDR)
+
+see also:
+  Inside GDB the same tool is the "vmlayout" and "whereis" commands
+  (source vmlayout-gdb.py); "help vmlayout" there."""
+
+_U64_MAX = (1 << 64) - 1
+
+
+def parse_address(text):
+    """ADDR as the help says: 0x hex or decimal, within 64 bits."""
+    s = text.strip().replace("_", "")
+    try:
+        if s.lower().startswith("0x"):
+            value = int(s[2:], 16)
+        else:
+            value = int(s, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "invalid address %r (use 0x hex or decimal)" % text) from None
+    if value < 0 or value > _U64_MAX:
+        raise argparse.ArgumentTypeError(
+            "address %r is outside 0 .. 0xffffffffffffffff" % text)
+    return value
+
+
+def parse_pid(text):
+    try:
+        pid = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError("invalid PID %r" % text) from None
+    if pid <= 0:
+        raise argparse.ArgumentTypeError("invalid PID %r" % text)
+    return pid
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="python3 -m vmlayout",
+        usage="python3 -m vmlayout [--core FILE | --pid PID | FILE] "
+              "[--table | --json] [--whereis ADDR]... "
+              "[--color=auto|always|never]",
+        description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = p.add_argument_group("source (exactly one)")
+    src.add_argument("file", nargs="?", metavar="FILE",
+                     help="an ELF core file (same as --core FILE)")
+    src.add_argument("--core", metavar="FILE",
+                     help="read the layout from the ELF core file FILE "
+                          "(kernel core dump or GDB gcore)")
+    src.add_argument("--pid", metavar="PID", type=parse_pid,
+                     help="read the layout of the live process PID from "
+                          "/proc/PID")
+    out = p.add_argument_group("output")
+    fmt = out.add_mutually_exclusive_group()
+    fmt.add_argument("--table", action="store_const", dest="fmt",
+                     const="table",
+                     help="one row per mapping (as /proc/PID/maps plus kind) "
+                          "instead of the picture")
+    fmt.add_argument("--json", action="store_const", dest="fmt",
+                     const="json",
+                     help="machine-readable JSON: the layout, or with "
+                          "--whereis a JSON array with one object per ADDR")
+    out.add_argument("--whereis", metavar="ADDR", action="append",
+                     type=parse_address, default=[],
+                     help="explain ADDR instead of drawing the layout; "
+                          "repeat for several addresses")
+    out.add_argument("--color", metavar="WHEN", nargs="?", const="always",
+                     default="auto", choices=("auto", "always", "never"),
+                     help="colour the output: auto (the default: when "
+                          "standard output is a terminal and NO_COLOR is "
+                          "unset), always, or never")
+    p.add_argument("--version", action="store_true",
+                   help="print the library version and exit")
+    return p
+
+
+def use_color(when, stream):
+    if when == "always":
+        return True
+    if when == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _core_header(path, info):
+    """One line of facts from the core's notes, before picture or table."""
+    who = "core %s:" % path
+    if info.get("pid"):
+        who += " pid %d" % info["pid"]
+    if info.get("command"):
+        who += " (%s)" % info["command"]
+    parts = [who]
+    signo = info.get("signo") or 0
+    if signo:
+        try:
+            name = signal.Signals(signo).name
+        except ValueError:
+            name = "signal %d" % signo
+        sig = "killed by %s" % name
+        if info.get("fault_addr") is not None:
+            sig += " (fault address %#x)" % info["fault_addr"]
+        parts.append(sig)
+    if info.get("nthreads"):
+        n = info["nthreads"]
+        parts.append("%d thread%s" % (n, "" if n == 1 else "s"))
+    return ", ".join(parts)
+
+
+def _open(vmlayout, args):
+    if args.pid is not None:
+        return vmlayout.open_pid(args.pid), None
+    path = args.core if args.core is not None else args.file
+    return vmlayout.open_core(path), path
+
+
+def _package():
+    # The package this module belongs to (imported by name when run as a
+    # plain script); loading it loads the shared library.
+    import importlib
+    return importlib.import_module(__package__ or "vmlayout")
+
+
+def _run(vmlayout, args, out, err):
+    if args.version:
+        out.write("vmlayout %s\n" % vmlayout.version())
+        return 0
+    color = use_color(args.color, out)
+    layout, core_path = _open(vmlayout, args)
+    try:
+        if layout.incomplete:
+            err.write("%s: warning: the layout is incomplete: the core is "
+                      "truncated or damaged, or leaves out some mappings "
+                      "(\"???\" marks what is unknown)\n" % PROG)
+        if args.whereis:
+            if args.fmt == "json":
+                answers = [json.loads(layout.where_text(a, fmt="json"))
+                           for a in args.whereis]
+                out.write(json.dumps(answers, indent=2) + "\n")
+            else:
+                texts = [layout.where_text(a, fmt="text", color=color)
+                         for a in args.whereis]
+                out.write("\n".join(t.rstrip("\n") for t in texts) + "\n")
+            return 0
+        fmt = args.fmt or "picture"
+        text = layout.render(fmt=fmt, color=color)
+        if core_path is not None and fmt != "json":
+            info = layout.core_info
+            if info:
+                out.write(_core_header(core_path, info) + "\n")
+        out.write(text if text.endswith("\n") else text + "\n")
+        return 0
+    finally:
+        layout.close()
+
+
+def main(argv=None, out=None, err=None):
+    """Entry point; returns the exit status (0, 1 error, 2 usage)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.version:
+        given = [x for x in (args.file, args.core, args.pid) if x is not None]
+        if not given:
+            parser.error("no source: give --core FILE, --pid PID or a "
+                         "core FILE")
+        if len(given) > 1:
+            parser.error("more than one source: give only one of --core "
+                         "FILE, --pid PID or FILE")
+        if args.whereis and args.fmt == "table":
+            parser.error("--table draws the layout; it cannot be combined "
+                         "with --whereis (use --json or nothing)")
+    try:
+        vmlayout = _package()
+        try:
+            return _run(vmlayout, args, out, err)
+        except vmlayout.Error as e:
+            err.write("%s: %s\n" % (PROG, str(e).splitlines()[0] if str(e)
+                                    else "error"))
+            return 1
+    except BrokenPipeError:
+        # `python3 -m vmlayout core | head`: stop quietly like other tools.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except (ImportError, OSError) as e:
+        # The shared library could not be found or loaded.
+        err.write("%s: %s\n" % (PROG, e))
+        return 1
