@@ -160,7 +160,7 @@ def _core_header(path, info):
             name = signal.Signals(signo).name
         except ValueError:
             name = "signal %d" % signo
-        sig = "killed by %s" % name
+        sig = "signal %s" % name
         if info.get("fault_addr") is not None:
             sig += " (fault address %#x)" % info["fault_addr"]
         parts.append(sig)
