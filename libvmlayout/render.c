@@ -439,7 +439,8 @@ static struct vml_error *render_json(const struct vml_layout *layout,
 /* Rows are folded into "N more mappings" beyond this many blocks. */
 #define PIC_MAX_BLOCKS 24
 #define PIC_KEEP_BLOCKS 10
-/* Consecutive anonymous mappings smaller than this fold into one row. */
+/* Three or more touching anonymous mappings, each smaller than this, fold
+ * into one row. */
 #define PIC_SMALL_ANON (UINT64_C(1) << 20)
 #define PIC_MAX_EXE_ROWS 6
 
@@ -603,9 +604,12 @@ static size_t pic_anon_run(struct pic *pic, size_t i)
 		if (!is_anon_like(q) || q->end - q->start >= PIC_SMALL_ANON ||
 		    is_stack_guard(pic, j) || q->start >= pic->user_top)
 			break;
+		/* Only touching mappings: a gap between them is worth seeing. */
+		if (j > i && pic_region(pic, j - 1)->end != q->start)
+			break;
 		j++;
 	}
-	if (j - i < 2)
+	if (j - i < 3)
 		return 0;
 	return pic_add_regions(pic, PIC_ANON_RUN, i, j - i) ? j - i : 0;
 }
@@ -622,7 +626,8 @@ static bool is_small_file(const struct pic *pic, size_t i)
 static size_t pic_file_run(struct pic *pic, size_t i)
 {
 	size_t j = i;
-	while (j < pic->count && is_small_file(pic, j))
+	while (j < pic->count && is_small_file(pic, j) &&
+	       (j == i || pic_region(pic, j - 1)->end == pic_region(pic, j)->start))
 		j++;
 	if (j - i < 3)
 		return 0;
@@ -1573,6 +1578,11 @@ static struct vml_error *where_text(const struct vml_layout *layout,
 			     "this process\n");
 	else
 		where_text_unmapped(&sb, w);
+	/* Below vm.mmap_min_addr's usual 64 KiB nothing can ever be mapped:
+	 * this is what a NULL pointer (plus a field offset) looks like. */
+	if (!w->region && !kernel && w->addr < 0x10000)
+		sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
+			  "pointer dereference faults here\n", w->addr);
 	return sb_finish(&sb, ret);
 }
 

@@ -634,6 +634,7 @@ static void test_where_unmapped(void)
 	w.gap.below = vml_layout_region(layout, 4);
 	w.gap.above = vml_layout_region(layout, 5);
 	char *out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NULL(strstr(out, "NULL"));
 	char size[32];
 	vml_format_size(UINT64_C(0x40000000000) - 0x1000, size, sizeof(size));
 	CU_ASSERT_STRING_EQUAL(size, "4.0 TiB");
@@ -702,6 +703,7 @@ static void test_where_unmapped(void)
 	out = render_where(empty, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "in a gap of 16 EiB between address 0 and the top of "
 					   "the address space\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  note     0x1000 bytes past NULL"));
 	vml_free(out);
 	vml_layout_free(empty);
 	vml_layout_free(layout);
