@@ -12,6 +12,6 @@ echo \n(gdb) whereis &counter\n
 whereis &counter
 echo \n(gdb) whereis $rsp\n
 whereis $rsp
-echo \n(gdb) whereis main+4\n
-whereis main+4
+echo \n(gdb) whereis $pc\n
+whereis $pc
 kill

@@ -328,7 +328,7 @@ struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
 				   enum vml_format format, uint32_t flags,
 				   char **ret);
-/* Human size: "4.0 KiB", "1.5 MiB", "128 TiB". Always NUL-terminates. */
+/* Human size: "4 KiB", "1.5 MiB", "128 TiB" (exact values without decimals). Always NUL-terminates. */
 void vml_format_size(uint64_t bytes, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- disasm */
