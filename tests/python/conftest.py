@@ -14,6 +14,16 @@ TOP_BUILDDIR = os.environ.get("top_builddir") or TOP_SRCDIR
 FIXTURE = os.path.join(TOP_BUILDDIR, "tests", "fixtures", "regions_fixture")
 
 
+def clean_env():
+    """Environment for helper programs (gdb, gcc, the fixture): without the
+    ASan runtime the sanitizer build preloads into Python (GDB hangs with
+    it)."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    env.pop("ASAN_OPTIONS", None)
+    return env
+
+
 def parse_maps(text):
     """/proc/PID/maps lines as dicts, written from proc(5), not from the
     library: start-end perms offset dev inode [name]."""
@@ -45,7 +55,7 @@ def start_fixture():
     if not os.access(FIXTURE, os.X_OK):
         pytest.skip("fixture not built: %s (run make check)" % FIXTURE)
     proc = subprocess.Popen([FIXTURE, "--wait"], stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, env=clean_env())
     facts = {}
     for line in proc.stdout:
         line = line.strip()
