@@ -428,7 +428,7 @@ static void where_region_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 		sb_printf(sb, "  region: 0x%" PRIx64 "-0x%" PRIx64 " %s %s%s%s"
 			  " (+0x%" PRIx64 ")\n", r->start, r->end, r->perms,
 			  vml_kind_name((enum vml_kind)r->kind),
-			  r->name ? " — " : "", r->name ? r->name : "",
+			  r->name ? " - " : "", r->name ? r->name : "",
 			  va - r->start);
 }
 
