@@ -188,6 +188,20 @@ def _layout(cmd):
                                      % (cmd, what, e.message)))
 
 
+def _kernel_module():
+    """vmlayout.qemu (the QEMU gdbstub bridge) when the selected target is
+    a kernel under QEMU, else None."""
+    conn = gdb.selected_inferior().connection
+    if vmlayout is None or conn is None or \
+            conn.type not in ("remote", "extended-remote"):
+        return None
+    try:
+        from vmlayout import qemu
+    except ImportError:
+        return None
+    return qemu if qemu.is_qemu_kernel_target() else None
+
+
 def _guard(cmd, fn, *args):
     """Run fn; every failure becomes one GdbError line, never a traceback."""
     try:
@@ -201,6 +215,8 @@ def _guard(cmd, fn, *args):
     except Exception as e:
         if vmlayout is not None and isinstance(e, vmlayout.Error):
             raise gdb.GdbError(_one_line("%s: %s" % (cmd, e.message)))
+        if type(e).__name__ == "KernelError":   # vmlayout.qemu's one line
+            raise gdb.GdbError(_one_line("%s: %s" % (cmd, e)))
         raise gdb.GdbError(_one_line("%s: internal error: %s: %s"
                                      % (cmd, type(e).__name__, e)))
 
@@ -221,10 +237,13 @@ def _complete_options(options, text, word):
 class VmlayoutCommand(gdb.Command):
     """Show the layout of the program's virtual address space.
 Usage: vmlayout [--picture|--table|--json]
+       vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]   (kernel)
 
 Draws every region of the address space of the program being debugged
 (a live process, local or under gdbserver, or a core file), from the
 lowest address to the highest, with the unmapped gaps between them.
+When GDB is connected to QEMU's gdbstub, draws the kernel's address
+space from its page tables instead.
 
 --picture
   The classic layout drawing (the default): text, data, heap, mmap
@@ -237,31 +256,74 @@ lowest address to the highest, with the unmapped gaps between them.
 --json
   The same regions as a JSON document, for scripts.
 
+--pagetables
+  Kernel targets: every range of the page-table walk with its flags,
+  like the kernel's ptdump.
+
+--wx
+  Kernel targets: only the ranges that are both writable and executable.
+
+--cr3 VALUE
+  Kernel targets: walk the page tables rooted at VALUE (an expression)
+  instead of the current CR3.
+
 Colour is used when GDB's styling is on (set style enabled on)."""
 
     OPTIONS = ("--picture", "--table", "--json")
+    KERNEL_OPTIONS = ("--pagetables", "--wx", "--cr3")
+    USAGE = ("usage: vmlayout [--picture|--table|--json], on a kernel: "
+             "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]")
 
     def __init__(self):
         super().__init__("vmlayout", gdb.COMMAND_STATUS)
 
     def complete(self, text, word):
-        return _complete_options(self.OPTIONS, text, word)
+        return _complete_options(self.OPTIONS + self.KERNEL_OPTIONS, text,
+                                 word)
 
     def invoke(self, arg, from_tty):
         _guard("vmlayout", self._invoke, arg)
 
-    def _invoke(self, arg):
+    def _parse(self, arg):
+        """(format, kernel-only arguments)."""
         fmt = "picture"
-        for a in gdb.string_to_argv(arg):
+        kernel = []
+        argv = gdb.string_to_argv(arg)
+        i = 0
+        while i < len(argv):
+            a = argv[i]
             if a in self.OPTIONS:
                 fmt = a[2:]
+            elif a in ("--pagetables", "--wx") or a.startswith("--cr3="):
+                kernel.append(a)
+            elif a == "--cr3":
+                if i + 1 >= len(argv):
+                    raise gdb.GdbError("vmlayout: --cr3 needs a value (%s)"
+                                       % self.USAGE)
+                kernel += [a, argv[i + 1]]
+                i += 1
             elif a.startswith("-"):
-                raise gdb.GdbError("vmlayout: unknown option '%s' (usage: "
-                                   "vmlayout [--picture|--table|--json])" % a)
+                raise gdb.GdbError("vmlayout: unknown option '%s' (%s)"
+                                   % (a, self.USAGE))
             else:
-                raise gdb.GdbError("vmlayout: unexpected argument '%s' "
-                                   "(usage: vmlayout [--picture|--table|"
-                                   "--json])" % a)
+                raise gdb.GdbError("vmlayout: unexpected argument '%s' (%s)"
+                                   % (a, self.USAGE))
+            i += 1
+        return fmt, kernel
+
+    def _invoke(self, arg):
+        fmt, kernel = self._parse(arg)
+        _require_package("vmlayout")
+        qemu = _kernel_module()
+        if qemu is not None:
+            if fmt == "table":
+                raise gdb.GdbError("vmlayout: --table is for processes; "
+                                   "on a kernel use --pagetables")
+            _write(qemu.kernel_command(kernel, fmt == "json"))
+            return
+        if kernel:
+            raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "
+                               "connected to QEMU's gdbstub)" % kernel[0])
         with _layout("vmlayout") as layout:
             _write(layout.render(fmt, color=_color() and fmt != "json"))
 
@@ -269,6 +331,7 @@ Colour is used when GDB's styling is on (set style enabled on)."""
 class WhereisCommand(gdb.Command):
     """Explain what lives at an address.
 Usage: whereis [--json] EXPR
+       whereis [--json] [--phys] EXPR   (kernel)
 
 EXPR is any GDB expression (a number, a pointer, a symbol, &var, $sp,
 $pc ...); its value is the address. whereis names the region that holds
@@ -276,14 +339,19 @@ it and what that region is, the offset in the mapped file, the ELF
 section and nearest symbol, whose stack it is on and how far from that
 thread's stack pointer, and the instruction there when it is code. An
 unmapped address is described by the gap around it; a non-canonical
-address is reported as such.
+address is reported as such. On a kernel under QEMU's gdbstub it shows
+the page-table walk for the address, level by level.
 
 --json
   Print the answer as a JSON document, for scripts.
 
+--phys
+  Kernel targets: EXPR is a physical address; list every virtual
+  address that maps it.
+
 Options must come before EXPR; use -- to end them (whereis -- -8)."""
 
-    OPTIONS = ("--json",)
+    OPTIONS = ("--json", "--phys")
     USAGE = "usage: whereis [--json] EXPR"
 
     def __init__(self):
@@ -301,14 +369,16 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         _guard("whereis", self._invoke, arg)
 
     def _parse(self, arg):
-        """(json?, expression text). The expression is kept verbatim, not
-        split into words: it may hold spaces and quotes."""
+        """(json?, phys?, expression text). The expression is kept
+        verbatim, not split into words: it may hold spaces and quotes."""
         rest = arg.strip()
-        as_json = False
+        as_json = phys = False
         while rest.startswith("--"):
             word, _, tail = rest.partition(" ")
             if word == "--json":
                 as_json = True
+            elif word == "--phys":
+                phys = True
             elif word == "--":
                 rest = tail.strip()
                 break
@@ -318,7 +388,7 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
             rest = tail.strip()
         if not rest:
             raise gdb.GdbError("whereis: missing address (%s)" % self.USAGE)
-        return as_json, rest
+        return as_json, phys, rest
 
     def _address(self, expr):
         try:
@@ -339,8 +409,16 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
                 "whereis: cannot use '%s' as an address: %s" % (expr, e)))
 
     def _invoke(self, arg):
-        as_json, expr = self._parse(arg)
+        as_json, phys, expr = self._parse(arg)
         addr = self._address(expr)
+        _require_package("whereis")
+        qemu = _kernel_module()
+        if qemu is not None:
+            _write(qemu.kernel_whereis(addr, as_json, phys=phys))
+            return
+        if phys:
+            raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "
+                               "connected to QEMU's gdbstub)")
         with _layout("whereis") as layout:
             _write(layout.where_text(addr, "json" if as_json else "text",
                                      color=_color() and not as_json))

@@ -142,8 +142,17 @@ def local():
         ("err_option", "vmlayout --bogus"),
         ("err_whereis_option", "whereis --bogus main"),
         ("err_struct", "whereis $_siginfo"),
+        ("err_kernel_option", "vmlayout --pagetables"),
+        ("err_phys", "whereis --phys 0x1000"),
+        ("err_cr3", "vmlayout --cr3"),
         ("err_syntax", "whereis 1 +"),
         ("main_again", "whereis --json main"),
+        ("minus_one", "whereis --json -- -1"),
+        (None, "set style enabled on"),
+        ("styled_table", "vmlayout --table"),
+        ("styled_json", "vmlayout --json"),
+        (None, "set style enabled off"),
+        ("plain_table", "vmlayout --table"),
         ("help_vmlayout", "help vmlayout"),
         ("help_whereis", "help whereis"),
         ("gcore_maps", PRINT_MAPS),
@@ -293,6 +302,11 @@ def test_errors_are_one_line(local):
                           "whereis: unknown option")
     assert_one_line_error(local, "err_struct",
                           "whereis: cannot use '$_siginfo' as an address: ")
+    assert_one_line_error(local, "err_kernel_option",
+                          "vmlayout: --pagetables needs a kernel target")
+    assert_one_line_error(local, "err_phys",
+                          "whereis: --phys needs a kernel target")
+    assert_one_line_error(local, "err_cr3", "vmlayout: --cr3 needs a value")
     assert_one_line_error(local, "err_syntax",
                           "whereis: cannot evaluate '1 +': ")
     assert_one_line_error(local, "exited_vmlayout", "vmlayout: " + msg)
@@ -300,6 +314,20 @@ def test_errors_are_one_line(local):
     # GDB kept going after every error.
     assert local.json("main_again")["symbol"] == "main"
     assert local.lines("alive") == ["alive"]
+
+
+def test_colour_follows_gdb_styling(local):
+    assert "\x1b[" in local.out["styled_table"]
+    assert "\x1b[" not in local.out["plain_table"]
+    assert "\x1b[" not in local.out["table"]      # batch: styling is off
+    # JSON is for scripts: never coloured.
+    same_lines_as_maps(local.json("styled_json"), local.out["maps"])
+
+
+def test_whereis_negative_number_wraps(local):
+    w = local.json("minus_one")
+    assert num(w["address"]) == 0xffffffffffffffff
+    assert w["canonical"] is True and w["half"] == "kernel"
 
 
 def test_help_text(local):
@@ -315,8 +343,9 @@ def test_completion():
                  ("c3", "complete whereis --j"),
                  ("c4", "complete whereis fixture_gu")], FIXTURE)
     assert s.lines("c1") == ["vmlayout --table"]
-    assert sorted(s.lines("c2")) == ["vmlayout --json", "vmlayout --picture",
-                                     "vmlayout --table"]
+    assert sorted(s.lines("c2")) == [
+        "vmlayout --cr3", "vmlayout --json", "vmlayout --pagetables",
+        "vmlayout --picture", "vmlayout --table", "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
     assert s.lines("c4") == ["whereis fixture_guard"]
 
