@@ -58,7 +58,7 @@ static const struct vml_kmap kmap5 = {
 	.kasan_start = UINT64_C(0xffdf000000000000),
 	.kasan_end = UINT64_C(0xfffffc0000000000),
 	.kaslr_end = UINT64_C(0xfffffc0000000000),
-	.kaslr_align = 512 * GIB,
+	.kaslr_align = GIB,    /* KASLR aligns to PUD with 5 levels too */
 };
 
 /* The top of the map is the same for both. */

@@ -158,6 +158,8 @@ class Guest:
             r = subprocess.run(
                 [GDB, "-nx", "-batch",
                  "-ex", "set pagination off",
+                 # info mem walks every table in QEMU: slow under TCG.
+                 "-ex", "set remotetimeout 300",
                  "-ex", "target remote 127.0.0.1:%d" % self.port,
                  "-x", os.path.join(HERE, "collect_gdb.py")],
                 env=env, capture_output=True, text=True, timeout=900)

@@ -128,10 +128,15 @@ def truth_bases(g):
 def expected_kind(levels, bases, va):
     """The mm.rst slot of va given the true bases; None where unnamed."""
     sizes = SLOT_SIZES[levels]
-    for name, key in (("direct-map", "page_offset_base"),
-                      ("vmalloc", "vmalloc_base"),
-                      ("vmemmap", "vmemmap_base")):
-        if bases[key] <= va < bases[key] + sizes[name]:
+    order = (("direct-map", "page_offset_base"), ("vmalloc", "vmalloc_base"),
+             ("vmemmap", "vmemmap_base"))
+    for i, (name, key) in enumerate(order):
+        end = bases[key] + sizes[name]
+        # KASLR packs them in this order: each ends where the next begins
+        # at the latest (the direct map is sized by RAM, not by mm.rst).
+        if i + 1 < len(order):
+            end = min(end, bases[order[i + 1][1]])
+        if bases[key] <= va < end:
             return name
     fixed = [
         (0xfffffe0000000000, 0xfffffe8000000000, "cpu-entry-area"),
@@ -166,6 +171,10 @@ def test_target_and_paging_mode(guest):
 def test_every_range_matches_info_mem(guest):
     c = guest.collect()
     truth = parse_info_mem(c["info_mem"])
+    if not c["info_mem"].strip() and levels_of(guest) == 5:
+        # QEMU 7.2's `info mem` prints nothing under LA57 here (measured);
+        # info tlb still covers every leaf in test_every_leaf_matches_info_tlb.
+        pytest.skip("QEMU's info mem prints nothing with 5-level paging")
     assert len(truth) > 10
     # Our ranges seen the way info mem sees them: user/write only, merged.
     ours = []
