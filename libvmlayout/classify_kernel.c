@@ -44,7 +44,7 @@ static const struct vml_kmap kmap4 = {
 	.vmemmap_default = UINT64_C(0xffffea0000000000), .vmemmap_size = TIB,
 	.kasan_start = UINT64_C(0xffffec0000000000),
 	.kasan_end = UINT64_C(0xfffffc0000000000),
-	.kaslr_end = UINT64_C(0xfffffc0000000000),
+	.kaslr_end = UINT64_C(0xfffffe0000000000),  /* CPU_ENTRY_AREA_BASE */
 	.kaslr_align = GIB,
 };
 
@@ -57,7 +57,7 @@ static const struct vml_kmap kmap5 = {
 	.vmemmap_default = UINT64_C(0xffd4000000000000), .vmemmap_size = PIB / 2,
 	.kasan_start = UINT64_C(0xffdf000000000000),
 	.kasan_end = UINT64_C(0xfffffc0000000000),
-	.kaslr_end = UINT64_C(0xfffffc0000000000),
+	.kaslr_end = UINT64_C(0xfffffe0000000000),  /* CPU_ENTRY_AREA_BASE */
 	.kaslr_align = GIB,    /* KASLR aligns to PUD with 5 levels too */
 };
 
@@ -187,51 +187,50 @@ static uint64_t direct_map_end(const struct vml_kernel *k)
 	return end;
 }
 
+/* Aligned base of the first kernel mapping in [from, kaslr_end), or 0. */
+static uint64_t first_mapping_base(const struct vml_kernel *k, uint64_t from)
+{
+	const struct vml_kmap *m = k->map;
+	for (size_t i = first_range_from(k, from); i < k->nranges; i++) {
+		const struct vml_pt_range *r = &k->ranges[i];
+		if (r->start >= m->kaslr_end)
+			break;
+		if (!range_is_kernel_mapping(k, r) || r->start < from)
+			continue;
+		uint64_t base = align_down(r->start, m->kaslr_align);
+		return base < from ? from : base;
+	}
+	return 0;
+}
+
 /*
- * vmemmap is the last of the randomized regions: the topmost cluster of
- * mappings below vaddr_end (gaps inside it are RAM holes, far below 1 GiB of
- * struct pages). vmalloc is whatever starts after the direct map, below it.
+ * KASLR places the direct map, vmalloc and vmemmap in that order, each
+ * region starting at a random aligned offset after the end of the one
+ * before it, where "end" is the region's full documented size (vmalloc:
+ * 32 TiB, or 12.5 PiB with 5 levels), not just what is mapped. vmalloc
+ * fills bottom-up, so its first mapping is next to its base; but per-cpu
+ * chunks sit at its top, possibly within a few GiB of vmemmap, so vmemmap
+ * is the first mapping past vmalloc's full size, not the topmost cluster.
  */
 static void infer_vmalloc_vmemmap(struct vml_kernel *k)
 {
 	const struct vml_kmap *m = k->map;
-	uint64_t low = direct_map_end(k);
-	size_t from = first_range_from(k, low);
-	size_t to = first_range_from(k, m->kaslr_end);
-	size_t top = SIZE_MAX, bottom = SIZE_MAX;
-	for (size_t i = to; i > from; i--) {
-		const struct vml_pt_range *r = &k->ranges[i - 1];
-		if (!range_is_kernel_mapping(k, r) || r->start < low)
-			continue;
-		if (top == SIZE_MAX) {
-			top = bottom = i - 1;
-			continue;
+	if (!k->how[VML_KBASE_VMALLOC]) {
+		uint64_t base = first_mapping_base(k, direct_map_end(k));
+		if (base) {
+			k->bases[VML_KBASE_VMALLOC] = base;
+			k->how[VML_KBASE_VMALLOC] = VML_KBASE_INFERRED;
 		}
-		if (k->ranges[bottom].start - range_end(r) >= GIB)
-			break;
-		bottom = i - 1;
 	}
-	if (top == SIZE_MAX)
+	if (k->how[VML_KBASE_VMEMMAP] || !k->how[VML_KBASE_VMALLOC])
 		return;
-	uint64_t vmemmap = align_down(k->ranges[bottom].start, m->kaslr_align);
-	if (vmemmap < low)
-		vmemmap = low;
-	if (!k->how[VML_KBASE_VMEMMAP]) {
-		k->bases[VML_KBASE_VMEMMAP] = vmemmap;
+	uint64_t after;
+	if (vml_add_overflows(k->bases[VML_KBASE_VMALLOC], m->vmalloc_size, &after))
+		return;
+	uint64_t base = first_mapping_base(k, after);
+	if (base) {
+		k->bases[VML_KBASE_VMEMMAP] = base;
 		k->how[VML_KBASE_VMEMMAP] = VML_KBASE_INFERRED;
-	}
-	if (k->how[VML_KBASE_VMALLOC])
-		return;
-	for (size_t i = from; i < to; i++) {
-		const struct vml_pt_range *r = &k->ranges[i];
-		if (r->start >= k->bases[VML_KBASE_VMEMMAP])
-			break;
-		if (!range_is_kernel_mapping(k, r) || r->start < low)
-			continue;
-		uint64_t base = align_down(r->start, m->kaslr_align);
-		k->bases[VML_KBASE_VMALLOC] = base < low ? low : base;
-		k->how[VML_KBASE_VMALLOC] = VML_KBASE_INFERRED;
-		return;
 	}
 }
 
