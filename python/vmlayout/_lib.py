@@ -24,9 +24,12 @@ def _candidates():
     else:
         for name in ("libvmlayout.so", "libvmlayout.so.1"):
             yield os.path.join(_installconfig.LIBDIR, name)
-    here = os.path.dirname(os.path.abspath(__file__))
-    yield os.path.normpath(os.path.join(here, "..", "..", "libvmlayout",
-                                        ".libs", "libvmlayout.so"))
+    # In the source tree: an in-tree build, or the build/ directory that
+    # scripts/build (and the README's commands) use.
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    for build in ("", "build"):
+        yield os.path.normpath(os.path.join(top, build, "libvmlayout",
+                                            ".libs", "libvmlayout.so"))
     found = ctypes.util.find_library("vmlayout")
     if found:
         yield found

@@ -146,6 +146,7 @@ def local():
         ("err_phys", "whereis --phys 0x1000"),
         ("err_cr3", "vmlayout --cr3"),
         ("err_syntax", "whereis 1 +"),
+        ("err_noncanonical", "whereis 0x0000800000000000"),
         ("main_again", "whereis --json main"),
         ("minus_one", "whereis --json -- -1"),
         (None, "set style enabled on"),
@@ -309,6 +310,10 @@ def test_errors_are_one_line(local):
     assert_one_line_error(local, "err_cr3", "vmlayout: --cr3 needs a value")
     assert_one_line_error(local, "err_syntax",
                           "whereis: cannot evaluate '1 +': ")
+    # In text mode a non-canonical address is an error line, like GDB's
+    # "Cannot access memory"; --json answers with "canonical": false.
+    assert_one_line_error(local, "err_noncanonical",
+                          "whereis: 0x800000000000 is not canonical")
     assert_one_line_error(local, "exited_vmlayout", "vmlayout: " + msg)
     assert_one_line_error(local, "exited_whereis", "whereis: " + msg)
     # GDB kept going after every error.
