@@ -483,6 +483,9 @@ struct pic {
 	struct pic_row *rows;
 	size_t nrows, cap;
 	bool color;
+	bool has_fault;         /* a core's NT_SIGINFO fault address */
+	uint64_t fault;
+	int32_t fault_signo;
 };
 
 static const struct vml_region *pic_region(const struct pic *pic, size_t i)
@@ -1326,6 +1329,45 @@ static void pic_line_out(struct pic *pic, struct vml_sbuf *sb,
 	sb_putc(sb, '\n');
 }
 
+static const char *signal_name(int32_t signo)
+{
+	switch (signo) {
+	case 4: return "SIGILL";
+	case 5: return "SIGTRAP";
+	case 7: return "SIGBUS";
+	case 8: return "SIGFPE";
+	case 11: return "SIGSEGV";
+	default: return "signal";
+	}
+}
+
+/* The crash address of a core is what the user came for: mark it in the
+ * row or gap that holds it, so the picture answers "where did it fault". */
+static void pic_fault_line(struct pic *pic, struct vml_sbuf *sb, bool in_gap)
+{
+	char text[80];
+	snprintf(text, sizeof(text), "%s at 0x%" PRIx64 " <== fault",
+		 signal_name(pic->fault_signo), pic->fault);
+	size_t w = strlen(text);
+	if (w > PIC_INNER_W - 2)
+		w = PIC_INNER_W - 2;
+	pic_addr(sb, false, 0);
+	sb_putc(sb, in_gap ? '~' : '|');
+	sb_putc(sb, ' ');
+	if (pic->color)
+		sb_puts(sb, "\033[1;31m");
+	sb_putn(sb, text, w);
+	if (pic->color)
+		sb_puts(sb, COLOR_RESET);
+	sb_repeat(sb, " ", PIC_INNER_W - 1 - w);
+	sb_puts(sb, in_gap ? "~\n" : "|\n");
+}
+
+static bool pic_fault_in(const struct pic *pic, uint64_t start, uint64_t last)
+{
+	return pic->has_fault && pic->fault >= start && pic->fault <= last;
+}
+
 static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
 {
 	for (size_t k = pic->nrows; k-- > 0 && !sb->failed;) {
@@ -1344,6 +1386,8 @@ static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
 		} else {
 			pic_border(sb, true, above->start);
 			pic_gap(pic, sb, above->start - top);
+			if (pic_fault_in(pic, top, above->start - 1))
+				pic_fault_line(pic, sb, true);
 			pic_border(sb, true, top);
 		}
 		bool block_top = !above || !above->joined_below;
@@ -1351,6 +1395,8 @@ static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
 		size_t n = pic_row_lines(pic, row, block_top, lines);
 		for (size_t i = 0; i < n; i++)
 			pic_line_out(pic, sb, &lines[i]);
+		if (pic_fault_in(pic, row->start, row->last))
+			pic_fault_line(pic, sb, false);
 	}
 	if (pic->nrows)
 		pic_border(sb, true, pic->rows[0].start);
@@ -1392,6 +1438,12 @@ static struct vml_error *render_picture(const struct vml_layout *layout,
 		.color = flags & VML_RENDER_COLOR,
 	};
 	pic_halves(&pic);
+	struct vml_core_info core;
+	if (vml_layout_core_info(layout, &core) && core.has_fault_addr) {
+		pic.has_fault = true;
+		pic.fault = core.fault_addr;
+		pic.fault_signo = core.signo;
+	}
 	struct vml_sbuf sb = { 0 };
 	if (!pic_build(&pic)) {
 		free(pic.rows);

@@ -350,5 +350,12 @@ def test_real_fault_address(tmp_path):
         assert info["command"] == "crash"
         w = core.where(0x1234)
         assert w.region is None   # the fault: nothing mapped there
+        # The picture marks the fault inside the reserved low block, the
+        # one that spans 0x1234 (the last block before address 0).
+        pic = core.render().splitlines()
+        marks = [i for i, l in enumerate(pic) if "<== fault" in l]
+        assert len(marks) == 1, pic
+        assert "SIGSEGV at 0x1234" in pic[marks[0]]
+        assert pic[marks[0] + 1].startswith("0x0000000000000000 +")
         # The executable's regions are named by NT_FILE.
         assert any(r.path == str(exe) for r in core.regions)
