@@ -51,6 +51,7 @@ void vml_layout_free(struct vml_layout *layout)
 	layout->owned_source = NULL;
 	layout->source = NULL;
 	free(layout->regions);
+	free(layout->starts);
 	free(layout->threads);
 	free(layout->exe_path);
 	free(layout->sysroot);
@@ -114,6 +115,16 @@ struct vml_error *vml_layout_finish(struct vml_layout *layout)
 				r[i - 1].start, r[i - 1].end,
 				r[i].start, r[i].end);
 	}
+	layout->nstarts = 0;
+	if (n) {
+		uint64_t *starts = realloc(layout->starts, n * sizeof(*starts));
+		if (!starts)
+			return &vml_enomem;
+		for (size_t i = 0; i < n; i++)
+			starts[i] = r[i].start;
+		layout->starts = starts;
+		layout->nstarts = n;
+	}
 	return NULL;
 }
 
@@ -121,6 +132,20 @@ struct vml_error *vml_layout_finish(struct vml_layout *layout)
  * candidate that may hold addr). */
 static size_t upper_bound(const struct vml_layout *layout, uint64_t addr)
 {
+	if (layout->nstarts == layout->count && layout->starts) {
+		const uint64_t *s = layout->starts;
+		size_t lo = 0, len = layout->count;
+		while (len > 0) {
+			size_t half = len / 2;
+			if (s[lo + half] <= addr) {
+				lo += half + 1;
+				len -= half + 1;
+			} else {
+				len = half;
+			}
+		}
+		return lo;
+	}
 	size_t lo = 0, hi = layout->count;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
