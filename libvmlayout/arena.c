@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -73,6 +74,26 @@ char *vml_arena_strdup(struct vml_arena *arena, const char *s)
 	return vml_arena_strndup(arena, s, strlen(s));
 }
 
+/*
+ * Arrays of this size and more (60,000 regions are 6 MiB) are 2 MiB
+ * aligned and advised for transparent huge pages: on a virtual machine
+ * every 4 KiB first-touch fault costs ~15 us, so touching 6 MiB page by
+ * page costs more than parsing the maps that fill it.
+ */
+#define VML_HUGE_ARRAY (UINT64_C(2) << 20)
+
+static void *huge_alloc(size_t bytes)
+{
+	size_t align = VML_HUGE_ARRAY;
+	if (bytes > SIZE_MAX - (align - 1))
+		return NULL;
+	size_t rounded = (bytes + align - 1) & ~(align - 1);
+	void *p = aligned_alloc(align, rounded);
+	if (p)
+		(void)madvise(p, rounded, MADV_HUGEPAGE);  /* a hint: may fail */
+	return p;
+}
+
 bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem)
 {
 	if (need <= *capacity)
@@ -86,9 +107,19 @@ bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem)
 	size_t bytes;
 	if (vml_mul_overflows(cap, elem, &bytes))
 		return false;
-	void *p = realloc(*array, bytes);
-	if (!p)
-		return false;
+	void *p;
+	if (bytes >= VML_HUGE_ARRAY) {
+		p = huge_alloc(bytes);
+		if (!p)
+			return false;
+		if (*array)
+			memcpy(p, *array, *capacity * elem);
+		free(*array);
+	} else {
+		p = realloc(*array, bytes);
+		if (!p)
+			return false;
+	}
 	*array = p;
 	*capacity = cap;
 	return true;

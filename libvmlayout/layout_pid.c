@@ -48,16 +48,15 @@ static int read_all(const char *path, size_t limit, char **buf_ret,
 				ret = EFBIG;
 				break;
 			}
-			size_t newcap = cap ? cap * 2 : 16384;
-			if (newcap > limit)
-				newcap = limit;
-			char *p = realloc(buf, newcap);
-			if (!p) {
+			size_t want = cap ? cap * 2 : 16384;
+			if (want > limit)
+				want = limit;
+			if (!vml_grow((void **)&buf, &cap, want, 1)) {
 				ret = ENOMEM;
 				break;
 			}
-			buf = p;
-			cap = newcap;
+			if (cap > limit)
+				cap = limit;
 		}
 		ssize_t n = read(fd, buf + len, cap - len);
 		if (n < 0) {

@@ -271,6 +271,16 @@ static struct vml_error *parse_text(struct vml_layout *layout,
 	size_t off = 0;
 	uint64_t lineno = 0;
 	char msg[96];
+	/* Size the region array once from the line count: on 60,000 lines
+	 * the doubling copies and the page faults of the discarded arrays
+	 * would cost more than the parsing. */
+	size_t lines = 1;
+	for (const char *p = text, *end = text + len;
+	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		lines++;
+	if (!vml_grow((void **)&layout->regions, &layout->capacity, lines,
+		      sizeof(*layout->regions)))
+		return &vml_enomem;
 	/* Each iteration consumes at least one byte, so len bounds the loop. */
 	while (off < len) {
 		const char *line = text + off;
