@@ -276,7 +276,8 @@ static struct vml_error *parse_text(struct vml_layout *layout,
 	 * would cost more than the parsing. */
 	size_t lines = 1;
 	for (const char *p = text, *end = text + len;
-	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+	     len && p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	     p++)
 		lines++;
 	if (!vml_grow((void **)&layout->regions, &layout->capacity, lines,
 		      sizeof(*layout->regions)))
