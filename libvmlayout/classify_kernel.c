@@ -447,6 +447,11 @@ static struct vml_error *append_region(struct vml_kernel *k, uint64_t start,
 	memcpy(r.perms, perms, 5);
 	vml_region_set_perms(&r, perms);
 	r.flags |= rflags;
+	/* range_end() saturates: a run reaching the last page (the top of
+	 * the fixmap) really ends at 2^64. Pages are 4 KiB aligned, so no
+	 * real range ends just before the last byte. */
+	if (end == UINT64_MAX)
+		r.flags |= VML_REGION_ENDS_AT_TOP;
 	if (name) {
 		r.name = vml_arena_strdup(&k->layout->strings, name);
 		if (!r.name)

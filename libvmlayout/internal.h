@@ -228,6 +228,22 @@ int vml_core_read(void *arg, enum vml_space space, uint64_t addr, void *buf,
 		  size_t len);
 
 /* region.c */
+/* start <= addr, and addr below end, or the last byte of a region that
+ * ends at 2^64 (VML_REGION_ENDS_AT_TOP). */
+static inline bool vml_region_contains(const struct vml_region *r, uint64_t addr)
+{
+	return addr >= r->start &&
+	       (addr < r->end || ((r->flags & VML_REGION_ENDS_AT_TOP) &&
+				  addr == UINT64_MAX && r->end == UINT64_MAX));
+}
+/* Bytes in r, counting the last byte of a region that ends at 2^64. */
+static inline uint64_t vml_region_size(const struct vml_region *r)
+{
+	uint64_t size = r->end - r->start;
+	if ((r->flags & VML_REGION_ENDS_AT_TOP) && r->end == UINT64_MAX && r->start)
+		size++;
+	return size;
+}
 struct vml_error *vml_layout_create(struct vml_layout **ret);
 /* Appends a copy; strings in r must already live in layout->strings. */
 struct vml_error *vml_layout_append(struct vml_layout *layout,

@@ -162,7 +162,7 @@ size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr)
 	if (!layout || layout->count == 0)
 		return SIZE_MAX;
 	size_t ub = upper_bound(layout, addr);
-	if (ub == 0 || addr >= layout->regions[ub - 1].end)
+	if (ub == 0 || !vml_region_contains(&layout->regions[ub - 1], addr))
 		return SIZE_MAX;
 	return ub - 1;
 }
@@ -315,7 +315,7 @@ bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 	size_t ub = n ? upper_bound(layout, addr) : 0;
 	const struct vml_region *below = ub ? &layout->regions[ub - 1] : NULL;
 	const struct vml_region *above = ub < n ? &layout->regions[ub] : NULL;
-	if (below && addr < below->end)
+	if (below && vml_region_contains(below, addr))
 		return false;
 	if (ret) {
 		ret->start = below ? below->end : 0;

@@ -344,11 +344,16 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 		if (!r)
 			break;
 		char size[32];
-		vml_format_size(r->end - r->start, size, sizeof(size));
+		vml_format_size(vml_region_size(r), size, sizeof(size));
 		char perms[8];
 		region_perms(r, perms, sizeof(perms));
-		sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
-			  r->start, r->end, size, perms, r->offset);
+		/* A region ending at 2^64 shows its end as 2^64, one digit wider. */
+		if (r->flags & VML_REGION_ENDS_AT_TOP && r->end == UINT64_MAX)
+			sb_printf(&sb, "0x%016" PRIx64 " 0x10000000000000000 %-9s %-5s %08" PRIx64 " ",
+				  r->start, size, perms, r->offset);
+		else
+			sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
+				  r->start, r->end, size, perms, r->offset);
 		const char *kind = kind_name(r->kind);
 		if (color)
 			sb_puts(&sb, group_color(r->group));
@@ -369,6 +374,16 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 
 /* ------------------------------------------------------------ JSON */
 
+/* A region's exclusive end as a JSON number: 2^64 does not fit in a
+ * uint64_t but is a valid JSON number. */
+static void json_region_end(struct vml_sbuf *sb, const struct vml_region *r)
+{
+	if ((r->flags & VML_REGION_ENDS_AT_TOP) && r->end == UINT64_MAX)
+		sb_puts(sb, "18446744073709551616");
+	else
+		sb_printf(sb, "%" PRIu64, r->end);
+}
+
 static void json_region_fields(struct vml_sbuf *sb, const struct vml_region *r)
 {
 	const char *kind = kind_name(r->kind);
@@ -376,8 +391,9 @@ static void json_region_fields(struct vml_sbuf *sb, const struct vml_region *r)
 	char perms[8];
 	memcpy(perms, r->perms, sizeof(perms));
 	perms[sizeof(perms) - 1] = '\0';
-	sb_printf(sb, "\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"perms\": ",
-		  r->start, r->end);
+	sb_printf(sb, "\"start\": %" PRIu64 ", \"end\": ", r->start);
+	json_region_end(sb, r);
+	sb_puts(sb, ", \"perms\": ");
 	sb_json_string(sb, perms);
 	sb_puts(sb, ", \"kind\": ");
 	sb_json_string(sb, kind ? kind : "unknown");
@@ -1645,8 +1661,9 @@ static void json_neighbour(struct vml_sbuf *sb, const struct vml_region *r)
 		return;
 	}
 	const char *kind = kind_name(r->kind);
-	sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": %" PRIu64 ", \"kind\": ",
-		  r->start, r->end);
+	sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
+	json_region_end(sb, r);
+	sb_puts(sb, ", \"kind\": ");
 	sb_json_string(sb, kind ? kind : "unknown");
 	sb_puts(sb, ", \"path\": ");
 	sb_json_string(sb, r->path);

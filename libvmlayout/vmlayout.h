@@ -168,6 +168,9 @@ enum vml_region_flags {
 	VML_REGION_LIBRARY = 1u << 3,   /* segment of a shared object */
 	VML_REGION_EXE = 1u << 4,       /* segment of the main executable */
 	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information */
+	VML_REGION_ENDS_AT_TOP = 1u << 6,/* really ends at 2^64, which `end` cannot
+					   hold: end is 2^64-1 and the last byte
+					   (0xffffffffffffffff) is inside too */
 };
 
 struct vml_region {

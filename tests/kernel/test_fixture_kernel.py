@@ -481,10 +481,6 @@ def test_whereis_phys_through_shared_tables(fixture):
         assert va in vas, (addr, hex(va))
 
 
-@pytest.mark.xfail(strict=True, reason="struct vml_region's exclusive end "
-                   "cannot say 2^64: classify_kernel.c clamps the last "
-                   "page's region to end 0xffffffffffffffff, so its last "
-                   "byte has no region")
 def test_whereis_last_byte_has_a_region(fixture):
     w = ok(fixture["whereis"]["-1"])
     assert w["mapped"]

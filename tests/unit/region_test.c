@@ -123,6 +123,41 @@ static void test_region_at_top_of_space(void)
 	vml_layout_free(l);
 }
 
+/* The last page of the address space: `end` cannot hold 2^64, so such a
+ * region has end 2^64-1 and VML_REGION_ENDS_AT_TOP; its last byte is in it. */
+static void test_region_ending_at_2_64(void)
+{
+	struct vml_layout *l;
+	VML_ASSERT_OK(vml_layout_create(&l));
+	struct vml_region low = mkregion(0x1000, 0x2000);
+	struct vml_region top = mkregion(0xfffffffffffff000, UINT64_MAX);
+	top.flags |= VML_REGION_ENDS_AT_TOP;
+	VML_ASSERT_OK(vml_layout_append(l, &low));
+	VML_ASSERT_OK(vml_layout_append(l, &top));
+	VML_ASSERT_OK(vml_layout_finish(l));
+	const struct vml_region *r = vml_layout_find(l, UINT64_MAX);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->start, 0xfffffffffffff000);
+	CU_ASSERT_EQUAL(vml_region_size(r), 4096);
+	CU_ASSERT_PTR_EQUAL(vml_layout_find(l, 0xfffffffffffffffe), r);
+	struct vml_gap g;
+	CU_ASSERT_FALSE(vml_layout_gap(l, UINT64_MAX, &g));
+	CU_ASSERT_TRUE(vml_layout_gap(l, 0xffffffffffffefff, &g));
+	CU_ASSERT_EQUAL(g.start, 0x2000);
+	CU_ASSERT_EQUAL(g.last, 0xffffffffffffefff);
+	CU_ASSERT_PTR_EQUAL(g.above, r);
+	vml_layout_free(l);
+
+	/* Without the flag the same numbers mean the last byte is unmapped. */
+	VML_ASSERT_OK(vml_layout_create(&l));
+	top.flags = 0;
+	VML_ASSERT_OK(vml_layout_append(l, &top));
+	VML_ASSERT_OK(vml_layout_finish(l));
+	CU_ASSERT_PTR_NULL(vml_layout_find(l, UINT64_MAX));
+	CU_ASSERT_EQUAL(vml_region_size(vml_layout_region(l, 0)), 4095);
+	vml_layout_free(l);
+}
+
 static void test_unsorted_is_sorted(void)
 {
 	static const uint64_t shuffled[][2] = {
@@ -331,6 +366,7 @@ static void test_set_perms(void)
 }
 
 static CU_TestInfo tests[] = {
+	{ "region ending at 2^64", test_region_ending_at_2_64 },
 	{ "find on every boundary", test_find_boundaries },
 	{ "gaps below, between, above", test_gaps },
 	{ "region at the top of the space", test_region_at_top_of_space },
