@@ -96,7 +96,9 @@ class Region:
 
     def __init__(self, c, index=None):
         self.start = c.start
-        self.end = c.end
+        # Python ints can say 2^64, which the C end field cannot.
+        self.end = c.end + 1 if c.flags & _lib.VML_REGION_ENDS_AT_TOP and \
+            c.end == (1 << 64) - 1 else c.end
         self.offset = c.offset
         self.inode = c.inode
         self.dev_major = c.dev_major
