@@ -573,3 +573,258 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 	*ret = t;
 	return NULL;
 }
+
+/* ---------------------------------------------------------------- reverse */
+
+/*
+ * Reverse translation must follow every path, not every table once: a
+ * page under a shared PT has one virtual address per PD entry pointing at
+ * that PT, and a recursive entry makes a table serve as its own child.
+ * Paths can be astronomically many (KASAN's shadow: one PT under thousands
+ * of PD entries, one zero page under each), so the search is done twice:
+ *
+ *  1. count: hits inside the subtree of each (table, level) pair, memoized.
+ *     A table reached at level L only points at level L - 1, so the pairs
+ *     form a DAG of depth <= 5 and each pair is read and scanned once.
+ *  2. collect: a depth-first walk in address order that only descends into
+ *     entries whose subtree count is non-zero and stops after max hits, so
+ *     it visits at most max * levels tables whatever the sharing.
+ *
+ * Effective flags are combined on the way down in step 2, so the same
+ * shared subtree gets the right flags under each parent.
+ */
+
+/* Distinct (table, level) pairs: the walker's table bound at every level. */
+#define PT_MAX_MEMO (PT_MAX_TABLES * 5u)
+
+struct pt_memo_slot {
+	uint64_t key;      /* table | level; 0 = empty (level is never 0) */
+	uint64_t count;    /* hits in the subtree, saturated */
+};
+
+struct pt_finder {
+	struct vml_source *src;
+	struct pt_mode mode;
+	uint64_t pa;
+	struct pt_memo_slot *slots;
+	size_t nslots;     /* power of two */
+	size_t used;
+	/* Private copy of the table being scanned at each level (see
+	 * struct pt_walker: the cache may hand out recycled scratch pages). */
+	uint8_t (*tables)[PT_PAGE_SIZE];
+	struct vml_pt_phys_hit *hits;
+	size_t max, n;
+	uint64_t budget;   /* tables step 2 may still visit */
+};
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t s;
+	return vml_add_overflows(a, b, &s) ? UINT64_MAX : s;
+}
+
+static struct pt_memo_slot *memo_find(const struct pt_finder *f, uint64_t key)
+{
+	if (!f->nslots)
+		return NULL;
+	size_t mask = f->nslots - 1;
+	size_t i = visited_hash(key, f->nslots);
+	for (size_t n = 0; n < f->nslots; n++, i = (i + 1) & mask) {
+		if (f->slots[i].key == key)
+			return &f->slots[i];
+		if (f->slots[i].key == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static struct vml_error *memo_add(struct pt_finder *f, uint64_t key,
+				  uint64_t count)
+{
+	if (f->used >= PT_MAX_MEMO)
+		return vml_error_create(VML_ERROR_LIMIT,
+					"page tables hold more than %u"
+					" (table, level) pairs", PT_MAX_MEMO);
+	if (!f->nslots || f->used + 1 > f->nslots / 2) {
+		size_t nslots = f->nslots ? f->nslots * 2 : 64;
+		struct pt_memo_slot *slots = calloc(nslots, sizeof(*slots));
+		if (!slots)
+			return &vml_enomem;
+		for (size_t j = 0; j < f->nslots; j++) {
+			if (!f->slots[j].key)
+				continue;
+			size_t i = visited_hash(f->slots[j].key, nslots);
+			while (slots[i].key)
+				i = (i + 1) & (nslots - 1);
+			slots[i] = f->slots[j];
+		}
+		free(f->slots);
+		f->slots = slots;
+		f->nslots = nslots;
+	}
+	size_t i = visited_hash(key, f->nslots);
+	while (f->slots[i].key)
+		i = (i + 1) & (f->nslots - 1);
+	f->slots[i] = (struct pt_memo_slot){ .key = key, .count = count };
+	f->used++;
+	return NULL;
+}
+
+/* Copy table pa into the private page for level; *readable false on a
+ * fault (a hole maps nothing), other errors stop the search. */
+static struct vml_error *finder_load(struct pt_finder *f, uint32_t level,
+				     uint64_t pa, bool *readable)
+{
+	const uint8_t *page;
+	struct vml_error *err = vml_source_read_page(f->src, VML_SPACE_PHYSICAL,
+						     pa, &page);
+	if (err) {
+		if (vml_error_code(err) != VML_ERROR_FAULT)
+			return err;
+		vml_error_free(err);
+		*readable = false;
+		return NULL;
+	}
+	memcpy(f->tables[level - 1], page, PT_PAGE_SIZE);
+	*readable = true;
+	return NULL;
+}
+
+static bool leaf_covers(const struct pt_entry *d, uint64_t pa)
+{
+	return pa >= d->addr && pa - d->addr < d->page_size;
+}
+
+/* Step 1: hits under table at level; recursion depth <= levels. */
+static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
+				     uint64_t table, uint64_t *count_ret)
+{
+	uint64_t key = table | level;
+	const struct pt_memo_slot *slot = memo_find(f, key);
+	if (slot) {
+		*count_ret = slot->count;
+		return NULL;
+	}
+	bool readable;
+	struct vml_error *err = finder_load(f, level, table, &readable);
+	if (err)
+		return err;
+	uint64_t total = 0;
+	for (unsigned i = 0; readable && i < PT_ENTRIES; i++) {
+		uint64_t e = read_le64(f->tables[level - 1] + 8 * i);
+		struct pt_entry d = decode_entry(&f->mode, level, e);
+		if (!d.present || d.reserved)
+			continue;
+		if (d.leaf) {
+			if (leaf_covers(&d, f->pa))
+				total = sat_add(total, 1);
+			continue;
+		}
+		uint64_t sub;
+		err = count_table(f, level - 1, d.addr, &sub);
+		if (err)
+			return err;
+		total = sat_add(total, sub);
+	}
+	*count_ret = total;
+	return memo_add(f, key, total);
+}
+
+/* Step 2: the first hits under table (whose count is non-zero) in address
+ * order. va_base is the canonical address of the table's entry 0. */
+static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
+				       uint64_t table, uint64_t va_base,
+				       uint32_t upper_flags)
+{
+	if (!f->budget)
+		/* Only possible if the tables changed between the steps. */
+		return vml_error_create(VML_ERROR_LIMIT,
+					"page tables changed while searching"
+					" for physical 0x%" PRIx64, f->pa);
+	f->budget--;
+	bool readable;
+	struct vml_error *err = finder_load(f, level, table, &readable);
+	if (err)
+		return err;
+	if (!readable)
+		return vml_error_fault(table, "page table at 0x%" PRIx64
+				       " became unreadable", table);
+	for (unsigned i = 0; i < PT_ENTRIES && f->n < f->max; i++) {
+		uint64_t va = va_base + (uint64_t)i * level_span(level);
+		if (level == f->mode.levels)
+			va = canonical(va, f->mode.va_bits);
+		uint64_t e = read_le64(f->tables[level - 1] + 8 * i);
+		struct pt_entry d = decode_entry(&f->mode, level, e);
+		if (!d.present || d.reserved)
+			continue;
+		if (d.leaf) {
+			if (leaf_covers(&d, f->pa))
+				f->hits[f->n++] = (struct vml_pt_phys_hit){
+					.va = va + (f->pa - d.addr),
+					.page_size = d.page_size,
+					.level = level,
+					.flags = leaf_flags(upper_flags, d.flags),
+					.pkey = d.pkey,
+				};
+			continue;
+		}
+		/* A memo hit: every pair under the root was counted. It
+		 * touches only the lower levels' copies, not this one. */
+		uint64_t sub;
+		err = count_table(f, level - 1, d.addr, &sub);
+		if (err)
+			return err;
+		if (!sub)
+			continue;
+		err = collect_table(f, level - 1, d.addr, va,
+				    combine_flags(upper_flags, d.flags));
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+struct vml_error *vml_pt_find_phys(struct vml_source *src,
+				   const struct vml_pt_config *config,
+				   uint64_t pa, size_t max,
+				   struct vml_pt_phys_hit *hits,
+				   size_t *nhits_ret, uint64_t *total_ret)
+{
+	if (!src || !nhits_ret || (max && !hits))
+		return vml_error_create(VML_ERROR_INVALID,
+					"physical search needs a source, a"
+					" count and room for the hits");
+	struct pt_finder f = { .src = src, .pa = pa, .hits = hits, .max = max };
+	struct vml_error *err = pt_mode_init(config, &f.mode);
+	if (err)
+		return err;
+	f.tables = malloc(f.mode.levels * sizeof(*f.tables));
+	if (!f.tables)
+		return &vml_enomem;
+	/* Step 2 visits at most levels tables per hit it returns. */
+	uint64_t budget;
+	if (__builtin_mul_overflow((uint64_t)max, (uint64_t)f.mode.levels,
+				   &budget))
+		budget = UINT64_MAX;
+	f.budget = sat_add(budget, 1);
+
+	uint64_t total = 0;
+	bool readable;
+	err = finder_load(&f, f.mode.levels, f.mode.root, &readable);
+	if (!err && !readable)
+		err = vml_error_fault(f.mode.root, "cannot read the root page"
+				      " table at 0x%" PRIx64, f.mode.root);
+	if (!err)
+		err = count_table(&f, f.mode.levels, f.mode.root, &total);
+	if (!err && total && max)
+		err = collect_table(&f, f.mode.levels, f.mode.root, 0,
+				    VML_PT_USER | VML_PT_WRITE);
+	if (!err) {
+		*nhits_ret = f.n;
+		if (total_ret)
+			*total_ret = total;
+	}
+	free(f.slots);
+	free(f.tables);
+	return err;
+}

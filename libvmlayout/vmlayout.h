@@ -431,6 +431,31 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 				   uint64_t va,
 				   struct vml_pt_translation *ret);
 
+/* One virtual address that translates to the physical address asked for. */
+struct vml_pt_phys_hit {
+	uint64_t va;           /* canonical; maps exactly pa (not the page start) */
+	uint64_t page_size;    /* of the leaf: 4096, 2 MiB or 1 GiB */
+	uint32_t level;        /* level of the leaf: 1 = PTE, 2 = PD, 3 = PDPT */
+	uint32_t flags;        /* effective, as vml_pt_range.flags (no A/D) */
+	uint32_t pkey;
+};
+/*
+ * Reverse translation: every virtual address whose walk ends in a leaf
+ * covering pa, following every path through the tables, including shared
+ * tables and recursive entries (the same table reached at several levels).
+ * Non-present entries, entries with reserved bits and unreadable tables
+ * map nothing. Fills hits[0..*nhits_ret) with the first max of them in
+ * ascending address order and *total_ret with how many there are (may be
+ * astronomically many; saturates at UINT64_MAX). Work is bounded by the
+ * number of distinct (table, level) pairs, not by the number of paths.
+ * hits may be NULL when max is 0; total_ret may be NULL.
+ */
+struct vml_error *vml_pt_find_phys(struct vml_source *src,
+				   const struct vml_pt_config *config,
+				   uint64_t pa, size_t max,
+				   struct vml_pt_phys_hit *hits,
+				   size_t *nhits_ret, uint64_t *total_ret);
+
 /* ---------------------------------------------------------------- kernel
  * (issue 4) A whole address space read from page tables, as under QEMU's
  * gdbstub: the kernel half named after Documentation/arch/x86/x86_64/mm.rst

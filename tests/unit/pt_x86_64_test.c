@@ -549,6 +549,231 @@ static void test_walk_and_translate_agree(void)
 	mem_free(&m);
 }
 
+/* ------------------------------------------------------ reverse lookup */
+
+static void check_hit(const struct vml_pt_phys_hit *h, uint64_t va,
+		      uint64_t page_size, uint32_t level, uint32_t flags)
+{
+	CU_ASSERT_EQUAL(h->va, va);
+	CU_ASSERT_EQUAL(h->page_size, page_size);
+	CU_ASSERT_EQUAL(h->level, level);
+	CU_ASSERT_EQUAL(h->flags, flags);
+	if (h->va != va || h->flags != flags)
+		fprintf(stderr, "\nhit %#llx flags %#x, want %#llx flags %#x\n",
+			(unsigned long long)h->va, h->flags,
+			(unsigned long long)va, flags);
+}
+
+static void find(struct mem *m, const struct vml_pt_config *c, uint64_t pa,
+		 size_t max, struct vml_pt_phys_hit *hits, size_t want_n,
+		 uint64_t want_total)
+{
+	size_t n = SIZE_MAX;
+	uint64_t total = 0;
+	VML_ASSERT_OK(vml_pt_find_phys(m->src, c, pa, max, hits, &n, &total));
+	CU_ASSERT_EQUAL(n, want_n);
+	CU_ASSERT_EQUAL(total, want_total);
+}
+
+static void test_find_phys_shared_tables(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 1, 511, 0x2000 | P | RW);          /* PDPT shared by two PML4Es */
+	set(&m, 3, 5, 0x4000 | P | RW);            /* PT shared by two PDEs */
+	set(&m, 4, 7, 0x9000 | P | RW | US | NX);  /* the page */
+	set(&m, 4, 8, 0xa000 | P | RW | US);       /* its neighbour */
+	set(&m, 4, 9, 0x9000 | RW | US);           /* not present */
+	set(&m, 3, 9, 0x0 | P | PS);               /* 2 MiB at 0, covers it */
+	set(&m, 3, 10, 0x0 | P | PS | (1ull << 13)); /* reserved bit 13 */
+	set(&m, 1, 3, 0x0 | P | PS);               /* PS is reserved in a PML4E */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_phys_hit h[8];
+	find(&m, &c, 0x9123, 8, h, 6, 6);
+	/* By hand: PDE 0 and PDE 5 reach PT entry 7; PDE 9 is a 2 MiB page
+	 * holding 0x9123 at offset 0x9123; all again under PML4E 511, whose
+	 * missing US bit takes user away. */
+	uint32_t pt = F_P | F_W | VML_PT_NX;
+	check_hit(&h[0], 0x7123, 4096, 1, pt | F_U);
+	check_hit(&h[1], 5 * 2 * MiB + 0x7123, 4096, 1, pt);
+	check_hit(&h[2], 9 * 2 * MiB + 0x9123, 2 * MiB, 2, F_P | VML_PT_PS);
+	check_hit(&h[3], 0xffffff8000007123ull, 4096, 1, pt);
+	check_hit(&h[4], 0xffffff8000000000ull + 5 * 2 * MiB + 0x7123, 4096, 1,
+		  pt);
+	check_hit(&h[5], 0xffffff8000000000ull + 9 * 2 * MiB + 0x9123,
+		  2 * MiB, 2, F_P | VML_PT_PS);
+	/* Fewer slots: the first ones, the total stays. */
+	find(&m, &c, 0x9123, 2, h, 2, 6);
+	check_hit(&h[1], 5 * 2 * MiB + 0x7123, 4096, 1, pt);
+	find(&m, &c, 0x9123, 0, NULL, 0, 6);
+	/* The neighbour only through the PT, the 2 MiB page holds it too. */
+	find(&m, &c, 0xa000, 8, h, 6, 6);
+	check_hit(&h[0], 0x8000, 4096, 1, F_P | F_W | F_U);
+	/* Nothing maps 16 MiB. */
+	find(&m, &c, 16 * MiB, 8, h, 0, 0);
+	mem_free(&m);
+}
+
+static void test_find_phys_recursive(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 3, 0x6000 | P | RW | US);
+	set(&m, 1, 5, 0x1000 | TBL);               /* PML4[5] = the PML4 */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_phys_hit h[4];
+	uint32_t all = F_P | F_W | F_U;
+	/* The PML4 page: only PML4[5] points at it, so the leaf is PML4[5]
+	 * read as a PTE, under PML4[5] at every level. */
+	find(&m, &c, 0x1000, 4, h, 1, 1);
+	check_hit(&h[0], 5ull << 39 | 5ull << 30 | 5ull << 21 | 5ull << 12,
+		  4096, 1, all);
+	/* The PDPT page: PML4[0] read as a PTE. */
+	find(&m, &c, 0x2008, 4, h, 1, 1);
+	check_hit(&h[0], 5ull << 39 | 5ull << 30 | 5ull << 21 | 0x8, 4096, 1,
+		  all);
+	/* The PD page: PDPT[0] read as a PTE, the PDPT as a PT. */
+	find(&m, &c, 0x3000, 4, h, 1, 1);
+	check_hit(&h[0], 5ull << 39 | 5ull << 30, 4096, 1, all);
+	/* The PT page: PD[0] read as a PTE. */
+	find(&m, &c, 0x4000, 4, h, 1, 1);
+	check_hit(&h[0], 5ull << 39, 4096, 1, all);
+	/* A data page is not doubled by the recursion: one path only. */
+	find(&m, &c, 0x6000, 4, h, 1, 1);
+	check_hit(&h[0], 0x3000, 4096, 1, all);
+
+	/* In the upper half, the address is sign-extended from bit 47. */
+	set(&m, 1, 5, 0);
+	set(&m, 1, 300, 0x1000 | P | RW);
+	vml_source_invalidate(m.src);   /* the tables changed */
+	find(&m, &c, 0x1000, 4, h, 1, 1);
+	check_hit(&h[0], 0xffff000000000000ull | 300ull << 39 | 300ull << 30 |
+		  300ull << 21 | 300ull << 12, 4096, 1, F_P | F_W);
+	mem_free(&m);
+}
+
+static void test_find_phys_astronomical(void)
+{
+	struct mem m;
+	mem_init(&m);
+	/* Every entry of every level points at the next table, and every
+	 * PTE at one page: 512^4 = 2^36 virtual addresses map it. */
+	for (unsigned i = 0; i < 512; i++) {
+		set(&m, 1, i, 0x2000 | TBL);
+		set(&m, 2, i, 0x3000 | TBL);
+		set(&m, 3, i, 0x4000 | TBL);
+		set(&m, 4, i, 0x9000 | P | (i & 1 ? RW : 0));
+	}
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_phys_hit h[3];
+	find(&m, &c, 0x9010, 3, h, 3, 1ull << 36);
+	/* The PTEs have no US bit: supervisor pages. */
+	check_hit(&h[0], 0x0010, 4096, 1, F_P);
+	check_hit(&h[1], 0x1010, 4096, 1, F_P | F_W);
+	check_hit(&h[2], 0x2010, 4096, 1, F_P);
+	/* Four table pages, each read once; the second search reads none. */
+	struct vml_source_stats st;
+	vml_source_get_stats(m.src, &st);
+	CU_ASSERT_EQUAL(st.reads, 4);
+	find(&m, &c, 0x9010, 3, h, 3, 1ull << 36);
+	vml_source_get_stats(m.src, &st);
+	CU_ASSERT_EQUAL(st.reads, 4);
+
+	/* 512 x 512 under one PML4E: one PT shared by 512 PDEs of one PD
+	 * shared by 512 PDPTEs. */
+	for (unsigned i = 1; i < 512; i++) {
+		set(&m, 1, i, 0);
+		set(&m, 4, i, 0);
+	}
+	vml_source_invalidate(m.src);
+	struct vml_pt_phys_hit many[600];
+	find(&m, &c, 0x9000, 600, many, 600, 512 * 512);
+	for (unsigned k = 0; k < 600; k++)
+		CU_ASSERT_EQUAL(many[k].va, (uint64_t)(k / 512) << 30 |
+				(uint64_t)(k % 512) << 21);
+	mem_free(&m);
+}
+
+static void test_find_phys_recursive_everywhere(void)
+{
+	/* A PML4 whose every entry is itself: every table is the PML4 at
+	 * every level, every PTE maps the PML4 page: 2^36 paths, and only
+	 * one table page to read. */
+	struct mem m;
+	mem_init(&m);
+	for (unsigned i = 0; i < 512; i++)
+		set(&m, 1, i, 0x1000 | TBL);
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_phys_hit h[2];
+	find(&m, &c, 0x1fff, 2, h, 2, 1ull << 36);
+	check_hit(&h[0], 0xfff, 4096, 1, F_P | F_W | F_U);
+	check_hit(&h[1], 0x1fff, 4096, 1, F_P | F_W | F_U);
+	struct vml_source_stats st;
+	vml_source_get_stats(m.src, &st);
+	CU_ASSERT_EQUAL(st.reads, 1);
+	mem_free(&m);
+}
+
+static void test_find_phys_five_levels(void)
+{
+	struct mem m;
+	mem_init(&m);
+	set(&m, 1, 0, 0x2000 | TBL);       /* PML5 -> PML4 -> PDPT -> PD -> PT */
+	set(&m, 2, 0, 0x3000 | TBL);
+	set(&m, 3, 0, 0x4000 | TBL);
+	set(&m, 4, 0, 0x5000 | TBL);
+	set(&m, 5, 2, 0x9000 | P | RW);
+	set(&m, 1, 1, 0x1000 | TBL);       /* PML5[1] = the PML5 */
+	set(&m, 1, 511, 0x2000 | TBL);     /* top of the 57-bit upper half */
+	struct vml_pt_config c = cfg4();
+	c.levels = 5;
+	struct vml_pt_phys_hit h[4];
+	find(&m, &c, 0x9000, 4, h, 2, 2);
+	check_hit(&h[0], 0x2000, 4096, 1, F_P | F_W);
+	check_hit(&h[1], 0xff00000000000000ull | 511ull << 48 | 0x2000, 4096,
+		  1, F_P | F_W);
+	find(&m, &c, 0x1000, 4, h, 1, 1);
+	check_hit(&h[0], 1ull << 48 | 1ull << 39 | 1ull << 30 | 1ull << 21 |
+		  1ull << 12, 4096, 1, F_P | F_W | F_U);
+	mem_free(&m);
+}
+
+static void test_find_phys_problems(void)
+{
+	struct mem m;
+	mem_init(&m);
+	chain(&m, TBL);
+	set(&m, 4, 0, 0x9000 | P);
+	set(&m, 1, 1, 0x7f000000 | TBL);           /* outside memory: a hole */
+	set(&m, 3, 1, 0x0 | P | PS | NX);          /* 2 MiB at 0, NX */
+	struct vml_pt_config c = cfg4();
+	struct vml_pt_phys_hit h[4];
+	find(&m, &c, 0x9000, 4, h, 2, 2);
+	check_hit(&h[1], 2 * MiB + 0x9000, 2 * MiB, 2,
+		  F_P | VML_PT_PS | VML_PT_NX);
+	/* Without EFER.NXE bit 63 is reserved: that entry maps nothing. */
+	c.nxe = false;
+	find(&m, &c, 0x9000, 4, h, 1, 1);
+	check_hit(&h[0], 0, 4096, 1, F_P);
+	size_t n;
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, NULL, &n, NULL),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, NULL, NULL),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_OK(vml_pt_find_phys(m.src, &c, 0x9000, 4, h, &n, NULL));
+	CU_ASSERT_EQUAL(n, 1);
+	c.levels = 3;
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, &n, NULL),
+		       VML_ERROR_INVALID);
+	c.levels = 4;
+	c.cr3 = 0x7f000000;
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, &n, NULL),
+		       VML_ERROR_FAULT);
+	mem_free(&m);
+}
+
 static CU_TestInfo tests[] = {
 	{ "4 KiB, 2 MiB and 1 GiB leaves", test_leaf_sizes },
 	{ "5-level paging", test_five_levels },
@@ -564,6 +789,12 @@ static CU_TestInfo tests[] = {
 	{ "canonical upper half", test_upper_half },
 	{ "translate", test_translate },
 	{ "walk and translate agree", test_walk_and_translate_agree },
+	{ "find phys: shared tables", test_find_phys_shared_tables },
+	{ "find phys: recursive entry", test_find_phys_recursive },
+	{ "find phys: 2^36 paths counted", test_find_phys_astronomical },
+	{ "find phys: PML4 of itself", test_find_phys_recursive_everywhere },
+	{ "find phys: 5 levels", test_find_phys_five_levels },
+	{ "find phys: holes, reserved, errors", test_find_phys_problems },
 	CU_TEST_INFO_NULL,
 };
 
