@@ -431,5 +431,40 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
             _write(text)
 
 
+class MaxPhysAddrParameter(gdb.Parameter):
+    """Physical address width (MAXPHYADDR) of a kernel target, in bits.
+Page-table entries whose address has a bit set at or above this width
+have reserved bits: the CPU faults on them, and vmlayout reports them as
+"reserved" instead of following them. QEMU's gdbstub does not expose
+CPUID, so vmlayout cannot read it: 0 (the default) means unknown, and
+the architectural maximum, 52, is assumed. QEMU's qemu64 CPU has 40."""
+
+    set_doc = "Set the physical address width vmlayout assumes for page tables."
+    show_doc = "Show the physical address width vmlayout assumes for page tables."
+
+    def __init__(self):
+        super().__init__("vmlayout-maxphyaddr", gdb.COMMAND_DATA,
+                         gdb.PARAM_ZUINTEGER)
+        self.value = 0
+        self._accepted = 0
+
+    def get_set_string(self):
+        if self.value != 0 and not 12 <= self.value <= 52:
+            bad, self.value = self.value, self._accepted
+            raise gdb.GdbError("vmlayout-maxphyaddr: %d is not a physical "
+                               "address width (0 for unknown, or 12..52)"
+                               % bad)
+        self._accepted = self.value
+        return ""
+
+    def get_show_string(self, svalue):
+        if svalue == "0":
+            return ("The physical address width vmlayout assumes is unknown "
+                    "(52 bits, the architectural maximum).")
+        return "The physical address width vmlayout assumes is %s bits." \
+            % svalue
+
+
 VmlayoutCommand()
 WhereisCommand()
+MaxPhysAddrParameter()

@@ -280,8 +280,17 @@ def _config(cr3=None):
     cfg.cr3 = root & _PHYS_MASK
     cfg.levels = 5 if cr4 & _CR4_LA57 else 4
     cfg.nxe = bool(efer & _EFER_NXE)
-    cfg.maxphyaddr = 0
+    cfg.maxphyaddr = _maxphyaddr()
     return cfg, rip
+
+
+def _maxphyaddr():
+    """MAXPHYADDR from `set vmlayout-maxphyaddr` (0: unknown, the library
+    then assumes 52). The gdbstub cannot tell it: CPUID is not exposed."""
+    try:
+        return int(gdb.parameter("vmlayout-maxphyaddr") or 0)
+    except (gdb.error, RuntimeError, TypeError, ValueError):
+        return 0
 
 
 def _prepare_reads(cfg):

@@ -147,6 +147,8 @@ def local():
         ("err_cr3", "vmlayout --cr3"),
         ("err_syntax", "whereis 1 +"),
         ("err_noncanonical", "whereis 0x0000800000000000"),
+        ("err_maxphy", "set vmlayout-maxphyaddr 60"),
+        ("show_maxphy", "show vmlayout-maxphyaddr"),
         ("main_again", "whereis --json main"),
         ("minus_one", "whereis --json -- -1"),
         (None, "set style enabled on"),
@@ -314,6 +316,12 @@ def test_errors_are_one_line(local):
     # "Cannot access memory"; --json answers with "canonical": false.
     assert_one_line_error(local, "err_noncanonical",
                           "whereis: 0x800000000000 is not canonical")
+    # A bad MAXPHYADDR is refused and the previous value kept.
+    assert_one_line_error(local, "err_maxphy", "vmlayout-maxphyaddr: 60 is "
+                          "not a physical address width")
+    assert local.lines("show_maxphy") == [
+        "The physical address width vmlayout assumes is unknown (52 bits, "
+        "the architectural maximum)."]
     assert_one_line_error(local, "exited_vmlayout", "vmlayout: " + msg)
     assert_one_line_error(local, "exited_whereis", "whereis: " + msg)
     # GDB kept going after every error.
