@@ -6,7 +6,6 @@ library and turning a returned ``struct vml_error *`` into ``Error``.
 """
 
 import ctypes
-import ctypes.util
 import os
 
 # ------------------------------------------------------------------ loading
@@ -30,6 +29,7 @@ def _candidates():
     for build in ("", "build"):
         yield os.path.normpath(os.path.join(top, build, "libvmlayout",
                                             ".libs", "libvmlayout.so"))
+    import ctypes.util  # only here: it costs ~30 ms of import time
     found = ctypes.util.find_library("vmlayout")
     if found:
         yield found
