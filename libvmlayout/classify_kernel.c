@@ -100,6 +100,9 @@ struct vml_kernel {
 	size_t nslots;
 	struct vml_pt_walk_stats stats;
 	struct vml_layout *layout;
+	/* Borrowed from vml_kernel_from_pagetables (NULL from ranges):
+	 * whereis --phys searches the tables themselves through it. */
+	struct vml_source *source;
 };
 
 static uint64_t align_down(uint64_t x, uint64_t align)
@@ -673,8 +676,10 @@ struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 	vml_pt_walk_free(walk);
 	err = vml_kernel_from_ranges(config, ranges, n, hints, ret);
 	free(ranges);
-	if (!err)
+	if (!err) {
 		(*ret)->stats = stats;
+		(*ret)->source = src;
+	}
 	return err;
 }
 
@@ -696,6 +701,11 @@ const struct vml_layout *vml_kernel_layout(const struct vml_kernel *k)
 const struct vml_pt_config *vml_kernel_config(const struct vml_kernel *k)
 {
 	return k ? &k->config : NULL;
+}
+
+struct vml_source *vml_kernel_source(const struct vml_kernel *k)
+{
+	return k ? k->source : NULL;
 }
 
 uint64_t vml_kernel_base(const struct vml_kernel *k, enum vml_kbase which,

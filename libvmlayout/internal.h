@@ -261,6 +261,10 @@ const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 					      uint64_t addr);
 void vml_layout_free_objects(struct vml_layout *layout);
 
+/* classify_kernel.c: the source a kernel was walked through (borrowed),
+ * NULL for vml_kernel_from_ranges. */
+struct vml_source *vml_kernel_source(const struct vml_kernel *k);
+
 /* disasm.c: symbolizer used to annotate branch targets as GDB does:
  * "call   0x401030 <puts@plt>". May be NULL. */
 struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,

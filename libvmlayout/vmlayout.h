@@ -489,7 +489,8 @@ struct vml_kernel;
 
 /* Walks config's root through src (physical reads) and classifies. hints may
  * be NULL. Unreadable or corrupt tables make the layout INCOMPLETE, not an
- * error. */
+ * error. src is borrowed and must outlive the kernel: vml_render_phys and
+ * vml_render_translation search the tables through it (cached pages). */
 struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 					     const struct vml_pt_config *config,
 					     const struct vml_kernel_hints *hints,
