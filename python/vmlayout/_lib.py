@@ -256,6 +256,16 @@ class vml_pt_step(ctypes.Structure):
     ]
 
 
+class vml_pt_phys_hit(ctypes.Structure):
+    _fields_ = [
+        ("va", ctypes.c_uint64),
+        ("page_size", ctypes.c_uint64),
+        ("level", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("pkey", ctypes.c_uint32),
+    ]
+
+
 class vml_pt_translation(ctypes.Structure):
     _fields_ = [
         ("va", ctypes.c_uint64),
@@ -304,6 +314,7 @@ STRUCTS = {
     "vml_pt_walk_stats": vml_pt_walk_stats,
     "vml_pt_step": vml_pt_step,
     "vml_pt_translation": vml_pt_translation,
+    "vml_pt_phys_hit": vml_pt_phys_hit,
     "vml_kernel_hints": vml_kernel_hints,
 }
 
@@ -397,6 +408,9 @@ _PROTOTYPES = [
     ("vml_pt_walk_free", None, [walk_p]),
     ("vml_pt_translate", error_p,
      [source_p, _P(vml_pt_config), _u64, _P(vml_pt_translation)]),
+    ("vml_pt_find_phys", error_p,
+     [source_p, _P(vml_pt_config), _u64, _size, _P(vml_pt_phys_hit),
+      _P(_size), _P(_u64)]),
     # kernel (page-table targets)
     ("vml_kernel_from_pagetables", error_p,
      [source_p, _P(vml_pt_config), _P(vml_kernel_hints), _P(kernel_p)]),

@@ -49,13 +49,15 @@ def parse_maps(text):
     return rows
 
 
-def start_fixture():
-    """Run the fixture with --wait; returns (process, facts) once it has
-    printed every address. facts maps NAME -> int (or str for file_path)."""
+def start_fixture(cwd=None, preexec_fn=None):
+    """Run the fixture with --wait (in cwd, after preexec_fn); returns
+    (process, facts) once it has printed every address. facts maps
+    NAME -> int (or str for file_path)."""
     if not os.access(FIXTURE, os.X_OK):
         pytest.skip("fixture not built: %s (run make check)" % FIXTURE)
     proc = subprocess.Popen([FIXTURE, "--wait"], stdout=subprocess.PIPE,
-                            text=True, env=clean_env())
+                            text=True, cwd=cwd, env=clean_env(),
+                            preexec_fn=preexec_fn)
     facts = {}
     for line in proc.stdout:
         line = line.strip()
