@@ -432,22 +432,87 @@ static void where_region_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 			  va - r->start);
 }
 
-static void aliases_text(struct vml_sbuf *sb, const struct vml_kernel *k,
-			 const struct vml_pt_translation *tr)
+/* Virtual addresses of a physical one, first max of them. */
+struct phys_hits {
+	struct vml_pt_phys_hit *hits;
+	size_t n;
+	uint64_t total;
+};
+
+/* Without a source (a kernel made from ranges) only what the walk saw. */
+static struct vml_error *phys_from_ranges(const struct vml_kernel *k,
+					  uint64_t pa, size_t max,
+					  struct phys_hits *ph)
 {
-	uint64_t vas[16];
-	size_t n = vml_kernel_phys_to_virt(k, tr->phys, vas, VML_ARRAY_SIZE(vas));
-	bool text_maps = false;
-	for (size_t i = 0; i < n && i < VML_ARRAY_SIZE(vas); i++) {
-		if (vml_kernel_kind_at(k, vas[i]) == VML_KIND_KERNEL_TEXT)
-			text_maps = true;
-		if (vas[i] == tr->va)
+	for (size_t i = 0; i < vml_kernel_range_count(k); i++) {
+		const struct vml_pt_range *r = vml_kernel_range(k, i);
+		if (r->status != VML_PT_MAPPED || pa < r->phys ||
+		    pa - r->phys > r->last - r->start)
 			continue;
-		sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n", vas[i],
-			  vml_kind_name((enum vml_kind)vml_kernel_kind_at(k, vas[i])));
+		if (ph->n < max)
+			ph->hits[ph->n++] = (struct vml_pt_phys_hit){
+				.va = r->start + (pa - r->phys),
+				.page_size = r->page_size,
+				.level = r->level,
+				.flags = r->flags,
+				.pkey = r->pkey,
+			};
+		ph->total++;
 	}
-	if (n > VML_ARRAY_SIZE(vas))
-		sb_printf(sb, "  ... %zu mappings of this physical address in all\n", n);
+	return NULL;
+}
+
+/* Walks the tables again through the kernel's source (every page of them
+ * is in its cache after the walk), following shared and recursive tables
+ * the walk reported as aliases. Free ph->hits after. */
+static struct vml_error *phys_search(const struct vml_kernel *k, uint64_t pa,
+				     size_t max, struct phys_hits *ph)
+{
+	*ph = (struct phys_hits){ 0 };
+	ph->hits = calloc(max ? max : 1, sizeof(*ph->hits));
+	if (!ph->hits)
+		return &vml_enomem;
+	struct vml_source *src = vml_kernel_source(k);
+	struct vml_error *err = src ?
+		vml_pt_find_phys(src, vml_kernel_config(k), pa, max, ph->hits,
+				 &ph->n, &ph->total) :
+		phys_from_ranges(k, pa, max, ph);
+	if (err) {
+		free(ph->hits);
+		ph->hits = NULL;
+	}
+	return err;
+}
+
+static const char *va_kind(const struct vml_kernel *k, uint64_t va)
+{
+	return va < user_end(vml_kernel_config(k)) ? "user" :
+	       vml_kind_name((enum vml_kind)vml_kernel_kind_at(k, va));
+}
+
+/* How many aliases whereis lists (text, JSON); --phys lists more. */
+#define ALIASES_TEXT 16
+#define ALIASES_JSON 64
+#define PHYS_TEXT 64
+#define PHYS_JSON 1024
+
+static void aliases_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+			 const struct vml_pt_translation *tr,
+			 const struct phys_hits *ph)
+{
+	bool text_maps = false;
+	for (size_t i = 0; i < ph->n; i++) {
+		uint64_t va = ph->hits[i].va;
+		if (vml_kernel_kind_at(k, va) == VML_KIND_KERNEL_TEXT)
+			text_maps = true;
+		if (va == tr->va)
+			continue;
+		sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n", va,
+			  va_kind(k, va));
+	}
+	if (ph->total > ph->n)
+		sb_printf(sb, "  ... %" PRIu64 " mappings of this physical address"
+			  " in all\n", ph->total);
 	if (vml_kernel_kind_at(k, tr->va) == VML_KIND_DIRECT_MAP)
 		sb_printf(sb, "  direct map alias of physical page 0x%" PRIx64
 			  "; the kernel text mapping %s this page\n",
@@ -456,7 +521,8 @@ static void aliases_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 }
 
 static void where_text(struct vml_sbuf *sb, const struct vml_kernel *k,
-		       const struct vml_pt_translation *tr, const char *symbol)
+		       const struct vml_pt_translation *tr, const char *symbol,
+		       const struct phys_hits *ph)
 {
 	if (symbol)
 		sb_printf(sb, "0x%016" PRIx64 " <%s>\n", tr->va, symbol);
@@ -485,8 +551,8 @@ static void where_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 			  tr->flags & VML_PT_WRITE ? "writable" : "read-only",
 			  tr->flags & VML_PT_NX ? "no-exec" : "executable",
 			  tr->flags & VML_PT_GLOBAL ? " global" : "");
-		if (k)
-			aliases_text(sb, k, tr);
+		if (k && ph)
+			aliases_text(sb, k, tr, ph);
 	} else if (tr->status == VML_PT_UNREADABLE) {
 		sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
 			  tr->stop_level, level_name(tr->stop_level));
@@ -501,7 +567,8 @@ static void where_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 }
 
 static void where_json(struct vml_sbuf *sb, const struct vml_kernel *k,
-		       const struct vml_pt_translation *tr, const char *symbol)
+		       const struct vml_pt_translation *tr, const char *symbol,
+		       const struct phys_hits *ph)
 {
 	sb_printf(sb, "{\"addr\": %" PRIu64 ", \"mapped\": %s, \"status\": \"%s\""
 		  ", \"stop_level\": %" PRIu32, tr->va,
@@ -550,16 +617,13 @@ static void where_json(struct vml_sbuf *sb, const struct vml_kernel *k,
 		sb_printf(sb, "\"PKEY\": %" PRIu32 "}}", s->pkey);
 	}
 	sb_printf(sb, "]");
-	if (k && tr->mapped) {
-		uint64_t vas[64];
-		size_t n = vml_kernel_phys_to_virt(k, tr->phys, vas,
-						   VML_ARRAY_SIZE(vas));
-		sb_printf(sb, ", \"aliases\": [");
-		for (size_t i = 0; i < n && i < VML_ARRAY_SIZE(vas); i++) {
+	if (k && ph) {
+		sb_printf(sb, ", \"aliases_total\": %" PRIu64 ", \"aliases\": [",
+			  ph->total);
+		for (size_t i = 0; i < ph->n; i++) {
 			sb_printf(sb, "%s{\"va\": %" PRIu64 ", \"kind\": ",
-				  i ? ", " : "", vas[i]);
-			sb_json_str(sb, vml_kind_name((enum vml_kind)
-						      vml_kernel_kind_at(k, vas[i])));
+				  i ? ", " : "", ph->hits[i].va);
+			sb_json_str(sb, va_kind(k, ph->hits[i].va));
 			sb_printf(sb, "}");
 		}
 		sb_printf(sb, "]");
@@ -577,12 +641,47 @@ struct vml_error *vml_render_translation(const struct vml_kernel *k,
 	if (!tr || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: NULL translation or result");
+	bool json = format == VML_FORMAT_JSON;
+	struct phys_hits ph = { 0 };
+	if (k && tr->mapped) {
+		struct vml_error *err = phys_search(k, tr->phys,
+						    json ? ALIASES_JSON :
+						    ALIASES_TEXT, &ph);
+		if (err)
+			return err;
+	}
 	struct vml_sbuf sb = { 0 };
-	if (format == VML_FORMAT_JSON)
-		where_json(&sb, k, tr, symbol);
+	if (json)
+		where_json(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
 	else
-		where_text(&sb, k, tr, symbol);
+		where_text(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
+	free(ph.hits);
 	return sb_finish(&sb, ret);
+}
+
+static void phys_hit_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+			  const struct vml_pt_phys_hit *h)
+{
+	char size[24];
+	short_size(h->page_size, size, sizeof(size));
+	sb_printf(sb, "  0x%016" PRIx64 "  %-14s %s page, %s%s%s\n", h->va,
+		  va_kind(k, h->va), size, h->flags & VML_PT_WRITE ? "RW" : "ro",
+		  h->flags & VML_PT_USER ? " USR" : "",
+		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ? " NX" : "");
+}
+
+static void phys_hit_json(struct vml_sbuf *sb, const struct vml_kernel *k,
+			  const struct vml_pt_phys_hit *h)
+{
+	sb_printf(sb, "{\"va\": %" PRIu64 ", \"page_size\": %" PRIu64
+		  ", \"level\": %" PRIu32 ", \"write\": %s, \"user\": %s"
+		  ", \"nx\": %s, \"kind\": ", h->va, h->page_size, h->level,
+		  h->flags & VML_PT_WRITE ? "true" : "false",
+		  h->flags & VML_PT_USER ? "true" : "false",
+		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ?
+		  "true" : "false");
+	sb_json_str(sb, va_kind(k, h->va));
+	sb_printf(sb, "}");
 }
 
 struct vml_error *vml_render_phys(const struct vml_kernel *k, uint64_t pa,
@@ -593,43 +692,32 @@ struct vml_error *vml_render_phys(const struct vml_kernel *k, uint64_t pa,
 	if (!k || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: NULL kernel or result");
-	struct vml_sbuf sb = { 0 };
 	bool json = format == VML_FORMAT_JSON;
-	size_t total = vml_kernel_phys_to_virt(k, pa, NULL, 0);
-	if (json)
-		sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"mappings\": [", pa);
-	else
-		sb_printf(&sb, "physical 0x%" PRIx64 " is mapped at %zu virtual "
-			  "address%s%s\n", pa, total, total == 1 ? "" : "es",
-			  total ? ":" : "");
-	size_t shown = 0;
-	for (size_t i = 0; i < vml_kernel_range_count(k); i++) {
-		const struct vml_pt_range *r = vml_kernel_range(k, i);
-		if (r->status != VML_PT_MAPPED || pa < r->phys ||
-		    pa - r->phys > r->last - r->start)
-			continue;
-		uint64_t va = r->start + (pa - r->phys);
-		const char *kind = va < user_end(vml_kernel_config(k)) ? "user" :
-			vml_kind_name((enum vml_kind)vml_kernel_range_kind(k, i));
-		if (json) {
-			sb_printf(&sb, "%s{\"va\": %" PRIu64 ", \"page_size\": %"
-				  PRIu64 ", \"write\": %s, \"user\": %s, \"kind\": ",
-				  shown ? ", " : "", va, r->page_size,
-				  r->flags & VML_PT_WRITE ? "true" : "false",
-				  r->flags & VML_PT_USER ? "true" : "false");
-			sb_json_str(&sb, kind);
-			sb_printf(&sb, "}");
-		} else {
-			char size[24];
-			short_size(r->page_size, size, sizeof(size));
-			sb_printf(&sb, "  0x%016" PRIx64 "  %-14s %s page, %s%s\n",
-				  va, kind, size,
-				  r->flags & VML_PT_WRITE ? "RW" : "ro",
-				  r->flags & VML_PT_USER ? " USR" : "");
+	struct phys_hits ph;
+	struct vml_error *err = phys_search(k, pa, json ? PHYS_JSON : PHYS_TEXT,
+					    &ph);
+	if (err)
+		return err;
+	struct vml_sbuf sb = { 0 };
+	if (json) {
+		sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"total\": %" PRIu64
+			  ", \"mappings\": [", pa, ph.total);
+		for (size_t i = 0; i < ph.n; i++) {
+			if (i)
+				sb_printf(&sb, ", ");
+			phys_hit_json(&sb, k, &ph.hits[i]);
 		}
-		shown++;
-	}
-	if (json)
 		sb_printf(&sb, "]}\n");
+	} else {
+		sb_printf(&sb, "physical 0x%" PRIx64 " is mapped at %" PRIu64
+			  " virtual address%s%s\n", pa, ph.total,
+			  ph.total == 1 ? "" : "es", ph.total ? ":" : "");
+		for (size_t i = 0; i < ph.n; i++)
+			phys_hit_text(&sb, k, &ph.hits[i]);
+		if (ph.total > ph.n)
+			sb_printf(&sb, "  ... and %" PRIu64 " more\n",
+				  ph.total - ph.n);
+	}
+	free(ph.hits);
 	return sb_finish(&sb, ret);
 }

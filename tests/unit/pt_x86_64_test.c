@@ -774,6 +774,67 @@ static void test_find_phys_problems(void)
 	mem_free(&m);
 }
 
+static void test_render_phys_follows_aliases(void)
+{
+	/* Kernel text PD (page 3 under PML4[511], PDPT[510]): PDEs 1 and 2
+	 * share the PT in page 4, whose entry 0 maps 0x9000. The walk sees
+	 * the second PDE as an alias; whereis --phys must list both. */
+	struct mem m;
+	mem_init(&m);
+	set(&m, 1, 511, 0x2000 | P | RW);
+	set(&m, 2, 510, 0x3000 | P | RW);
+	set(&m, 3, 1, 0x4000 | P | RW);
+	set(&m, 3, 2, 0x4000 | P | RW);
+	set(&m, 4, 0, 0x9000 | P | RW | NX);
+	struct vml_pt_config c = cfg4();
+	struct vml_kernel *k = NULL;
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, &c, NULL, &k));
+	char *text = NULL;
+	VML_ASSERT_OK(vml_render_phys(k, 0x9008, VML_FORMAT_TEXT, 0, &text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "physical 0x9008 is mapped at 2"
+				      " virtual addresses:\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  0xffffffff80200008  kernel-text"
+				      "    4K page, RW NX\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  0xffffffff80400008  kernel-text"
+				      "    4K page, RW NX\n"));
+	CU_ASSERT_PTR_NULL(strstr(text, "more"));
+	vml_free(text);
+	char *json = NULL;
+	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_JSON, 0, &json));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"phys\": 36864, \"total\": 2, "
+				      "\"mappings\": [{\"va\": "
+				      "18446744071564165120, \"page_size\": "
+				      "4096, \"level\": 1, \"write\": true, "
+				      "\"user\": false, \"nx\": true, \"kind\": "
+				      "\"kernel-text\"}, {\"va\": "
+				      "18446744071566262272, "));
+	vml_free(json);
+	/* whereis on the first names the second as an alias. */
+	struct vml_pt_translation t;
+	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xffffffff80200010ull, &t));
+	VML_ASSERT_OK(vml_render_translation(k, &t, NULL, VML_FORMAT_TEXT, 0,
+					     &text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "also mapped at 0xffffffff80400010"
+				      " (kernel-text)"));
+	vml_free(text);
+	vml_kernel_free(k);
+
+	/* Every PDE of that PD on the PT: 512 addresses, 64 listed. */
+	for (unsigned i = 0; i < 512; i++)
+		set(&m, 3, i, 0x4000 | P | RW);
+	vml_source_invalidate(m.src);
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, &c, NULL, &k));
+	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_TEXT, 0, &text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "is mapped at 512 virtual"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  ... and 448 more\n"));
+	vml_free(text);
+	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_JSON, 0, &json));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"total\": 512,"));
+	vml_free(json);
+	vml_kernel_free(k);
+	mem_free(&m);
+}
+
 static CU_TestInfo tests[] = {
 	{ "4 KiB, 2 MiB and 1 GiB leaves", test_leaf_sizes },
 	{ "5-level paging", test_five_levels },
@@ -795,6 +856,7 @@ static CU_TestInfo tests[] = {
 	{ "find phys: PML4 of itself", test_find_phys_recursive_everywhere },
 	{ "find phys: 5 levels", test_find_phys_five_levels },
 	{ "find phys: holes, reserved, errors", test_find_phys_problems },
+	{ "whereis --phys follows aliases", test_render_phys_follows_aliases },
 	CU_TEST_INFO_NULL,
 };
 
