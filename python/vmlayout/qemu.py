@@ -344,6 +344,15 @@ def _render(fn, *args):
     return _lib.take_string(out.value)
 
 
+def _render_reading(fn, *args):
+    """_render for renderers that read page tables (whereis aliases and
+    --phys search the tables again): through the session, so physical mode
+    is switched back whatever happens."""
+    out = ctypes.c_void_p()
+    _session.call(fn, *(args + (ctypes.byref(out),)))
+    return _lib.take_string(out.value)
+
+
 def _int(text, what):
     try:
         return int(text, 0) & _U64
@@ -441,15 +450,17 @@ def kernel_whereis(addr, to_json=False, phys=False):
     try:
         with _Kernel(cfg, hints) as k:
             if phys:
-                text = _render(_lib.vml_render_phys, k.handle, addr, fmt, 0)
+                text = _render_reading(_lib.vml_render_phys, k.handle,
+                                       addr, fmt, 0)
             else:
                 tr = _lib.vml_pt_translation()
                 _session.call(_lib.vml_pt_translate, _session.get_source(),
                               ctypes.byref(cfg), addr, ctypes.byref(tr))
                 symbol = _symbol_for(addr)
-                text = _render(_lib.vml_render_translation, k.handle,
-                               ctypes.byref(tr),
-                               symbol.encode() if symbol else None, fmt, 0)
+                text = _render_reading(_lib.vml_render_translation,
+                                       k.handle, ctypes.byref(tr),
+                                       symbol.encode() if symbol else None,
+                                       fmt, 0)
     except _lib.Error as e:
         raise _library_error(e)
     return text if to_json else note + text

@@ -155,11 +155,20 @@ WHERE_KIND = {"0xffff800000000000": "kernel", "0xfffffffffffff000": "kernel",
               "0xffffffff80400008": "kernel-text",
               "0xffffffff00000000": "kernel",
               "0xffffff0000000000": "espfix"}
-# whereis --phys: every virtual address of a walked (not alias) table.
-PHYS = {"0x200000": {0x200000: "user", 0x400000: "user"},
-        "0x207000": {0x207000: "user", 0xffffffff80200000: "kernel-text"},
-        "0x101000": {0x101000: "user"}}
-# ... and the ones only reachable through a shared or recursive table.
+# whereis --phys: every virtual address whose walk ends in a leaf holding
+# the page. Through the recursive PML4[510] (k times at the top), the PML4
+# serves as PDPT (k=1), PD (k=2) or PT (k=3), every lower table one level
+# down: PD_low read as a PT maps 0x200000 at PTE 1 (0xffffff0000001000),
+# the PML4 read as a PT maps itself at PTE 510. No other leaf read that way
+# holds these pages (the 4 KiB frames are 0, 0x200000, the table pages,
+# 0xc0000000 and 0x80002000; the one 2 MiB leaf is at 0xc0000000).
+PHYS = {"0x200000": {0x200000: "user", 0x400000: "user",
+                     0xffffff0000001000: "espfix"},
+        "0x207000": {0x207000: "user", 0xffffffff80200000: "kernel-text",
+                     0xffffffff80400000: "kernel-text"},
+        "0x101000": {0x101000: "user", 0xffffff7fbfdfe000: "espfix"}}
+# ... of those, the ones only reachable through a shared or recursive
+# table (an "alias" range of the walk).
 PHYS_VIA_ALIAS = {"0x207000": 0xffffffff80400000,
                   "0x101000": 0xffffff7fbfdfe000}
 
@@ -469,14 +478,21 @@ def test_whereis_phys(fixture):
         assert {m["va"]: m["kind"] for m in got["mappings"]} == vas, addr
 
 
-@pytest.mark.xfail(strict=True, reason="whereis --phys only searches walked "
-                   "ranges: a page reached through a shared or recursive "
-                   "table (an 'alias' range) is missing, although whereis "
-                   "on that virtual address translates to it")
 def test_whereis_phys_through_shared_tables(fixture):
     for addr, va in PHYS_VIA_ALIAS.items():
-        vas = {m["va"] for m in ok(fixture["phys"][addr])["mappings"]}
+        got = ok(fixture["phys"][addr])
+        vas = {m["va"] for m in got["mappings"]}
         assert va in vas, (addr, hex(va))
+        assert got["total"] == len(PHYS[addr]), addr
+    # The shared PT's page under PD_k[2] is the 4 KiB, NX, writable
+    # supervisor leaf PT_shared[0] (0x8000000000207063), as under PD_k[1].
+    m = [m for m in ok(fixture["phys"]["0x207000"])["mappings"]
+         if m["va"] == 0xffffffff80400000]
+    assert (m[0]["page_size"], m[0]["level"], m[0]["write"], m[0]["user"],
+            m[0]["nx"]) == (4 * K, 1, True, False, True)
+    # The translation agrees: whereis of that address lands on the page.
+    w = ok(fixture["whereis"]["0xffffffff80400008"])
+    assert w["phys"] == 0x207008
 
 
 def test_whereis_last_byte_has_a_region(fixture):
