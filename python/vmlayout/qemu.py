@@ -238,13 +238,18 @@ def is_qemu_kernel_target():
 
 
 def _symbol_value(name):
-    """Value of a kernel variable when vmlinux symbols are loaded, else 0."""
+    """Value of a kernel variable (an unsigned long such as page_offset_base)
+    when vmlinux symbols are loaded, else 0."""
     try:
         sym = gdb.lookup_global_symbol(name) or \
             gdb.lookup_static_symbol(name)
-        if sym is None:
-            return 0
-        return int(sym.value()) & _U64
+        if sym is not None:
+            return int(sym.value()) & _U64
+        # A vmlinux without debug info (or a stripped-down symbol file) has
+        # only ELF "minimal" symbols, which the lookups above do not see; an
+        # expression does, and the variable is read from the target.
+        return int(gdb.parse_and_eval(
+            "*(unsigned long *)&'%s'" % name)) & _U64
     except (gdb.error, RuntimeError, ValueError, TypeError):
         return 0
 
