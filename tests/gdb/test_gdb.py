@@ -23,6 +23,11 @@ SELECT_SECOND_THREAD = (
 PRINT_MAPS = ("python print(open('/proc/%d/maps' % "
               "gdb.selected_inferior().pid).read())")
 PRINT_LWP = "python print('lwp', gdb.selected_thread().ptid[1])"
+DENY_MAPS = (
+    "python import builtins, errno; _vml_real_open = builtins.open; "
+    "builtins.open = lambda p, *a, **k: (_ for _ in ()).throw("
+    "PermissionError(errno.EACCES, 'Permission denied', p)) "
+    "if str(p).endswith('/maps') else _vml_real_open(p, *a, **k)")
 
 # The whereis questions asked of every live target (label, command).
 WHEREIS = [
@@ -148,6 +153,11 @@ def local():
         ("err_syntax", "whereis 1 +"),
         ("err_noncanonical", "whereis 0x0000800000000000"),
         ("err_maxphy", "set vmlayout-maxphyaddr 60"),
+        # /proc/PID/maps unreadable (as for another user's process when GDB
+        # is not root): the bridge's open() is made to fail with EACCES.
+        (None, DENY_MAPS),
+        ("err_perm", "vmlayout"),
+        (None, "python builtins.open = _vml_real_open"),
         ("show_maxphy", "show vmlayout-maxphyaddr"),
         ("main_again", "whereis --json main"),
         ("minus_one", "whereis --json -- -1"),
@@ -316,6 +326,8 @@ def test_errors_are_one_line(local):
     # "Cannot access memory"; --json answers with "canonical": false.
     assert_one_line_error(local, "err_noncanonical",
                           "whereis: 0x800000000000 is not canonical")
+    assert_one_line_error(local, "err_perm", "vmlayout: cannot read /proc/")
+    assert local.lines("err_perm")[0].endswith("/maps: Permission denied")
     # A bad MAXPHYADDR is refused and the previous value kept.
     assert_one_line_error(local, "err_maxphy", "vmlayout-maxphyaddr: 60 is "
                           "not a physical address width")
