@@ -358,6 +358,17 @@ def _render_reading(fn, *args):
     return _lib.take_string(out.value)
 
 
+def _with_note(note, text, to_json):
+    """The fallback note goes first. With --json it goes to GDB's error
+    stream instead, so the output stays one JSON document and a script
+    reading it still learns that the tables were read another way."""
+    if not to_json:
+        return note + text
+    if note:
+        gdb.write(note, gdb.STDERR)
+    return text
+
+
 def _int(text, what):
     try:
         return int(text, 0) & _U64
@@ -423,7 +434,7 @@ def kernel_command(argv, to_json=False):
             text = _render(_lib.vml_render_kernel, k.handle, fmt, flags)
     except _lib.Error as e:
         raise _library_error(e)
-    return text if to_json else note + text
+    return _with_note(note, text, to_json)
 
 
 def _symbol_for(addr):
@@ -468,7 +479,7 @@ def kernel_whereis(addr, to_json=False, phys=False):
                                        fmt, 0)
     except _lib.Error as e:
         raise _library_error(e)
-    return text if to_json else note + text
+    return _with_note(note, text, to_json)
 
 
 # ------------------------------------------------------------------ tests/bench
