@@ -18,6 +18,7 @@ import time
 import pytest
 
 from conftest import GDB, TOP_SRCDIR, free_port
+from test_kernel import outside
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "fixture_kernel")
@@ -308,26 +309,7 @@ def excluded(va):
 
 def minus_excluded(intervals):
     """(start, end, perms) minus EXCLUDED, re-merged."""
-    out = []
-    for start, end, perms in intervals:
-        pieces = [(start, end)]
-        for lo, hi in EXCLUDED:
-            nxt = []
-            for a, b in pieces:
-                if b <= lo or a >= hi:
-                    nxt.append((a, b))
-                    continue
-                if a < lo:
-                    nxt.append((a, lo))
-                if b > hi:
-                    nxt.append((hi, b))
-            pieces = nxt
-        for a, b in pieces:
-            if out and out[-1][1] == a and out[-1][2] == perms:
-                out[-1] = (out[-1][0], b, perms)
-            else:
-                out.append((a, b, perms))
-    return out
+    return outside(intervals, EXCLUDED)
 
 
 # ------------------------------------------------------------ tests
