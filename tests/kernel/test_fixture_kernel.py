@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import GDB, TOP_SRCDIR, free_port
-from test_kernel import outside
+from test_kernel import outside, parse_info_tlb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "fixture_kernel")
@@ -290,16 +290,6 @@ def parse_info_mem(text):
             start = int(m.group(1), 16)
             out.append((start, canonical_end(start, int(m.group(2), 16)),
                         m.group(3)))
-    return out
-
-
-def parse_info_tlb(text):
-    out = []
-    for line in text.splitlines():
-        m = re.match(r"^([0-9a-f]{16}): ([0-9a-f]{16}) ([-XGPDACTUW]{9})$",
-                     line.strip())
-        if m:
-            out.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
     return out
 
 
