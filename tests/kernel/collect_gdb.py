@@ -75,6 +75,16 @@ def where_direct():
 step("where_direct", where_direct)
 
 
+def where_direct_text():
+    """The direct-map alias of the page RIP executes from."""
+    base = out["layout"]["bases"]["page_offset_base"]["value"]
+    return json.loads(qemu.kernel_whereis(base + out["where_pc"]["phys"],
+                                          True))
+
+
+step("where_direct_text", where_direct_text)
+
+
 def where_phys():
     phys = out["where_pc"]["phys"]
     return json.loads(qemu.kernel_whereis(phys, True, phys=True))

@@ -339,6 +339,20 @@ def test_whereis_unmapped_and_direct_map(guest):
     assert d["addr"] in [a["va"] for a in d["aliases"]]
 
 
+def test_whereis_direct_map_says_kernel_text_maps_the_page(guest):
+    """whereis on the direct-map alias of RIP's physical address: the same
+    physical address, and among the other mappings the kernel text at RIP
+    (truth: RIP itself, whose walk test_whereis_walk_of_pc checks against
+    QEMU's info tlb)."""
+    c = guest.collect()
+    d = c["where_direct_text"]
+    pc = c["regs"]["pc"]
+    assert d["mapped"] and d["kind"] == "direct-map"
+    assert d["phys"] == c["where_pc"]["phys"]
+    kinds = {a["va"]: a["kind"] for a in d["aliases"]}
+    assert kinds.get(pc) == "kernel-text", kinds
+
+
 def test_whereis_phys_lists_text_and_direct_map(guest):
     c = guest.collect()
     phys = c["where_pc"]["phys"]
