@@ -530,9 +530,12 @@ static struct vml_error *kernel_regions(struct vml_kernel *k)
 		}
 		const struct vml_kslot *s = slot_at(k, r->start);
 		uint64_t start = r->start, end = range_end(r);
-		char perms[8];
+		/* One region per run of equal permissions inside a slot: a
+		 * union would draw kernel text as "rwx" when no page is both
+		 * writable and executable. The picture folds a slot's regions
+		 * into one row with a summary ("r-x rw- r--"). */
+		char perms[8], next[8];
 		range_perms(k, r->flags, perms);
-		uint32_t prot = (perms[1] == 'w' ? 2 : 0) | (perms[2] == 'x' ? 4 : 0);
 		size_t j = i + 1;
 		for (; j < k->nranges; j++) {
 			const struct vml_pt_range *n = &k->ranges[j];
@@ -541,18 +544,13 @@ static struct vml_error *kernel_regions(struct vml_kernel *k)
 			if (s ? n->start >= s->end :
 			    (n->start != end || slot_at(k, n->start)))
 				break;
+			range_perms(k, n->flags, next);
+			if (memcmp(next, perms, 4) != 0)
+				break;
 			end = range_end(n);
-			range_perms(k, n->flags, perms);
-			prot |= (perms[1] == 'w' ? 2 : 0) | (perms[2] == 'x' ? 4 : 0);
 		}
 		if (s && end > s->end)
 			end = s->end;
-		/* The region's perms are the union over its mappings. */
-		perms[0] = 'r';
-		perms[1] = prot & 2 ? 'w' : '-';
-		perms[2] = prot & 4 ? 'x' : '-';
-		perms[3] = 'p';
-		perms[4] = '\0';
 		bool guessed = !s || (s->base >= 0 &&
 				      k->how[s->base] != VML_KBASE_GIVEN);
 		struct vml_error *err = append_region(

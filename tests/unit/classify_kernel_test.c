@@ -125,9 +125,10 @@ static void test_nokaslr_regions(void)
 	size_t n = nokaslr_ranges(r);
 	struct vml_kernel *k = make(&cfg4, r, n, NULL);
 	const struct vml_layout *l = vml_kernel_layout(k);
-	/* user r-x, user rw-, direct, vmalloc, vmemmap, CEA, espfix, text,
-	 * fixmap, vsyscall */
-	CU_ASSERT_EQUAL_FATAL(vml_layout_count(l), 10);
+	/* One region per run of equal perms inside a slot: user r-x, user
+	 * rw-, direct, vmalloc rw- and rwx, vmemmap, CEA, espfix, the image's
+	 * r-x, r-- and rw- parts, fixmap, vsyscall. */
+	CU_ASSERT_EQUAL_FATAL(vml_layout_count(l), 13);
 	const struct vml_region *u = vml_layout_region(l, 0);
 	CU_ASSERT_EQUAL(u->start, 0x400000);
 	CU_ASSERT_EQUAL(u->end, 0x401000);
@@ -141,18 +142,35 @@ static void test_nokaslr_regions(void)
 	CU_ASSERT_EQUAL(d->end, 0xffff888020000000);
 	CU_ASSERT_STRING_EQUAL(d->perms, "rw-p");
 	CU_ASSERT(d->flags & VML_REGION_GUESSED);
-	/* One region for the whole image, perms the union of its parts. */
-	const struct vml_region *t = vml_layout_find(l, 0xffffffff82900000);
+	/* The image: text r-x, rodata r--, data rw-; never a union "rwx". */
+	const struct vml_region *t = vml_layout_find(l, 0xffffffff81000000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->kind, VML_KIND_KERNEL_TEXT);
-	CU_ASSERT_EQUAL(t->start, 0xffffffff81000000);
+	CU_ASSERT_EQUAL(t->end, 0xffffffff81e00000);
+	CU_ASSERT_STRING_EQUAL(t->perms, "r-xp");
+	t = vml_layout_find(l, 0xffffffff82100000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->start, 0xffffffff82000000);
+	CU_ASSERT_EQUAL(t->end, 0xffffffff82600000);
+	CU_ASSERT_STRING_EQUAL(t->perms, "r--p");
+	t = vml_layout_find(l, 0xffffffff82900000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->kind, VML_KIND_KERNEL_TEXT);
+	CU_ASSERT_EQUAL(t->start, 0xffffffff82800000);
 	CU_ASSERT_EQUAL(t->end, 0xffffffff82c00000);
-	CU_ASSERT_STRING_EQUAL(t->perms, "rwxp");
-	/* The vmalloc region spans its two mappings, W+X one included. */
-	const struct vml_region *v = vml_layout_find(l, 0xffffc90000005000);
+	CU_ASSERT_STRING_EQUAL(t->perms, "rw-p");
+	CU_ASSERT_PTR_NULL(vml_layout_find(l, 0xffffffff81f00000));
+	/* vmalloc: the rw- mapping, then the W+X one as its own region. */
+	const struct vml_region *v = vml_layout_find(l, 0xffffc90000003000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(v->kind, VML_KIND_VMALLOC);
+	CU_ASSERT_EQUAL(v->end, 0xffffc90000004000);
+	CU_ASSERT_STRING_EQUAL(v->perms, "rw-p");
+	v = vml_layout_find(l, 0xffffc90000010000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	CU_ASSERT_EQUAL(v->kind, VML_KIND_VMALLOC);
 	CU_ASSERT_EQUAL(v->end, 0xffffc90000011000);
+	CU_ASSERT_STRING_EQUAL(v->perms, "rwxp");
 	const struct vml_region *vs = vml_layout_find(l, 0xffffffffff600000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vs);
 	CU_ASSERT_EQUAL(vs->kind, VML_KIND_VSYSCALL);
