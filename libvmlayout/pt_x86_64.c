@@ -194,64 +194,94 @@ static uint32_t leaf_flags(uint32_t effective, uint32_t leaf)
 	return combine_flags(effective, leaf) | (leaf & own);
 }
 
-/* ---------------------------------------------------------------- visited */
+/* ---------------------------------------------------------------- map */
 
-/* Set of table page addresses already descended in this walk. */
-struct pt_visited {
-	uint64_t *keys;   /* address | 1; 0 = empty */
-	size_t nslots;    /* power of two */
+/* Open-addressing map from non-zero uint64 keys to uint64 values: the
+ * walk's set of tables already descended (value unused) and the reverse
+ * lookup's memo of hit counts per (table, level). */
+struct pt_map_slot {
+	uint64_t key;      /* 0 = empty */
+	uint64_t value;
+};
+
+struct pt_map {
+	struct pt_map_slot *slots;
+	size_t nslots;     /* power of two */
 	size_t used;
 };
 
-static size_t visited_hash(uint64_t key, size_t nslots)
+static size_t pt_map_hash(uint64_t key, size_t nslots)
 {
 	return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
 	       (nslots - 1);
 }
 
-static bool visited_contains(const struct pt_visited *set, uint64_t pa)
+static struct pt_map_slot *pt_map_find(const struct pt_map *map, uint64_t key)
 {
-	if (!set->nslots)
-		return false;
-	uint64_t key = pa | 1;
-	size_t mask = set->nslots - 1;
-	size_t i = visited_hash(key, set->nslots);
-	for (size_t n = 0; n < set->nslots; n++, i = (i + 1) & mask) {
-		if (set->keys[i] == 0)
-			return false;
-		if (set->keys[i] == key)
-			return true;
+	if (!map->nslots)
+		return NULL;
+	size_t mask = map->nslots - 1;
+	size_t i = pt_map_hash(key, map->nslots);
+	for (size_t n = 0; n < map->nslots; n++, i = (i + 1) & mask) {
+		if (map->slots[i].key == key)
+			return &map->slots[i];
+		if (map->slots[i].key == 0)
+			return NULL;
 	}
-	return false;
+	return NULL;
 }
 
-/* Adds pa, known to be absent. False when out of memory. */
-static bool visited_add(struct pt_visited *set, uint64_t pa)
+/* Adds key (non-zero, known to be absent). False when out of memory. */
+static bool pt_map_add(struct pt_map *map, uint64_t key, uint64_t value)
 {
-	if (!set->nslots || set->used + 1 > set->nslots / 2) {
-		size_t nslots = set->nslots ? set->nslots * 2 : 64;
-		uint64_t *keys = calloc(nslots, sizeof(*keys));
-		if (!keys)
+	if (!map->nslots || map->used + 1 > map->nslots / 2) {
+		size_t nslots = map->nslots ? map->nslots * 2 : 64;
+		struct pt_map_slot *slots = calloc(nslots, sizeof(*slots));
+		if (!slots)
 			return false;
-		for (size_t j = 0; j < set->nslots; j++) {
-			if (!set->keys[j])
+		for (size_t j = 0; j < map->nslots; j++) {
+			if (!map->slots[j].key)
 				continue;
-			size_t i = visited_hash(set->keys[j], nslots);
-			while (keys[i])
+			size_t i = pt_map_hash(map->slots[j].key, nslots);
+			while (slots[i].key)
 				i = (i + 1) & (nslots - 1);
-			keys[i] = set->keys[j];
+			slots[i] = map->slots[j];
 		}
-		free(set->keys);
-		set->keys = keys;
-		set->nslots = nslots;
+		free(map->slots);
+		map->slots = slots;
+		map->nslots = nslots;
 	}
-	uint64_t key = pa | 1;
-	size_t i = visited_hash(key, set->nslots);
-	while (set->keys[i])
-		i = (i + 1) & (set->nslots - 1);
-	set->keys[i] = key;
-	set->used++;
+	size_t i = pt_map_hash(key, map->nslots);
+	while (map->slots[i].key)
+		i = (i + 1) & (map->nslots - 1);
+	map->slots[i] = (struct pt_map_slot){ .key = key, .value = value };
+	map->used++;
 	return true;
+}
+
+/* Copy the 4 KiB table at pa into dst (a private copy: the source cache
+ * may recycle its pages once full). A page that cannot be read is a hole:
+ * *readable false and no error; any other failure (out of memory, a
+ * source without physical memory) stops the caller. */
+static struct vml_error *copy_table(struct vml_source *src, uint64_t pa,
+				    uint8_t *dst, bool *readable)
+{
+	const uint8_t *page;
+	struct vml_error *err = vml_source_read_page(src, VML_SPACE_PHYSICAL,
+						     pa, &page);
+	if (err) {
+		enum vml_error_code code = vml_error_code(err);
+		vml_error_free(err);
+		if (code != VML_ERROR_FAULT)
+			return code == VML_ERROR_NOMEM ? &vml_enomem :
+			       vml_error_create(code, "cannot read page table"
+						" at 0x%" PRIx64, pa);
+		*readable = false;
+		return NULL;
+	}
+	memcpy(dst, page, PT_PAGE_SIZE);
+	*readable = true;
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- walk */
@@ -260,7 +290,7 @@ struct pt_walker {
 	struct vml_source *src;
 	struct pt_mode mode;
 	struct vml_pt_walk *walk;
-	struct pt_visited visited;
+	struct pt_map visited;     /* table addresses | 1 already descended */
 	struct vml_pt_range run;  /* current run of leaves */
 	bool have_run;
 	/* One private copy of the table being read at each level: the source
@@ -348,30 +378,17 @@ static struct vml_error *note_problem(struct pt_walker *w, uint64_t va,
 static struct vml_error *load_table(struct pt_walker *w, uint32_t level,
 				    uint64_t pa, bool *readable)
 {
-	const uint8_t *page;
-	struct vml_error *err = vml_source_read_page(w->src, VML_SPACE_PHYSICAL,
-						     pa, &page);
-	if (err) {
-		enum vml_error_code code = vml_error_code(err);
-		vml_error_free(err);
-		/* Only an unreadable page is a hole; anything else (out of
-		 * memory, a source without physical memory) stops the walk. */
-		if (code != VML_ERROR_FAULT)
-			return code == VML_ERROR_NOMEM ? &vml_enomem :
-			       vml_error_create(code, "cannot read page table"
-						" at 0x%" PRIx64, pa);
-		*readable = false;
-		return NULL;
-	}
+	struct vml_error *err = copy_table(w->src, pa, w->tables[level - 1],
+					   readable);
+	if (err || !*readable)
+		return err;
 	if (w->walk->stats.table_pages >= PT_MAX_TABLES)
 		return vml_error_create(VML_ERROR_LIMIT,
 					"page tables use more than %u table pages",
 					PT_MAX_TABLES);
-	if (!visited_add(&w->visited, pa))
+	if (!pt_map_add(&w->visited, pa | 1, 0))
 		return &vml_enomem;
 	w->walk->stats.table_pages++;
-	memcpy(w->tables[level - 1], page, PT_PAGE_SIZE);
-	*readable = true;
 	return NULL;
 }
 
@@ -402,7 +419,7 @@ static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 		};
 		return note_leaf(w, &r);
 	}
-	if (visited_contains(&w->visited, d.addr))
+	if (pt_map_find(&w->visited, d.addr | 1))
 		return note_problem(w, va, level, d.addr, eff, VML_PT_ALIAS);
 	bool readable;
 	struct vml_error *err = load_table(w, level - 1, d.addr, &readable);
@@ -469,7 +486,7 @@ out:
 		vml_pt_walk_free(w->walk);
 	else
 		*ret = w->walk;
-	free(w->visited.keys);
+	free(w->visited.slots);
 	free(w->tables);
 	free(w);
 	return err;
@@ -597,18 +614,12 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 /* Distinct (table, level) pairs: the walker's table bound at every level. */
 #define PT_MAX_MEMO (PT_MAX_TABLES * 5u)
 
-struct pt_memo_slot {
-	uint64_t key;      /* table | level; 0 = empty (level is never 0) */
-	uint64_t count;    /* hits in the subtree, saturated */
-};
-
 struct pt_finder {
 	struct vml_source *src;
 	struct pt_mode mode;
 	uint64_t pa;
-	struct pt_memo_slot *slots;
-	size_t nslots;     /* power of two */
-	size_t used;
+	struct pt_map memo;  /* table | level -> hits in its subtree, saturated
+			      * (level is never 0, so keys are never 0) */
 	/* Private copy of the table being scanned at each level (see
 	 * struct pt_walker: the cache may hand out recycled scratch pages). */
 	uint8_t (*tables)[PT_PAGE_SIZE];
@@ -623,51 +634,14 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return vml_add_overflows(a, b, &s) ? UINT64_MAX : s;
 }
 
-static struct pt_memo_slot *memo_find(const struct pt_finder *f, uint64_t key)
-{
-	if (!f->nslots)
-		return NULL;
-	size_t mask = f->nslots - 1;
-	size_t i = visited_hash(key, f->nslots);
-	for (size_t n = 0; n < f->nslots; n++, i = (i + 1) & mask) {
-		if (f->slots[i].key == key)
-			return &f->slots[i];
-		if (f->slots[i].key == 0)
-			return NULL;
-	}
-	return NULL;
-}
-
 static struct vml_error *memo_add(struct pt_finder *f, uint64_t key,
 				  uint64_t count)
 {
-	if (f->used >= PT_MAX_MEMO)
+	if (f->memo.used >= PT_MAX_MEMO)
 		return vml_error_create(VML_ERROR_LIMIT,
 					"page tables hold more than %u"
 					" (table, level) pairs", PT_MAX_MEMO);
-	if (!f->nslots || f->used + 1 > f->nslots / 2) {
-		size_t nslots = f->nslots ? f->nslots * 2 : 64;
-		struct pt_memo_slot *slots = calloc(nslots, sizeof(*slots));
-		if (!slots)
-			return &vml_enomem;
-		for (size_t j = 0; j < f->nslots; j++) {
-			if (!f->slots[j].key)
-				continue;
-			size_t i = visited_hash(f->slots[j].key, nslots);
-			while (slots[i].key)
-				i = (i + 1) & (nslots - 1);
-			slots[i] = f->slots[j];
-		}
-		free(f->slots);
-		f->slots = slots;
-		f->nslots = nslots;
-	}
-	size_t i = visited_hash(key, f->nslots);
-	while (f->slots[i].key)
-		i = (i + 1) & (f->nslots - 1);
-	f->slots[i] = (struct pt_memo_slot){ .key = key, .count = count };
-	f->used++;
-	return NULL;
+	return pt_map_add(&f->memo, key, count) ? NULL : &vml_enomem;
 }
 
 /* Copy table pa into the private page for level; *readable false on a
@@ -675,19 +649,7 @@ static struct vml_error *memo_add(struct pt_finder *f, uint64_t key,
 static struct vml_error *finder_load(struct pt_finder *f, uint32_t level,
 				     uint64_t pa, bool *readable)
 {
-	const uint8_t *page;
-	struct vml_error *err = vml_source_read_page(f->src, VML_SPACE_PHYSICAL,
-						     pa, &page);
-	if (err) {
-		if (vml_error_code(err) != VML_ERROR_FAULT)
-			return err;
-		vml_error_free(err);
-		*readable = false;
-		return NULL;
-	}
-	memcpy(f->tables[level - 1], page, PT_PAGE_SIZE);
-	*readable = true;
-	return NULL;
+	return copy_table(f->src, pa, f->tables[level - 1], readable);
 }
 
 static bool leaf_covers(const struct pt_entry *d, uint64_t pa)
@@ -700,9 +662,9 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 				     uint64_t table, uint64_t *count_ret)
 {
 	uint64_t key = table | level;
-	const struct pt_memo_slot *slot = memo_find(f, key);
+	const struct pt_map_slot *slot = pt_map_find(&f->memo, key);
 	if (slot) {
-		*count_ret = slot->count;
+		*count_ret = slot->value;
 		return NULL;
 	}
 	bool readable;
@@ -824,7 +786,7 @@ struct vml_error *vml_pt_find_phys(struct vml_source *src,
 		if (total_ret)
 			*total_ret = total;
 	}
-	free(f.slots);
+	free(f.memo.slots);
 	free(f.tables);
 	return err;
 }
