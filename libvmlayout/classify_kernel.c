@@ -347,31 +347,30 @@ static int slot_cmp(const void *a, const void *b)
 	return sa->start < sb->start ? -1 : sa->start > sb->start;
 }
 
+/* The slot of a KASLR-moved region when its base is known: size bytes from
+ * the base, cut at the end of the randomized span. */
+static void add_based_slot(struct vml_kernel *k, int base, uint64_t size,
+			   uint32_t kind, const char *what)
+{
+	if (!k->how[base])
+		return;
+	uint64_t start = k->bases[base], top = k->map->kaslr_end;
+	add_slot(k, start, start > top - size ? top : start + size, kind,
+		 base, what);
+}
+
 /* Slots whose base KASLR moves come first, so they win over the fixed slot
  * (KASAN) their randomized position may fall into; then overlaps are cut. */
 static void build_slots(struct vml_kernel *k)
 {
 	const struct vml_kmap *m = k->map;
-	uint64_t *b = k->bases;
-	uint64_t top = m->kaslr_end;
-	if (k->how[VML_KBASE_VMEMMAP])
-		add_slot(k, b[VML_KBASE_VMEMMAP],
-			 b[VML_KBASE_VMEMMAP] > top - m->vmemmap_size ? top :
-			 b[VML_KBASE_VMEMMAP] + m->vmemmap_size,
-			 VML_KIND_VMEMMAP, VML_KBASE_VMEMMAP,
-			 "virtual memory map (vmemmap_base)");
-	if (k->how[VML_KBASE_VMALLOC])
-		add_slot(k, b[VML_KBASE_VMALLOC],
-			 b[VML_KBASE_VMALLOC] > top - m->vmalloc_size ? top :
-			 b[VML_KBASE_VMALLOC] + m->vmalloc_size,
-			 VML_KIND_VMALLOC, VML_KBASE_VMALLOC,
-			 "vmalloc/ioremap space (vmalloc_base)");
-	if (k->how[VML_KBASE_PAGE_OFFSET])
-		add_slot(k, b[VML_KBASE_PAGE_OFFSET],
-			 b[VML_KBASE_PAGE_OFFSET] > top - m->direct_size ? top :
-			 b[VML_KBASE_PAGE_OFFSET] + m->direct_size,
-			 VML_KIND_DIRECT_MAP, VML_KBASE_PAGE_OFFSET,
-			 "direct mapping of all physical memory (page_offset_base)");
+	add_based_slot(k, VML_KBASE_VMEMMAP, m->vmemmap_size, VML_KIND_VMEMMAP,
+		       "virtual memory map (vmemmap_base)");
+	add_based_slot(k, VML_KBASE_VMALLOC, m->vmalloc_size, VML_KIND_VMALLOC,
+		       "vmalloc/ioremap space (vmalloc_base)");
+	add_based_slot(k, VML_KBASE_PAGE_OFFSET, m->direct_size,
+		       VML_KIND_DIRECT_MAP,
+		       "direct mapping of all physical memory (page_offset_base)");
 	add_slot(k, m->ldt_start, m->ldt_start + m->ldt_size, VML_KIND_LDT_REMAP,
 		 -1, "LDT remap for PTI");
 	add_slot(k, m->kasan_start, m->kasan_end, VML_KIND_KASAN, -1,
@@ -382,7 +381,7 @@ static void build_slots(struct vml_kernel *k)
 		 "%esp fixup stacks");
 	add_slot(k, EFI_START, EFI_END, VML_KIND_EFI, -1,
 		 "EFI region mapping space");
-	uint64_t modules = b[VML_KBASE_MODULES];
+	uint64_t modules = k->bases[VML_KBASE_MODULES];
 	add_slot(k, TEXT_START, modules, VML_KIND_KERNEL_TEXT, VML_KBASE_TEXT,
 		 "kernel text mapping");
 	add_slot(k, modules, MODULES_END, VML_KIND_MODULES, VML_KBASE_MODULES,
