@@ -294,24 +294,6 @@ static void self_close(struct self *s)
 	munmap(s->stack_map, 3 * 4096);
 }
 
-/* Load bias of the exe from the kernel (AT_PHDR) and readelf (PHDR vaddr). */
-static uint64_t exe_bias_truth(void)
-{
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "readelf -lW '%s'", exe_path);
-	FILE *p = popen(cmd, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	char line[512];
-	unsigned long long off, vaddr = 0;
-	bool found = false;
-	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, " PHDR %llx %llx", &off, &vaddr) == 2)
-			found = true;
-	pclose(p);
-	CU_ASSERT_TRUE_FATAL(found);
-	return (uint64_t)getauxval(AT_PHDR) - vaddr;
-}
-
 /* GNU_RELRO of the exe from readelf: link-time vaddr and memsz. */
 static bool exe_relro_truth(uint64_t *vaddr, uint64_t *memsz)
 {
@@ -369,14 +351,14 @@ static void test_self_exe_segments(void)
 	bool relro = exe_relro_truth(&va, &ms);
 	CU_ASSERT_TRUE(relro);
 	if (relro && (va & ~4095ull) < ((va + ms) & ~4095ull))
-		assert_exe_region(vml_layout_find(l, exe_bias_truth() + va),
-				  VML_KIND_RELRO);
+		assert_exe_region(vml_layout_find(l, vml_test_exe_bias(exe_path) +
+						     va), VML_KIND_RELRO);
 
 	const struct vml_object *obj = vml_layout_object_at(l, (uintptr_t)&test_bss[8191]);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
 	CU_ASSERT_TRUE(obj->is_exe);
 	CU_ASSERT_STRING_EQUAL(obj->path, exe_path);
-	CU_ASSERT_EQUAL(obj->bias, exe_bias_truth());
+	CU_ASSERT_EQUAL(obj->bias, vml_test_exe_bias(exe_path));
 	CU_ASSERT(obj->start <= (uintptr_t)&vml_classify_test_fn);
 	CU_ASSERT(obj->end > (uintptr_t)&test_bss[8191]);
 	CU_ASSERT_PTR_EQUAL(vml_layout_object_at(l, (uintptr_t)&vml_classify_test_fn), obj);

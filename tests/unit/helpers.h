@@ -28,6 +28,10 @@
 		vml_error_free(vml_test_err_);                                  \
 	} while (0)
 
+/* Load bias of the running test binary at exe_path, from the kernel's
+ * AT_PHDR and readelf's PHDR entry (helpers.c). */
+uint64_t vml_test_exe_bias(const char *exe_path);
+
 /* Register a suite made of a NULL-terminated CU_TestInfo array. */
 static inline int vml_add_suite(const char *name, CU_TestInfo *tests)
 {

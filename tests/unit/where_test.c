@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -197,23 +196,6 @@ static bool readelf_section(const char *want, uint64_t *addr, uint64_t *off,
 	return found;
 }
 
-static uint64_t exe_bias(void)
-{
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "readelf -lW '%s'", self_exe);
-	FILE *p = popen(cmd, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	char line[512];
-	unsigned long long off, vaddr = 0;
-	bool found = false;
-	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, " PHDR %llx %llx", &off, &vaddr) == 2)
-			found = true;
-	pclose(p);
-	CU_ASSERT_TRUE_FATAL(found);
-	return (uint64_t)getauxval(AT_PHDR) - vaddr;
-}
-
 static struct vml_layout *self_layout(uint64_t sp)
 {
 	size_t len;
@@ -235,7 +217,7 @@ static void test_self_text_symbol(void)
 {
 	volatile int here = 0;
 	struct vml_layout *l = self_layout((uintptr_t)&here);
-	uint64_t bias = exe_bias();
+	uint64_t bias = vml_test_exe_bias(self_exe);
 	uint64_t addr = (uintptr_t)&vml_where_test_fn + 5;
 	struct vml_where w;
 	VML_ASSERT_OK(vml_layout_where(l, addr, &w));
@@ -266,7 +248,7 @@ static void test_self_data_sections(void)
 {
 	volatile int here = 0;
 	struct vml_layout *l = self_layout((uintptr_t)&here);
-	uint64_t bias = exe_bias();
+	uint64_t bias = vml_test_exe_bias(self_exe);
 	uint64_t sa, so, ss;
 	struct vml_where w;
 
