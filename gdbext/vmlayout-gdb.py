@@ -420,15 +420,15 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)")
         with _layout("whereis") as layout:
-            text = layout.where_text(addr, "json" if as_json else "text",
-                                     color=_color() and not as_json)
-            if not as_json and not layout.where(addr).canonical:
+            where = layout.where(addr)
+            if not as_json and not where.canonical:
                 # No memory can be there: report it like GDB reports an
                 # address it cannot access, one error line (JSON callers
                 # get the full answer with "canonical": false instead).
                 raise gdb.GdbError(_one_line(
-                    "whereis: " + layout.where_text(addr).splitlines()[0]))
-            _write(text)
+                    "whereis: " + layout.where_text(where).splitlines()[0]))
+            _write(layout.where_text(where, "json" if as_json else "text",
+                                     color=_color() and not as_json))
 
 
 class MaxPhysAddrParameter(gdb.Parameter):

@@ -147,6 +147,7 @@ class Where:
     symbol are None when unknown."""
 
     def __init__(self, c, layout):
+        self._c = c            # rendered again by Layout.where_text(self)
         self.addr = c.addr
         self.half = c.half
         self.canonical = bool(c.canonical)
@@ -282,11 +283,12 @@ class Layout:
         return Where(self._where_c(addr), self)
 
     def where_text(self, addr, fmt="text", color=False):
-        """whereis as the library renders it: fmt "text" or "json"."""
+        """whereis as the library renders it: fmt "text" or "json". addr is
+        an address, or a Where this layout gave (not computed again)."""
         if fmt not in ("text", "json"):
             raise ValueError("vmlayout: where_text format must be 'text' or "
                              "'json', not %r" % (fmt,))
-        w = self._where_c(addr)
+        w = addr._c if isinstance(addr, Where) else self._where_c(addr)
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_render_where(
             self._h(), ctypes.byref(w), _FORMATS[fmt],

@@ -263,6 +263,12 @@ def test_render_formats(hand_layout):
         hand_layout.render("svg")
     assert json.loads(hand_layout.where_text(0x401000, "json"))
     assert hand_layout.where_text(0x401000)
+    # A Where already computed renders the same as its address.
+    for addr in (0x401000, 0x10, 0x0000800000000000):
+        w = hand_layout.where(addr)
+        for fmt in ("text", "json"):
+            assert hand_layout.where_text(w, fmt) == \
+                hand_layout.where_text(addr, fmt)
     with pytest.raises(ValueError):
         hand_layout.where_text(0x401000, "picture")
 
