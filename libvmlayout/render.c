@@ -374,14 +374,20 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 
 /* ------------------------------------------------------------ JSON */
 
-/* A region's exclusive end as a JSON number: 2^64 does not fit in a
- * uint64_t but is a valid JSON number. */
-static void json_region_end(struct vml_sbuf *sb, const struct vml_region *r)
+/* Exclusive end of an inclusive last as a JSON number: 2^64 does not fit
+ * in a uint64_t but is a valid JSON number. */
+static void json_end(struct vml_sbuf *sb, uint64_t last)
 {
-	if ((r->flags & VML_REGION_ENDS_AT_TOP) && r->end == UINT64_MAX)
+	if (last == UINT64_MAX)
 		sb_puts(sb, "18446744073709551616");
 	else
-		sb_printf(sb, "%" PRIu64, r->end);
+		sb_printf(sb, "%" PRIu64, last + 1);
+}
+
+/* A region's end, 2^64 for one that ends at the top (start > 0 always). */
+static void json_region_end(struct vml_sbuf *sb, const struct vml_region *r)
+{
+	json_end(sb, r->start + vml_region_size(r) - 1);
 }
 
 static void json_region_fields(struct vml_sbuf *sb, const struct vml_region *r)
@@ -1668,15 +1674,6 @@ static void json_neighbour(struct vml_sbuf *sb, const struct vml_region *r)
 	sb_puts(sb, ", \"path\": ");
 	sb_json_string(sb, r->path);
 	sb_putc(sb, '}');
-}
-
-/* Exclusive end of an inclusive last; 2^64 is written out as a number. */
-static void json_end(struct vml_sbuf *sb, uint64_t last)
-{
-	if (last == UINT64_MAX)
-		sb_puts(sb, "18446744073709551616");
-	else
-		sb_printf(sb, "%" PRIu64, last + 1);
 }
 
 static struct vml_error *where_json(const struct vml_where *w, char **ret)
