@@ -5,11 +5,13 @@ vmlayout._lib for the kernel functions as vmlayout/qemu.py calls them) and
 compares it with tests/golden/expected/NAME. The inputs are deterministic
 and machine-independent:
 
-  pie, static  hand-written /proc/PID/maps texts (tests/golden/*.maps),
+  pie, static, many
+               hand-written /proc/PID/maps texts (tests/golden/*.maps),
                threads and auxv built here, file paths resolved in a
                temporary sysroot holding small ELF files written by
                tests/golden/mkelf.py; the pie layout reads code bytes
-               through a reader callback, static from the files
+               through a reader callback, static from the files; many has
+               enough mappings for the picture to fold them
   core         an ELF core written by tests/golden/mkcore.py into the same
                temporary directory (NT_FILE names the generated files there)
   kernel4/5    page tables built by tests/golden/mkpt.py in a physical
@@ -249,6 +251,9 @@ def env(tmp_path_factory):
     e.static = vmlayout.from_maps(read_input("static.maps"),
                                   threads=STATIC_THREADS, exe=TOOL,
                                   sysroot=root)
+    e.many = vmlayout.from_maps(read_input("many.maps"),
+                                threads=[(6000, 0x7ffd0001f000, True)],
+                                exe=TOOL, sysroot=root)
     core = os.path.join(root, "core.4242")
     with open(core, "wb") as f:
         f.write(mkcore.build(root + EXE, root + LIBDEMO))
@@ -260,7 +265,7 @@ def env(tmp_path_factory):
     try:
         yield e
     finally:
-        for x in (e.pie, e.static, e.core, e.k4, e.k5):
+        for x in (e.pie, e.static, e.many, e.core, e.k4, e.k5):
             x.close()
 
 
@@ -428,6 +433,7 @@ CASES = {
     "static.where.txt": lambda e: where_all(e.static, STATIC_WHERE, "text"),
     "static.where-json.txt":
         lambda e: where_all(e.static, STATIC_WHERE, "json"),
+    "many.picture.txt": lambda e: e.many.render("picture"),
     "core.info.json": core_info,
     "core.picture.txt": lambda e: e.core.render("picture"),
     "core.table.txt": lambda e: e.core.render("table"),
@@ -538,7 +544,7 @@ def region_pairs(env, other):
     region of every layout; other is "where", "kernel" or "translation"."""
     pairs = []
     if other == "where":
-        for layout in (env.pie, env.static, env.core):
+        for layout in (env.pie, env.static, env.many, env.core):
             for r in json.loads(layout.render("json"))["regions"]:
                 doc = json.loads(layout.where_text(r["start"], "json"))
                 pairs.append((r, where_region(doc)))
