@@ -398,6 +398,21 @@ static void unbias(const char *in, uint64_t delta, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* GCC's clones (foo.constprop.0, foo.isra.0, foo.part.0, foo.cold) carry
+ * their suffix in the ELF symbol table, which names our targets, while GDB
+ * names them after the function in the debug info (foo). Which clones land
+ * in the compared range depends on the build flags (a Debian package build
+ * has one), so names are compared without the suffix. */
+static void drop_clone_suffix(char *s)
+{
+	char *lt = strrchr(s, '<');
+	char *dot = lt ? strchr(lt, '.') : NULL;
+	if (!dot)
+		return;
+	char *end = dot + strcspn(dot, "+>");
+	memmove(dot, end, strlen(end) + 1);
+}
+
 static void test_symbols_match_gdb(void)
 {
 	uint64_t bias = 0;
@@ -440,6 +455,8 @@ static void test_symbols_match_gdb(void)
 			if (ours)
 				*ours = '\0';
 		}
+		drop_clone_suffix(norm);
+		drop_clone_suffix(text);
 		if (strcmp(norm, text) != 0)
 			fprintf(stderr, "\n0x%" PRIx64 ": got '%s' gdb '%s'\n", addr, norm, text);
 		CU_ASSERT_STRING_EQUAL(norm, text);
