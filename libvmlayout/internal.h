@@ -66,6 +66,40 @@ static inline bool vml_mul_overflows(size_t a, size_t b, size_t *prod)
  * Doubles, checks overflow. Returns false on overflow / out of memory. */
 bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem);
 
+/* ------------------------------------------------------------- strbuf.c */
+
+/* The one growable string every renderer appends to (vml_sb_*). Failure is
+ * sticky: after the first allocation failure appends do nothing and
+ * vml_sb_finish reports out of memory, so callers append unchecked.
+ * Zero-initialise it ({ 0 }) before use. */
+struct vml_strbuf {
+	char *data;            /* NUL-terminated text, or NULL while empty */
+	size_t len, cap;       /* len excludes the NUL */
+	bool failed;
+};
+void vml_sb_putn(struct vml_strbuf *sb, const char *s, size_t n);
+void vml_sb_puts(struct vml_strbuf *sb, const char *s);
+void vml_sb_putc(struct vml_strbuf *sb, char c);
+void vml_sb_repeat(struct vml_strbuf *sb, const char *s, size_t times);
+void vml_sb_printf(struct vml_strbuf *sb, const char *fmt, ...) VML_PRINTF(2, 3);
+void vml_sb_vprintf(struct vml_strbuf *sb, const char *fmt, va_list ap)
+	VML_PRINTF(2, 0);
+/* Hands the text to *ret (the caller frees it with vml_free) and empties
+ * sb, or after any failure frees it and returns &vml_enomem. */
+struct vml_error *vml_sb_finish(struct vml_strbuf *sb, char **ret);
+/* Drops the text without handing it out. */
+void vml_sb_release(struct vml_strbuf *sb);
+/* Appends s for a terminal: control characters and invalid UTF-8 become
+ * '?' so a hostile file name cannot break a line or emit escapes. At most
+ * max_width columns; a cut string ends with "...". Returns columns used. */
+size_t vml_sb_put_display(struct vml_strbuf *sb, const char *s,
+			  size_t max_width);
+/* Terminal columns of s (UTF-8 aware; an invalid byte counts one). */
+size_t vml_display_width(const char *s);
+/* s as a JSON string, escaped (invalid UTF-8 bytes as \u00XX), or null
+ * when s is NULL. */
+void vml_sb_json_string(struct vml_strbuf *sb, const char *s);
+
 /* ------------------------------------------------------------- source.c */
 
 /* Read one whole 4 KiB physical page through the source's page cache.
@@ -244,6 +278,13 @@ static inline uint64_t vml_region_size(const struct vml_region *r)
 		size++;
 	return size;
 }
+/* Last byte of r (inclusive): UINT64_MAX for a region that ends at 2^64. */
+static inline uint64_t vml_region_last(const struct vml_region *r)
+{
+	if ((r->flags & VML_REGION_ENDS_AT_TOP) && r->end == UINT64_MAX)
+		return UINT64_MAX;
+	return r->end - 1;
+}
 struct vml_error *vml_layout_create(struct vml_layout **ret);
 /* Appends a copy; strings in r must already live in layout->strings. */
 struct vml_error *vml_layout_append(struct vml_layout *layout,
@@ -260,6 +301,45 @@ void vml_region_set_perms(struct vml_region *r, const char perms[4]);
 const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 					      uint64_t addr);
 void vml_layout_free_objects(struct vml_layout *layout);
+
+/* ------------------------------------------------------------- format.c */
+
+/* Size of [start, last] as vml_format_size writes it; "16 EiB" for the
+ * whole space (the one size a uint64_t cannot hold). */
+void vml_format_span(uint64_t start, uint64_t last, char *buf, size_t size);
+/* The non-canonical hole between halves [0, user_end) and
+ * [kernel_start, 2^64) as "16 EiB - 256 TiB". */
+void vml_format_hole(uint64_t user_end, uint64_t kernel_start, char *buf,
+		     size_t size);
+/* A region's exclusive end in hex, "0x7ffff7dd0000" (or zero-padded to 16
+ * digits with pad); "0x10000000000000000" for a region that ends at 2^64.
+ * The one rule every text output uses for a region's end. */
+void vml_format_region_end(const struct vml_region *r, bool pad, char *buf,
+			   size_t size);
+/* r->perms as 4 printable characters ("r-xp"; anything else '?'). */
+void vml_format_perms(const struct vml_region *r, char *buf, size_t size);
+/* Last component of path ("libc.so.6"); NULL for NULL. */
+const char *vml_base_name(const char *path);
+/* What a region is called: its path, else its maps name; NULL if none. */
+const char *vml_region_label(const struct vml_region *r);
+/* ANSI colour of a group in the picture, table and whereis. */
+const char *vml_group_color(uint32_t group);
+#define VML_COLOR_RESET "\033[0m"
+
+/* The exclusive end of a range whose last byte is last, as an exact JSON
+ * number: 18446744073709551616 when last is 2^64-1. */
+void vml_json_end(struct vml_strbuf *sb, uint64_t last);
+/* The JSON object of one region: the one key set and value rules every
+ * JSON output uses for a region (layout, whereis, gap neighbours, kernel):
+ * "start", "end" (exclusive, exact: 18446744073709551616 for a region that
+ * ends at 2^64), "perms", "kind", "group", "path", "name", "offset",
+ * "object", "tid" (null when none), "deleted". NULL r gives null. */
+void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
+/* The same members without the braces, for an object that carries a
+ * region's fields among its own (whereis JSON). */
+void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r);
+/* Every region member with the value null (whereis of an unmapped address). */
+void vml_json_region_null_members(struct vml_strbuf *sb);
 
 /* classify_kernel.c: the source a kernel was walked through (borrowed),
  * NULL for vml_kernel_from_ranges. */

@@ -645,17 +645,24 @@ static void test_where_unmapped(void)
 	vml_free(out);
 
 	out = render_where(layout, &w, VML_FORMAT_JSON);
+	/* The neighbours are whole region objects, as the layout JSON has them. */
 	char *py = run_python(out, "import json,sys\nd = json.load(sys.stdin)\n"
-			      "print(d[\"mapped\"], d[\"start\"], d[\"insn\"], d[\"thread\"])\nprint(d[\"gap\"])\n");
+			      "print(d[\"mapped\"], d[\"start\"], d[\"tid\"], d[\"insn\"], d[\"thread\"])\n"
+			      "g = d[\"gap\"]\n"
+			      "print(g[\"start\"], g[\"end\"], g[\"size\"])\n"
+			      "for n in g[\"below\"], g[\"above\"]:\n"
+			      "    print(n[\"start\"], n[\"end\"], n[\"kind\"], n[\"group\"], n[\"path\"], n[\"deleted\"], sorted(n))\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(py);
 	char want[1024];
+	const char *keys = "['deleted', 'end', 'group', 'kind', 'name', 'object', 'offset', 'path', "
+			   "'perms', 'start', 'tid']";
 	snprintf(want, sizeof(want),
-		 "False None None None\n"
-		 "{'start': %d, 'end': %" PRIu64 ", 'size': %" PRIu64 ", "
-		 "'below': {'start': %d, 'end': %d, 'kind': 'heap', 'path': None}, "
-		 "'above': {'start': %" PRIu64 ", 'end': %" PRIu64 ", 'kind': 'guard', 'path': None}}\n",
+		 "False None None None None\n"
+		 "%d %" PRIu64 " %" PRIu64 "\n"
+		 "%d %d heap heap None False %s\n"
+		 "%" PRIu64 " %" PRIu64 " guard stack None False %s\n",
 		 0x1021000, UINT64_C(0x40001021000), UINT64_C(0x40000000000),
-		 0x1000000, 0x1021000, UINT64_C(0x40001021000), UINT64_C(0x40001022000));
+		 0x1000000, 0x1021000, keys, UINT64_C(0x40001021000), UINT64_C(0x40001022000), keys);
 	CU_ASSERT_STRING_EQUAL(py, want);
 	free(py);
 	vml_free(out);
