@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmlayout.h"
 
@@ -325,6 +326,11 @@ const char *vml_region_label(const struct vml_region *r);
 /* ANSI colour of a group in the picture, table and whereis. */
 const char *vml_group_color(uint32_t group);
 #define VML_COLOR_RESET "\033[0m"
+/* Both NULL, or equal strings. */
+static inline bool vml_same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
 
 /* The exclusive end of a range whose last byte is last, as an exact JSON
  * number: 18446744073709551616 when last is 2^64-1. */
@@ -340,6 +346,10 @@ void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
 void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r);
 /* Every region member with the value null (whereis of an unmapped address). */
 void vml_json_region_null_members(struct vml_strbuf *sb);
+
+/* render_picture.c: the picture of vml_render_layout (format checked). */
+struct vml_error *vml_render_picture(const struct vml_layout *layout,
+				     uint32_t flags, char **ret);
 
 /* classify_kernel.c: the source a kernel was walked through (borrowed),
  * NULL for vml_kernel_from_ranges. */

@@ -1,87 +1,19 @@
 /*
- * render.c — the one renderer: the classic x86-64 picture, the table, JSON,
- * and whereis answers (text and JSON), so GDB, Python and tests agree.
+ * render_picture.c — the classic picture of an address space: a column of
+ * boxes from the top of the address space down, with the gaps between
+ * them labelled with their size.
  *
- * Everything is appended to a growable string buffer whose failure is
- * sticky: each append checks for room, and the first allocation failure
- * turns the whole render into VML_ERROR_NOMEM at the end.
- *
- * Only the public accessors and struct fields are used: the renderer must
- * draw any layout, classified or not, from maps, a core or page tables.
+ * A pure formatter: what the halves are and whether kernel space is
+ * visible come from the layout (vml_layout_space), not from here.
  */
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* ------------------------------------------------------------ table */
-
-static struct vml_error *render_table(const struct vml_layout *layout,
-				      uint32_t flags, char **ret)
-{
-	struct vml_strbuf sb = { 0 };
-	bool color = flags & VML_RENDER_COLOR;
-	vml_sb_puts(&sb, "START              END                SIZE      PERMS "
-		     "OFFSET   KIND          NAME\n");
-	size_t count = vml_layout_count(layout);
-	for (size_t i = 0; i < count && !sb.failed; i++) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (!r)
-			break;
-		char size[32];
-		vml_format_size(vml_region_size(r), size, sizeof(size));
-		char perms[8];
-		vml_format_perms(r, perms, sizeof(perms));
-		/* A region ending at 2^64 shows its end as 2^64, one digit wider. */
-		if (r->flags & VML_REGION_ENDS_AT_TOP && r->end == UINT64_MAX)
-			vml_sb_printf(&sb, "0x%016" PRIx64 " 0x10000000000000000 %-9s %-5s %08" PRIx64 " ",
-				  r->start, size, perms, r->offset);
-		else
-			vml_sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
-				  r->start, r->end, size, perms, r->offset);
-		const char *kind = vml_kind_name(r->kind);
-		if (color)
-			vml_sb_puts(&sb, vml_group_color(r->group));
-		vml_sb_printf(&sb, "%-13s", kind ? kind : "unknown");
-		if (color)
-			vml_sb_puts(&sb, VML_COLOR_RESET);
-		const char *name = vml_region_label(r);
-		if (name || (r->flags & VML_REGION_DELETED))
-			vml_sb_putc(&sb, ' ');
-		if (name)
-			vml_sb_put_display(&sb, name, SIZE_MAX);
-		if (r->flags & VML_REGION_DELETED)
-			vml_sb_puts(&sb, name ? " (deleted)" : "(deleted)");
-		vml_sb_putc(&sb, '\n');
-	}
-	return vml_sb_finish(&sb, ret);
-}
-
-/* ------------------------------------------------------------ JSON */
-
-static struct vml_error *render_json(const struct vml_layout *layout,
-				     char **ret)
-{
-	struct vml_strbuf sb = { 0 };
-	vml_sb_puts(&sb, "{\"regions\": [");
-	size_t count = vml_layout_count(layout);
-	for (size_t i = 0; i < count && !sb.failed; i++) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (!r)
-			break;
-		vml_sb_puts(&sb, i ? ",\n  " : "\n  ");
-		vml_json_region(&sb, r);
-	}
-	vml_sb_printf(&sb, "%s], \"incomplete\": %s}\n", count ? "\n" : "",
-		  (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE) ? "true"
-								     : "false");
-	return vml_sb_finish(&sb, ret);
-}
 
 /* ------------------------------------------------------------ picture */
 
@@ -210,10 +142,6 @@ static bool is_exe_region(const struct vml_region *r)
 	return r->group == VML_GROUP_EXE || (r->flags & VML_REGION_EXE);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
 
 /* Which file a run of segments belongs to (library or plain file). */
 static const char *region_file(const struct vml_region *r)
@@ -240,7 +168,7 @@ static size_t pic_exe_run(struct pic *pic, size_t i)
 	size_t j = i + 1;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!is_exe_region(q) || !same_str(q->object, r->object) ||
+		if (!is_exe_region(q) || !vml_same_str(q->object, r->object) ||
 		    q->start >= pic->user_top)
 			break;
 		j++;
@@ -313,7 +241,7 @@ static size_t pic_object_run(struct pic *pic, size_t i)
 	size_t j = i + 1;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!same_str(region_file(q), file))
+		if (!vml_same_str(region_file(q), file))
 			break;
 		j++;
 	}
@@ -1089,15 +1017,15 @@ static void pic_halves(struct pic *pic)
 	for (size_t i = 0; i < pic->count; i++) {
 		const struct vml_region *r = pic_region(pic, i);
 		if (r->start >= pic->kernel_base && r->kind != VML_KIND_VSYSCALL &&
-		    !same_str(r->name, "[vsyscall]")) {
+		    !vml_same_str(r->name, "[vsyscall]")) {
 			pic->kernel_visible = true;
 			break;
 		}
 	}
 }
 
-static struct vml_error *render_picture(const struct vml_layout *layout,
-					uint32_t flags, char **ret)
+struct vml_error *vml_render_picture(const struct vml_layout *layout,
+				      uint32_t flags, char **ret)
 {
 	struct pic pic = {
 		.layout = layout,
@@ -1121,280 +1049,4 @@ static struct vml_error *render_picture(const struct vml_layout *layout,
 		vml_sb_puts(&sb, "(incomplete: some input was missing or damaged)\n");
 	free(pic.rows);
 	return vml_sb_finish(&sb, ret);
-}
-
-struct vml_error *vml_render_layout(const struct vml_layout *layout,
-				    enum vml_format format, uint32_t flags,
-				    char **ret)
-{
-	if (!ret)
-		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
-	*ret = NULL;
-	if (!layout)
-		return vml_error_create(VML_ERROR_INVALID, "render: no layout");
-	switch (format) {
-	case VML_FORMAT_PICTURE:
-		return render_picture(layout, flags, ret);
-	case VML_FORMAT_TABLE:
-		return render_table(layout, flags, ret);
-	case VML_FORMAT_JSON:
-		return render_json(layout, ret);
-	default:
-		return vml_error_create(VML_ERROR_INVALID,
-					"render: format %d is not a layout format",
-					(int)format);
-	}
-}
-
-/* ------------------------------------------------------------ whereis */
-
-/* "libc.so.6 (text)", "[heap] (heap)", "mmap-anon". */
-static void sb_region_desc(struct vml_strbuf *sb, const struct vml_region *r)
-{
-	const char *name = vml_region_label(r);
-	const char *kind = vml_kind_name(r->kind);
-	if (name) {
-		vml_sb_put_display(sb, r->path ? vml_base_name(name) : name, 60);
-		vml_sb_printf(sb, " (%s)", kind ? kind : "unknown");
-	} else {
-		vml_sb_puts(sb, kind ? kind : "unknown");
-	}
-}
-
-static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w)
-{
-	const struct vml_gap *g = &w->gap;
-	char size[32], below[32], above[32];
-	vml_format_span(g->start, g->last, size, sizeof(size));
-	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
-	if (g->below) {
-		sb_region_desc(sb, g->below);
-		vml_sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->below->start,
-			  g->below->end);
-	} else {
-		vml_sb_puts(sb, "address 0");
-	}
-	vml_sb_puts(sb, " and ");
-	if (g->above) {
-		sb_region_desc(sb, g->above);
-		vml_sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->above->start,
-			  g->above->end);
-	} else {
-		vml_sb_puts(sb, "the top of the address space");
-	}
-	if (g->below) {
-		vml_format_size(w->addr - g->below->end, below, sizeof(below));
-		vml_sb_printf(sb, "; %s above the end of the region below", below);
-	}
-	if (g->above) {
-		vml_format_size(g->above->start - w->addr, above, sizeof(above));
-		vml_sb_printf(sb, "%s%s below the region above", g->below ? ", " : "; ",
-			  above);
-	}
-	vml_sb_putc(sb, '\n');
-}
-
-static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
-			      bool color)
-{
-	const struct vml_region *r = w->region;
-	const char *kind = vml_kind_name(r->kind);
-	char perms[8];
-	vml_format_perms(r, perms, sizeof(perms));
-	vml_sb_puts(sb, "  region   ");
-	if (color)
-		vml_sb_puts(sb, vml_group_color(r->group));
-	vml_sb_puts(sb, kind ? kind : "unknown");
-	if (color)
-		vml_sb_puts(sb, VML_COLOR_RESET);
-	vml_sb_printf(sb, "  0x%" PRIx64 "-0x%" PRIx64 " %s", r->start, r->end, perms);
-	const char *name = vml_region_label(r);
-	if (name) {
-		vml_sb_puts(sb, "  ");
-		vml_sb_put_display(sb, name, SIZE_MAX);
-		if (r->flags & VML_REGION_DELETED)
-			vml_sb_puts(sb, " (deleted)");
-	}
-	if (w->has_file_offset)
-		vml_sb_printf(sb, " +0x%" PRIx64, w->file_offset);
-	else
-		vml_sb_printf(sb, " +0x%" PRIx64 " into the region", w->addr - r->start);
-	vml_sb_putc(sb, '\n');
-	if (r->object && !same_str(r->object, r->path)) {
-		vml_sb_puts(sb, "  object   ");
-		vml_sb_put_display(sb, r->object, SIZE_MAX);
-		vml_sb_putc(sb, '\n');
-	}
-	if (w->section) {
-		vml_sb_puts(sb, "  section  ");
-		vml_sb_put_display(sb, w->section, SIZE_MAX);
-		vml_sb_printf(sb, "+0x%" PRIx64 "\n", w->section_offset);
-	}
-	if (w->symbol) {
-		vml_sb_puts(sb, "  symbol   ");
-		vml_sb_put_display(sb, w->symbol, SIZE_MAX);
-		if (w->symbol_offset)
-			vml_sb_printf(sb, "+%" PRIu64, w->symbol_offset);
-		vml_sb_putc(sb, '\n');
-	}
-	if (w->stack_tid) {
-		vml_sb_printf(sb, "  stack    %sthread %" PRId64,
-			  r->kind == VML_KIND_STACK ? "main " : "", w->stack_tid);
-		if (w->has_stack_sp) {
-			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
-							: (uint64_t)w->above_sp;
-			const char *note = "";
-			if (w->above_sp < 0)
-				note = dist <= 128 ? ", in the red zone" : ", unused";
-			vml_sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
-				  dist, w->above_sp < 0 ? "below" : "above",
-				  w->stack_sp, note);
-		}
-		vml_sb_putc(sb, '\n');
-	}
-	if (w->has_insn) {
-		char insn[sizeof(w->insn)];
-		memcpy(insn, w->insn, sizeof(insn));
-		insn[sizeof(insn) - 1] = '\0';
-		vml_sb_puts(sb, "  insn     ");
-		vml_sb_put_display(sb, insn, SIZE_MAX);
-		vml_sb_putc(sb, '\n');
-	}
-}
-
-static bool layout_has_kernel(const struct vml_layout *layout)
-{
-	size_t count = vml_layout_count(layout);
-	for (size_t i = count; i-- > 0;) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (r->start < UINT64_C(0xff00000000000000))
-			break;
-		if (r->kind != VML_KIND_VSYSCALL && !same_str(r->name, "[vsyscall]"))
-			return true;
-	}
-	return false;
-}
-
-static struct vml_error *where_text(const struct vml_layout *layout,
-				    const struct vml_where *w, uint32_t flags,
-				    char **ret)
-{
-	struct vml_strbuf sb = { 0 };
-	if (!w->canonical) {
-		vml_sb_printf(&sb, "0x%" PRIx64 " is not canonical: bits 63..47 are not "
-			  "all equal, so any access faults (#GP)\n", w->addr);
-		vml_sb_puts(&sb, "  hole     0x0000800000000000-0xffff800000000000 "
-			     "(16 EiB - 256 TiB, never mapped)\n");
-		return vml_sb_finish(&sb, ret);
-	}
-	bool kernel = w->half == VML_HALF_KERNEL;
-	vml_sb_printf(&sb, "0x%" PRIx64 " is a canonical %s-space address\n", w->addr,
-		  kernel ? "kernel" : "user");
-	if (w->region)
-		where_text_region(&sb, w, flags & VML_RENDER_COLOR);
-	else if (kernel && layout && !layout_has_kernel(layout))
-		vml_sb_puts(&sb, "  not mapped here: kernel space is not visible to "
-			     "this process\n");
-	else
-		where_text_unmapped(&sb, w);
-	/* Below vm.mmap_min_addr's usual 64 KiB nothing can ever be mapped:
-	 * this is what a NULL pointer (plus a field offset) looks like. */
-	if (!w->region && !kernel && w->addr < 0x10000)
-		vml_sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
-			  "pointer dereference faults here\n", w->addr);
-	return vml_sb_finish(&sb, ret);
-}
-
-static struct vml_error *where_json(const struct vml_where *w, char **ret)
-{
-	static const char *const halves[] = { "user", "kernel", "non-canonical" };
-	struct vml_strbuf sb = { 0 };
-	const char *half = w->half < VML_ARRAY_SIZE(halves) ? halves[w->half] : "?";
-	vml_sb_printf(&sb, "{\"address\": %" PRIu64 ", \"canonical\": %s, \"half\": \"%s\", "
-		  "\"mapped\": %s", w->addr, w->canonical ? "true" : "false",
-		  w->canonical ? half : "non-canonical", w->region ? "true" : "false");
-	if (w->region) {
-		vml_sb_puts(&sb, ", ");
-		vml_json_region_members(&sb, w->region);
-	} else {
-		vml_sb_puts(&sb, ", ");
-		vml_json_region_null_members(&sb);
-	}
-	if (w->has_file_offset)
-		vml_sb_printf(&sb, ", \"file_offset\": %" PRIu64, w->file_offset);
-	else
-		vml_sb_puts(&sb, ", \"file_offset\": null");
-	vml_sb_puts(&sb, ", \"section\": ");
-	vml_sb_json_string(&sb, w->section);
-	if (w->section)
-		vml_sb_printf(&sb, ", \"section_offset\": %" PRIu64, w->section_offset);
-	else
-		vml_sb_puts(&sb, ", \"section_offset\": null");
-	vml_sb_puts(&sb, ", \"symbol\": ");
-	vml_sb_json_string(&sb, w->symbol);
-	if (w->symbol)
-		vml_sb_printf(&sb, ", \"symbol_offset\": %" PRIu64, w->symbol_offset);
-	else
-		vml_sb_puts(&sb, ", \"symbol_offset\": null");
-	if (w->stack_tid) {
-		vml_sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
-		if (w->has_stack_sp)
-			vml_sb_printf(&sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64 "}",
-				  w->stack_sp, w->above_sp);
-		else
-			vml_sb_puts(&sb, ", \"sp\": null, \"above_sp\": null}");
-	} else {
-		vml_sb_puts(&sb, ", \"thread\": null");
-	}
-	vml_sb_puts(&sb, ", \"insn\": ");
-	if (w->has_insn) {
-		char insn[sizeof(w->insn)];
-		memcpy(insn, w->insn, sizeof(insn));
-		insn[sizeof(insn) - 1] = '\0';
-		vml_sb_json_string(&sb, insn);
-	} else {
-		vml_sb_puts(&sb, "null");
-	}
-	vml_sb_puts(&sb, ", \"gap\": ");
-	if (!w->region && w->canonical) {
-		const struct vml_gap *g = &w->gap;
-		vml_sb_printf(&sb, "{\"start\": %" PRIu64 ", \"end\": ", g->start);
-		vml_json_end(&sb, g->last);
-		vml_sb_puts(&sb, ", \"size\": ");
-		if (g->start == 0 && g->last == UINT64_MAX)
-			vml_sb_puts(&sb, "18446744073709551616");
-		else
-			vml_sb_printf(&sb, "%" PRIu64, g->last - g->start + 1);
-		vml_sb_puts(&sb, ", \"below\": ");
-		vml_json_region(&sb, g->below);
-		vml_sb_puts(&sb, ", \"above\": ");
-		vml_json_region(&sb, g->above);
-		vml_sb_putc(&sb, '}');
-	} else {
-		vml_sb_puts(&sb, "null");
-	}
-	vml_sb_puts(&sb, "}\n");
-	return vml_sb_finish(&sb, ret);
-}
-
-struct vml_error *vml_render_where(const struct vml_layout *layout,
-				   const struct vml_where *where,
-				   enum vml_format format, uint32_t flags,
-				   char **ret)
-{
-	if (!ret)
-		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
-	*ret = NULL;
-	if (!where)
-		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
-	switch (format) {
-	case VML_FORMAT_TEXT:
-		return where_text(layout, where, flags, ret);
-	case VML_FORMAT_JSON:
-		return where_json(where, ret);
-	default:
-		return vml_error_create(VML_ERROR_INVALID,
-					"render: format %d is not a whereis format",
-					(int)format);
-	}
 }
