@@ -423,10 +423,11 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
             where = layout.where(addr)
             if not as_json and not where.canonical:
                 # No memory can be there: report it like GDB reports an
-                # address it cannot access, one error line (JSON callers
-                # get the full answer with "canonical": false instead).
+                # address it cannot access, with the one line the library
+                # makes for it (JSON callers get the full answer with
+                # "canonical": false instead).
                 raise gdb.GdbError(_one_line(
-                    "whereis: " + layout.where_text(where).splitlines()[0]))
+                    "whereis: " + layout.where_text(where, "line")))
             _write(layout.where_text(where, "json" if as_json else "text",
                                      color=_color() and not as_json))
 

@@ -294,6 +294,15 @@ struct vml_error *vml_layout_append(struct vml_layout *layout,
 struct vml_error *vml_layout_finish(struct vml_layout *layout);
 /* Index of the region holding addr, or SIZE_MAX. */
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr);
+/* How the layout's address space divides: the picture's halves and
+ * whether it shows kernel space. */
+struct vml_layout_space {
+	uint64_t user_end;       /* first address above the user half */
+	uint64_t kernel_start;   /* first address of the kernel half */
+	bool kernel_visible;     /* kernel-half regions besides [vsyscall] */
+};
+void vml_layout_space(const struct vml_layout *layout,
+		      struct vml_layout_space *ret);
 /* Fills r->prot/flags from r->perms. */
 void vml_region_set_perms(struct vml_region *r, const char perms[4]);
 

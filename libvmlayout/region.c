@@ -326,3 +326,55 @@ bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 	}
 	return true;
 }
+
+/* 48-bit canonical halves, and the 57-bit ones of 5-level paging. */
+#define VML_USER_END_48 UINT64_C(0x0000800000000000)
+#define VML_KERNEL_START_48 UINT64_C(0xffff800000000000)
+#define VML_USER_END_57 UINT64_C(0x0100000000000000)
+#define VML_KERNEL_START_57 UINT64_C(0xff00000000000000)
+
+/* [vsyscall] sits in the kernel half of every x86-64 process: it does not
+ * make kernel space visible. */
+static bool is_vsyscall(const struct vml_region *r)
+{
+	return r->kind == VML_KIND_VSYSCALL || vml_same_str(r->name, "[vsyscall]");
+}
+
+/*
+ * TODO(arch): the halves come from the architecture description (the
+ * process view) and, for a kernel layout, from its paging; until then they
+ * are guessed here, in the one place: 48-bit halves, or 57-bit ones when a
+ * region lies in the 48-bit hole where 5-level paging puts canonical
+ * addresses. O(log n) plus the (few) regions of the kernel half.
+ */
+void vml_layout_space(const struct vml_layout *layout,
+		      struct vml_layout_space *ret)
+{
+	*ret = (struct vml_layout_space){
+		.user_end = VML_USER_END_48,
+		.kernel_start = VML_KERNEL_START_48,
+	};
+	size_t n = layout ? layout->count : 0;
+	if (n == 0)
+		return;
+	/* The first region at or above the 48-bit user end. */
+	size_t i = upper_bound(layout, VML_USER_END_48 - 1);
+	if (i < n) {
+		uint64_t start = layout->regions[i].start;
+		if (start < VML_KERNEL_START_48 &&
+		    (start < VML_USER_END_57 || start >= VML_KERNEL_START_57)) {
+			ret->user_end = VML_USER_END_57;
+			ret->kernel_start = VML_KERNEL_START_57;
+		}
+	}
+	for (size_t k = n; k-- > 0;) {
+		const struct vml_region *r = &layout->regions[k];
+		if (r->start < ret->kernel_start)
+			break;
+		if (!is_vsyscall(r)) {
+			ret->kernel_visible = true;
+			break;
+		}
+	}
+}
+

@@ -111,14 +111,14 @@ static struct pic_row *pic_add_regions(struct pic *pic, uint8_t role,
 {
 	const struct vml_region *a = pic_region(pic, first);
 	const struct vml_region *b = pic_region(pic, first + n - 1);
-	struct pic_row *row = pic_add(pic, role, a->start, b->end - 1);
+	struct pic_row *row = pic_add(pic, role, a->start, vml_region_last(b));
 	if (!row)
 		return NULL;
 	row->first = first;
 	row->n = n;
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = pic_region(pic, first + i);
-		row->mapped += r->end - r->start;
+		row->mapped += vml_region_size(r);
 	}
 	return row;
 }
@@ -199,7 +199,7 @@ static size_t pic_anon_run(struct pic *pic, size_t i)
 	size_t j = i;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!is_anon_like(q) || q->end - q->start >= PIC_SMALL_ANON ||
+		if (!is_anon_like(q) || vml_region_size(q) >= PIC_SMALL_ANON ||
 		    is_stack_guard(pic, j) || q->start >= pic->user_top)
 			break;
 		/* Only touching mappings: a gap between them is worth seeing. */
@@ -216,7 +216,7 @@ static bool is_small_file(const struct pic *pic, size_t i)
 {
 	const struct vml_region *r = pic_region(pic, i);
 	return r && r->kind == VML_KIND_MMAP_FILE && r->path && !r->object &&
-	       r->end - r->start < PIC_SMALL_ANON && r->start < pic->user_top;
+	       vml_region_size(r) < PIC_SMALL_ANON && r->start < pic->user_top;
 }
 
 /* Three or more small file mappings in a row (locale files, caches) are
@@ -509,10 +509,15 @@ struct pic_line {
 	bool colored;
 };
 
-/* Distinct rwx triples of a run, in address order: "r-- r-x rw-". */
+/* Permissions of a row: one region's as maps writes them ("rw-s"), or
+ * the distinct rwx triples of several, in address order: "r-- r-x rw-". */
 static void perms_summary(const struct pic *pic, const struct pic_row *row,
 			  char *buf, size_t size)
 {
+	if (row->n == 1) {
+		vml_format_perms(pic_region(pic, row->first), buf, size);
+		return;
+	}
 	char seen[4][4];
 	size_t nseen = 0;
 	bool more = false;
@@ -752,7 +757,7 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 		if (pic->hidden_n == 1) {
 			vml_format_perms(h, x->perms, sizeof(x->perms));
 			x->has_size = true;
-			x->size = h->end - h->start;
+			x->size = vml_region_size(h);
 			line_text(x, "  %s at 0x%" PRIx64,
 				  vml_region_label(h) ? vml_region_label(h) : vml_kind_name(h->kind),
 				  h->start);
@@ -765,12 +770,12 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 		return 3;
 	}
 	case PIC_HOLE: {
-		/* 2^64 - 2 * user_top: "16 EiB - 256 TiB" says it exactly. */
-		char half[32];
-		vml_format_size(pic->user_top * 2, half, sizeof(half));
+		/* "16 EiB - 256 TiB" says the size exactly. */
+		char hole[48];
+		vml_format_hole(pic->user_top, pic->kernel_base, hole, sizeof(hole));
 		l->group = VML_GROUP_NONE;
 		l->has_size = false;
-		line_text(l, "non-canonical hole (16 EiB - %s)", half);
+		line_text(l, "non-canonical hole (%s)", hole);
 		line_text(&lines[1], "(never mapped: any access faults, #GP)");
 		return 2;
 	}
@@ -826,8 +831,8 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 			l->size = row->last - row->start + 1;
 		}
 		const char *what = exe_kind_text(r->kind);
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
 		if (row->n > 1) {
-			perms_summary(pic, row, l->perms, sizeof(l->perms));
 			bool one_kind = true;
 			for (size_t i = 1; i < row->n; i++)
 				one_kind &= pic_region(pic, row->first + i)->kind == r->kind;
@@ -836,20 +841,13 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 			else
 				line_text(l, "  %zu segments", row->n);
 		} else {
-			vml_format_perms(r, l->perms, sizeof(l->perms));
-			if (what)
-				line_text(l, "  %s", what);
-			else
-				line_text(l, "  %s", vml_kind_name(r->kind));
+			line_text(l, "  %s", what ? what : vml_kind_name(r->kind));
 		}
 		return n + 1;
 	}
 	case PIC_REGION:
 	default:
-		if (row->n > 1)
-			perms_summary(pic, row, l->perms, sizeof(l->perms));
-		else
-			vml_format_perms(r, l->perms, sizeof(l->perms));
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
 		region_row_text(pic, row, l);
 		return 1;
 	}
@@ -997,33 +995,6 @@ static void pic_draw(struct pic *pic, struct vml_strbuf *sb)
 		pic_border(sb, true, pic->rows[0].start);
 }
 
-/* With 5-level paging the canonical halves are 57-bit: a region anywhere
- * in the 48-bit hole means the target runs LA57. */
-static void pic_halves(struct pic *pic)
-{
-	pic->user_top = UINT64_C(0x0000800000000000);
-	pic->kernel_base = UINT64_C(0xffff800000000000);
-	for (size_t i = 0; i < pic->count; i++) {
-		const struct vml_region *r = pic_region(pic, i);
-		if (r->start >= pic->user_top && r->start < pic->kernel_base) {
-			if (r->start < UINT64_C(0x0100000000000000) ||
-			    r->start >= UINT64_C(0xff00000000000000)) {
-				pic->user_top = UINT64_C(0x0100000000000000);
-				pic->kernel_base = UINT64_C(0xff00000000000000);
-			}
-			break;
-		}
-	}
-	for (size_t i = 0; i < pic->count; i++) {
-		const struct vml_region *r = pic_region(pic, i);
-		if (r->start >= pic->kernel_base && r->kind != VML_KIND_VSYSCALL &&
-		    !vml_same_str(r->name, "[vsyscall]")) {
-			pic->kernel_visible = true;
-			break;
-		}
-	}
-}
-
 struct vml_error *vml_render_picture(const struct vml_layout *layout,
 				      uint32_t flags, char **ret)
 {
@@ -1032,7 +1003,11 @@ struct vml_error *vml_render_picture(const struct vml_layout *layout,
 		.count = vml_layout_count(layout),
 		.color = flags & VML_RENDER_COLOR,
 	};
-	pic_halves(&pic);
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
+	pic.user_top = space.user_end;
+	pic.kernel_base = space.kernel_start;
+	pic.kernel_visible = space.kernel_visible;
 	struct vml_core_info core;
 	if (vml_layout_core_info(layout, &core) && core.has_fault_addr) {
 		pic.has_fault = true;

@@ -33,16 +33,14 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 		char perms[8];
 		vml_format_perms(r, perms, sizeof(perms));
 		/* A region ending at 2^64 shows its end as 2^64, one digit wider. */
-		if (r->flags & VML_REGION_ENDS_AT_TOP && r->end == UINT64_MAX)
-			vml_sb_printf(&sb, "0x%016" PRIx64 " 0x10000000000000000 %-9s %-5s %08" PRIx64 " ",
-				  r->start, size, perms, r->offset);
-		else
-			vml_sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
-				  r->start, r->end, size, perms, r->offset);
+		char end[24];
+		vml_format_region_end(r, true, end, sizeof(end));
+		vml_sb_printf(&sb, "0x%016" PRIx64 " %s %-9s %-5s %08" PRIx64 " ",
+			      r->start, end, size, perms, r->offset);
 		const char *kind = vml_kind_name(r->kind);
 		if (color)
 			vml_sb_puts(&sb, vml_group_color(r->group));
-		vml_sb_printf(&sb, "%-13s", kind ? kind : "unknown");
+		vml_sb_printf(&sb, "%-13s", kind);
 		if (color)
 			vml_sb_puts(&sb, VML_COLOR_RESET);
 		const char *name = vml_region_label(r);

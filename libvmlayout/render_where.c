@@ -20,10 +20,19 @@ static void sb_region_desc(struct vml_strbuf *sb, const struct vml_region *r)
 	const char *kind = vml_kind_name(r->kind);
 	if (name) {
 		vml_sb_put_display(sb, r->path ? vml_base_name(name) : name, 60);
-		vml_sb_printf(sb, " (%s)", kind ? kind : "unknown");
+		vml_sb_printf(sb, " (%s)", kind);
 	} else {
-		vml_sb_puts(sb, kind ? kind : "unknown");
+		vml_sb_puts(sb, kind);
 	}
+}
+
+/* "0x7ffff7dd0000-0x7ffff7dd2000": start and exclusive end, as every text
+ * output writes a region's span. */
+static void sb_region_span(struct vml_strbuf *sb, const struct vml_region *r)
+{
+	char end[24];
+	vml_format_region_end(r, false, end, sizeof(end));
+	vml_sb_printf(sb, "0x%" PRIx64 "-%s", r->start, end);
 }
 
 static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w)
@@ -34,16 +43,18 @@ static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w
 	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
 	if (g->below) {
 		sb_region_desc(sb, g->below);
-		vml_sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->below->start,
-			  g->below->end);
+		vml_sb_puts(sb, " (");
+		sb_region_span(sb, g->below);
+		vml_sb_putc(sb, ')');
 	} else {
 		vml_sb_puts(sb, "address 0");
 	}
 	vml_sb_puts(sb, " and ");
 	if (g->above) {
 		sb_region_desc(sb, g->above);
-		vml_sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->above->start,
-			  g->above->end);
+		vml_sb_puts(sb, " (");
+		sb_region_span(sb, g->above);
+		vml_sb_putc(sb, ')');
 	} else {
 		vml_sb_puts(sb, "the top of the address space");
 	}
@@ -69,10 +80,12 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 	vml_sb_puts(sb, "  region   ");
 	if (color)
 		vml_sb_puts(sb, vml_group_color(r->group));
-	vml_sb_puts(sb, kind ? kind : "unknown");
+	vml_sb_puts(sb, kind);
 	if (color)
 		vml_sb_puts(sb, VML_COLOR_RESET);
-	vml_sb_printf(sb, "  0x%" PRIx64 "-0x%" PRIx64 " %s", r->start, r->end, perms);
+	vml_sb_puts(sb, "  ");
+	sb_region_span(sb, r);
+	vml_sb_printf(sb, " %s", perms);
 	const char *name = vml_region_label(r);
 	if (name) {
 		vml_sb_puts(sb, "  ");
@@ -108,12 +121,12 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 		if (w->has_stack_sp) {
 			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
 							: (uint64_t)w->above_sp;
-			const char *note = "";
-			if (w->above_sp < 0)
-				note = dist <= 128 ? ", in the red zone" : ", unused";
+			const char *note =
+				w->stack_note == VML_STACK_NOTE_RED_ZONE ? ", in the red zone" :
+				w->stack_note == VML_STACK_NOTE_UNUSED ? ", unused" : "";
 			vml_sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
-				  dist, w->above_sp < 0 ? "below" : "above",
-				  w->stack_sp, note);
+				      dist, w->above_sp < 0 ? "below" : "above",
+				      w->stack_sp, note);
 		}
 		vml_sb_putc(sb, '\n');
 	}
@@ -127,46 +140,51 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 	}
 }
 
-static bool layout_has_kernel(const struct vml_layout *layout)
+/* The answer's first line: what kind of address it is. */
+static void where_headline(struct vml_strbuf *sb, const struct vml_where *w)
 {
-	size_t count = vml_layout_count(layout);
-	for (size_t i = count; i-- > 0;) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (r->start < UINT64_C(0xff00000000000000))
-			break;
-		if (r->kind != VML_KIND_VSYSCALL && !vml_same_str(r->name, "[vsyscall]"))
-			return true;
+	if (!w->canonical) {
+		/* The halves are powers of two: user_end = 2^bit. */
+		unsigned bit = w->user_end ? (unsigned)__builtin_ctzll(w->user_end) : 63;
+		vml_sb_printf(sb, "0x%" PRIx64 " is not canonical: bits 63..%u are "
+			      "not all equal, so any access faults (#GP)\n",
+			      w->addr, bit);
+		return;
 	}
-	return false;
+	vml_sb_printf(sb, "0x%" PRIx64 " is a canonical %s-space address\n",
+		      w->addr, w->half == VML_HALF_KERNEL ? "kernel" : "user");
 }
 
-static struct vml_error *where_text(const struct vml_layout *layout,
-				    const struct vml_where *w, uint32_t flags,
+static struct vml_error *where_text(const struct vml_where *w, uint32_t flags,
 				    char **ret)
 {
 	struct vml_strbuf sb = { 0 };
+	where_headline(&sb, w);
 	if (!w->canonical) {
-		vml_sb_printf(&sb, "0x%" PRIx64 " is not canonical: bits 63..47 are not "
-			  "all equal, so any access faults (#GP)\n", w->addr);
-		vml_sb_puts(&sb, "  hole     0x0000800000000000-0xffff800000000000 "
-			     "(16 EiB - 256 TiB, never mapped)\n");
+		char hole[48];
+		vml_format_hole(w->user_end, w->kernel_start, hole, sizeof(hole));
+		vml_sb_printf(&sb, "  hole     0x%016" PRIx64 "-0x%016" PRIx64
+			      " (%s, never mapped)\n", w->user_end,
+			      w->kernel_start, hole);
 		return vml_sb_finish(&sb, ret);
 	}
-	bool kernel = w->half == VML_HALF_KERNEL;
-	vml_sb_printf(&sb, "0x%" PRIx64 " is a canonical %s-space address\n", w->addr,
-		  kernel ? "kernel" : "user");
 	if (w->region)
 		where_text_region(&sb, w, flags & VML_RENDER_COLOR);
-	else if (kernel && layout && !layout_has_kernel(layout))
+	else if (w->kernel_hidden)
 		vml_sb_puts(&sb, "  not mapped here: kernel space is not visible to "
-			     "this process\n");
+			    "this process\n");
 	else
 		where_text_unmapped(&sb, w);
-	/* Below vm.mmap_min_addr's usual 64 KiB nothing can ever be mapped:
-	 * this is what a NULL pointer (plus a field offset) looks like. */
-	if (!w->region && !kernel && w->addr < 0x10000)
+	if (w->null_page)
 		vml_sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
-			  "pointer dereference faults here\n", w->addr);
+			      "pointer dereference faults here\n", w->addr);
+	return vml_sb_finish(&sb, ret);
+}
+
+static struct vml_error *where_line(const struct vml_where *w, char **ret)
+{
+	struct vml_strbuf sb = { 0 };
+	where_headline(&sb, w);
 	return vml_sb_finish(&sb, ret);
 }
 
@@ -252,9 +270,13 @@ struct vml_error *vml_render_where(const struct vml_layout *layout,
 	*ret = NULL;
 	if (!where)
 		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
+	/* The answer carries every decision; the layout is not needed. */
+	(void)layout;
 	switch (format) {
 	case VML_FORMAT_TEXT:
-		return where_text(layout, where, flags, ret);
+		return where_text(where, flags, ret);
+	case VML_FORMAT_LINE:
+		return where_line(where, ret);
 	case VML_FORMAT_JSON:
 		return where_json(where, ret);
 	default:

@@ -221,7 +221,8 @@ void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 					 const char *sysroot);
 /* Name every region (kind, group, object). Reads ELF headers of mapped
- * files, bounded. Idempotent. */
+ * files, bounded. A layout already classified and not changed since is left
+ * as it is (no work, pointers into it stay valid). */
 struct vml_error *vml_layout_classify(struct vml_layout *layout);
 
 enum vml_layout_flags {
@@ -286,6 +287,21 @@ enum vml_half {
 	VML_HALF_NONCANONICAL = 2,
 };
 
+/* Where an address below a thread's $sp lies (vml_where.stack_note). */
+enum vml_stack_note {
+	VML_STACK_NOTE_NONE = 0,     /* at or above $sp, or no $sp known */
+	VML_STACK_NOTE_RED_ZONE = 1, /* below $sp, inside the ABI's red zone */
+	VML_STACK_NOTE_UNUSED = 2,   /* below $sp and the red zone: unused stack */
+};
+
+/*
+ * The answer of vml_layout_where. Pointers in it (region, gap.below,
+ * gap.above, section, symbol) point into the layout: they stay valid until
+ * the layout is freed or classified again after a change (a region
+ * appended, threads, auxv, exe or sysroot set). vml_layout_classify on a
+ * layout that has not changed since it was classified does nothing, so it
+ * does not invalidate them.
+ */
 struct vml_where {
 	uint64_t addr;
 	uint32_t half;                   /* enum vml_half (48-bit canonical form) */
@@ -305,6 +321,17 @@ struct vml_where {
 	bool has_insn;
 	uint32_t insn_len;
 	char insn[160];                  /* "mov    %rsp,%rbp" as GDB's x/i prints it */
+	/* Decided here so that every front end says the same (added in
+	 * ABI 1; the struct grows at the end only). */
+	uint32_t stack_note;             /* enum vml_stack_note (with has_stack_sp) */
+	bool null_page;                  /* unmapped user address below the lowest a
+	                                    process can map (vm.mmap_min_addr's usual
+	                                    64 KiB): a NULL pointer plus an offset */
+	bool kernel_hidden;              /* unmapped kernel-half address of a layout
+	                                    that shows no kernel mappings: kernel
+	                                    space is not visible to this process */
+	uint64_t user_end;               /* the canonical halves addr was judged by: */
+	uint64_t kernel_start;           /*   [0, user_end) and [kernel_start, 2^64) */
 };
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. */
@@ -318,6 +345,9 @@ enum vml_format {
 	VML_FORMAT_TABLE = 1,   /* one row per region, as maps plus kind */
 	VML_FORMAT_JSON = 2,    /* {"regions": [...]} */
 	VML_FORMAT_TEXT = 3,    /* whereis: human-readable lines */
+	VML_FORMAT_LINE = 4,    /* whereis: the answer's first line alone (for a
+	                           non-canonical address, the one-line error a
+	                           debugger reports) */
 };
 enum vml_render_flags {
 	VML_RENDER_COLOR = 1u << 0, /* ANSI colour */
@@ -326,7 +356,8 @@ enum vml_render_flags {
 struct vml_error *vml_render_layout(const struct vml_layout *layout,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
-/* format: VML_FORMAT_TEXT or VML_FORMAT_JSON. */
+/* format: VML_FORMAT_TEXT, VML_FORMAT_JSON or VML_FORMAT_LINE. Formats
+ * where alone: layout may be NULL. */
 struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
 				   enum vml_format format, uint32_t flags,

@@ -104,11 +104,17 @@ VML_HALF_USER = 0
 VML_HALF_KERNEL = 1
 VML_HALF_NONCANONICAL = 2
 
+# enum vml_stack_note
+VML_STACK_NOTE_NONE = 0
+VML_STACK_NOTE_RED_ZONE = 1
+VML_STACK_NOTE_UNUSED = 2
+
 # enum vml_format
 VML_FORMAT_PICTURE = 0
 VML_FORMAT_TABLE = 1
 VML_FORMAT_JSON = 2
 VML_FORMAT_TEXT = 3
+VML_FORMAT_LINE = 4
 
 # enum vml_render_flags
 VML_RENDER_COLOR = 1 << 0
@@ -201,6 +207,11 @@ class vml_where(ctypes.Structure):
         ("has_insn", ctypes.c_bool),
         ("insn_len", ctypes.c_uint32),
         ("insn", ctypes.c_char * 160),
+        ("stack_note", ctypes.c_uint32),
+        ("null_page", ctypes.c_bool),
+        ("kernel_hidden", ctypes.c_bool),
+        ("user_end", ctypes.c_uint64),
+        ("kernel_start", ctypes.c_uint64),
     ]
 
 

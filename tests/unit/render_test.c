@@ -595,6 +595,7 @@ static void test_where_mapped(void)
 	w.has_stack_sp = true;
 	w.stack_sp = 0x40001821040;
 	w.above_sp = -0x40;
+	w.stack_note = VML_STACK_NOTE_RED_ZONE;   /* decided by where.c */
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  region   thread-stack  0x40001022000-0x40001822000 rw-p"
 					   " +0x7ff000 into the region\n"));
@@ -603,6 +604,7 @@ static void test_where_mapped(void)
 	vml_free(out);
 	w.addr = 0x40001821e40;
 	w.above_sp = 0xe00;
+	w.stack_note = VML_STACK_NOTE_NONE;
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  stack    thread 4321, 0xe00 bytes above its $sp "
 					   "(0x40001821040)\n"));
@@ -614,6 +616,12 @@ static void test_where_mapped(void)
 		 UINT64_C(0x40001821040));
 	CU_ASSERT_STRING_EQUAL(py, want);
 	free(py);
+	vml_free(out);
+	w.addr = 0x40001821000 - 0x1000;
+	w.above_sp = -0x1040;
+	w.stack_note = VML_STACK_NOTE_UNUSED;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x1040 bytes below its $sp (0x40001821040), unused\n"));
 	vml_free(out);
 	vml_layout_free(layout);
 }
@@ -674,19 +682,44 @@ static void test_where_unmapped(void)
 	w.half = VML_HALF_KERNEL;
 	w.gap.start = 0xffff800000000000;
 	w.gap.last = 0xffffffffff5fffff;
+	w.kernel_hidden = true;   /* decided by where.c */
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "canonical kernel-space address"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "not visible"));
+	vml_free(out);
+	w.kernel_hidden = false;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NULL(strstr(out, "not visible"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  not mapped: in a gap of "));
 	vml_free(out);
 
 	/* Non-canonical: any access faults. Top of the gap: 2^64 in JSON. */
 	memset(&w, 0, sizeof(w));
 	w.addr = 0x0000900000000000;
 	w.half = VML_HALF_NONCANONICAL;
+	w.user_end = 0x0000800000000000;
+	w.kernel_start = 0xffff800000000000;
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x900000000000 is not canonical"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "#GP"));
+	CU_ASSERT_STRING_EQUAL(out, "0x900000000000 is not canonical: bits 63..47 are not all "
+			       "equal, so any access faults (#GP)\n"
+			       "  hole     0x0000800000000000-0xffff800000000000 (16 EiB - 256 TiB, "
+			       "never mapped)\n");
 	vml_free(out);
+	/* The one-line form is the first line: what GDB reports as an error. */
+	out = render_where(layout, &w, VML_FORMAT_LINE);
+	CU_ASSERT_STRING_EQUAL(out, "0x900000000000 is not canonical: bits 63..47 are not all "
+			       "equal, so any access faults (#GP)\n");
+	vml_free(out);
+	/* The hole follows the halves the answer was judged by (5-level). */
+	w.addr = 0x0200000000000000;
+	w.user_end = 0x0100000000000000;
+	w.kernel_start = 0xff00000000000000;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bits 63..56 are not all equal"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x0100000000000000-0xff00000000000000 (16 EiB - 128 PiB, "
+					   "never mapped)\n"));
+	vml_free(out);
+	w.addr = 0x0000900000000000;
 	out = render_where(layout, &w, VML_FORMAT_JSON);
 	py = run_python(out, "import json,sys\nd = json.load(sys.stdin)\n"
 			"print(d[\"canonical\"], d[\"half\"], d[\"mapped\"], d[\"gap\"])\n");
@@ -710,9 +743,82 @@ static void test_where_unmapped(void)
 	out = render_where(empty, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "in a gap of 16 EiB between address 0 and the top of "
 					   "the address space\n"));
+	CU_ASSERT_PTR_NULL(strstr(out, "NULL"));
+	vml_free(out);
+	w.null_page = true;   /* decided by where.c */
+	out = render_where(empty, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  note     0x1000 bytes past NULL"));
 	vml_free(out);
+	out = render_where(empty, &w, VML_FORMAT_LINE);
+	CU_ASSERT_STRING_EQUAL(out, "0x1000 is a canonical user-space address\n");
+	vml_free(out);
 	vml_layout_free(empty);
+	vml_layout_free(layout);
+}
+
+/* A region that ends at 2^64 (its end field holds 2^64-1, flagged
+ * VML_REGION_ENDS_AT_TOP): every output states the same exclusive end and
+ * the same size, 4 KiB, with one rule. */
+static void test_region_ending_at_top(void)
+{
+	static const struct spec top[] = {
+		{ 0x400000, 0x401000, "r-xp", 0, NULL, VML_KIND_TEXT, VML_GROUP_EXE, 0, 0, NULL },
+		{ 0xffffffff81000000, 0xffffffff81200000, "r-xp", 0, NULL, VML_KIND_KERNEL_TEXT,
+		  VML_GROUP_KERNEL, 0, 0, NULL },
+		{ 0xfffffffffffff000, UINT64_MAX, "rw-p", 0, NULL, VML_KIND_FIXMAP, VML_GROUP_KERNEL,
+		  VML_REGION_ENDS_AT_TOP, 0, NULL },
+	};
+	struct vml_layout *layout = build(top, VML_ARRAY_SIZE(top));
+
+	char *out = render(layout, VML_FORMAT_PICTURE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out,
+		"0xffffffffffffffff +------------------------------------------------+\n"
+		"                   | fixmap                                    rw-p |      4 KiB\n"
+		"0xfffffffffffff000 +------------------------------------------------+\n"));
+	vml_free(out);
+
+	out = render(layout, VML_FORMAT_TABLE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0xfffffffffffff000 0x10000000000000000 4 KiB     rw-p "));
+	vml_free(out);
+
+	out = render(layout, VML_FORMAT_JSON, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"start\": 18446744073709547520, "
+					   "\"end\": 18446744073709551616, "));
+	vml_free(out);
+
+	/* whereis: the region line and a gap neighbour use the same end. */
+	struct vml_where w;
+	VML_ASSERT_OK(vml_layout_where(layout, UINT64_MAX, &w));
+	CU_ASSERT_PTR_EQUAL(w.region, vml_layout_region(layout, 2));
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  region   fixmap  0xfffffffffffff000-0x10000000000000000 "
+					   "rw-p +0xfff into the region\n"));
+	vml_free(out);
+	VML_ASSERT_OK(vml_layout_where(layout, 0xfffffffffffff000 - 1, &w));
+	CU_ASSERT_PTR_NULL(w.region);
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " and fixmap (0xfffffffffffff000-0x10000000000000000); "));
+	vml_free(out);
+	out = render_where(layout, &w, VML_FORMAT_JSON);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"above\": {\"start\": 18446744073709547520, "
+					   "\"end\": 18446744073709551616, "));
+	vml_free(out);
+	vml_layout_free(layout);
+}
+
+/* A file mapped by itself keeps its whole maps permissions in the picture:
+ * the shared 's' of a deleted shared-memory file is what tells it apart. */
+static void test_picture_single_file_row(void)
+{
+	static const struct spec one[] = {
+		{ 0x7f0000000000, 0x7f0000004000, "rw-s", 0, "/dev/shm/ring", VML_KIND_MMAP_FILE,
+		  VML_GROUP_MMAP, VML_REGION_DELETED, 0, NULL },
+	};
+	struct vml_layout *layout = build(one, VML_ARRAY_SIZE(one));
+	char *out = render(layout, VML_FORMAT_PICTURE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out,
+		"                   | ring (deleted)                            rw-s |     16 KiB\n"));
+	vml_free(out);
 	vml_layout_free(layout);
 }
 
@@ -726,6 +832,8 @@ static CU_TestInfo tests[] = {
 	{ "render errors", test_render_errors },
 	{ "where: mapped", test_where_mapped },
 	{ "where: unmapped and non-canonical", test_where_unmapped },
+	{ "a region ending at 2^64: one end and size everywhere", test_region_ending_at_top },
+	{ "picture: a single file row keeps rw-s", test_picture_single_file_row },
 	CU_TEST_INFO_NULL,
 };
 
