@@ -107,6 +107,45 @@ const char *vml_group_color(uint32_t group)
 	}
 }
 
+/* ------------------------------------------------------------ signals */
+
+/* Linux signal numbers (the same on every Linux architecture vmlayout
+ * reads cores of; SIGSTKFLT aside, which only x86 and a few others raise). */
+static const char *const signal_names[] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL",
+	[5] = "SIGTRAP", [6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE",
+	[9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [16] = "SIGSTKFLT",
+	[17] = "SIGCHLD", [18] = "SIGCONT", [19] = "SIGSTOP", [20] = "SIGTSTP",
+	[21] = "SIGTTIN", [22] = "SIGTTOU", [23] = "SIGURG", [24] = "SIGXCPU",
+	[25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
+	[29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
+	/* The kernel's first real-time signals; glibc keeps them for itself
+	 * and starts SIGRTMIN at 34. Named as GDB names them. */
+	[32] = "SIG32", [33] = "SIG33",
+};
+
+/* glibc's real-time range as `kill -l` names it. */
+#define VML_SIGRTMIN 34
+#define VML_SIGRTMAX 64
+
+void vml_signal_name(int32_t signo, char *buf, size_t size)
+{
+	if (signo > 0 && (size_t)signo < VML_ARRAY_SIZE(signal_names) &&
+	    signal_names[signo])
+		snprintf(buf, size, "%s", signal_names[signo]);
+	else if (signo == VML_SIGRTMIN)
+		snprintf(buf, size, "SIGRTMIN");
+	else if (signo == VML_SIGRTMAX)
+		snprintf(buf, size, "SIGRTMAX");
+	else if (signo > VML_SIGRTMIN && signo <= (VML_SIGRTMIN + VML_SIGRTMAX) / 2)
+		snprintf(buf, size, "SIGRTMIN+%d", (int)(signo - VML_SIGRTMIN));
+	else if (signo > VML_SIGRTMIN && signo < VML_SIGRTMAX)
+		snprintf(buf, size, "SIGRTMAX-%d", (int)(VML_SIGRTMAX - signo));
+	else
+		snprintf(buf, size, "signal %d", (int)signo);
+}
+
 /* ------------------------------------------------------------ JSON */
 
 /* The keys of a region object, in the order they are written. */

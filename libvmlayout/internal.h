@@ -332,6 +332,9 @@ void vml_format_perms(const struct vml_region *r, char *buf, size_t size);
 const char *vml_base_name(const char *path);
 /* What a region is called: its path, else its maps name; NULL if none. */
 const char *vml_region_label(const struct vml_region *r);
+/* The Linux name of a signal: "SIGSEGV", "SIGRTMIN+3"; "signal 99" for a
+ * number Linux does not use. 16 bytes always suffice. */
+void vml_signal_name(int32_t signo, char *buf, size_t size);
 /* ANSI colour of a group in the picture, table and whereis. */
 const char *vml_group_color(uint32_t group);
 #define VML_COLOR_RESET "\033[0m"

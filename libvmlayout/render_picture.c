@@ -922,25 +922,14 @@ static void pic_line_out(struct pic *pic, struct vml_strbuf *sb,
 	vml_sb_putc(sb, '\n');
 }
 
-static const char *signal_name(int32_t signo)
-{
-	switch (signo) {
-	case 4: return "SIGILL";
-	case 5: return "SIGTRAP";
-	case 7: return "SIGBUS";
-	case 8: return "SIGFPE";
-	case 11: return "SIGSEGV";
-	default: return "signal";
-	}
-}
-
 /* The crash address of a core is what the user came for: mark it in the
  * row or gap that holds it, so the picture answers "where did it fault". */
 static void pic_fault_line(struct pic *pic, struct vml_strbuf *sb, bool in_gap)
 {
-	char text[80];
-	snprintf(text, sizeof(text), "%s at 0x%" PRIx64 " <== fault",
-		 signal_name(pic->fault_signo), pic->fault);
+	char sig[32], text[80];
+	vml_signal_name(pic->fault_signo, sig, sizeof(sig));
+	snprintf(text, sizeof(text), "%s at 0x%" PRIx64 " <== fault", sig,
+		 pic->fault);
 	size_t w = strlen(text);
 	if (w > PIC_INNER_W - 2)
 		w = PIC_INNER_W - 2;

@@ -275,9 +275,28 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 /* Same, from a caller-owned buffer that must outlive the layout (fuzzing, tests). */
 struct vml_error *vml_layout_from_core_buffer(const void *buf, size_t len,
 					      struct vml_layout **ret);
-/* Core facts for a layout made from a core; false for other layouts. */
+/* Core facts for a layout made from a core; false for other layouts.
+ * ret may be NULL (only asking whether the layout is from a core). */
 bool vml_layout_core_info(const struct vml_layout *layout,
 			  struct vml_core_info *ret);
+/*
+ * The one-line summary of a core that front ends print above its picture
+ * or table, e.g.
+ *   core core.4242: pid 4242 (demo-prog), signal SIGSEGV (fault address
+ *   0x555555571010), 2 threads
+ * (one line, ending in a newline). path is the core as the user named it,
+ * or NULL. Signals have their Linux names. VML_ERROR_INVALID for a layout
+ * that is not from a core. *ret: free with vml_free().
+ */
+struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
+					  const char *path, char **ret);
+/*
+ * Warnings about a layout as a whole, one line each ("warning: the layout
+ * is incomplete: ..."), for front ends to print (on stderr, after their own
+ * name); "" when there are none. *ret: free with vml_free().
+ */
+struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
+					     char **ret);
 
 /* ---------------------------------------------------------------- whereis */
 

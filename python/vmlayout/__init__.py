@@ -351,6 +351,29 @@ class Layout:
             "incomplete": bool(ci.incomplete),
         }
 
+    def core_summary(self, path=None):
+        """The core's one-line summary as the library words it ("core PATH:
+        pid N (cmd), signal SIGSEGV (fault address 0x...), N threads", no
+        newline), or None when the layout is not from a core. path: the
+        core as the user named it."""
+        h = self._h()
+        if not _lib.vml_layout_core_info(h, None):
+            return None
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_core_summary(
+            h, _path_bytes(path) if path is not None else None,
+            ctypes.byref(out)))
+        return _lib.take_string(out.value).rstrip("\n")
+
+    @property
+    def warnings(self):
+        """Warnings about the whole layout, one line each ("warning: the
+        layout is incomplete: ..."); [] when there are none."""
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_layout_warnings(self._h(),
+                                                   ctypes.byref(out)))
+        return _lib.take_string(out.value).splitlines()
+
     def __repr__(self):
         if not self._handle:
             return "<Layout closed>"

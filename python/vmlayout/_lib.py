@@ -398,6 +398,10 @@ _PROTOTYPES = [
     ("vml_layout_from_core_buffer", error_p,
      [ctypes.c_void_p, _size, _P(layout_p)]),
     ("vml_layout_core_info", ctypes.c_bool, [layout_p, _P(vml_core_info)]),
+    ("vml_render_core_summary", error_p,
+     [layout_p, ctypes.c_char_p, _P(ctypes.c_void_p)]),
+    ("vml_render_layout_warnings", error_p,
+     [layout_p, _P(ctypes.c_void_p)]),
     # whereis
     ("vml_layout_where", error_p, [layout_p, _u64, _P(vml_where)]),
     # render

@@ -867,6 +867,63 @@ static void test_from_core_file(void)
 	CU_ASSERT_FALSE(vml_layout_core_info(NULL, &info));
 }
 
+/* The summary line and the warnings front ends print: the facts written
+ * into the tiny core (pid 100, "tiny", SIGSEGV at 0xdead, 2 threads). */
+static void test_summary_and_warnings(void)
+{
+	struct buf b = tiny_core();
+	struct vml_layout *layout;
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
+	char *out = NULL;
+	VML_ASSERT_OK(vml_render_core_summary(layout, "/tmp/core.100", &out));
+	CU_ASSERT_STRING_EQUAL(out, "core /tmp/core.100: pid 100 (tiny), signal SIGSEGV "
+			       "(fault address 0xdead), 2 threads\n");
+	vml_free(out);
+	VML_ASSERT_OK(vml_render_core_summary(layout, NULL, &out));
+	CU_ASSERT_STRING_EQUAL(out, "core: pid 100 (tiny), signal SIGSEGV "
+			       "(fault address 0xdead), 2 threads\n");
+	vml_free(out);
+	/* A control character in a path cannot break the line. */
+	VML_ASSERT_OK(vml_render_core_summary(layout, "a\nb", &out));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "core a?b: pid 100"));
+	vml_free(out);
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	vml_free(out);
+	vml_layout_free(layout);
+
+	/* Cut short: incomplete, said once. */
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len - 100, &layout));
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "warning: the layout is incomplete: the core is truncated "
+			       "or damaged, or leaves out some mappings (\"???\" marks what "
+			       "is unknown)\n");
+	vml_free(out);
+	vml_layout_free(layout);
+	free(b.p);
+
+	/* kill(): a signal, no fault address; no NT_PRPSINFO: no pid. */
+	struct buf notes = { 0 };
+	add_siginfo(&notes, SIGUSR1, SI_USER, 0x1234);
+	b = build_core(NULL, 0, &notes);
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
+	VML_ASSERT_OK(vml_render_core_summary(layout, "c", &out));
+	CU_ASSERT_STRING_EQUAL(out, "core c:, signal SIGUSR1\n");
+	vml_free(out);
+	vml_layout_free(layout);
+	free(notes.p);
+	free(b.p);
+
+	/* Not a core: no summary, and no warning for a complete layout. */
+	VML_ASSERT_OK(vml_layout_from_maps("", 0, &layout));
+	VML_ASSERT_ERR(vml_render_core_summary(layout, "x", &out), VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NULL(out);
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	vml_free(out);
+	vml_layout_free(layout);
+}
+
 static CU_TestInfo tests[] = {
 	{ "struct offsets match <sys/procfs.h>", test_struct_offsets_match_system },
 	{ "parse a tiny core", test_parse_tiny },
@@ -886,6 +943,7 @@ static CU_TestInfo tests[] = {
 	{ "layout without NT_PRPSINFO", test_layout_without_prpsinfo },
 	{ "layout of a gcore-style core", test_layout_gcore_style },
 	{ "layout from a core file", test_from_core_file },
+	{ "core summary and warnings", test_summary_and_warnings },
 	CU_TEST_INFO_NULL,
 };
 

@@ -5,6 +5,7 @@
  * checked by parsing it back with the system Python.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -822,6 +823,44 @@ static void test_picture_single_file_row(void)
 	vml_layout_free(layout);
 }
 
+/* Signal names against the system's <signal.h> numbers (Linux). */
+static void test_signal_names(void)
+{
+	static const struct { int signo; const char *name; } sigs[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
+		{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
+		{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+		{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGPWR, "SIGPWR" },
+		{ SIGSYS, "SIGSYS" },
+	};
+	char buf[32];
+	for (size_t i = 0; i < VML_ARRAY_SIZE(sigs); i++) {
+		vml_signal_name(sigs[i].signo, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, sigs[i].name);
+	}
+	/* Real-time signals as `kill -l` names them, from glibc's range. */
+	vml_signal_name(SIGRTMIN, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMIN");
+	vml_signal_name(SIGRTMIN + 3, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMIN+3");
+	vml_signal_name(SIGRTMAX - 2, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMAX-2");
+	vml_signal_name(SIGRTMAX, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMAX");
+	vml_signal_name(0, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal 0");
+	vml_signal_name(SIGRTMAX + 1, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal 65");
+	vml_signal_name(-1, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal -1");
+}
+
 static CU_TestInfo tests[] = {
 	{ "format size", test_format_size },
 	{ "table: one row per region", test_table_rows },
@@ -834,6 +873,7 @@ static CU_TestInfo tests[] = {
 	{ "where: unmapped and non-canonical", test_where_unmapped },
 	{ "a region ending at 2^64: one end and size everywhere", test_region_ending_at_top },
 	{ "picture: a single file row keeps rw-s", test_picture_single_file_row },
+	{ "signal names", test_signal_names },
 	CU_TEST_INFO_NULL,
 };
 
