@@ -96,16 +96,9 @@ const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 	const char *path = layout->regions[idx].object;
 	/* Objects are sorted by start; spans of different objects do not
 	 * normally interleave, so the binary search hits. */
-	size_t lo = 0, hi = layout->nobjects;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (layout->objects[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0 && layout->objects[lo - 1].path == path)
-		return &layout->objects[lo - 1];
+	size_t ub = VML_UPPER_BOUND(layout->objects, layout->nobjects, start, addr);
+	if (ub > 0 && layout->objects[ub - 1].path == path)
+		return &layout->objects[ub - 1];
 	/* One library mapped into another's hole: fall back to a scan. */
 	for (size_t i = 0; i < layout->nobjects; i++)
 		if (layout->objects[i].path == path)

@@ -523,18 +523,10 @@ struct vml_error *vml_core_parse(const void *buf, size_t len,
 /* Index of the load holding addr, or SIZE_MAX. */
 static size_t load_index(const struct vml_core *core, uint64_t addr)
 {
-	size_t lo = 0, hi = core->nloads;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct vml_core_load *l = &core->loads[mid];
-		if (addr < l->vaddr)
-			hi = mid;
-		else if (addr - l->vaddr >= l->memsz)
-			lo = mid + 1;
-		else
-			return mid;
-	}
-	return SIZE_MAX;
+	size_t ub = VML_UPPER_BOUND(core->loads, core->nloads, vaddr, addr);
+	if (ub == 0 || addr - core->loads[ub - 1].vaddr >= core->loads[ub - 1].memsz)
+		return SIZE_MAX;
+	return ub - 1;
 }
 
 int vml_core_read(void *arg, enum vml_space space, uint64_t addr, void *buf,

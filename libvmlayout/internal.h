@@ -63,6 +63,32 @@ static inline bool vml_mul_overflows(size_t a, size_t b, size_t *prod)
 	return __builtin_mul_overflow(a, b, prod);
 }
 
+/* The one binary search: how many elements of base[0..n) — sorted by the
+ * uint64_t key at key_offset of each size-byte element, ascending — have a
+ * key <= key, i.e. the index just past the last one at or below key.
+ * O(log n). VML_UPPER_BOUND names the key by its member. */
+static inline size_t vml_upper_bound(const void *base, size_t n, size_t size,
+				     size_t key_offset, uint64_t key)
+{
+	const unsigned char *p = base;
+	size_t lo = 0, len = n;
+	while (len > 0) {
+		size_t half = len / 2;
+		uint64_t k;
+		memcpy(&k, p + (lo + half) * size + key_offset, sizeof(k));
+		if (k <= key) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo;
+}
+#define VML_UPPER_BOUND(array, n, member, key)                              \
+	vml_upper_bound((array), (n), sizeof(*(array)),                     \
+			offsetof(__typeof__(*(array)), member), (key))
+
 /* Grow *array (of elem bytes each) so it holds at least need elements.
  * Doubles, checks overflow. Returns false on overflow / out of memory. */
 bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem);
@@ -100,6 +126,33 @@ size_t vml_display_width(const char *s);
 /* s as a JSON string, escaped (invalid UTF-8 bytes as \u00XX), or null
  * when s is NULL. */
 void vml_sb_json_string(struct vml_strbuf *sb, const char *s);
+
+/* ------------------------------------------------------------- hashmap.c */
+
+/* The one hash map: uint64_t keys (0 included) to uint64_t values, open
+ * addressing. Zero-initialise it ({ 0 }); free with vml_hashmap_release.
+ * Used by the source's page cache and the page-table walker. */
+struct vml_hashmap_slot;
+struct vml_hashmap {
+	struct vml_hashmap_slot *slots;
+	size_t nslots;         /* power of two, or 0 */
+	size_t count;          /* keys in slots (key 0 aside) */
+	bool has_zero;         /* key 0 is kept here: 0 marks an empty slot */
+	uint64_t zero_value;
+};
+/* True when key is present, its value in *value_ret (may be NULL). */
+bool vml_hashmap_get(const struct vml_hashmap *map, uint64_t key,
+		     uint64_t *value_ret);
+/* Adds key or replaces its value; false on out of memory (map unchanged). */
+bool vml_hashmap_put(struct vml_hashmap *map, uint64_t key, uint64_t value);
+/* Room for more new keys: that many puts cannot fail afterwards. */
+bool vml_hashmap_reserve(struct vml_hashmap *map, size_t more);
+size_t vml_hashmap_count(const struct vml_hashmap *map);
+/* Every (key, value) once, in no order: *pos starts at 0; false at the end. */
+bool vml_hashmap_next(const struct vml_hashmap *map, size_t *pos,
+		      uint64_t *key_ret, uint64_t *value_ret);
+/* Frees the table; the map is empty and usable again. */
+void vml_hashmap_release(struct vml_hashmap *map);
 
 /* ------------------------------------------------------------- source.c */
 

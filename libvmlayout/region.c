@@ -132,29 +132,10 @@ struct vml_error *vml_layout_finish(struct vml_layout *layout)
  * candidate that may hold addr). */
 static size_t upper_bound(const struct vml_layout *layout, uint64_t addr)
 {
-	if (layout->nstarts == layout->count && layout->starts) {
-		const uint64_t *s = layout->starts;
-		size_t lo = 0, len = layout->count;
-		while (len > 0) {
-			size_t half = len / 2;
-			if (s[lo + half] <= addr) {
-				lo += half + 1;
-				len -= half + 1;
-			} else {
-				len = half;
-			}
-		}
-		return lo;
-	}
-	size_t lo = 0, hi = layout->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (layout->regions[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	if (layout->nstarts == layout->count && layout->starts)
+		return vml_upper_bound(layout->starts, layout->count,
+				       sizeof(*layout->starts), 0, addr);
+	return VML_UPPER_BOUND(layout->regions, layout->count, start, addr);
 }
 
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr)
