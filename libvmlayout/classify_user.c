@@ -558,19 +558,28 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "classify: NULL layout");
+	/* Nothing changed since the last run (every setter and append clears
+	 * the flag): the answer would be the same, and keeping it keeps every
+	 * pointer handed out into it (objects, sections, symbols) valid. */
+	if (layout->classified)
+		return NULL;
 	vml_layout_free_objects(layout);
-	layout->classified = false;
 	const uint32_t ours = VML_REGION_LIBRARY | VML_REGION_EXE |
 			      VML_REGION_GUESSED;
 	for (size_t i = 0; i < layout->count; i++) {
 		struct vml_region *r = &layout->regions[i];
+		/* What the input could only guess stays a guess. */
+		uint32_t guessed = r->flags & (VML_REGION_PERMS_GUESSED |
+					       VML_REGION_NAME_GUESSED) ?
+				   VML_REGION_GUESSED : 0;
 		if (kernel_owned(r)) {
 			/* Keep what the kernel classifier decided. */
+			r->flags |= guessed;
 			if (r->kind == VML_KIND_UNKNOWN)
 				set_kind(r, VML_KIND_KERNEL, VML_GROUP_KERNEL);
 			continue;
 		}
-		r->flags &= ~ours;
+		r->flags = (r->flags & ~ours) | guessed;
 		r->object = NULL;
 		r->tid = 0;
 		classify_by_name(r);

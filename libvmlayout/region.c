@@ -5,25 +5,12 @@
  */
 #include "config.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* auxv tags we keep (values from <elf.h>, spelled out so the meaning of
- * each pair is visible where it is parsed). */
-enum {
-	VML_AT_NULL = 0,
-	VML_AT_PHDR = 3,
-	VML_AT_PHENT = 4,
-	VML_AT_PHNUM = 5,
-	VML_AT_PAGESZ = 6,
-	VML_AT_BASE = 7,
-	VML_AT_ENTRY = 9,
-	VML_AT_EXECFN = 31,
-	VML_AT_SYSINFO_EHDR = 33,
-};
 
 struct vml_error *vml_layout_create(struct vml_layout **ret)
 {
@@ -207,17 +194,17 @@ struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 		/* memcpy: core notes need not be 8-byte aligned. */
 		memcpy(&tag, p + off, 8);
 		memcpy(&val, p + off + 8, 8);
-		if (tag == VML_AT_NULL)
+		if (tag == AT_NULL)
 			break;
 		switch (tag) {
-		case VML_AT_PHDR: a.phdr = val; break;
-		case VML_AT_PHENT: a.phent = val; break;
-		case VML_AT_PHNUM: a.phnum = val; break;
-		case VML_AT_PAGESZ: a.pagesz = val; break;
-		case VML_AT_BASE: a.base = val; break;
-		case VML_AT_ENTRY: a.entry = val; break;
-		case VML_AT_EXECFN: a.execfn = val; break;
-		case VML_AT_SYSINFO_EHDR: a.sysinfo_ehdr = val; break;
+		case AT_PHDR: a.phdr = val; break;
+		case AT_PHENT: a.phent = val; break;
+		case AT_PHNUM: a.phnum = val; break;
+		case AT_PAGESZ: a.pagesz = val; break;
+		case AT_BASE: a.base = val; break;
+		case AT_ENTRY: a.entry = val; break;
+		case AT_EXECFN: a.execfn = val; break;
+		case AT_SYSINFO_EHDR: a.sysinfo_ehdr = val; break;
 		default: break;
 		}
 	}

@@ -167,10 +167,18 @@ enum vml_region_flags {
 	VML_REGION_PSEUDO = 1u << 2,    /* "[heap]", "[stack]", "[vdso]" ... */
 	VML_REGION_LIBRARY = 1u << 3,   /* segment of a shared object */
 	VML_REGION_EXE = 1u << 4,       /* segment of the main executable */
-	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information */
+	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information
+					   (set by the classifier, also from the
+					   two flags below) */
 	VML_REGION_ENDS_AT_TOP = 1u << 6,/* really ends at 2^64, which `end` cannot
 					   hold: end is 2^64-1 and the last byte
 					   (0xffffffffffffffff) is inside too */
+	VML_REGION_PERMS_GUESSED = 1u << 7,/* perms not in the input: taken from the
+					   file on disk (a core that left the
+					   mapping out); never cleared */
+	VML_REGION_NAME_GUESSED = 1u << 8,/* pseudo name ([heap], [stack], [vvar])
+					   inferred by the core reader, not
+					   stated by the kernel; never cleared */
 };
 
 struct vml_region {

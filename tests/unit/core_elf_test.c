@@ -656,7 +656,7 @@ struct want {
 	uint64_t start, end;
 	const char *perms, *name;
 	uint64_t offset;
-	uint32_t flags; /* of VML_REGION_PSEUDO | GUESSED | DELETED */
+	uint32_t flags; /* of VML_REGION_PSEUDO | [PERMS_|NAME_]GUESSED | DELETED */
 };
 
 static const struct want tiny_want[] = {
@@ -664,10 +664,10 @@ static const struct want tiny_want[] = {
 	{ EXE_BASE + 0x1000, EXE_BASE + 0x2000, "r-xp", "/bin/tiny", 0x1000, 0 },
 	{ EXE_BASE + 0x2000, EXE_BASE + 0x3000, "rw-p", NULL, 0, 0 },
 	{ HEAP, HEAP + 0x2000, "rw-p", "[heap]", 0,
-	  VML_REGION_PSEUDO | VML_REGION_GUESSED },
+	  VML_REGION_PSEUDO | VML_REGION_GUESSED | VML_REGION_NAME_GUESSED },
 	{ ANON, ANON + 0x4000, "rw-p", NULL, 0, 0 },
 	{ VVAR, VVAR + 0x4000, "r--p", "[vvar]", 0,
-	  VML_REGION_PSEUDO | VML_REGION_GUESSED },
+	  VML_REGION_PSEUDO | VML_REGION_GUESSED | VML_REGION_NAME_GUESSED },
 	{ VDSO, VDSO + 0x2000, "r-xp", "[vdso]", 0, VML_REGION_PSEUDO },
 	{ STACK, STACK + 0x1000, "rw-p", "[stack]", 0, VML_REGION_PSEUDO },
 	{ VSYSCALL, VSYSCALL + 0x1000, "--xp", "[vsyscall]", 0, VML_REGION_PSEUDO },
@@ -680,7 +680,8 @@ static void check_regions(const struct vml_layout *layout, const struct want *w,
 	/* The classifier may add VML_REGION_GUESSED on its own (e.g. for an
 	 * object it cannot read): only the guesses the core reader must make
 	 * are checked, plus their absence on names the core states. */
-	const uint32_t mask = VML_REGION_PSEUDO | VML_REGION_DELETED;
+	const uint32_t mask = VML_REGION_PSEUDO | VML_REGION_DELETED |
+			      VML_REGION_PERMS_GUESSED | VML_REGION_NAME_GUESSED;
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = vml_layout_region(layout, i);
 		CU_ASSERT_EQUAL(r->start, w[i].start);
@@ -815,9 +816,10 @@ static void test_layout_gcore_style(void)
 	struct vml_layout *layout;
 	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
 	const struct want want[] = {
-		{ 0x10000, 0x11000, want_perms, self, 0, VML_REGION_GUESSED },
+		{ 0x10000, 0x11000, want_perms, self, 0,
+		  VML_REGION_GUESSED | VML_REGION_PERMS_GUESSED },
 		{ 0x11000, 0x13000, "???p", "/nonexistent/data.bin", 0,
-		  VML_REGION_GUESSED | VML_REGION_DELETED },
+		  VML_REGION_GUESSED | VML_REGION_PERMS_GUESSED | VML_REGION_DELETED },
 		{ 0x20000, 0x21000, "rw-p", "/dev/zero", 0, 0 },
 		{ 0x21000, 0x23000, "rw-p", NULL, 0, 0 },
 	};
