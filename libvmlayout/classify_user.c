@@ -22,90 +22,6 @@
 /* First address of the canonical upper (kernel) half with 4-level paging. */
 #define VML_KERNEL_HALF 0xffff800000000000ull
 
-static const char *const kind_names[VML_KIND_COUNT] = {
-	[VML_KIND_UNKNOWN] = "unknown",
-	[VML_KIND_TEXT] = "text",
-	[VML_KIND_RODATA] = "rodata",
-	[VML_KIND_RELRO] = "relro",
-	[VML_KIND_DATA] = "data",
-	[VML_KIND_BSS] = "bss",
-	[VML_KIND_HEAP] = "heap",
-	[VML_KIND_STACK] = "stack",
-	[VML_KIND_THREAD_STACK] = "thread-stack",
-	[VML_KIND_GUARD] = "guard",
-	[VML_KIND_MMAP_FILE] = "mmap-file",
-	[VML_KIND_MMAP_ANON] = "mmap-anon",
-	[VML_KIND_VDSO] = "vdso",
-	[VML_KIND_VVAR] = "vvar",
-	[VML_KIND_VSYSCALL] = "vsyscall",
-	[VML_KIND_KERNEL] = "kernel",
-	[VML_KIND_DIRECT_MAP] = "direct-map",
-	[VML_KIND_VMALLOC] = "vmalloc",
-	[VML_KIND_VMEMMAP] = "vmemmap",
-	[VML_KIND_CPU_ENTRY_AREA] = "cpu-entry-area",
-	[VML_KIND_ESPFIX] = "espfix",
-	[VML_KIND_EFI] = "efi",
-	[VML_KIND_KERNEL_TEXT] = "kernel-text",
-	[VML_KIND_MODULES] = "modules",
-	[VML_KIND_FIXMAP] = "fixmap",
-	[VML_KIND_KASAN] = "kasan-shadow",
-	[VML_KIND_LDT_REMAP] = "ldt-remap",
-};
-
-static const char *const group_names[VML_GROUP_COUNT] = {
-	[VML_GROUP_NONE] = "none",
-	[VML_GROUP_EXE] = "exe",
-	[VML_GROUP_HEAP] = "heap",
-	[VML_GROUP_MMAP] = "mmap",
-	[VML_GROUP_STACK] = "stack",
-	[VML_GROUP_SPECIAL] = "special",
-	[VML_GROUP_KERNEL] = "kernel",
-};
-
-const char *vml_kind_name(enum vml_kind kind)
-{
-	if ((unsigned)kind >= VML_KIND_COUNT || !kind_names[kind])
-		return "unknown";
-	return kind_names[kind];
-}
-
-const char *vml_group_name(enum vml_group group)
-{
-	if ((unsigned)group >= VML_GROUP_COUNT || !group_names[group])
-		return "none";
-	return group_names[group];
-}
-
-void vml_layout_free_objects(struct vml_layout *layout)
-{
-	if (!layout)
-		return;
-	for (size_t i = 0; i < layout->nobjects; i++)
-		vml_elf_info_free(layout->objects[i].elf);
-	free(layout->objects);
-	layout->objects = NULL;
-	layout->nobjects = 0;
-}
-
-const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
-					      uint64_t addr)
-{
-	size_t idx = vml_layout_index(layout, addr);
-	if (idx == SIZE_MAX || !layout->regions[idx].object)
-		return NULL;
-	const char *path = layout->regions[idx].object;
-	/* Objects are sorted by start; spans of different objects do not
-	 * normally interleave, so the binary search hits. */
-	size_t ub = VML_UPPER_BOUND(layout->objects, layout->nobjects, start, addr);
-	if (ub > 0 && layout->objects[ub - 1].path == path)
-		return &layout->objects[ub - 1];
-	/* One library mapped into another's hole: fall back to a scan. */
-	for (size_t i = 0; i < layout->nobjects; i++)
-		if (layout->objects[i].path == path)
-			return &layout->objects[i];
-	return NULL;
-}
-
 /* ------------------------------------------------------------ names */
 
 static void set_kind(struct vml_region *r, enum vml_kind kind,
@@ -196,7 +112,6 @@ struct classify_ctx {
 	struct vml_layout *layout;
 	const char *exe;           /* main executable's path, or NULL */
 	uint64_t pagesz;
-	size_t objects_cap;
 };
 
 static uint64_t page_down(uint64_t v, uint64_t pg)
@@ -302,17 +217,6 @@ static struct vml_region *anon_after(struct vml_layout *layout, size_t last)
 	return r;
 }
 
-static struct vml_error *add_object(struct classify_ctx *ctx,
-				    struct vml_object *obj)
-{
-	struct vml_layout *layout = ctx->layout;
-	if (!vml_grow((void **)&layout->objects, &ctx->objects_cap,
-		      layout->nobjects + 1, sizeof(*layout->objects)))
-		return &vml_enomem;
-	layout->objects[layout->nobjects++] = *obj;
-	return NULL;
-}
-
 /* A readable ELF file: segments decide every region's kind. Takes elf. */
 static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 					     const struct path_ref *refs,
@@ -364,10 +268,7 @@ static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 				obj.end = bss->end;
 		}
 	}
-	struct vml_error *err = add_object(ctx, &obj);
-	if (err)
-		vml_elf_info_free(elf);
-	return err;
+	return vml_layout_add_object(layout, &obj);
 }
 
 /* A file we could not read (or not ELF) that is mapped executable, or is
@@ -428,12 +329,6 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 	return NULL;
 }
 
-static int object_cmp(const void *a, const void *b)
-{
-	const struct vml_object *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static struct vml_error *classify_files(struct classify_ctx *ctx)
 {
 	struct vml_layout *layout = ctx->layout;
@@ -462,9 +357,8 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 		i = j;
 	}
 	free(refs);
-	if (!err && layout->nobjects > 1)
-		qsort(layout->objects, layout->nobjects, sizeof(*layout->objects),
-		      object_cmp);
+	if (!err)
+		vml_layout_sort_objects(layout);
 	return err;
 }
 

@@ -253,8 +253,8 @@ struct vml_layout {
 	char *sysroot;
 	struct vml_source *source;     /* borrowed */
 	struct vml_source *owned_source; /* from vml_layout_from_pid */
-	struct vml_object *objects;
-	size_t nobjects;
+	struct vml_object *objects;    /* owned, with their ELF info */
+	size_t nobjects, objects_capacity;
 	uint32_t flags;                /* enum vml_layout_flags */
 	bool classified;
 	struct vml_core *core;         /* owned; set by layout_core.c */
@@ -359,7 +359,12 @@ void vml_layout_space(const struct vml_layout *layout,
 /* Fills r->prot/flags from r->perms. */
 void vml_region_set_perms(struct vml_region *r, const char perms[4]);
 
-/* classify_user.c */
+/* The object table (region.c owns it; the classifier fills it). */
+/* Appends a copy of obj; the layout takes obj->elf (freed on failure). */
+struct vml_error *vml_layout_add_object(struct vml_layout *layout,
+					const struct vml_object *obj);
+/* Sorts the objects by start, as vml_layout_object_at needs. */
+void vml_layout_sort_objects(struct vml_layout *layout);
 /* The mapped object holding addr, or NULL. */
 const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 					      uint64_t addr);

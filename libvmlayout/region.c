@@ -1,7 +1,9 @@
 /*
  * region.c — the layout object: a sorted, non-overlapping set of regions
  * plus the context the classifier needs (threads, auxv, exe path, sysroot,
- * memory source). Lookups are binary searches over the sorted array.
+ * memory source), the names of kinds and groups, the table of mapped ELF
+ * objects the classifier fills, and how the address space divides.
+ * Lookups are binary searches over the sorted array.
  */
 #include "config.h"
 
@@ -11,6 +13,65 @@
 #include <string.h>
 
 #include "internal.h"
+
+/* ------------------------------------------------------------ names */
+
+/* The JSON "kind" and "group" of every region, whoever classified it. */
+static const char *const kind_names[VML_KIND_COUNT] = {
+	[VML_KIND_UNKNOWN] = "unknown",
+	[VML_KIND_TEXT] = "text",
+	[VML_KIND_RODATA] = "rodata",
+	[VML_KIND_RELRO] = "relro",
+	[VML_KIND_DATA] = "data",
+	[VML_KIND_BSS] = "bss",
+	[VML_KIND_HEAP] = "heap",
+	[VML_KIND_STACK] = "stack",
+	[VML_KIND_THREAD_STACK] = "thread-stack",
+	[VML_KIND_GUARD] = "guard",
+	[VML_KIND_MMAP_FILE] = "mmap-file",
+	[VML_KIND_MMAP_ANON] = "mmap-anon",
+	[VML_KIND_VDSO] = "vdso",
+	[VML_KIND_VVAR] = "vvar",
+	[VML_KIND_VSYSCALL] = "vsyscall",
+	[VML_KIND_KERNEL] = "kernel",
+	[VML_KIND_DIRECT_MAP] = "direct-map",
+	[VML_KIND_VMALLOC] = "vmalloc",
+	[VML_KIND_VMEMMAP] = "vmemmap",
+	[VML_KIND_CPU_ENTRY_AREA] = "cpu-entry-area",
+	[VML_KIND_ESPFIX] = "espfix",
+	[VML_KIND_EFI] = "efi",
+	[VML_KIND_KERNEL_TEXT] = "kernel-text",
+	[VML_KIND_MODULES] = "modules",
+	[VML_KIND_FIXMAP] = "fixmap",
+	[VML_KIND_KASAN] = "kasan-shadow",
+	[VML_KIND_LDT_REMAP] = "ldt-remap",
+};
+
+static const char *const group_names[VML_GROUP_COUNT] = {
+	[VML_GROUP_NONE] = "none",
+	[VML_GROUP_EXE] = "exe",
+	[VML_GROUP_HEAP] = "heap",
+	[VML_GROUP_MMAP] = "mmap",
+	[VML_GROUP_STACK] = "stack",
+	[VML_GROUP_SPECIAL] = "special",
+	[VML_GROUP_KERNEL] = "kernel",
+};
+
+const char *vml_kind_name(enum vml_kind kind)
+{
+	if ((unsigned)kind >= VML_KIND_COUNT || !kind_names[kind])
+		return "unknown";
+	return kind_names[kind];
+}
+
+const char *vml_group_name(enum vml_group group)
+{
+	if ((unsigned)group >= VML_GROUP_COUNT || !group_names[group])
+		return "none";
+	return group_names[group];
+}
+
+/* ------------------------------------------------------------ layout */
 
 struct vml_error *vml_layout_create(struct vml_layout **ret)
 {
@@ -346,3 +407,61 @@ void vml_layout_space(const struct vml_layout *layout,
 	}
 }
 
+/* ------------------------------------------------------------ objects */
+
+/* The mapped ELF objects the classifier found, owned by the layout (their
+ * ELF info included) and sorted by start once classification is done. */
+void vml_layout_free_objects(struct vml_layout *layout)
+{
+	if (!layout)
+		return;
+	for (size_t i = 0; i < layout->nobjects; i++)
+		vml_elf_info_free(layout->objects[i].elf);
+	free(layout->objects);
+	layout->objects = NULL;
+	layout->nobjects = layout->objects_capacity = 0;
+}
+
+struct vml_error *vml_layout_add_object(struct vml_layout *layout,
+					const struct vml_object *obj)
+{
+	if (!vml_grow((void **)&layout->objects, &layout->objects_capacity,
+		      layout->nobjects + 1, sizeof(*layout->objects))) {
+		vml_elf_info_free(obj->elf);
+		return &vml_enomem;
+	}
+	layout->objects[layout->nobjects++] = *obj;
+	return NULL;
+}
+
+static int object_cmp(const void *a, const void *b)
+{
+	const struct vml_object *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void vml_layout_sort_objects(struct vml_layout *layout)
+{
+	if (layout->nobjects > 1)
+		qsort(layout->objects, layout->nobjects, sizeof(*layout->objects),
+		      object_cmp);
+}
+
+const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
+					      uint64_t addr)
+{
+	size_t idx = vml_layout_index(layout, addr);
+	if (idx == SIZE_MAX || !layout->regions[idx].object)
+		return NULL;
+	const char *path = layout->regions[idx].object;
+	/* Objects are sorted by start; spans of different objects do not
+	 * normally interleave, so the binary search hits. */
+	size_t ub = VML_UPPER_BOUND(layout->objects, layout->nobjects, start, addr);
+	if (ub > 0 && layout->objects[ub - 1].path == path)
+		return &layout->objects[ub - 1];
+	/* One library mapped into another's hole: fall back to a scan. */
+	for (size_t i = 0; i < layout->nobjects; i++)
+		if (layout->objects[i].path == path)
+			return &layout->objects[i];
+	return NULL;
+}
