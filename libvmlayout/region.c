@@ -274,8 +274,10 @@ struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 	return NULL;
 }
 
-/* Replace *slot with a malloc'ed copy of s, or NULL when s is NULL or "". */
-static struct vml_error *replace_string(char **slot, const char *s)
+/* Replace the layout's *slot with a malloc'ed copy of s, or NULL when s is
+ * NULL or ""; the classification no longer holds. */
+static struct vml_error *set_string(struct vml_layout *layout, char **slot,
+				    const char *s)
 {
 	char *copy = NULL;
 	if (s && *s) {
@@ -285,6 +287,7 @@ static struct vml_error *replace_string(char **slot, const char *s)
 	}
 	free(*slot);
 	*slot = copy;
+	layout->classified = false;
 	return NULL;
 }
 
@@ -293,8 +296,7 @@ struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
-	layout->classified = false;
-	return replace_string(&layout->exe_path, path);
+	return set_string(layout, &layout->exe_path, path);
 }
 
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
@@ -302,8 +304,7 @@ struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
-	layout->classified = false;
-	return replace_string(&layout->sysroot, sysroot);
+	return set_string(layout, &layout->sysroot, sysroot);
 }
 
 void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src)

@@ -35,29 +35,30 @@ static void sb_region_span(struct vml_strbuf *sb, const struct vml_region *r)
 	vml_sb_printf(sb, "0x%" PRIx64 "-%s", r->start, end);
 }
 
+/* A gap's neighbour: "[heap] (heap) (0x1000000-0x1021000)", or what
+ * bounds the gap when there is none. */
+static void sb_neighbour(struct vml_strbuf *sb, const struct vml_region *r,
+			 const char *none)
+{
+	if (!r) {
+		vml_sb_puts(sb, none);
+		return;
+	}
+	sb_region_desc(sb, r);
+	vml_sb_puts(sb, " (");
+	sb_region_span(sb, r);
+	vml_sb_putc(sb, ')');
+}
+
 static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w)
 {
 	const struct vml_gap *g = &w->gap;
 	char size[32], below[32], above[32];
 	vml_format_span(g->start, g->last, size, sizeof(size));
 	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
-	if (g->below) {
-		sb_region_desc(sb, g->below);
-		vml_sb_puts(sb, " (");
-		sb_region_span(sb, g->below);
-		vml_sb_putc(sb, ')');
-	} else {
-		vml_sb_puts(sb, "address 0");
-	}
+	sb_neighbour(sb, g->below, "address 0");
 	vml_sb_puts(sb, " and ");
-	if (g->above) {
-		sb_region_desc(sb, g->above);
-		vml_sb_puts(sb, " (");
-		sb_region_span(sb, g->above);
-		vml_sb_putc(sb, ')');
-	} else {
-		vml_sb_puts(sb, "the top of the address space");
-	}
+	sb_neighbour(sb, g->above, "the top of the address space");
 	if (g->below) {
 		vml_format_size(w->addr - g->below->end, below, sizeof(below));
 		vml_sb_printf(sb, "; %s above the end of the region below", below);
@@ -188,6 +189,16 @@ static struct vml_error *where_line(const struct vml_where *w, char **ret)
 	return vml_sb_finish(&sb, ret);
 }
 
+/* ", "key": value", or null when the answer has no such value. */
+static void json_opt_u64(struct vml_strbuf *sb, const char *key, bool has,
+			 uint64_t value)
+{
+	if (has)
+		vml_sb_printf(sb, ", \"%s\": %" PRIu64, key, value);
+	else
+		vml_sb_printf(sb, ", \"%s\": null", key);
+}
+
 static struct vml_error *where_json(const struct vml_where *w, char **ret)
 {
 	static const char *const halves[] = { "user", "kernel", "non-canonical" };
@@ -203,22 +214,13 @@ static struct vml_error *where_json(const struct vml_where *w, char **ret)
 		vml_sb_puts(&sb, ", ");
 		vml_json_region_null_members(&sb);
 	}
-	if (w->has_file_offset)
-		vml_sb_printf(&sb, ", \"file_offset\": %" PRIu64, w->file_offset);
-	else
-		vml_sb_puts(&sb, ", \"file_offset\": null");
+	json_opt_u64(&sb, "file_offset", w->has_file_offset, w->file_offset);
 	vml_sb_puts(&sb, ", \"section\": ");
 	vml_sb_json_string(&sb, w->section);
-	if (w->section)
-		vml_sb_printf(&sb, ", \"section_offset\": %" PRIu64, w->section_offset);
-	else
-		vml_sb_puts(&sb, ", \"section_offset\": null");
+	json_opt_u64(&sb, "section_offset", w->section != NULL, w->section_offset);
 	vml_sb_puts(&sb, ", \"symbol\": ");
 	vml_sb_json_string(&sb, w->symbol);
-	if (w->symbol)
-		vml_sb_printf(&sb, ", \"symbol_offset\": %" PRIu64, w->symbol_offset);
-	else
-		vml_sb_puts(&sb, ", \"symbol_offset\": null");
+	json_opt_u64(&sb, "symbol_offset", w->symbol != NULL, w->symbol_offset);
 	if (w->stack_tid) {
 		vml_sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
 		if (w->has_stack_sp)
