@@ -19,9 +19,6 @@
 
 #include "internal.h"
 
-/* First address of the canonical upper (kernel) half with 4-level paging. */
-#define VML_KERNEL_HALF 0xffff800000000000ull
-
 /* ------------------------------------------------------------ names */
 
 static void set_kind(struct vml_region *r, enum vml_kind kind,
@@ -48,11 +45,12 @@ static int64_t old_thread_stack_tid(const char *name)
 	return strcmp(p, "]") == 0 ? tid : 0;
 }
 
-/* The kernel half belongs to classify_kernel.c; [vsyscall] lives there
- * but is a user-visible pseudo region. */
-static bool kernel_owned(const struct vml_region *r)
+/* The kernel half (from kernel_start, vml_layout_space) belongs to
+ * classify_kernel.c; [vsyscall] lives there but is a user-visible pseudo
+ * region. */
+static bool kernel_owned(const struct vml_region *r, uint64_t kernel_start)
 {
-	return r->start >= VML_KERNEL_HALF &&
+	return r->start >= kernel_start &&
 	       !(r->name && strcmp(r->name, "[vsyscall]") == 0);
 }
 
@@ -112,6 +110,7 @@ struct classify_ctx {
 	struct vml_layout *layout;
 	const char *exe;           /* main executable's path, or NULL */
 	uint64_t pagesz;
+	uint64_t kernel_start;     /* files are mapped below it */
 };
 
 static uint64_t page_down(uint64_t v, uint64_t pg)
@@ -335,7 +334,7 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 	size_t n = 0;
 	for (size_t i = 0; i < layout->count; i++)
 		n += layout->regions[i].path != NULL &&
-		     layout->regions[i].start < VML_KERNEL_HALF;
+		     layout->regions[i].start < ctx->kernel_start;
 	if (n == 0)
 		return NULL;
 	struct path_ref *refs = calloc(n, sizeof(*refs));
@@ -344,7 +343,7 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 	n = 0;
 	for (size_t i = 0; i < layout->count; i++) {
 		const struct vml_region *r = &layout->regions[i];
-		if (r->path && r->start < VML_KERNEL_HALF)
+		if (r->path && r->start < ctx->kernel_start)
 			refs[n++] = (struct path_ref){ r->path, r->start, i };
 	}
 	qsort(refs, n, sizeof(*refs), path_ref_cmp);
@@ -458,6 +457,8 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 	if (layout->classified)
 		return NULL;
 	vml_layout_free_objects(layout);
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
 	const uint32_t ours = VML_REGION_LIBRARY | VML_REGION_EXE |
 			      VML_REGION_GUESSED;
 	for (size_t i = 0; i < layout->count; i++) {
@@ -466,7 +467,7 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 		uint32_t guessed = r->flags & (VML_REGION_PERMS_GUESSED |
 					       VML_REGION_NAME_GUESSED) ?
 				   VML_REGION_GUESSED : 0;
-		if (kernel_owned(r)) {
+		if (kernel_owned(r, space.kernel_start)) {
 			/* Keep what the kernel classifier decided. */
 			r->flags |= guessed;
 			if (r->kind == VML_KIND_UNKNOWN)
@@ -482,6 +483,7 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 		.layout = layout,
 		.exe = find_exe(layout),
 		.pagesz = layout_page_size(layout),
+		.kernel_start = space.kernel_start,
 	};
 	struct vml_error *err = classify_files(&ctx);
 	if (err) {

@@ -19,6 +19,8 @@
 
 #include "internal.h"
 
+/* TODO(arch): the vsyscall page belongs to the architecture's process
+ * view. */
 #define VSYSCALL_START 0xffffffffff600000ull
 /* The kernel randomizes the brk start above the end of .bss: by up to
  * 32 MiB on older kernels, up to 1 GiB for 64-bit tasks on newer ones
