@@ -348,8 +348,9 @@ struct vml_where {
 	bool has_insn;
 	uint32_t insn_len;
 	char insn[160];                  /* "mov    %rsp,%rbp" as GDB's x/i prints it */
-	/* Decided here so that every front end says the same (added in
-	 * ABI 1; the struct grows at the end only). */
+	/* Notes the library decides so every front end says the same
+	 * (added at the end: a caller built against an older header must
+	 * be rebuilt until vml_layout_where takes the struct's size). */
 	uint32_t stack_note;             /* enum vml_stack_note (with has_stack_sp) */
 	bool null_page;                  /* unmapped user address below the lowest a
 	                                    process can map (vm.mmap_min_addr's usual
