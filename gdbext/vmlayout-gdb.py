@@ -165,13 +165,15 @@ def _sysroot():
 
 
 def _layout(cmd):
-    """A classified Layout of the selected inferior."""
+    """(a classified Layout of the selected inferior, the core file's path
+    when the target is a core, else None)."""
     _require_package(cmd)
     inferior = gdb.selected_inferior()
     conn = inferior.connection
     try:
         if conn is not None and conn.type == "core":
-            return vmlayout.open_core(_core_path(cmd))
+            path = _core_path(cmd)
+            return vmlayout.open_core(path), path
         pid = inferior.pid
         if not pid or not inferior.is_valid():
             raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))
@@ -180,7 +182,7 @@ def _layout(cmd):
         return vmlayout.from_maps(
             maps, threads=_threads(inferior), auxv=auxv,
             exe=gdb.current_progspace().filename, reader=_reader(inferior),
-            sysroot=_sysroot())
+            sysroot=_sysroot()), None
     except vmlayout.Error as e:
         what = "the core file" if conn is not None and conn.type == "core" \
             else "/proc/%d/maps" % inferior.pid
@@ -324,8 +326,18 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         if kernel:
             raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)" % kernel[0])
-        with _layout("vmlayout") as layout:
-            _write(layout.render(fmt, color=_color() and fmt != "json"))
+        layout, core_path = _layout("vmlayout")
+        with layout:
+            text = layout.render(fmt, color=_color() and fmt != "json")
+            if fmt != "json":
+                # As the command line does: the library's warnings, then
+                # the core's facts above the picture or table. JSON stays
+                # one document (it has "incomplete" itself).
+                for warning in layout.warnings:
+                    gdb.write("vmlayout: %s\n" % warning, gdb.STDERR)
+                if core_path is not None:
+                    text = layout.core_summary(core_path) + "\n" + text
+            _write(text)
 
 
 class WhereisCommand(gdb.Command):
@@ -419,14 +431,16 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         if phys:
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)")
-        with _layout("whereis") as layout:
+        layout, _ = _layout("whereis")
+        with layout:
             where = layout.where(addr)
             if not as_json and not where.canonical:
                 # No memory can be there: report it like GDB reports an
-                # address it cannot access, one error line (JSON callers
-                # get the full answer with "canonical": false instead).
+                # address it cannot access, with the one line the library
+                # makes for it (JSON callers get the full answer with
+                # "canonical": false instead).
                 raise gdb.GdbError(_one_line(
-                    "whereis: " + layout.where_text(where).splitlines()[0]))
+                    "whereis: " + layout.where_text(where, "line")))
             _write(layout.where_text(where, "json" if as_json else "text",
                                      color=_color() and not as_json))
 

@@ -19,100 +19,6 @@
 
 #include "internal.h"
 
-/* First address of the canonical upper (kernel) half with 4-level paging. */
-#define VML_KERNEL_HALF 0xffff800000000000ull
-
-static const char *const kind_names[VML_KIND_COUNT] = {
-	[VML_KIND_UNKNOWN] = "unknown",
-	[VML_KIND_TEXT] = "text",
-	[VML_KIND_RODATA] = "rodata",
-	[VML_KIND_RELRO] = "relro",
-	[VML_KIND_DATA] = "data",
-	[VML_KIND_BSS] = "bss",
-	[VML_KIND_HEAP] = "heap",
-	[VML_KIND_STACK] = "stack",
-	[VML_KIND_THREAD_STACK] = "thread-stack",
-	[VML_KIND_GUARD] = "guard",
-	[VML_KIND_MMAP_FILE] = "mmap-file",
-	[VML_KIND_MMAP_ANON] = "mmap-anon",
-	[VML_KIND_VDSO] = "vdso",
-	[VML_KIND_VVAR] = "vvar",
-	[VML_KIND_VSYSCALL] = "vsyscall",
-	[VML_KIND_KERNEL] = "kernel",
-	[VML_KIND_DIRECT_MAP] = "direct-map",
-	[VML_KIND_VMALLOC] = "vmalloc",
-	[VML_KIND_VMEMMAP] = "vmemmap",
-	[VML_KIND_CPU_ENTRY_AREA] = "cpu-entry-area",
-	[VML_KIND_ESPFIX] = "espfix",
-	[VML_KIND_EFI] = "efi",
-	[VML_KIND_KERNEL_TEXT] = "kernel-text",
-	[VML_KIND_MODULES] = "modules",
-	[VML_KIND_FIXMAP] = "fixmap",
-	[VML_KIND_KASAN] = "kasan-shadow",
-	[VML_KIND_LDT_REMAP] = "ldt-remap",
-};
-
-static const char *const group_names[VML_GROUP_COUNT] = {
-	[VML_GROUP_NONE] = "none",
-	[VML_GROUP_EXE] = "exe",
-	[VML_GROUP_HEAP] = "heap",
-	[VML_GROUP_MMAP] = "mmap",
-	[VML_GROUP_STACK] = "stack",
-	[VML_GROUP_SPECIAL] = "special",
-	[VML_GROUP_KERNEL] = "kernel",
-};
-
-const char *vml_kind_name(enum vml_kind kind)
-{
-	if ((unsigned)kind >= VML_KIND_COUNT || !kind_names[kind])
-		return "unknown";
-	return kind_names[kind];
-}
-
-const char *vml_group_name(enum vml_group group)
-{
-	if ((unsigned)group >= VML_GROUP_COUNT || !group_names[group])
-		return "none";
-	return group_names[group];
-}
-
-void vml_layout_free_objects(struct vml_layout *layout)
-{
-	if (!layout)
-		return;
-	for (size_t i = 0; i < layout->nobjects; i++)
-		vml_elf_info_free(layout->objects[i].elf);
-	free(layout->objects);
-	layout->objects = NULL;
-	layout->nobjects = 0;
-}
-
-const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
-					      uint64_t addr)
-{
-	size_t idx = vml_layout_index(layout, addr);
-	if (idx == SIZE_MAX || !layout->regions[idx].object)
-		return NULL;
-	const char *path = layout->regions[idx].object;
-	/* Objects are sorted by start; spans of different objects do not
-	 * normally interleave, so the binary search hits. */
-	size_t lo = 0, hi = layout->nobjects;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (layout->objects[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo > 0 && layout->objects[lo - 1].path == path)
-		return &layout->objects[lo - 1];
-	/* One library mapped into another's hole: fall back to a scan. */
-	for (size_t i = 0; i < layout->nobjects; i++)
-		if (layout->objects[i].path == path)
-			return &layout->objects[i];
-	return NULL;
-}
-
 /* ------------------------------------------------------------ names */
 
 static void set_kind(struct vml_region *r, enum vml_kind kind,
@@ -139,11 +45,12 @@ static int64_t old_thread_stack_tid(const char *name)
 	return strcmp(p, "]") == 0 ? tid : 0;
 }
 
-/* The kernel half belongs to classify_kernel.c; [vsyscall] lives there
- * but is a user-visible pseudo region. */
-static bool kernel_owned(const struct vml_region *r)
+/* The kernel half (from kernel_start, vml_layout_space) belongs to
+ * classify_kernel.c; [vsyscall] lives there but is a user-visible pseudo
+ * region. */
+static bool kernel_owned(const struct vml_region *r, uint64_t kernel_start)
 {
-	return r->start >= VML_KERNEL_HALF &&
+	return r->start >= kernel_start &&
 	       !(r->name && strcmp(r->name, "[vsyscall]") == 0);
 }
 
@@ -203,7 +110,7 @@ struct classify_ctx {
 	struct vml_layout *layout;
 	const char *exe;           /* main executable's path, or NULL */
 	uint64_t pagesz;
-	size_t objects_cap;
+	uint64_t kernel_start;     /* files are mapped below it */
 };
 
 static uint64_t page_down(uint64_t v, uint64_t pg)
@@ -309,17 +216,6 @@ static struct vml_region *anon_after(struct vml_layout *layout, size_t last)
 	return r;
 }
 
-static struct vml_error *add_object(struct classify_ctx *ctx,
-				    struct vml_object *obj)
-{
-	struct vml_layout *layout = ctx->layout;
-	if (!vml_grow((void **)&layout->objects, &ctx->objects_cap,
-		      layout->nobjects + 1, sizeof(*layout->objects)))
-		return &vml_enomem;
-	layout->objects[layout->nobjects++] = *obj;
-	return NULL;
-}
-
 /* A readable ELF file: segments decide every region's kind. Takes elf. */
 static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 					     const struct path_ref *refs,
@@ -371,10 +267,7 @@ static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 				obj.end = bss->end;
 		}
 	}
-	struct vml_error *err = add_object(ctx, &obj);
-	if (err)
-		vml_elf_info_free(elf);
-	return err;
+	return vml_layout_add_object(layout, &obj);
 }
 
 /* A file we could not read (or not ELF) that is mapped executable, or is
@@ -435,19 +328,13 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 	return NULL;
 }
 
-static int object_cmp(const void *a, const void *b)
-{
-	const struct vml_object *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static struct vml_error *classify_files(struct classify_ctx *ctx)
 {
 	struct vml_layout *layout = ctx->layout;
 	size_t n = 0;
 	for (size_t i = 0; i < layout->count; i++)
 		n += layout->regions[i].path != NULL &&
-		     layout->regions[i].start < VML_KERNEL_HALF;
+		     layout->regions[i].start < ctx->kernel_start;
 	if (n == 0)
 		return NULL;
 	struct path_ref *refs = calloc(n, sizeof(*refs));
@@ -456,7 +343,7 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 	n = 0;
 	for (size_t i = 0; i < layout->count; i++) {
 		const struct vml_region *r = &layout->regions[i];
-		if (r->path && r->start < VML_KERNEL_HALF)
+		if (r->path && r->start < ctx->kernel_start)
 			refs[n++] = (struct path_ref){ r->path, r->start, i };
 	}
 	qsort(refs, n, sizeof(*refs), path_ref_cmp);
@@ -469,9 +356,8 @@ static struct vml_error *classify_files(struct classify_ctx *ctx)
 		i = j;
 	}
 	free(refs);
-	if (!err && layout->nobjects > 1)
-		qsort(layout->objects, layout->nobjects, sizeof(*layout->objects),
-		      object_cmp);
+	if (!err)
+		vml_layout_sort_objects(layout);
 	return err;
 }
 
@@ -565,19 +451,30 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "classify: NULL layout");
+	/* Nothing changed since the last run (every setter and append clears
+	 * the flag): the answer would be the same, and keeping it keeps every
+	 * pointer handed out into it (objects, sections, symbols) valid. */
+	if (layout->classified)
+		return NULL;
 	vml_layout_free_objects(layout);
-	layout->classified = false;
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
 	const uint32_t ours = VML_REGION_LIBRARY | VML_REGION_EXE |
 			      VML_REGION_GUESSED;
 	for (size_t i = 0; i < layout->count; i++) {
 		struct vml_region *r = &layout->regions[i];
-		if (kernel_owned(r)) {
+		/* What the input could only guess stays a guess. */
+		uint32_t guessed = r->flags & (VML_REGION_PERMS_GUESSED |
+					       VML_REGION_NAME_GUESSED) ?
+				   VML_REGION_GUESSED : 0;
+		if (kernel_owned(r, space.kernel_start)) {
 			/* Keep what the kernel classifier decided. */
+			r->flags |= guessed;
 			if (r->kind == VML_KIND_UNKNOWN)
 				set_kind(r, VML_KIND_KERNEL, VML_GROUP_KERNEL);
 			continue;
 		}
-		r->flags &= ~ours;
+		r->flags = (r->flags & ~ours) | guessed;
 		r->object = NULL;
 		r->tid = 0;
 		classify_by_name(r);
@@ -586,6 +483,7 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 		.layout = layout,
 		.exe = find_exe(layout),
 		.pagesz = layout_page_size(layout),
+		.kernel_start = space.kernel_start,
 	};
 	struct vml_error *err = classify_files(&ctx);
 	if (err) {

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <elf.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +19,23 @@
 
 #include "internal.h"
 
-/* ELF constants, spelled out so the reader does not depend on <elf.h>. */
-#define EHDR_SIZE 64
-#define PHDR_SIZE 56
-#define SHDR_SIZE 64
-#define ET_CORE 4
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PT_NOTE 4
-#define PN_XNUM 0xffff
-
-#define NT_PRSTATUS 1
-#define NT_PRPSINFO 3
-#define NT_AUXV 6
-#define NT_SIGINFO 0x53494749
-#define NT_FILE 0x46494c45
+/* Sizes and field offsets of the ELF64 headers come from <elf.h>'s types;
+ * fields are read byte by byte (little-endian) from the untrusted file. */
+#define EHDR_SIZE sizeof(Elf64_Ehdr)
+#define PHDR_SIZE sizeof(Elf64_Phdr)
+#define SHDR_SIZE sizeof(Elf64_Shdr)
+#define EHDR(field) offsetof(Elf64_Ehdr, field)
+#define PHDR(field) offsetof(Elf64_Phdr, field)
+#define SHDR(field) offsetof(Elf64_Shdr, field)
 
 /* struct elf_prstatus / elf_prpsinfo / siginfo_t on x86-64; the unit tests
  * check these against <sys/procfs.h> and <signal.h> with offsetof. */
 #define PRSTATUS_CURSIG 12
 #define PRSTATUS_PID 32
 #define PRSTATUS_REG 112
-#define REG_RIP 16
-#define REG_RSP 19
-#define PRSTATUS_MIN (PRSTATUS_REG + (REG_RSP + 1) * 8)
+#define USER_REGS_RIP 16
+#define USER_REGS_RSP 19
+#define PRSTATUS_MIN (PRSTATUS_REG + (USER_REGS_RSP + 1) * 8)
 #define PRPSINFO_PID 24
 #define PRPSINFO_FNAME 40
 #define PRPSINFO_PSARGS 56
@@ -109,24 +104,25 @@ static struct vml_error *check_ident(const uint8_t *d, size_t len)
 	if (len < sizeof(magic) || memcmp(d, magic, sizeof(magic)) != 0)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: not an ELF file (bad magic)");
-	if (len < 6)
+	if (len <= EI_DATA)
 		return vml_error_create(VML_ERROR_FORMAT,
-					"core truncated: ELF header needs %d bytes, file has %zu",
+					"core truncated: ELF header needs %zu bytes, file has %zu",
 					EHDR_SIZE, len);
-	if (d[4] == 1)
+	if (d[EI_CLASS] == ELFCLASS32)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: 32-bit ELF core (only ELF64 x86-64)");
-	if (d[4] != 2)
+	if (d[EI_CLASS] != ELFCLASS64)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: ELF class %u (only ELF64 x86-64)", d[4]);
-	if (d[5] != 1)
+					"unsupported: ELF class %u (only ELF64 x86-64)",
+					d[EI_CLASS]);
+	if (d[EI_DATA] != ELFDATA2LSB)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: big-endian ELF (only ELF64 x86-64)");
 	if (len < EHDR_SIZE)
 		return vml_error_create(VML_ERROR_FORMAT,
-					"core truncated: ELF header needs %d bytes, file has %zu",
+					"core truncated: ELF header needs %zu bytes, file has %zu",
 					EHDR_SIZE, len);
-	uint16_t type = rd16(d + 16), machine = rd16(d + 18);
+	uint16_t type = rd16(d + EHDR(e_type)), machine = rd16(d + EHDR(e_machine));
 	if (machine != EM_X86_64)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: ELF machine %u (only x86-64)", machine);
@@ -141,18 +137,18 @@ static struct vml_error *check_ident(const uint8_t *d, size_t len)
  * the way the kernel writes cores with more than 65534 mappings. */
 static struct vml_error *phdr_count(const uint8_t *d, size_t len, uint64_t *ret)
 {
-	uint64_t phnum = rd16(d + 56);
+	uint64_t phnum = rd16(d + EHDR(e_phnum));
 	if (phnum != PN_XNUM) {
 		*ret = phnum;
 		return NULL;
 	}
-	uint64_t shoff = rd64(d + 40);
+	uint64_t shoff = rd64(d + EHDR(e_shoff));
 	if (shoff == 0 || shoff > len || SHDR_SIZE > len - shoff)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"core truncated: e_phnum is PN_XNUM but section header 0 "
 					"at 0x%llx is past the end (%zu bytes)",
 					(unsigned long long)shoff, len);
-	*ret = rd32(d + shoff + 44);
+	*ret = rd32(d + shoff + SHDR(sh_info));
 	return NULL;
 }
 
@@ -171,8 +167,8 @@ static struct vml_error *note_prstatus(struct vml_core *core,
 		return &vml_enomem;
 	struct vml_core_thread *t = &core->threads[core->nthreads++];
 	t->tid = (int32_t)rd32(desc + PRSTATUS_PID);
-	t->ip = rd64(desc + PRSTATUS_REG + REG_RIP * 8);
-	t->sp = rd64(desc + PRSTATUS_REG + REG_RSP * 8);
+	t->ip = rd64(desc + PRSTATUS_REG + USER_REGS_RIP * 8);
+	t->sp = rd64(desc + PRSTATUS_REG + USER_REGS_RSP * 8);
 	core->info.nthreads++;
 	/* The first thread's current signal stands in when NT_SIGINFO is absent. */
 	if (core->nthreads == 1 && core->info.signo == 0)
@@ -213,7 +209,8 @@ static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 	core->info.signo = signo;
 	/* si_addr is only meaningful for a fault the kernel raised (si_code > 0);
 	 * kill() and tgkill() put the sender's pid/uid in the same union. */
-	bool fault = signo == 4 || signo == 7 || signo == 8 || signo == 11;
+	bool fault = signo == SIGILL || signo == SIGBUS || signo == SIGFPE ||
+		     signo == SIGSEGV;
 	if (fault && code > 0) {
 		core->info.has_fault_addr = true;
 		core->info.fault_addr = rd64(desc + SIGINFO_ADDR);
@@ -416,11 +413,11 @@ static void loads_sort_dedup(struct vml_core *core)
 static void add_load(struct vml_core *core, const uint8_t *ph, size_t len)
 {
 	struct vml_core_load l = {
-		.flags = rd32(ph + 4),
-		.offset = rd64(ph + 8),
-		.vaddr = rd64(ph + 16),
-		.filesz = rd64(ph + 32),
-		.memsz = rd64(ph + 40),
+		.flags = rd32(ph + PHDR(p_flags)),
+		.offset = rd64(ph + PHDR(p_offset)),
+		.vaddr = rd64(ph + PHDR(p_vaddr)),
+		.filesz = rd64(ph + PHDR(p_filesz)),
+		.memsz = rd64(ph + PHDR(p_memsz)),
 	};
 	if (l.memsz == 0)
 		return; /* nothing mapped there */
@@ -451,8 +448,8 @@ static struct vml_error *parse_phdrs(struct vml_core *core)
 {
 	const uint8_t *d = core->data;
 	size_t len = core->size;
-	uint64_t phoff = rd64(d + 32), phnum = 0;
-	uint16_t phentsize = rd16(d + 54);
+	uint64_t phoff = rd64(d + EHDR(e_phoff)), phnum = 0;
+	uint16_t phentsize = rd16(d + EHDR(e_phentsize));
 	struct vml_error *err = phdr_count(d, len, &phnum);
 	if (err)
 		return err;
@@ -460,7 +457,7 @@ static struct vml_error *parse_phdrs(struct vml_core *core)
 		return NULL;
 	if (phentsize != PHDR_SIZE)
 		return vml_error_create(VML_ERROR_FORMAT,
-					"bad core: program header size %u (ELF64 needs %d)",
+					"bad core: program header size %u (ELF64 needs %zu)",
 					phentsize, PHDR_SIZE);
 	if (phoff > len || phnum > (len - phoff) / PHDR_SIZE)
 		return vml_error_create(VML_ERROR_FORMAT,
@@ -473,11 +470,11 @@ static struct vml_error *parse_phdrs(struct vml_core *core)
 		return &vml_enomem;
 	for (uint64_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = d + phoff + i * PHDR_SIZE;
-		uint32_t type = rd32(ph);
+		uint32_t type = rd32(ph + PHDR(p_type));
 		if (type == PT_LOAD) {
 			add_load(core, ph, len);
 		} else if (type == PT_NOTE) {
-			uint64_t off = rd64(ph + 8), filesz = rd64(ph + 32);
+			uint64_t off = rd64(ph + PHDR(p_offset)), filesz = rd64(ph + PHDR(p_filesz));
 			if (off > len) {
 				core_damaged(core, "PT_NOTE at 0x%llx is past the end of the file",
 					     (unsigned long long)off);
@@ -523,18 +520,10 @@ struct vml_error *vml_core_parse(const void *buf, size_t len,
 /* Index of the load holding addr, or SIZE_MAX. */
 static size_t load_index(const struct vml_core *core, uint64_t addr)
 {
-	size_t lo = 0, hi = core->nloads;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct vml_core_load *l = &core->loads[mid];
-		if (addr < l->vaddr)
-			hi = mid;
-		else if (addr - l->vaddr >= l->memsz)
-			lo = mid + 1;
-		else
-			return mid;
-	}
-	return SIZE_MAX;
+	size_t ub = VML_UPPER_BOUND(core->loads, core->nloads, vaddr, addr);
+	if (ub == 0 || addr - core->loads[ub - 1].vaddr >= core->loads[ub - 1].memsz)
+		return SIZE_MAX;
+	return ub - 1;
 }
 
 int vml_core_read(void *arg, enum vml_space space, uint64_t addr, void *buf,

@@ -484,15 +484,8 @@ void vml_elf_info_free(struct vml_elf_info *info)
 /* Index of the last section with addr <= vaddr, or SIZE_MAX. */
 static size_t elf_section_index(const struct vml_elf_info *info, uint64_t vaddr)
 {
-	size_t lo = 0, hi = info->nsections;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (info->sections[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo == 0 ? SIZE_MAX : lo - 1;
+	size_t ub = VML_UPPER_BOUND(info->sections, info->nsections, addr, vaddr);
+	return ub == 0 ? SIZE_MAX : ub - 1;
 }
 
 const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info,
@@ -512,17 +505,10 @@ const struct vml_elf_symbol *vml_elf_find_symbol(const struct vml_elf_info *info
 {
 	if (!info || !info->valid || info->nsymbols == 0)
 		return NULL;
-	size_t lo = 0, hi = info->nsymbols;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (info->symbols[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t ub = VML_UPPER_BOUND(info->symbols, info->nsymbols, addr, vaddr);
+	if (ub == 0)
 		return NULL;
-	const struct vml_elf_symbol *sym = &info->symbols[lo - 1];
+	const struct vml_elf_symbol *sym = &info->symbols[ub - 1];
 	if (sym->size)
 		return vaddr - sym->addr < sym->size ? sym : NULL;
 	/* An unsized label only reaches to the end of its own section. */

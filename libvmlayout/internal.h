@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmlayout.h"
 
@@ -62,9 +63,96 @@ static inline bool vml_mul_overflows(size_t a, size_t b, size_t *prod)
 	return __builtin_mul_overflow(a, b, prod);
 }
 
+/* The one binary search: how many elements of base[0..n) — sorted by the
+ * uint64_t key at key_offset of each size-byte element, ascending — have a
+ * key <= key, i.e. the index just past the last one at or below key.
+ * O(log n). VML_UPPER_BOUND names the key by its member. */
+static inline size_t vml_upper_bound(const void *base, size_t n, size_t size,
+				     size_t key_offset, uint64_t key)
+{
+	const unsigned char *p = base;
+	size_t lo = 0, len = n;
+	while (len > 0) {
+		size_t half = len / 2;
+		uint64_t k;
+		memcpy(&k, p + (lo + half) * size + key_offset, sizeof(k));
+		if (k <= key) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo;
+}
+#define VML_UPPER_BOUND(array, n, member, key)                              \
+	vml_upper_bound((array), (n), sizeof(*(array)),                     \
+			offsetof(__typeof__(*(array)), member), (key))
+
 /* Grow *array (of elem bytes each) so it holds at least need elements.
  * Doubles, checks overflow. Returns false on overflow / out of memory. */
 bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem);
+
+/* ------------------------------------------------------------- strbuf.c */
+
+/* The one growable string every renderer appends to (vml_sb_*). Failure is
+ * sticky: after the first allocation failure appends do nothing and
+ * vml_sb_finish reports out of memory, so callers append unchecked.
+ * Zero-initialise it ({ 0 }) before use. */
+struct vml_strbuf {
+	char *data;            /* NUL-terminated text, or NULL while empty */
+	size_t len, cap;       /* len excludes the NUL */
+	bool failed;
+};
+void vml_sb_putn(struct vml_strbuf *sb, const char *s, size_t n);
+void vml_sb_puts(struct vml_strbuf *sb, const char *s);
+void vml_sb_putc(struct vml_strbuf *sb, char c);
+void vml_sb_repeat(struct vml_strbuf *sb, const char *s, size_t times);
+void vml_sb_printf(struct vml_strbuf *sb, const char *fmt, ...) VML_PRINTF(2, 3);
+void vml_sb_vprintf(struct vml_strbuf *sb, const char *fmt, va_list ap)
+	VML_PRINTF(2, 0);
+/* Hands the text to *ret (the caller frees it with vml_free) and empties
+ * sb, or after any failure frees it and returns &vml_enomem. */
+struct vml_error *vml_sb_finish(struct vml_strbuf *sb, char **ret);
+/* Drops the text without handing it out. */
+void vml_sb_release(struct vml_strbuf *sb);
+/* Appends s for a terminal: control characters and invalid UTF-8 become
+ * '?' so a hostile file name cannot break a line or emit escapes. At most
+ * max_width columns; a cut string ends with "...". Returns columns used. */
+size_t vml_sb_put_display(struct vml_strbuf *sb, const char *s,
+			  size_t max_width);
+/* Terminal columns of s (UTF-8 aware; an invalid byte counts one). */
+size_t vml_display_width(const char *s);
+/* s as a JSON string, escaped (invalid UTF-8 bytes as \u00XX), or null
+ * when s is NULL. */
+void vml_sb_json_string(struct vml_strbuf *sb, const char *s);
+
+/* ------------------------------------------------------------- hashmap.c */
+
+/* The one hash map: uint64_t keys (0 included) to uint64_t values, open
+ * addressing. Zero-initialise it ({ 0 }); free with vml_hashmap_release.
+ * Used by the source's page cache and the page-table walker. */
+struct vml_hashmap_slot;
+struct vml_hashmap {
+	struct vml_hashmap_slot *slots;
+	size_t nslots;         /* power of two, or 0 */
+	size_t count;          /* keys in slots (key 0 aside) */
+	bool has_zero;         /* key 0 is kept here: 0 marks an empty slot */
+	uint64_t zero_value;
+};
+/* True when key is present, its value in *value_ret (may be NULL). */
+bool vml_hashmap_get(const struct vml_hashmap *map, uint64_t key,
+		     uint64_t *value_ret);
+/* Adds key or replaces its value; false on out of memory (map unchanged). */
+bool vml_hashmap_put(struct vml_hashmap *map, uint64_t key, uint64_t value);
+/* Room for more new keys: that many puts cannot fail afterwards. */
+bool vml_hashmap_reserve(struct vml_hashmap *map, size_t more);
+size_t vml_hashmap_count(const struct vml_hashmap *map);
+/* Every (key, value) once, in no order: *pos starts at 0; false at the end. */
+bool vml_hashmap_next(const struct vml_hashmap *map, size_t *pos,
+		      uint64_t *key_ret, uint64_t *value_ret);
+/* Frees the table; the map is empty and usable again. */
+void vml_hashmap_release(struct vml_hashmap *map);
 
 /* ------------------------------------------------------------- source.c */
 
@@ -165,8 +253,8 @@ struct vml_layout {
 	char *sysroot;
 	struct vml_source *source;     /* borrowed */
 	struct vml_source *owned_source; /* from vml_layout_from_pid */
-	struct vml_object *objects;
-	size_t nobjects;
+	struct vml_object *objects;    /* owned, with their ELF info */
+	size_t nobjects, objects_capacity;
 	uint32_t flags;                /* enum vml_layout_flags */
 	bool classified;
 	struct vml_core *core;         /* owned; set by layout_core.c */
@@ -244,6 +332,13 @@ static inline uint64_t vml_region_size(const struct vml_region *r)
 		size++;
 	return size;
 }
+/* Last byte of r (inclusive): UINT64_MAX for a region that ends at 2^64. */
+static inline uint64_t vml_region_last(const struct vml_region *r)
+{
+	if ((r->flags & VML_REGION_ENDS_AT_TOP) && r->end == UINT64_MAX)
+		return UINT64_MAX;
+	return r->end - 1;
+}
 struct vml_error *vml_layout_create(struct vml_layout **ret);
 /* Appends a copy; strings in r must already live in layout->strings. */
 struct vml_error *vml_layout_append(struct vml_layout *layout,
@@ -252,14 +347,79 @@ struct vml_error *vml_layout_append(struct vml_layout *layout,
 struct vml_error *vml_layout_finish(struct vml_layout *layout);
 /* Index of the region holding addr, or SIZE_MAX. */
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr);
+/* How the layout's address space divides: the picture's halves and
+ * whether it shows kernel space. */
+struct vml_layout_space {
+	uint64_t user_end;       /* first address above the user half */
+	uint64_t kernel_start;   /* first address of the kernel half */
+	bool kernel_visible;     /* kernel-half regions besides [vsyscall] */
+};
+void vml_layout_space(const struct vml_layout *layout,
+		      struct vml_layout_space *ret);
 /* Fills r->prot/flags from r->perms. */
 void vml_region_set_perms(struct vml_region *r, const char perms[4]);
 
-/* classify_user.c */
+/* The object table (region.c owns it; the classifier fills it). */
+/* Appends a copy of obj; the layout takes obj->elf (freed on failure). */
+struct vml_error *vml_layout_add_object(struct vml_layout *layout,
+					const struct vml_object *obj);
+/* Sorts the objects by start, as vml_layout_object_at needs. */
+void vml_layout_sort_objects(struct vml_layout *layout);
 /* The mapped object holding addr, or NULL. */
 const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 					      uint64_t addr);
 void vml_layout_free_objects(struct vml_layout *layout);
+
+/* ------------------------------------------------------------- format.c */
+
+/* Size of [start, last] as vml_format_size writes it; "16 EiB" for the
+ * whole space (the one size a uint64_t cannot hold). */
+void vml_format_span(uint64_t start, uint64_t last, char *buf, size_t size);
+/* The non-canonical hole between halves [0, user_end) and
+ * [kernel_start, 2^64) as "16 EiB - 256 TiB". */
+void vml_format_hole(uint64_t user_end, uint64_t kernel_start, char *buf,
+		     size_t size);
+/* A region's exclusive end in hex, "0x7ffff7dd0000" (or zero-padded to 16
+ * digits with pad); "0x10000000000000000" for a region that ends at 2^64.
+ * The one rule every text output uses for a region's end. */
+void vml_format_region_end(const struct vml_region *r, bool pad, char *buf,
+			   size_t size);
+/* r->perms as 4 printable characters ("r-xp"; anything else '?'). */
+void vml_format_perms(const struct vml_region *r, char *buf, size_t size);
+/* Last component of path ("libc.so.6"); NULL for NULL. */
+const char *vml_base_name(const char *path);
+/* What a region is called: its path, else its maps name; NULL if none. */
+const char *vml_region_label(const struct vml_region *r);
+/* The Linux name of a signal: "SIGSEGV", "SIGRTMIN+3"; "signal 99" for a
+ * number Linux does not use. 16 bytes always suffice. */
+void vml_signal_name(int32_t signo, char *buf, size_t size);
+/* ANSI colour of a group in the picture, table and whereis. */
+const char *vml_group_color(uint32_t group);
+#define VML_COLOR_RESET "\033[0m"
+/* Both NULL, or equal strings. */
+static inline bool vml_same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The exclusive end of a range whose last byte is last, as an exact JSON
+ * number: 18446744073709551616 when last is 2^64-1. */
+void vml_json_end(struct vml_strbuf *sb, uint64_t last);
+/* The JSON object of one region: the one key set and value rules every
+ * JSON output uses for a region (layout, whereis, gap neighbours, kernel):
+ * "start", "end" (exclusive, exact: 18446744073709551616 for a region that
+ * ends at 2^64), "perms", "kind", "group", "path", "name", "offset",
+ * "object", "tid" (null when none), "deleted". NULL r gives null. */
+void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
+/* The same members without the braces, for an object that carries a
+ * region's fields among its own (whereis JSON). */
+void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r);
+/* Every region member with the value null (whereis of an unmapped address). */
+void vml_json_region_null_members(struct vml_strbuf *sb);
+
+/* render_picture.c: the picture of vml_render_layout (format checked). */
+struct vml_error *vml_render_picture(const struct vml_layout *layout,
+				     uint32_t flags, char **ret);
 
 /* classify_kernel.c: the source a kernel was walked through (borrowed),
  * NULL for vml_kernel_from_ranges. */

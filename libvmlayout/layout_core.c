@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,15 +19,8 @@
 
 #include "internal.h"
 
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
-#define AT_NULL 0
-#define AT_PHDR 3
-#define AT_PHNUM 5
-#define AT_ENTRY 9
-#define AT_EXECFN 31
-#define AT_SYSINFO_EHDR 33
+/* TODO(arch): the vsyscall page belongs to the architecture's process
+ * view. */
 #define VSYSCALL_START 0xffffffffff600000ull
 /* The kernel randomizes the brk start above the end of .bss: by up to
  * 32 MiB on older kernels, up to 1 GiB for 64-bit tasks on newer ones
@@ -35,33 +29,6 @@
 #define PAGE 4096ull
 #define MAX_PHNUM 4096
 #define MAX_PATH_READ 4096
-
-/* What the auxv says, parsed here so naming does not depend on how
- * region.c keeps it. */
-struct core_auxv {
-	uint64_t phdr, phnum, entry, execfn, sysinfo_ehdr;
-};
-
-static void parse_auxv(const struct vml_core *core, struct core_auxv *a)
-{
-	*a = (struct core_auxv){ 0 };
-	size_t pairs = core->auxv_len / 16;
-	for (size_t i = 0; i < pairs; i++) {
-		uint64_t tag, val;
-		memcpy(&tag, core->auxv + i * 16, 8);
-		memcpy(&val, core->auxv + i * 16 + 8, 8);
-		if (tag == AT_NULL)
-			break;
-		switch (tag) {
-		case AT_PHDR: a->phdr = val; break;
-		case AT_PHNUM: a->phnum = val; break;
-		case AT_ENTRY: a->entry = val; break;
-		case AT_EXECFN: a->execfn = val; break;
-		case AT_SYSINFO_EHDR: a->sysinfo_ehdr = val; break;
-		default: break;
-		}
-	}
-}
 
 /* ----------------------------------------------------------- regions */
 
@@ -152,14 +119,14 @@ static struct vml_error *emit_piece(struct vml_layout *layout,
 					return err;
 			}
 			perms[0] = file_perms[0];
-			r.flags |= VML_REGION_GUESSED;
+			r.flags |= VML_REGION_PERMS_GUESSED;
 		}
 	} else {
 		struct vml_error *err = perms_from_file(layout, cache, f, r.offset,
 							perms);
 		if (err)
 			return err;
-		r.flags |= VML_REGION_GUESSED;
+		r.flags |= VML_REGION_PERMS_GUESSED;
 		if (perms[0] == '?')
 			layout->flags |= VML_LAYOUT_INCOMPLETE;
 	}
@@ -243,7 +210,7 @@ static void set_pseudo(struct vml_region *r, const char *name, bool guessed)
 	r->path = NULL;
 	r->flags |= VML_REGION_PSEUDO;
 	if (guessed)
-		r->flags |= VML_REGION_GUESSED;
+		r->flags |= VML_REGION_NAME_GUESSED;
 }
 
 static bool is_anon(const struct vml_region *r)
@@ -255,26 +222,22 @@ static bool is_anon(const struct vml_region *r)
  * read from the core's own memory at AT_PHDR, biased by PT_PHDR. Returns 0
  * when the headers are not in the core. */
 static uint64_t exe_end_of_bss(const struct vml_core *core,
-			       const struct core_auxv *a)
+			       const struct vml_auxv *a)
 {
 	if (!a->phdr || a->phnum == 0 || a->phnum > MAX_PHNUM)
 		return 0;
 	uint64_t bias = 0, end = 0;
 	for (uint64_t i = 0; i < a->phnum; i++) {
-		uint8_t ph[56];
-		if (vml_core_read((void *)core, VML_SPACE_VIRTUAL, a->phdr + i * 56,
-				  ph, sizeof(ph)) != 0)
+		/* x86-64 cores are little-endian, as the host reading them. */
+		Elf64_Phdr ph;
+		if (vml_core_read((void *)core, VML_SPACE_VIRTUAL,
+				  a->phdr + i * sizeof(ph), &ph, sizeof(ph)) != 0)
 			return 0;
-		uint32_t type;
-		uint64_t vaddr, memsz;
-		memcpy(&type, ph, 4);
-		memcpy(&vaddr, ph + 16, 8);
-		memcpy(&memsz, ph + 40, 8);
-		if (type == 6 /* PT_PHDR */) {
-			bias = a->phdr - vaddr;
-		} else if (type == 1 /* PT_LOAD */) {
+		if (ph.p_type == PT_PHDR) {
+			bias = a->phdr - ph.p_vaddr;
+		} else if (ph.p_type == PT_LOAD) {
 			uint64_t e;
-			if (!vml_add_overflows(vaddr, memsz, &e) && e > end)
+			if (!vml_add_overflows(ph.p_vaddr, ph.p_memsz, &e) && e > end)
 				end = e;
 		}
 	}
@@ -328,7 +291,7 @@ static void name_vvar(struct vml_layout *layout, size_t vdso)
 }
 
 static void name_pseudo(struct vml_layout *layout, const struct vml_core *core,
-			const struct core_auxv *a, uint64_t main_sp,
+			const struct vml_auxv *a, uint64_t main_sp,
 			bool has_main)
 {
 	struct vml_region *r;
@@ -361,7 +324,7 @@ static void name_pseudo(struct vml_layout *layout, const struct vml_core *core,
  * holding AT_EXECFN (the main thread), else unknown. */
 static struct vml_error *add_threads(struct vml_layout *layout,
 				     const struct vml_core *core,
-				     const struct core_auxv *a,
+				     const struct vml_auxv *a,
 				     uint64_t *main_sp, bool *has_main)
 {
 	size_t stack = a->execfn ? vml_layout_index(layout, a->execfn) : SIZE_MAX;
@@ -392,7 +355,7 @@ static struct vml_error *add_threads(struct vml_layout *layout,
  * string from the core's stack (relative to the cwd at exec time). */
 static struct vml_error *set_exe(struct vml_layout *layout,
 				 const struct vml_core *core,
-				 const struct core_auxv *a)
+				 const struct vml_auxv *a)
 {
 	for (size_t i = 0; a->entry && i < core->nfiles; i++) {
 		const struct vml_core_file *f = &core->files[i];
@@ -418,25 +381,26 @@ static struct vml_error *set_exe(struct vml_layout *layout,
 
 static struct vml_error *build(struct vml_layout *layout, struct vml_core *core)
 {
-	struct core_auxv a;
-	struct vml_error *err;
+	/* The layout's own auxv parser: naming reads what it kept. */
+	const struct vml_auxv *a = &layout->auxv;
+	struct vml_error *err = NULL;
 	uint64_t main_sp = 0;
 	bool has_main = false;
 
-	parse_auxv(core, &a);
-	err = build_regions(layout, core);
-	if (!err)
-		err = vml_layout_finish(layout);
-	if (!err && core->auxv_len)
+	if (core->auxv_len)
 		err = vml_layout_set_auxv(layout, core->auxv,
 					  core->auxv_len - core->auxv_len % 16);
 	if (!err)
-		err = add_threads(layout, core, &a, &main_sp, &has_main);
+		err = build_regions(layout, core);
 	if (!err)
-		err = set_exe(layout, core, &a);
+		err = vml_layout_finish(layout);
+	if (!err)
+		err = add_threads(layout, core, a, &main_sp, &has_main);
+	if (!err)
+		err = set_exe(layout, core, a);
 	if (err)
 		return err;
-	name_pseudo(layout, core, &a, main_sp, has_main);
+	name_pseudo(layout, core, a, main_sp, has_main);
 
 	struct vml_source *src;
 	err = vml_source_from_callback(vml_core_read, core, &src);
@@ -445,18 +409,9 @@ static struct vml_error *build(struct vml_layout *layout, struct vml_core *core)
 	layout->owned_source = src;
 	vml_layout_set_source(layout, src);
 
-	/* The classifier owns VML_REGION_GUESSED and starts each run by
-	 * clearing it, so the guesses made here are put back afterwards. */
-	bool *guessed = calloc(layout->count ? layout->count : 1, sizeof(*guessed));
-	if (!guessed)
-		return &vml_enomem;
-	for (size_t i = 0; i < layout->count; i++)
-		guessed[i] = layout->regions[i].flags & VML_REGION_GUESSED;
+	/* The guesses made here (VML_REGION_PERMS_GUESSED / NAME_GUESSED)
+	 * survive classification, which flags those regions GUESSED. */
 	err = vml_layout_classify(layout);
-	for (size_t i = 0; !err && i < layout->count; i++)
-		if (guessed[i])
-			layout->regions[i].flags |= VML_REGION_GUESSED;
-	free(guessed);
 	if (core->info.incomplete)
 		layout->flags |= VML_LAYOUT_INCOMPLETE;
 	return err;

@@ -1,29 +1,77 @@
 /*
  * region.c — the layout object: a sorted, non-overlapping set of regions
  * plus the context the classifier needs (threads, auxv, exe path, sysroot,
- * memory source). Lookups are binary searches over the sorted array.
+ * memory source), the names of kinds and groups, the table of mapped ELF
+ * objects the classifier fills, and how the address space divides.
+ * Lookups are binary searches over the sorted array.
  */
 #include "config.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* auxv tags we keep (values from <elf.h>, spelled out so the meaning of
- * each pair is visible where it is parsed). */
-enum {
-	VML_AT_NULL = 0,
-	VML_AT_PHDR = 3,
-	VML_AT_PHENT = 4,
-	VML_AT_PHNUM = 5,
-	VML_AT_PAGESZ = 6,
-	VML_AT_BASE = 7,
-	VML_AT_ENTRY = 9,
-	VML_AT_EXECFN = 31,
-	VML_AT_SYSINFO_EHDR = 33,
+/* ------------------------------------------------------------ names */
+
+/* The JSON "kind" and "group" of every region, whoever classified it. */
+static const char *const kind_names[VML_KIND_COUNT] = {
+	[VML_KIND_UNKNOWN] = "unknown",
+	[VML_KIND_TEXT] = "text",
+	[VML_KIND_RODATA] = "rodata",
+	[VML_KIND_RELRO] = "relro",
+	[VML_KIND_DATA] = "data",
+	[VML_KIND_BSS] = "bss",
+	[VML_KIND_HEAP] = "heap",
+	[VML_KIND_STACK] = "stack",
+	[VML_KIND_THREAD_STACK] = "thread-stack",
+	[VML_KIND_GUARD] = "guard",
+	[VML_KIND_MMAP_FILE] = "mmap-file",
+	[VML_KIND_MMAP_ANON] = "mmap-anon",
+	[VML_KIND_VDSO] = "vdso",
+	[VML_KIND_VVAR] = "vvar",
+	[VML_KIND_VSYSCALL] = "vsyscall",
+	[VML_KIND_KERNEL] = "kernel",
+	[VML_KIND_DIRECT_MAP] = "direct-map",
+	[VML_KIND_VMALLOC] = "vmalloc",
+	[VML_KIND_VMEMMAP] = "vmemmap",
+	[VML_KIND_CPU_ENTRY_AREA] = "cpu-entry-area",
+	[VML_KIND_ESPFIX] = "espfix",
+	[VML_KIND_EFI] = "efi",
+	[VML_KIND_KERNEL_TEXT] = "kernel-text",
+	[VML_KIND_MODULES] = "modules",
+	[VML_KIND_FIXMAP] = "fixmap",
+	[VML_KIND_KASAN] = "kasan-shadow",
+	[VML_KIND_LDT_REMAP] = "ldt-remap",
 };
+
+static const char *const group_names[VML_GROUP_COUNT] = {
+	[VML_GROUP_NONE] = "none",
+	[VML_GROUP_EXE] = "exe",
+	[VML_GROUP_HEAP] = "heap",
+	[VML_GROUP_MMAP] = "mmap",
+	[VML_GROUP_STACK] = "stack",
+	[VML_GROUP_SPECIAL] = "special",
+	[VML_GROUP_KERNEL] = "kernel",
+};
+
+const char *vml_kind_name(enum vml_kind kind)
+{
+	if ((unsigned)kind >= VML_KIND_COUNT || !kind_names[kind])
+		return "unknown";
+	return kind_names[kind];
+}
+
+const char *vml_group_name(enum vml_group group)
+{
+	if ((unsigned)group >= VML_GROUP_COUNT || !group_names[group])
+		return "none";
+	return group_names[group];
+}
+
+/* ------------------------------------------------------------ layout */
 
 struct vml_error *vml_layout_create(struct vml_layout **ret)
 {
@@ -132,29 +180,10 @@ struct vml_error *vml_layout_finish(struct vml_layout *layout)
  * candidate that may hold addr). */
 static size_t upper_bound(const struct vml_layout *layout, uint64_t addr)
 {
-	if (layout->nstarts == layout->count && layout->starts) {
-		const uint64_t *s = layout->starts;
-		size_t lo = 0, len = layout->count;
-		while (len > 0) {
-			size_t half = len / 2;
-			if (s[lo + half] <= addr) {
-				lo += half + 1;
-				len -= half + 1;
-			} else {
-				len = half;
-			}
-		}
-		return lo;
-	}
-	size_t lo = 0, hi = layout->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (layout->regions[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	if (layout->nstarts == layout->count && layout->starts)
+		return vml_upper_bound(layout->starts, layout->count,
+				       sizeof(*layout->starts), 0, addr);
+	return VML_UPPER_BOUND(layout->regions, layout->count, start, addr);
 }
 
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr)
@@ -226,17 +255,17 @@ struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 		/* memcpy: core notes need not be 8-byte aligned. */
 		memcpy(&tag, p + off, 8);
 		memcpy(&val, p + off + 8, 8);
-		if (tag == VML_AT_NULL)
+		if (tag == AT_NULL)
 			break;
 		switch (tag) {
-		case VML_AT_PHDR: a.phdr = val; break;
-		case VML_AT_PHENT: a.phent = val; break;
-		case VML_AT_PHNUM: a.phnum = val; break;
-		case VML_AT_PAGESZ: a.pagesz = val; break;
-		case VML_AT_BASE: a.base = val; break;
-		case VML_AT_ENTRY: a.entry = val; break;
-		case VML_AT_EXECFN: a.execfn = val; break;
-		case VML_AT_SYSINFO_EHDR: a.sysinfo_ehdr = val; break;
+		case AT_PHDR: a.phdr = val; break;
+		case AT_PHENT: a.phent = val; break;
+		case AT_PHNUM: a.phnum = val; break;
+		case AT_PAGESZ: a.pagesz = val; break;
+		case AT_BASE: a.base = val; break;
+		case AT_ENTRY: a.entry = val; break;
+		case AT_EXECFN: a.execfn = val; break;
+		case AT_SYSINFO_EHDR: a.sysinfo_ehdr = val; break;
 		default: break;
 		}
 	}
@@ -245,8 +274,10 @@ struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 	return NULL;
 }
 
-/* Replace *slot with a malloc'ed copy of s, or NULL when s is NULL or "". */
-static struct vml_error *replace_string(char **slot, const char *s)
+/* Replace the layout's *slot with a malloc'ed copy of s, or NULL when s is
+ * NULL or ""; the classification no longer holds. */
+static struct vml_error *set_string(struct vml_layout *layout, char **slot,
+				    const char *s)
 {
 	char *copy = NULL;
 	if (s && *s) {
@@ -256,6 +287,7 @@ static struct vml_error *replace_string(char **slot, const char *s)
 	}
 	free(*slot);
 	*slot = copy;
+	layout->classified = false;
 	return NULL;
 }
 
@@ -264,8 +296,7 @@ struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
-	layout->classified = false;
-	return replace_string(&layout->exe_path, path);
+	return set_string(layout, &layout->exe_path, path);
 }
 
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
@@ -273,8 +304,7 @@ struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 {
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
-	layout->classified = false;
-	return replace_string(&layout->sysroot, sysroot);
+	return set_string(layout, &layout->sysroot, sysroot);
 }
 
 void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src)
@@ -325,4 +355,114 @@ bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 		ret->above = above;
 	}
 	return true;
+}
+
+/* 48-bit canonical halves, and the 57-bit ones of 5-level paging. */
+#define VML_USER_END_48 UINT64_C(0x0000800000000000)
+#define VML_KERNEL_START_48 UINT64_C(0xffff800000000000)
+#define VML_USER_END_57 UINT64_C(0x0100000000000000)
+#define VML_KERNEL_START_57 UINT64_C(0xff00000000000000)
+
+/* [vsyscall] sits in the kernel half of every x86-64 process: it does not
+ * make kernel space visible. */
+static bool is_vsyscall(const struct vml_region *r)
+{
+	return r->kind == VML_KIND_VSYSCALL || vml_same_str(r->name, "[vsyscall]");
+}
+
+/*
+ * TODO(arch): the halves come from the architecture description (the
+ * process view) and, for a kernel layout, from its paging; until then they
+ * are guessed here, in the one place: 48-bit halves, or 57-bit ones when a
+ * region lies in the 48-bit hole where 5-level paging puts canonical
+ * addresses. O(log n) plus the (few) regions of the kernel half.
+ */
+void vml_layout_space(const struct vml_layout *layout,
+		      struct vml_layout_space *ret)
+{
+	*ret = (struct vml_layout_space){
+		.user_end = VML_USER_END_48,
+		.kernel_start = VML_KERNEL_START_48,
+	};
+	size_t n = layout ? layout->count : 0;
+	if (n == 0)
+		return;
+	/* The first region at or above the 48-bit user end. */
+	size_t i = upper_bound(layout, VML_USER_END_48 - 1);
+	if (i < n) {
+		uint64_t start = layout->regions[i].start;
+		if (start < VML_KERNEL_START_48 &&
+		    (start < VML_USER_END_57 || start >= VML_KERNEL_START_57)) {
+			ret->user_end = VML_USER_END_57;
+			ret->kernel_start = VML_KERNEL_START_57;
+		}
+	}
+	for (size_t k = n; k-- > 0;) {
+		const struct vml_region *r = &layout->regions[k];
+		if (r->start < ret->kernel_start)
+			break;
+		if (!is_vsyscall(r)) {
+			ret->kernel_visible = true;
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ objects */
+
+/* The mapped ELF objects the classifier found, owned by the layout (their
+ * ELF info included) and sorted by start once classification is done. */
+void vml_layout_free_objects(struct vml_layout *layout)
+{
+	if (!layout)
+		return;
+	for (size_t i = 0; i < layout->nobjects; i++)
+		vml_elf_info_free(layout->objects[i].elf);
+	free(layout->objects);
+	layout->objects = NULL;
+	layout->nobjects = layout->objects_capacity = 0;
+}
+
+struct vml_error *vml_layout_add_object(struct vml_layout *layout,
+					const struct vml_object *obj)
+{
+	if (!vml_grow((void **)&layout->objects, &layout->objects_capacity,
+		      layout->nobjects + 1, sizeof(*layout->objects))) {
+		vml_elf_info_free(obj->elf);
+		return &vml_enomem;
+	}
+	layout->objects[layout->nobjects++] = *obj;
+	return NULL;
+}
+
+static int object_cmp(const void *a, const void *b)
+{
+	const struct vml_object *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void vml_layout_sort_objects(struct vml_layout *layout)
+{
+	if (layout->nobjects > 1)
+		qsort(layout->objects, layout->nobjects, sizeof(*layout->objects),
+		      object_cmp);
+}
+
+const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
+					      uint64_t addr)
+{
+	size_t idx = vml_layout_index(layout, addr);
+	if (idx == SIZE_MAX || !layout->regions[idx].object)
+		return NULL;
+	const char *path = layout->regions[idx].object;
+	/* Objects are sorted by start; spans of different objects do not
+	 * normally interleave, so the binary search hits. */
+	size_t ub = VML_UPPER_BOUND(layout->objects, layout->nobjects, start, addr);
+	if (ub > 0 && layout->objects[ub - 1].path == path)
+		return &layout->objects[ub - 1];
+	/* One library mapped into another's hole: fall back to a scan. */
+	for (size_t i = 0; i < layout->nobjects; i++)
+		if (layout->objects[i].path == path)
+			return &layout->objects[i];
+	return NULL;
 }

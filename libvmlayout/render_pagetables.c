@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,69 +13,6 @@
 #include "internal.h"
 
 /* ------------------------------------------------------------ output */
-
-struct vml_sbuf {
-	char *buf;
-	size_t len, cap;
-	bool failed;            /* out of memory: everything after is dropped */
-};
-
-static void VML_PRINTF(2, 3) sb_printf(struct vml_sbuf *sb, const char *fmt, ...)
-{
-	if (sb->failed)
-		return;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		size_t room = sb->cap - sb->len;
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(sb->buf ? sb->buf + sb->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			sb->failed = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			sb->len += (size_t)n;
-			return;
-		}
-		size_t need;
-		if (__builtin_add_overflow(sb->len, (size_t)n + 1, &need) ||
-		    !vml_grow((void **)&sb->buf, &sb->cap, need, 1)) {
-			sb->failed = true;
-			return;
-		}
-	}
-	sb->failed = true;
-}
-
-/* Hands the text to the caller (vml_free) or reports out of memory. */
-static struct vml_error *sb_finish(struct vml_sbuf *sb, char **ret)
-{
-	if (!sb->failed && !sb->buf && vml_grow((void **)&sb->buf, &sb->cap, 1, 1))
-		sb->buf[0] = '\0';
-	if (sb->failed || !sb->buf) {
-		free(sb->buf);
-		return &vml_enomem;
-	}
-	*ret = sb->buf;
-	return NULL;
-}
-
-/* JSON string (names come from our own tables, but escape anyway). */
-static void sb_json_str(struct vml_sbuf *sb, const char *s)
-{
-	sb_printf(sb, "\"");
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(sb, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(sb, "\\u%04x", c);
-		else
-			sb_printf(sb, "%c", c);
-	}
-	sb_printf(sb, "\"");
-}
 
 /* ptdump's compact sizes: 4K, 2M, 1G, 20M, 64T. */
 static void short_size(uint64_t bytes, char *buf, size_t size)
@@ -156,27 +92,27 @@ static uint64_t user_end(const struct vml_pt_config *c)
 
 /* ------------------------------------------------------------ ptdump */
 
-static void ptdump_header(struct vml_sbuf *sb, const struct vml_kernel *k)
+static void ptdump_header(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
 	struct vml_pt_walk_stats st;
 	vml_kernel_walk_stats(k, &st);
-	sb_printf(sb, "CR3 0x%" PRIx64 ", %" PRIu32 "-level paging, NX %s; "
+	vml_sb_printf(sb, "CR3 0x%" PRIx64 ", %" PRIu32 "-level paging, NX %s; "
 		  "%zu ranges, %" PRIu64 " table pages read\n",
 		  c->cr3 & ~UINT64_C(0xfff), c->levels,
 		  c->nxe ? "enabled" : "disabled (EFER.NXE clear)",
 		  vml_kernel_range_count(k), st.table_pages);
 }
 
-static void ptdump_row(struct vml_sbuf *sb, const struct vml_pt_config *c,
+static void ptdump_row(struct vml_strbuf *sb, const struct vml_pt_config *c,
 		       const struct vml_pt_range *r)
 {
 	char size[24];
 	short_size(range_size(r), size, sizeof(size));
-	sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s ", r->start,
+	vml_sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s ", r->start,
 		  r->last + (r->last != UINT64_MAX), size);
 	if (r->status != VML_PT_MAPPED) {
-		sb_printf(sb, "%-30s %s, %s entry, table 0x%" PRIx64 "\n",
+		vml_sb_printf(sb, "%-30s %s, %s entry, table 0x%" PRIx64 "\n",
 			  r->status == VML_PT_ALIAS ? "(table seen before)" :
 			  r->status == VML_PT_UNREADABLE ? "(table unreadable)" :
 			  "(reserved bits set)", status_name(r->status),
@@ -185,7 +121,7 @@ static void ptdump_row(struct vml_sbuf *sb, const struct vml_pt_config *c,
 	}
 	uint32_t f = r->flags;
 	bool nx = c->nxe && (f & VML_PT_NX);
-	sb_printf(sb, "%s %s %s %s %s %s %s %s %s",
+	vml_sb_printf(sb, "%s %s %s %s %s %s %s %s %s",
 		  f & VML_PT_USER ? "USR" : "   ",
 		  f & VML_PT_WRITE ? "RW" : "ro",
 		  f & VML_PT_PWT ? "PWT" : "   ",
@@ -195,12 +131,12 @@ static void ptdump_row(struct vml_sbuf *sb, const struct vml_pt_config *c,
 		  f & VML_PT_GLOBAL ? "GLB" : "   ",
 		  nx ? "NX" : "x ", ptdump_level(r->level));
 	if (r->pkey)
-		sb_printf(sb, " pkey=%" PRIu32, r->pkey);
-	sb_printf(sb, "  phys 0x%" PRIx64 "%s\n", r->phys,
+		vml_sb_printf(sb, " pkey=%" PRIu32, r->pkey);
+	vml_sb_printf(sb, "  phys 0x%" PRIx64 "%s\n", r->phys,
 		  is_wx(c, r) ? "  W+X" : "");
 }
 
-static void ptdump_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void ptdump_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			bool wx_only)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
@@ -215,7 +151,7 @@ static void ptdump_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 		int marker = r->start < user_end(c) ? -1 :
 			     (int)vml_kernel_range_kind(k, i);
 		if (marker != last_marker) {
-			sb_printf(sb, "---[ %s ]---\n", marker < 0 ? "user space" :
+			vml_sb_printf(sb, "---[ %s ]---\n", marker < 0 ? "user space" :
 				  vml_kind_name((enum vml_kind)marker));
 			last_marker = marker;
 		}
@@ -223,21 +159,21 @@ static void ptdump_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 		shown++;
 	}
 	if (wx_only)
-		sb_printf(sb, "%zu W+X range%s\n", shown, shown == 1 ? "" : "s");
+		vml_sb_printf(sb, "%zu W+X range%s\n", shown, shown == 1 ? "" : "s");
 }
 
-static void json_range(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void json_range(struct vml_strbuf *sb, const struct vml_kernel *k,
 		       size_t i)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
 	const struct vml_pt_range *r = vml_kernel_range(k, i);
 	uint32_t f = r->flags;
-	sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
+	vml_sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
 	if (r->last == UINT64_MAX)
-		sb_printf(sb, "18446744073709551616");
+		vml_sb_printf(sb, "18446744073709551616");
 	else
-		sb_printf(sb, "%" PRIu64, r->last + 1);
-	sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64
+		vml_sb_printf(sb, "%" PRIu64, r->last + 1);
+	vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64
 		  ", \"user\": %s, \"write\": %s, \"nx\": %s, \"global\": %s"
 		  ", \"pat\": %s, \"pcd\": %s, \"pwt\": %s, \"pkey\": %" PRIu32
 		  ", \"level\": %" PRIu32 ", \"status\": \"%s\", \"kind\": ",
@@ -250,34 +186,34 @@ static void json_range(struct vml_sbuf *sb, const struct vml_kernel *k,
 		  f & VML_PT_PCD ? "true" : "false",
 		  f & VML_PT_PWT ? "true" : "false",
 		  r->pkey, r->level, status_name(r->status));
-	sb_json_str(sb, r->start < user_end(c) ? "user" :
+	vml_sb_json_string(sb, r->start < user_end(c) ? "user" :
 		    vml_kind_name((enum vml_kind)vml_kernel_range_kind(k, i)));
-	sb_printf(sb, "}");
+	vml_sb_printf(sb, "}");
 }
 
-static void ptdump_json(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void ptdump_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 			bool wx_only)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
 	size_t n = vml_kernel_range_count(k);
 	bool first = true;
-	sb_printf(sb, "{\"ranges\": [");
+	vml_sb_printf(sb, "{\"ranges\": [");
 	for (size_t i = 0; i < n; i++) {
 		if (wx_only && !is_wx(c, vml_kernel_range(k, i)))
 			continue;
-		sb_printf(sb, first ? "\n  " : ",\n  ");
+		vml_sb_printf(sb, first ? "\n  " : ",\n  ");
 		json_range(sb, k, i);
 		first = false;
 	}
-	sb_printf(sb, "\n]}\n");
+	vml_sb_printf(sb, "\n]}\n");
 }
 
 /* ------------------------------------------------------------ layout */
 
-static void bases_text(struct vml_sbuf *sb, const struct vml_kernel *k)
+static void bases_text(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
-	sb_printf(sb, "page tables at CR3 0x%" PRIx64 ": %" PRIu32
+	vml_sb_printf(sb, "page tables at CR3 0x%" PRIx64 ": %" PRIu32
 		  "-level paging (%s-bit), NX %s\n",
 		  c->cr3 & ~UINT64_C(0xfff), c->levels,
 		  c->levels == 5 ? "57" : "48", c->nxe ? "on" : "off");
@@ -285,67 +221,67 @@ static void bases_text(struct vml_sbuf *sb, const struct vml_kernel *k)
 		uint32_t how;
 		uint64_t v = vml_kernel_base(k, (enum vml_kbase)i, &how);
 		if (how)
-			sb_printf(sb, "  %-17s 0x%016" PRIx64 "  (%s)\n",
+			vml_sb_printf(sb, "  %-17s 0x%016" PRIx64 "  (%s)\n",
 				  kbase_name(i), v, kbase_how(how));
 		else
-			sb_printf(sb, "  %-17s unknown (nothing mapped there)\n",
+			vml_sb_printf(sb, "  %-17s unknown (nothing mapped there)\n",
 				  kbase_name(i));
 	}
 }
 
 /* Our own table, used when the shared renderer cannot draw the layout. */
-static void regions_text(struct vml_sbuf *sb, const struct vml_layout *l)
+static void regions_text(struct vml_strbuf *sb, const struct vml_layout *l)
 {
 	size_t n = vml_layout_count(l);
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = vml_layout_region(l, i);
 		char size[24];
 		short_size(r->end - r->start, size, sizeof(size));
-		sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s %s %-14s %s\n",
+		vml_sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s %s %-14s %s\n",
 			  r->start, r->end, size, r->perms,
 			  vml_kind_name((enum vml_kind)r->kind),
 			  r->name ? r->name : "");
 	}
 }
 
-static void layout_json(struct vml_sbuf *sb, const struct vml_kernel *k)
+static void layout_json(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
 	const struct vml_pt_config *c = vml_kernel_config(k);
 	const struct vml_layout *l = vml_kernel_layout(k);
-	sb_printf(sb, "{\"levels\": %" PRIu32 ", \"cr3\": %" PRIu64
+	vml_sb_printf(sb, "{\"levels\": %" PRIu32 ", \"cr3\": %" PRIu64
 		  ", \"nxe\": %s, \"bases\": {", c->levels,
 		  c->cr3 & ~UINT64_C(0xfff), c->nxe ? "true" : "false");
 	for (int i = 0; i < VML_KBASE_COUNT; i++) {
 		uint32_t how;
 		uint64_t v = vml_kernel_base(k, (enum vml_kbase)i, &how);
-		sb_printf(sb, "%s\"%s\": ", i ? ", " : "", kbase_name(i));
+		vml_sb_printf(sb, "%s\"%s\": ", i ? ", " : "", kbase_name(i));
 		if (how)
-			sb_printf(sb, "{\"value\": %" PRIu64 ", \"how\": \"%s\"}",
+			vml_sb_printf(sb, "{\"value\": %" PRIu64 ", \"how\": \"%s\"}",
 				  v, kbase_how(how));
 		else
-			sb_printf(sb, "null");
+			vml_sb_printf(sb, "null");
 	}
-	sb_printf(sb, "}, \"incomplete\": %s, \"regions\": [",
+	vml_sb_printf(sb, "}, \"incomplete\": %s, \"regions\": [",
 		  vml_layout_flags(l) & VML_LAYOUT_INCOMPLETE ? "true" : "false");
 	size_t n = vml_layout_count(l);
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = vml_layout_region(l, i);
-		sb_printf(sb, "%s\n  {\"start\": %" PRIu64 ", \"end\": %" PRIu64
+		vml_sb_printf(sb, "%s\n  {\"start\": %" PRIu64 ", \"end\": %" PRIu64
 			  ", \"perms\": ", i ? "," : "", r->start, r->end);
-		sb_json_str(sb, r->perms);
-		sb_printf(sb, ", \"kind\": ");
-		sb_json_str(sb, vml_kind_name((enum vml_kind)r->kind));
-		sb_printf(sb, ", \"group\": ");
-		sb_json_str(sb, vml_group_name((enum vml_group)r->group));
-		sb_printf(sb, ", \"name\": ");
+		vml_sb_json_string(sb, r->perms);
+		vml_sb_printf(sb, ", \"kind\": ");
+		vml_sb_json_string(sb, vml_kind_name((enum vml_kind)r->kind));
+		vml_sb_printf(sb, ", \"group\": ");
+		vml_sb_json_string(sb, vml_group_name((enum vml_group)r->group));
+		vml_sb_printf(sb, ", \"name\": ");
 		if (r->name)
-			sb_json_str(sb, r->name);
+			vml_sb_json_string(sb, r->name);
 		else
-			sb_printf(sb, "null");
-		sb_printf(sb, ", \"inferred\": %s}",
+			vml_sb_printf(sb, "null");
+		vml_sb_printf(sb, ", \"inferred\": %s}",
 			  r->flags & VML_REGION_GUESSED ? "true" : "false");
 	}
-	sb_printf(sb, "\n]}\n");
+	vml_sb_printf(sb, "\n]}\n");
 }
 
 struct vml_error *vml_render_kernel(const struct vml_kernel *k,
@@ -355,7 +291,7 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 	if (!k || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: NULL kernel or result");
-	struct vml_sbuf sb = { 0 };
+	struct vml_strbuf sb = { 0 };
 	bool ptdump = flags & (VML_KRENDER_PAGETABLES | VML_KRENDER_WX);
 	bool wx = flags & VML_KRENDER_WX;
 	if (format == VML_FORMAT_JSON) {
@@ -363,11 +299,11 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 			ptdump_json(&sb, k, wx);
 		else
 			layout_json(&sb, k);
-		return sb_finish(&sb, ret);
+		return vml_sb_finish(&sb, ret);
 	}
 	if (ptdump) {
 		ptdump_text(&sb, k, wx);
-		return sb_finish(&sb, ret);
+		return vml_sb_finish(&sb, ret);
 	}
 	bases_text(&sb, k);
 	char *picture = NULL;
@@ -376,7 +312,7 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 		format == VML_FORMAT_TABLE ? VML_FORMAT_TABLE : VML_FORMAT_PICTURE,
 		flags & VML_RENDER_COLOR, &picture);
 	if (err == &vml_enomem) {
-		free(sb.buf);
+		vml_sb_release(&sb);
 		return err;
 	}
 	if (err) {
@@ -385,10 +321,10 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 		vml_error_free(err);
 		regions_text(&sb, vml_kernel_layout(k));
 	} else {
-		sb_printf(&sb, "%s", picture);
+		vml_sb_printf(&sb, "%s", picture);
 		vml_free(picture);
 	}
-	return sb_finish(&sb, ret);
+	return vml_sb_finish(&sb, ret);
 }
 
 /* ------------------------------------------------------------ whereis */
@@ -405,15 +341,15 @@ static const struct vml_bit entry_bits[] = {
 	{ VML_PT_PAT, "PAT" }, { VML_PT_NX, "NX" },
 };
 
-static void step_bits_text(struct vml_sbuf *sb, const struct vml_pt_step *s)
+static void step_bits_text(struct vml_strbuf *sb, const struct vml_pt_step *s)
 {
 	for (size_t i = 0; i < VML_ARRAY_SIZE(entry_bits); i++)
-		sb_printf(sb, " %s%s", s->flags & entry_bits[i].flag ? "" : "-",
+		vml_sb_printf(sb, " %s%s", s->flags & entry_bits[i].flag ? "" : "-",
 			  entry_bits[i].name);
-	sb_printf(sb, " PKEY=%" PRIu32, s->pkey);
+	vml_sb_printf(sb, " PKEY=%" PRIu32, s->pkey);
 }
 
-static void where_region_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void where_region_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			      uint64_t va)
 {
 	const struct vml_layout *l = vml_kernel_layout(k);
@@ -421,11 +357,11 @@ static void where_region_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 	const struct vml_pt_config *c = vml_kernel_config(k);
 	uint32_t kind = vml_kernel_kind_at(k, va);
 	if (va < user_end(c))
-		sb_printf(sb, "  half: user\n");
+		vml_sb_printf(sb, "  half: user\n");
 	else if (kind != VML_KIND_UNKNOWN)
-		sb_printf(sb, "  slot: %s\n", vml_kind_name((enum vml_kind)kind));
+		vml_sb_printf(sb, "  slot: %s\n", vml_kind_name((enum vml_kind)kind));
 	if (r)
-		sb_printf(sb, "  region: 0x%" PRIx64 "-0x%" PRIx64 " %s %s%s%s"
+		vml_sb_printf(sb, "  region: 0x%" PRIx64 "-0x%" PRIx64 " %s %s%s%s"
 			  " (+0x%" PRIx64 ")\n", r->start, r->end, r->perms,
 			  vml_kind_name((enum vml_kind)r->kind),
 			  r->name ? " - " : "", r->name ? r->name : "",
@@ -496,7 +432,7 @@ static const char *va_kind(const struct vml_kernel *k, uint64_t va)
 #define PHYS_TEXT 64
 #define PHYS_JSON 1024
 
-static void aliases_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void aliases_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			 const struct vml_pt_translation *tr,
 			 const struct phys_hits *ph)
 {
@@ -507,46 +443,46 @@ static void aliases_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 			text_maps = true;
 		if (va == tr->va)
 			continue;
-		sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n", va,
+		vml_sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n", va,
 			  va_kind(k, va));
 	}
 	if (ph->total > ph->n)
-		sb_printf(sb, "  ... %" PRIu64 " mappings of this physical address"
+		vml_sb_printf(sb, "  ... %" PRIu64 " mappings of this physical address"
 			  " in all\n", ph->total);
 	if (vml_kernel_kind_at(k, tr->va) == VML_KIND_DIRECT_MAP)
-		sb_printf(sb, "  direct map alias of physical page 0x%" PRIx64
+		vml_sb_printf(sb, "  direct map alias of physical page 0x%" PRIx64
 			  "; the kernel text mapping %s this page\n",
 			  tr->phys & ~UINT64_C(0xfff),
 			  text_maps ? "also maps" : "does not map");
 }
 
-static void where_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 		       const struct vml_pt_translation *tr, const char *symbol,
 		       const struct phys_hits *ph)
 {
 	if (symbol)
-		sb_printf(sb, "0x%016" PRIx64 " <%s>\n", tr->va, symbol);
+		vml_sb_printf(sb, "0x%016" PRIx64 " <%s>\n", tr->va, symbol);
 	else
-		sb_printf(sb, "0x%016" PRIx64 "\n", tr->va);
+		vml_sb_printf(sb, "0x%016" PRIx64 "\n", tr->va);
 	if (k)
 		where_region_text(sb, k, tr->va);
 	for (uint32_t i = 0; i < tr->nsteps && i < 5; i++) {
 		const struct vml_pt_step *s = &tr->steps[i];
-		sb_printf(sb, "  %-4s[%3" PRIu32 "] @ 0x%012" PRIx64
+		vml_sb_printf(sb, "  %-4s[%3" PRIu32 "] @ 0x%012" PRIx64
 			  " = 0x%016" PRIx64 " ", level_name(s->level), s->index,
 			  s->entry_addr, s->value);
 		step_bits_text(sb, s);
-		sb_printf(sb, "\n");
+		vml_sb_printf(sb, "\n");
 	}
 	if (tr->mapped) {
 		char size[24];
 		short_size(tr->page_size, size, sizeof(size));
 		uint64_t off = tr->page_size ? tr->va & (tr->page_size - 1) : 0;
-		sb_printf(sb, "  mapped: %s page at level %" PRIu32 " (%s), physical "
+		vml_sb_printf(sb, "  mapped: %s page at level %" PRIu32 " (%s), physical "
 			  "0x%" PRIx64 " = page 0x%" PRIx64 " + 0x%" PRIx64 "\n",
 			  size, tr->stop_level, level_name(tr->stop_level),
 			  tr->phys, tr->phys - off, off);
-		sb_printf(sb, "  effective: %s %s %s%s\n",
+		vml_sb_printf(sb, "  effective: %s %s %s%s\n",
 			  tr->flags & VML_PT_USER ? "user" : "supervisor",
 			  tr->flags & VML_PT_WRITE ? "writable" : "read-only",
 			  tr->flags & VML_PT_NX ? "no-exec" : "executable",
@@ -554,81 +490,81 @@ static void where_text(struct vml_sbuf *sb, const struct vml_kernel *k,
 		if (k && ph)
 			aliases_text(sb, k, tr, ph);
 	} else if (tr->status == VML_PT_UNREADABLE) {
-		sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
+		vml_sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
 			  tr->stop_level, level_name(tr->stop_level));
 	} else if (tr->status == VML_PT_RESERVED) {
-		sb_printf(sb, "  reserved bits set at level %" PRIu32 " (%s): "
+		vml_sb_printf(sb, "  reserved bits set at level %" PRIu32 " (%s): "
 			  "the CPU would fault\n", tr->stop_level,
 			  level_name(tr->stop_level));
 	} else {
-		sb_printf(sb, "  not present at level %" PRIu32 " (%s)\n",
+		vml_sb_printf(sb, "  not present at level %" PRIu32 " (%s)\n",
 			  tr->stop_level, level_name(tr->stop_level));
 	}
 }
 
-static void where_json(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 		       const struct vml_pt_translation *tr, const char *symbol,
 		       const struct phys_hits *ph)
 {
-	sb_printf(sb, "{\"addr\": %" PRIu64 ", \"mapped\": %s, \"status\": \"%s\""
+	vml_sb_printf(sb, "{\"addr\": %" PRIu64 ", \"mapped\": %s, \"status\": \"%s\""
 		  ", \"stop_level\": %" PRIu32, tr->va,
 		  tr->mapped ? "true" : "false",
 		  tr->mapped ? "mapped" : tr->status == VML_PT_MAPPED ?
 		  "not-present" : status_name(tr->status), tr->stop_level);
 	if (tr->mapped)
-		sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64,
+		vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64,
 			  tr->phys, tr->page_size);
-	sb_printf(sb, ", \"symbol\": ");
+	vml_sb_printf(sb, ", \"symbol\": ");
 	if (symbol)
-		sb_json_str(sb, symbol);
+		vml_sb_json_string(sb, symbol);
 	else
-		sb_printf(sb, "null");
+		vml_sb_printf(sb, "null");
 	if (k) {
 		const struct vml_region *r = vml_layout_find(vml_kernel_layout(k),
 							     tr->va);
-		sb_printf(sb, ", \"kind\": ");
-		sb_json_str(sb, vml_kind_name((enum vml_kind)
+		vml_sb_printf(sb, ", \"kind\": ");
+		vml_sb_json_string(sb, vml_kind_name((enum vml_kind)
 					      vml_kernel_kind_at(k, tr->va)));
-		sb_printf(sb, ", \"region\": ");
+		vml_sb_printf(sb, ", \"region\": ");
 		if (r) {
-			sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": %" PRIu64
+			vml_sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": %" PRIu64
 				  ", \"name\": ", r->start, r->end);
 			if (r->name)
-				sb_json_str(sb, r->name);
+				vml_sb_json_string(sb, r->name);
 			else
-				sb_printf(sb, "null");
-			sb_printf(sb, "}");
+				vml_sb_printf(sb, "null");
+			vml_sb_printf(sb, "}");
 		} else {
-			sb_printf(sb, "null");
+			vml_sb_printf(sb, "null");
 		}
 	}
-	sb_printf(sb, ", \"levels\": [");
+	vml_sb_printf(sb, ", \"levels\": [");
 	for (uint32_t i = 0; i < tr->nsteps && i < 5; i++) {
 		const struct vml_pt_step *s = &tr->steps[i];
-		sb_printf(sb, "%s\n  {\"level\": %" PRIu32 ", \"name\": \"%s\""
+		vml_sb_printf(sb, "%s\n  {\"level\": %" PRIu32 ", \"name\": \"%s\""
 			  ", \"index\": %" PRIu32 ", \"table\": %" PRIu64
 			  ", \"entry_addr\": %" PRIu64 ", \"value\": %" PRIu64
 			  ", \"bits\": {", i ? "," : "", s->level,
 			  level_name(s->level), s->index, s->table,
 			  s->entry_addr, s->value);
 		for (size_t b = 0; b < VML_ARRAY_SIZE(entry_bits); b++)
-			sb_printf(sb, "\"%s\": %s, ", entry_bits[b].name,
+			vml_sb_printf(sb, "\"%s\": %s, ", entry_bits[b].name,
 				  s->flags & entry_bits[b].flag ? "true" : "false");
-		sb_printf(sb, "\"PKEY\": %" PRIu32 "}}", s->pkey);
+		vml_sb_printf(sb, "\"PKEY\": %" PRIu32 "}}", s->pkey);
 	}
-	sb_printf(sb, "]");
+	vml_sb_printf(sb, "]");
 	if (k && ph) {
-		sb_printf(sb, ", \"aliases_total\": %" PRIu64 ", \"aliases\": [",
+		vml_sb_printf(sb, ", \"aliases_total\": %" PRIu64 ", \"aliases\": [",
 			  ph->total);
 		for (size_t i = 0; i < ph->n; i++) {
-			sb_printf(sb, "%s{\"va\": %" PRIu64 ", \"kind\": ",
+			vml_sb_printf(sb, "%s{\"va\": %" PRIu64 ", \"kind\": ",
 				  i ? ", " : "", ph->hits[i].va);
-			sb_json_str(sb, va_kind(k, ph->hits[i].va));
-			sb_printf(sb, "}");
+			vml_sb_json_string(sb, va_kind(k, ph->hits[i].va));
+			vml_sb_printf(sb, "}");
 		}
-		sb_printf(sb, "]");
+		vml_sb_printf(sb, "]");
 	}
-	sb_printf(sb, "}\n");
+	vml_sb_printf(sb, "}\n");
 }
 
 struct vml_error *vml_render_translation(const struct vml_kernel *k,
@@ -650,38 +586,38 @@ struct vml_error *vml_render_translation(const struct vml_kernel *k,
 		if (err)
 			return err;
 	}
-	struct vml_sbuf sb = { 0 };
+	struct vml_strbuf sb = { 0 };
 	if (json)
 		where_json(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
 	else
 		where_text(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
 	free(ph.hits);
-	return sb_finish(&sb, ret);
+	return vml_sb_finish(&sb, ret);
 }
 
-static void phys_hit_text(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void phys_hit_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			  const struct vml_pt_phys_hit *h)
 {
 	char size[24];
 	short_size(h->page_size, size, sizeof(size));
-	sb_printf(sb, "  0x%016" PRIx64 "  %-14s %s page, %s%s%s\n", h->va,
+	vml_sb_printf(sb, "  0x%016" PRIx64 "  %-14s %s page, %s%s%s\n", h->va,
 		  va_kind(k, h->va), size, h->flags & VML_PT_WRITE ? "RW" : "ro",
 		  h->flags & VML_PT_USER ? " USR" : "",
 		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ? " NX" : "");
 }
 
-static void phys_hit_json(struct vml_sbuf *sb, const struct vml_kernel *k,
+static void phys_hit_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 			  const struct vml_pt_phys_hit *h)
 {
-	sb_printf(sb, "{\"va\": %" PRIu64 ", \"page_size\": %" PRIu64
+	vml_sb_printf(sb, "{\"va\": %" PRIu64 ", \"page_size\": %" PRIu64
 		  ", \"level\": %" PRIu32 ", \"write\": %s, \"user\": %s"
 		  ", \"nx\": %s, \"kind\": ", h->va, h->page_size, h->level,
 		  h->flags & VML_PT_WRITE ? "true" : "false",
 		  h->flags & VML_PT_USER ? "true" : "false",
 		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ?
 		  "true" : "false");
-	sb_json_str(sb, va_kind(k, h->va));
-	sb_printf(sb, "}");
+	vml_sb_json_string(sb, va_kind(k, h->va));
+	vml_sb_printf(sb, "}");
 }
 
 struct vml_error *vml_render_phys(const struct vml_kernel *k, uint64_t pa,
@@ -698,26 +634,26 @@ struct vml_error *vml_render_phys(const struct vml_kernel *k, uint64_t pa,
 					    &ph);
 	if (err)
 		return err;
-	struct vml_sbuf sb = { 0 };
+	struct vml_strbuf sb = { 0 };
 	if (json) {
-		sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"total\": %" PRIu64
+		vml_sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"total\": %" PRIu64
 			  ", \"mappings\": [", pa, ph.total);
 		for (size_t i = 0; i < ph.n; i++) {
 			if (i)
-				sb_printf(&sb, ", ");
+				vml_sb_printf(&sb, ", ");
 			phys_hit_json(&sb, k, &ph.hits[i]);
 		}
-		sb_printf(&sb, "]}\n");
+		vml_sb_printf(&sb, "]}\n");
 	} else {
-		sb_printf(&sb, "physical 0x%" PRIx64 " is mapped at %" PRIu64
+		vml_sb_printf(&sb, "physical 0x%" PRIx64 " is mapped at %" PRIu64
 			  " virtual address%s%s\n", pa, ph.total,
 			  ph.total == 1 ? "" : "es", ph.total ? ":" : "");
 		for (size_t i = 0; i < ph.n; i++)
 			phys_hit_text(&sb, k, &ph.hits[i]);
 		if (ph.total > ph.n)
-			sb_printf(&sb, "  ... and %" PRIu64 " more\n",
+			vml_sb_printf(&sb, "  ... and %" PRIu64 " more\n",
 				  ph.total - ph.n);
 	}
 	free(ph.hits);
-	return sb_finish(&sb, ret);
+	return vml_sb_finish(&sb, ret);
 }

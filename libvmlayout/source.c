@@ -3,10 +3,10 @@
  * (host callback, /proc/PID/mem, caller-owned buffer), plus a per-source
  * cache of whole 4 KiB pages used by the page-table walker.
  *
- * The page cache is an open-addressing hash table keyed by (space, page
- * address). It remembers failures too (negative cache), so that a walk over
- * corrupt tables never asks the back end twice for the same bad page; this
- * matters when the back end is GDB talking to a remote stub.
+ * The page cache maps (space, page address) to a cached page through the
+ * library's hash map. It remembers failures too (negative cache), so that a
+ * walk over corrupt tables never asks the back end twice for the same bad
+ * page; this matters when the back end is GDB talking to a remote stub.
  */
 #include "config.h"
 
@@ -36,17 +36,9 @@ enum source_kind {
 	SOURCE_BUFFER,
 };
 
-enum slot_state {
-	SLOT_EMPTY = 0,
-	SLOT_PAGE,     /* page holds the bytes */
-	SLOT_FAILED,   /* the back end could not read this page */
-};
-
-struct cache_slot {
-	uint64_t key;  /* page address | space (pages are aligned, bit 0 is free) */
-	uint8_t *page;
-	uint32_t state;
-};
+/* The cache's value for a page the back end could not read; any other
+ * value indexes pages[]. */
+#define CACHE_FAILED UINT64_MAX
 
 struct vml_source {
 	enum source_kind kind;
@@ -64,11 +56,12 @@ struct vml_source {
 
 	struct vml_source_stats stats;
 
-	struct cache_slot *slots;
-	size_t nslots;      /* power of two, or 0 */
-	size_t used;        /* slots not SLOT_EMPTY */
-	size_t npages;      /* SLOT_PAGE slots */
-	size_t nfailed;     /* SLOT_FAILED slots */
+	/* page address | space (pages are aligned, bit 0 is free) ->
+	 * index into pages, or CACHE_FAILED */
+	struct vml_hashmap cache;
+	uint8_t **pages;    /* cached page copies */
+	size_t npages, pages_cap;
+	size_t nfailed;     /* remembered failures */
 
 	uint8_t *scratch;   /* VML_SCRATCH_PAGES pages, allocated on demand */
 	unsigned scratch_next;
@@ -264,73 +257,6 @@ struct vml_error *vml_source_read(struct vml_source *src, enum vml_space space,
 
 /* ------------------------------------------------------------ page cache */
 
-static size_t slot_hash(uint64_t key, size_t nslots)
-{
-	/* Fibonacci hashing spreads page-aligned keys over the table. */
-	return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
-	       (nslots - 1);
-}
-
-static struct cache_slot *cache_find(struct vml_source *src, uint64_t key)
-{
-	if (!src->nslots)
-		return NULL;
-	size_t mask = src->nslots - 1;
-	size_t i = slot_hash(key, src->nslots);
-	/* The table is never more than half full, so an empty slot ends the
-	 * probe; nslots bounds it regardless. */
-	for (size_t n = 0; n < src->nslots; n++, i = (i + 1) & mask) {
-		struct cache_slot *slot = &src->slots[i];
-		if (slot->state == SLOT_EMPTY)
-			return NULL;
-		if (slot->key == key)
-			return slot;
-	}
-	return NULL;
-}
-
-/* Make room for one more slot; false when out of memory. */
-static bool cache_reserve(struct vml_source *src)
-{
-	if (src->nslots && src->used + 1 <= src->nslots / 2)
-		return true;
-	size_t nslots = src->nslots ? src->nslots * 2 : 32;
-	struct cache_slot *slots = calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return false;
-	size_t mask = nslots - 1;
-	for (size_t j = 0; j < src->nslots; j++) {
-		struct cache_slot *old = &src->slots[j];
-		if (old->state == SLOT_EMPTY)
-			continue;
-		size_t i = slot_hash(old->key, nslots);
-		while (slots[i].state != SLOT_EMPTY)
-			i = (i + 1) & mask;
-		slots[i] = *old;
-	}
-	free(src->slots);
-	src->slots = slots;
-	src->nslots = nslots;
-	return true;
-}
-
-/* Insert a key known to be absent; the caller reserved room. */
-static void cache_insert(struct vml_source *src, uint64_t key, uint8_t *page,
-			 enum slot_state state)
-{
-	size_t mask = src->nslots - 1;
-	size_t i = slot_hash(key, src->nslots);
-	while (src->slots[i].state != SLOT_EMPTY)
-		i = (i + 1) & mask;
-	src->slots[i] = (struct cache_slot){ .key = key, .page = page,
-					     .state = state };
-	src->used++;
-	if (state == SLOT_PAGE)
-		src->npages++;
-	else
-		src->nfailed++;
-}
-
 /* A scratch page for a read that will not be cached. */
 static uint8_t *scratch_page(struct vml_source *src)
 {
@@ -360,21 +286,24 @@ struct vml_error *vml_source_read_page(struct vml_source *src,
 		return err;
 
 	uint64_t key = pa | (uint64_t)space;
-	struct cache_slot *slot = cache_find(src, key);
-	if (slot) {
+	uint64_t slot;
+	if (vml_hashmap_get(&src->cache, key, &slot)) {
 		src->stats.cache_hits++;
-		if (slot->state == SLOT_FAILED)
+		if (slot == CACHE_FAILED)
 			return vml_error_fault(pa, "cannot read %s page 0x%" PRIx64
 					       " (failed before)",
 					       space_name(space), pa);
-		*page_ret = slot->page;
+		*page_ret = src->pages[slot];
 		return NULL;
 	}
 
 	/* Past the bounds we keep serving pages, just without remembering. */
 	bool cacheable = src->npages < VML_CACHE_MAX_PAGES &&
 			 src->nfailed < VML_CACHE_MAX_FAILED;
-	if (cacheable && !cache_reserve(src))
+	/* Room first, so that remembering the result cannot fail. */
+	if (cacheable && (!vml_hashmap_reserve(&src->cache, 1) ||
+			  !vml_grow((void **)&src->pages, &src->pages_cap,
+				    src->npages + 1, sizeof(*src->pages))))
 		return &vml_enomem;
 	uint8_t *page = cacheable ? malloc(VML_PAGE_SIZE) : NULL;
 	bool owned = page != NULL;
@@ -387,12 +316,17 @@ struct vml_error *vml_source_read_page(struct vml_source *src,
 	if (err) {
 		if (owned)
 			free(page);
-		if (cacheable)
-			cache_insert(src, key, NULL, SLOT_FAILED);
+		if (cacheable) {
+			/* Cannot fail: room was reserved above. */
+			(void)vml_hashmap_put(&src->cache, key, CACHE_FAILED);
+			src->nfailed++;
+		}
 		return err;
 	}
-	if (owned)
-		cache_insert(src, key, page, SLOT_PAGE);
+	if (owned) {
+		src->pages[src->npages] = page;
+		(void)vml_hashmap_put(&src->cache, key, src->npages++);
+	}
 	*page_ret = page;
 	return NULL;
 }
@@ -401,14 +335,13 @@ void vml_source_invalidate(struct vml_source *src)
 {
 	if (!src)
 		return;
-	for (size_t i = 0; i < src->nslots; i++)
-		free(src->slots[i].page);
-	free(src->slots);
-	src->slots = NULL;
-	src->nslots = 0;
-	src->used = 0;
-	src->npages = 0;
+	for (size_t i = 0; i < src->npages; i++)
+		free(src->pages[i]);
+	free(src->pages);
+	src->pages = NULL;
+	src->npages = src->pages_cap = 0;
 	src->nfailed = 0;
+	vml_hashmap_release(&src->cache);
 }
 
 void vml_source_get_stats(const struct vml_source *src,

@@ -167,10 +167,18 @@ enum vml_region_flags {
 	VML_REGION_PSEUDO = 1u << 2,    /* "[heap]", "[stack]", "[vdso]" ... */
 	VML_REGION_LIBRARY = 1u << 3,   /* segment of a shared object */
 	VML_REGION_EXE = 1u << 4,       /* segment of the main executable */
-	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information */
+	VML_REGION_GUESSED = 1u << 5,   /* kind inferred without full information
+					   (set by the classifier, also from the
+					   two flags below) */
 	VML_REGION_ENDS_AT_TOP = 1u << 6,/* really ends at 2^64, which `end` cannot
 					   hold: end is 2^64-1 and the last byte
 					   (0xffffffffffffffff) is inside too */
+	VML_REGION_PERMS_GUESSED = 1u << 7,/* perms not in the input: taken from the
+					   file on disk (a core that left the
+					   mapping out); never cleared */
+	VML_REGION_NAME_GUESSED = 1u << 8,/* pseudo name ([heap], [stack], [vvar])
+					   inferred by the core reader, not
+					   stated by the kernel; never cleared */
 };
 
 struct vml_region {
@@ -221,7 +229,8 @@ void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 					 const char *sysroot);
 /* Name every region (kind, group, object). Reads ELF headers of mapped
- * files, bounded. Idempotent. */
+ * files, bounded. A layout already classified and not changed since is left
+ * as it is (no work, pointers into it stay valid). */
 struct vml_error *vml_layout_classify(struct vml_layout *layout);
 
 enum vml_layout_flags {
@@ -274,9 +283,28 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 /* Same, from a caller-owned buffer that must outlive the layout (fuzzing, tests). */
 struct vml_error *vml_layout_from_core_buffer(const void *buf, size_t len,
 					      struct vml_layout **ret);
-/* Core facts for a layout made from a core; false for other layouts. */
+/* Core facts for a layout made from a core; false for other layouts.
+ * ret may be NULL (only asking whether the layout is from a core). */
 bool vml_layout_core_info(const struct vml_layout *layout,
 			  struct vml_core_info *ret);
+/*
+ * The one-line summary of a core that front ends print above its picture
+ * or table, e.g.
+ *   core core.4242: pid 4242 (demo-prog), signal SIGSEGV (fault address
+ *   0x555555571010), 2 threads
+ * (one line, ending in a newline). path is the core as the user named it,
+ * or NULL. Signals have their Linux names. VML_ERROR_INVALID for a layout
+ * that is not from a core. *ret: free with vml_free().
+ */
+struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
+					  const char *path, char **ret);
+/*
+ * Warnings about a layout as a whole, one line each ("warning: the layout
+ * is incomplete: ..."), for front ends to print (on stderr, after their own
+ * name); "" when there are none. *ret: free with vml_free().
+ */
+struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
+					     char **ret);
 
 /* ---------------------------------------------------------------- whereis */
 
@@ -286,6 +314,21 @@ enum vml_half {
 	VML_HALF_NONCANONICAL = 2,
 };
 
+/* Where an address below a thread's $sp lies (vml_where.stack_note). */
+enum vml_stack_note {
+	VML_STACK_NOTE_NONE = 0,     /* at or above $sp, or no $sp known */
+	VML_STACK_NOTE_RED_ZONE = 1, /* below $sp, inside the ABI's red zone */
+	VML_STACK_NOTE_UNUSED = 2,   /* below $sp and the red zone: unused stack */
+};
+
+/*
+ * The answer of vml_layout_where. Pointers in it (region, gap.below,
+ * gap.above, section, symbol) point into the layout: they stay valid until
+ * the layout is freed or classified again after a change (a region
+ * appended, threads, auxv, exe or sysroot set). vml_layout_classify on a
+ * layout that has not changed since it was classified does nothing, so it
+ * does not invalidate them.
+ */
 struct vml_where {
 	uint64_t addr;
 	uint32_t half;                   /* enum vml_half (48-bit canonical form) */
@@ -305,6 +348,18 @@ struct vml_where {
 	bool has_insn;
 	uint32_t insn_len;
 	char insn[160];                  /* "mov    %rsp,%rbp" as GDB's x/i prints it */
+	/* Notes the library decides so every front end says the same
+	 * (added at the end: a caller built against an older header must
+	 * be rebuilt until vml_layout_where takes the struct's size). */
+	uint32_t stack_note;             /* enum vml_stack_note (with has_stack_sp) */
+	bool null_page;                  /* unmapped user address below the lowest a
+	                                    process can map (vm.mmap_min_addr's usual
+	                                    64 KiB): a NULL pointer plus an offset */
+	bool kernel_hidden;              /* unmapped kernel-half address of a layout
+	                                    that shows no kernel mappings: kernel
+	                                    space is not visible to this process */
+	uint64_t user_end;               /* the canonical halves addr was judged by: */
+	uint64_t kernel_start;           /*   [0, user_end) and [kernel_start, 2^64) */
 };
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. */
@@ -318,6 +373,9 @@ enum vml_format {
 	VML_FORMAT_TABLE = 1,   /* one row per region, as maps plus kind */
 	VML_FORMAT_JSON = 2,    /* {"regions": [...]} */
 	VML_FORMAT_TEXT = 3,    /* whereis: human-readable lines */
+	VML_FORMAT_LINE = 4,    /* whereis: the answer's first line alone (for a
+	                           non-canonical address, the one-line error a
+	                           debugger reports) */
 };
 enum vml_render_flags {
 	VML_RENDER_COLOR = 1u << 0, /* ANSI colour */
@@ -326,7 +384,8 @@ enum vml_render_flags {
 struct vml_error *vml_render_layout(const struct vml_layout *layout,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
-/* format: VML_FORMAT_TEXT or VML_FORMAT_JSON. */
+/* format: VML_FORMAT_TEXT, VML_FORMAT_JSON or VML_FORMAT_LINE. Formats
+ * where alone: layout may be NULL. */
 struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
 				   enum vml_format format, uint32_t flags,

@@ -16,6 +16,12 @@
 #define VML_USER_END 0x0000800000000000ull
 #define VML_KERNEL_START 0xffff800000000000ull
 
+/* TODO(arch): the ABI's red zone below $sp (x86-64 SysV: 128 bytes) and
+ * the lowest address a process can map (vm.mmap_min_addr's usual 64 KiB)
+ * belong to the architecture's process view. */
+#define VML_RED_ZONE 128
+#define VML_MMAP_MIN_ADDR 0x10000
+
 static void where_half(struct vml_where *w)
 {
 	if (w->addr < VML_USER_END) {
@@ -74,6 +80,24 @@ static void where_stack(const struct vml_layout *layout, struct vml_where *w)
 	w->stack_sp = found->sp;
 	/* Two's complement: below sp gives a negative distance. */
 	w->above_sp = (int64_t)(w->addr - found->sp);
+	if (w->addr < found->sp)
+		w->stack_note = found->sp - w->addr <= VML_RED_ZONE ?
+			VML_STACK_NOTE_RED_ZONE : VML_STACK_NOTE_UNUSED;
+}
+
+/* What an unmapped address says about the program that touched it. */
+static void where_unmapped_notes(const struct vml_layout *layout,
+				 struct vml_where *w)
+{
+	if (w->half == VML_HALF_KERNEL) {
+		struct vml_layout_space space;
+		vml_layout_space(layout, &space);
+		w->kernel_hidden = !space.kernel_visible;
+	} else if (w->half == VML_HALF_USER) {
+		/* Nothing can ever be mapped that low: this is what a NULL
+		 * pointer (plus a field offset) looks like. */
+		w->null_page = w->addr < VML_MMAP_MIN_ADDR;
+	}
 }
 
 static void where_insn(struct vml_layout *layout, struct vml_where *w)
@@ -109,9 +133,13 @@ struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 	memset(&w, 0, sizeof(w));
 	w.addr = addr;
 	where_half(&w);
+	/* TODO(arch): with the canonical rule, from the architecture. */
+	w.user_end = VML_USER_END;
+	w.kernel_start = VML_KERNEL_START;
 	w.region = vml_layout_find(layout, addr);
 	if (!w.region) {
 		vml_layout_gap(layout, addr, &w.gap);
+		where_unmapped_notes(layout, &w);
 		*ret = w;
 		return NULL;
 	}

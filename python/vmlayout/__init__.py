@@ -42,6 +42,11 @@ HALF_USER = _lib.VML_HALF_USER
 HALF_KERNEL = _lib.VML_HALF_KERNEL
 HALF_NONCANONICAL = _lib.VML_HALF_NONCANONICAL
 
+# Where.stack_note values.
+STACK_NOTE_NONE = _lib.VML_STACK_NOTE_NONE
+STACK_NOTE_RED_ZONE = _lib.VML_STACK_NOTE_RED_ZONE
+STACK_NOTE_UNUSED = _lib.VML_STACK_NOTE_UNUSED
+
 # Names as the library spells them (the JSON "kind" / "group"), by enum value.
 KINDS = [_lib.decode(_lib.vml_kind_name(i)) for i in range(_lib.VML_KIND_COUNT)]
 GROUPS = [_lib.decode(_lib.vml_group_name(i))
@@ -52,6 +57,7 @@ _FORMATS = {
     "table": _lib.VML_FORMAT_TABLE,
     "json": _lib.VML_FORMAT_JSON,
     "text": _lib.VML_FORMAT_TEXT,
+    "line": _lib.VML_FORMAT_LINE,
 }
 
 _U64 = (1 << 64) - 1
@@ -144,7 +150,9 @@ class Where:
     """The answer of Layout.where(addr): every field of struct vml_where.
     region is a Region or None (then gap is a dict, else None); file_offset,
     stack_sp and insn are None when their has_* flag is false; section and
-    symbol are None when unknown."""
+    symbol are None when unknown. stack_note (STACK_NOTE_*), null_page and
+    kernel_hidden are the notes the library decided; user_end and
+    kernel_start the canonical halves addr was judged by."""
 
     def __init__(self, c, layout):
         self._c = c            # rendered again by Layout.where_text(self)
@@ -168,6 +176,11 @@ class Where:
         self.insn_len = c.insn_len
         self.insn = c.insn.decode("utf-8", "surrogateescape") \
             if c.has_insn else None
+        self.stack_note = c.stack_note
+        self.null_page = bool(c.null_page)
+        self.kernel_hidden = bool(c.kernel_hidden)
+        self.user_end = c.user_end
+        self.kernel_start = c.kernel_start
 
     def __repr__(self):
         where = repr(self.region) if self.region is not None else "unmapped"
@@ -283,11 +296,13 @@ class Layout:
         return Where(self._where_c(addr), self)
 
     def where_text(self, addr, fmt="text", color=False):
-        """whereis as the library renders it: fmt "text" or "json". addr is
-        an address, or a Where this layout gave (not computed again)."""
-        if fmt not in ("text", "json"):
-            raise ValueError("vmlayout: where_text format must be 'text' or "
-                             "'json', not %r" % (fmt,))
+        """whereis as the library renders it: fmt "text", "json" or "line"
+        (the first line alone: for a non-canonical address the one-line
+        error). addr is an address, or a Where this layout gave (not
+        computed again)."""
+        if fmt not in ("text", "json", "line"):
+            raise ValueError("vmlayout: where_text format must be 'text', "
+                             "'json' or 'line', not %r" % (fmt,))
         w = addr._c if isinstance(addr, Where) else self._where_c(addr)
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_render_where(
@@ -335,6 +350,29 @@ class Layout:
             "has_auxv": bool(ci.has_auxv),
             "incomplete": bool(ci.incomplete),
         }
+
+    def core_summary(self, path=None):
+        """The core's one-line summary as the library words it ("core PATH:
+        pid N (cmd), signal SIGSEGV (fault address 0x...), N threads", no
+        newline), or None when the layout is not from a core. path: the
+        core as the user named it."""
+        h = self._h()
+        if not _lib.vml_layout_core_info(h, None):
+            return None
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_core_summary(
+            h, _path_bytes(path) if path is not None else None,
+            ctypes.byref(out)))
+        return _lib.take_string(out.value).rstrip("\n")
+
+    @property
+    def warnings(self):
+        """Warnings about the whole layout, one line each ("warning: the
+        layout is incomplete: ..."); [] when there are none."""
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_layout_warnings(self._h(),
+                                                   ctypes.byref(out)))
+        return _lib.take_string(out.value).splitlines()
 
     def __repr__(self):
         if not self._handle:

@@ -95,6 +95,8 @@ VML_REGION_LIBRARY = 1 << 3
 VML_REGION_EXE = 1 << 4
 VML_REGION_GUESSED = 1 << 5
 VML_REGION_ENDS_AT_TOP = 1 << 6
+VML_REGION_PERMS_GUESSED = 1 << 7
+VML_REGION_NAME_GUESSED = 1 << 8
 
 # enum vml_layout_flags
 VML_LAYOUT_INCOMPLETE = 1 << 0
@@ -104,11 +106,17 @@ VML_HALF_USER = 0
 VML_HALF_KERNEL = 1
 VML_HALF_NONCANONICAL = 2
 
+# enum vml_stack_note
+VML_STACK_NOTE_NONE = 0
+VML_STACK_NOTE_RED_ZONE = 1
+VML_STACK_NOTE_UNUSED = 2
+
 # enum vml_format
 VML_FORMAT_PICTURE = 0
 VML_FORMAT_TABLE = 1
 VML_FORMAT_JSON = 2
 VML_FORMAT_TEXT = 3
+VML_FORMAT_LINE = 4
 
 # enum vml_render_flags
 VML_RENDER_COLOR = 1 << 0
@@ -201,6 +209,11 @@ class vml_where(ctypes.Structure):
         ("has_insn", ctypes.c_bool),
         ("insn_len", ctypes.c_uint32),
         ("insn", ctypes.c_char * 160),
+        ("stack_note", ctypes.c_uint32),
+        ("null_page", ctypes.c_bool),
+        ("kernel_hidden", ctypes.c_bool),
+        ("user_end", ctypes.c_uint64),
+        ("kernel_start", ctypes.c_uint64),
     ]
 
 
@@ -387,6 +400,10 @@ _PROTOTYPES = [
     ("vml_layout_from_core_buffer", error_p,
      [ctypes.c_void_p, _size, _P(layout_p)]),
     ("vml_layout_core_info", ctypes.c_bool, [layout_p, _P(vml_core_info)]),
+    ("vml_render_core_summary", error_p,
+     [layout_p, ctypes.c_char_p, _P(ctypes.c_void_p)]),
+    ("vml_render_layout_warnings", error_p,
+     [layout_p, _P(ctypes.c_void_p)]),
     # whereis
     ("vml_layout_where", error_p, [layout_p, _u64, _P(vml_where)]),
     # render

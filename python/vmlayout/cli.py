@@ -8,7 +8,6 @@ about the layout: it only picks the source and the format.
 import argparse
 import json
 import os
-import signal
 import sys
 
 PROG = "vmlayout"
@@ -146,30 +145,6 @@ def use_color(when, stream):
         return False
 
 
-def _core_header(path, info):
-    """One line of facts from the core's notes, before picture or table."""
-    who = "core %s:" % path
-    if info.get("pid"):
-        who += " pid %d" % info["pid"]
-    if info.get("command"):
-        who += " (%s)" % info["command"]
-    parts = [who]
-    signo = info.get("signo") or 0
-    if signo:
-        try:
-            name = signal.Signals(signo).name
-        except ValueError:
-            name = "signal %d" % signo
-        sig = "signal %s" % name
-        if info.get("fault_addr") is not None:
-            sig += " (fault address %#x)" % info["fault_addr"]
-        parts.append(sig)
-    if info.get("nthreads"):
-        n = info["nthreads"]
-        parts.append("%d thread%s" % (n, "" if n == 1 else "s"))
-    return ", ".join(parts)
-
-
 def _open(vmlayout, args):
     if args.pid is not None:
         return vmlayout.open_pid(args.pid), None
@@ -191,10 +166,8 @@ def _run(vmlayout, args, out, err):
     color = use_color(args.color, out)
     layout, core_path = _open(vmlayout, args)
     try:
-        if layout.incomplete:
-            err.write("%s: warning: the layout is incomplete: the core is "
-                      "truncated or damaged, or leaves out some mappings "
-                      "(\"???\" marks what is unknown)\n" % PROG)
+        for warning in layout.warnings:
+            err.write("%s: %s\n" % (PROG, warning))
         if args.whereis:
             if args.fmt == "json":
                 answers = [json.loads(layout.where_text(a, fmt="json"))
@@ -208,9 +181,9 @@ def _run(vmlayout, args, out, err):
         fmt = args.fmt or "picture"
         text = layout.render(fmt=fmt, color=color)
         if core_path is not None and fmt != "json":
-            info = layout.core_info
-            if info:
-                out.write(_core_header(core_path, info) + "\n")
+            summary = layout.core_summary(core_path)
+            if summary is not None:
+                out.write(summary + "\n")
         out.write(text if text.endswith("\n") else text + "\n")
         return 0
     finally:

@@ -4,7 +4,9 @@
  * Feeds arbitrary bytes to vml_layout_from_core_buffer (headers, notes,
  * region building, pseudo names, classification) and, when a layout comes
  * back, reads through its memory source and asks for its core facts, so the
- * read path over damaged loads is exercised too. Seeds in
+ * read path over damaged loads is exercised too; then renders it every way
+ * (picture, table, JSON, summary, warnings, whereis at a few addresses), so
+ * the renderers meet hostile names and numbers. Seeds in
  * tests/fuzz/seeds_core/ are the tiny hand-built cores of
  * tests/unit/core_elf_test.c (VML_CORE_SEED_DIR=DIR ./unit_tests writes
  * them).
@@ -17,6 +19,51 @@
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A render must succeed (or run out of memory) and give a string. */
+static void check_render(struct vml_error *err, char *out)
+{
+	if (err == &vml_enomem)
+		return;
+	if (err || !out)
+		abort();
+	vml_free(out);
+}
+
+static void render_all(struct vml_layout *layout, const struct vml_core_info *info)
+{
+	static const enum vml_format layout_formats[] = {
+		VML_FORMAT_PICTURE, VML_FORMAT_TABLE, VML_FORMAT_JSON,
+	};
+	static const enum vml_format where_formats[] = {
+		VML_FORMAT_TEXT, VML_FORMAT_JSON, VML_FORMAT_LINE,
+	};
+	char *out = NULL;
+	for (size_t i = 0; i < sizeof(layout_formats) / sizeof(layout_formats[0]); i++) {
+		struct vml_error *err = vml_render_layout(layout, layout_formats[i],
+							  VML_RENDER_COLOR, &out);
+		check_render(err, out);
+	}
+	check_render(vml_render_core_summary(layout, "core", &out), out);
+	check_render(vml_render_layout_warnings(layout, &out), out);
+	size_t n = vml_layout_count(layout);
+	uint64_t addrs[4] = {
+		info->fault_addr, 0x10,
+		n ? vml_layout_region(layout, 0)->start : 0,
+		n ? vml_layout_region(layout, n - 1)->end : UINT64_MAX,
+	};
+	for (size_t a = 0; a < 4; a++) {
+		struct vml_where w;
+		struct vml_error *err = vml_layout_where(layout, addrs[a], &w);
+		if (err) {
+			vml_error_free(err);
+			continue;
+		}
+		for (size_t f = 0; f < sizeof(where_formats) / sizeof(where_formats[0]); f++)
+			check_render(vml_render_where(layout, &w, where_formats[f], 0, &out),
+				     out);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vml_error_free(e);
 		}
 	}
+	render_all(layout, &info);
 	vml_layout_free(layout);
 	free(copy);
 	return 0;

@@ -1,7 +1,8 @@
 /* fuzz_maps.c — libFuzzer target: arbitrary bytes as /proc/PID/maps text.
  * On success, look up and explain gaps at a few addresses (including the
  * boundaries of the first and last regions) to exercise the binary searches
- * on whatever set the parser accepted. */
+ * on whatever set the parser accepted, then render it as picture, table and
+ * JSON. */
 // run-fuzz: max_len=16384
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		probe(layout, last->start - 1);
 		probe(layout, last->end);
 		probe(layout, first->start + (last->end - first->start) / 2);
+	}
+	/* The renderers draw any layout, classified or not. */
+	static const enum vml_format formats[] = {
+		VML_FORMAT_PICTURE, VML_FORMAT_TABLE, VML_FORMAT_JSON,
+	};
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		char *out = NULL;
+		err = vml_render_layout(layout, formats[i], VML_RENDER_COLOR, &out);
+		if (err != &vml_enomem && (err || !out))
+			__builtin_trap();
+		vml_free(out);
 	}
 	vml_layout_free(layout);
 	return 0;

@@ -138,3 +138,35 @@ def test_gdb_whereis_on_core_names_gdb_symbols(core):
         assert m, info
         assert w["symbol"] == m.group(1), (w, info)
         assert w["section"] == m.group(2), (w, info)
+
+
+def test_gdb_and_cli_print_the_same_core_summary(core):
+    """The `vmlayout` command on a core and `python3 -m vmlayout CORE` open
+    with the same one-line summary (the library words it for both), and it
+    states the fixture's own facts."""
+    path, facts = core
+    s = _gdb_on_core(path, [("picture", "vmlayout"),
+                            ("table", "vmlayout --table")])
+    cli = subprocess.run(["/usr/bin/python3", "-m", "vmlayout", path],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, timeout=TIMEOUT,
+                         env=_env())
+    assert cli.returncode == 0, cli.stderr
+    summary = cli.stdout.splitlines()[0]
+    # GDB prints the same warnings (a gcore core leaves out unchanged file
+    # mappings: incomplete) and then the same summary line.
+    # (GDB's stderr and stdout share the captured output: compare the
+    # warning lines apart from the rest.)
+    warnings = cli.stderr.splitlines()
+    assert all(w.startswith("vmlayout: warning: ") for w in warnings)
+    for label in ("picture", "table"):
+        lines = s.lines(label)
+        assert [l for l in lines if l in warnings] == warnings
+        assert [l for l in lines if l not in warnings][0] == summary
+    assert summary.startswith("core %s: pid %d (regions_fixture)" %
+                              (path, facts["pid"])), summary
+    assert summary.endswith(", 2 threads"), summary
+    if not os.path.basename(path).startswith("g."):
+        # The kernel wrote this one for the SIGSEGV the test sent with
+        # kill(): a signal, no fault address.
+        assert summary.endswith(", signal SIGSEGV, 2 threads"), summary

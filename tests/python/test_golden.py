@@ -576,10 +576,7 @@ def _xfail(reason):
 
 IDENTITY = [
     pytest.param("where", "values", id="whereis-values"),
-    pytest.param("where", "keys", id="whereis-keys", marks=_xfail(
-        "whereis JSON (render.c where_json) flattens the region's fields "
-        "into the answer and leaves out the layout JSON's \"tid\" and "
-        "\"deleted\"")),
+    pytest.param("where", "keys", id="whereis-keys"),
     pytest.param("kernel", "values", id="kernel-values", marks=_xfail(
         "vml_render_kernel JSON (render_pagetables.c layout_json) writes "
         "\"end\": r->end, 18446744073709551615 for a region that ends at "

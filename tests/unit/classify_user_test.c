@@ -124,6 +124,20 @@ static void test_classify_idempotent(void)
 	VML_ASSERT_OK(vml_layout_classify(layout));
 	VML_ASSERT_OK(vml_layout_classify(layout));
 	check_want(layout, hand_want, VML_ARRAY_SIZE(hand_want));
+
+	/* Classifying an unchanged layout again does nothing at all (so
+	 * whereis answers into it stay valid): a mark left in a region
+	 * survives it ... */
+	struct vml_region *r = &layout->regions[0];
+	uint32_t kind = r->kind;
+	r->kind = VML_KIND_VDSO;
+	VML_ASSERT_OK(vml_layout_classify(layout));
+	CU_ASSERT_EQUAL(r->kind, VML_KIND_VDSO);
+	/* ... while any change to the input makes it run again. */
+	VML_ASSERT_OK(vml_layout_set_sysroot(layout, NULL));
+	VML_ASSERT_OK(vml_layout_classify(layout));
+	CU_ASSERT_EQUAL(r->kind, kind);
+	check_want(layout, hand_want, VML_ARRAY_SIZE(hand_want));
 	vml_layout_free(layout);
 }
 

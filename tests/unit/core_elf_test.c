@@ -656,7 +656,7 @@ struct want {
 	uint64_t start, end;
 	const char *perms, *name;
 	uint64_t offset;
-	uint32_t flags; /* of VML_REGION_PSEUDO | GUESSED | DELETED */
+	uint32_t flags; /* of VML_REGION_PSEUDO | [PERMS_|NAME_]GUESSED | DELETED */
 };
 
 static const struct want tiny_want[] = {
@@ -664,10 +664,10 @@ static const struct want tiny_want[] = {
 	{ EXE_BASE + 0x1000, EXE_BASE + 0x2000, "r-xp", "/bin/tiny", 0x1000, 0 },
 	{ EXE_BASE + 0x2000, EXE_BASE + 0x3000, "rw-p", NULL, 0, 0 },
 	{ HEAP, HEAP + 0x2000, "rw-p", "[heap]", 0,
-	  VML_REGION_PSEUDO | VML_REGION_GUESSED },
+	  VML_REGION_PSEUDO | VML_REGION_GUESSED | VML_REGION_NAME_GUESSED },
 	{ ANON, ANON + 0x4000, "rw-p", NULL, 0, 0 },
 	{ VVAR, VVAR + 0x4000, "r--p", "[vvar]", 0,
-	  VML_REGION_PSEUDO | VML_REGION_GUESSED },
+	  VML_REGION_PSEUDO | VML_REGION_GUESSED | VML_REGION_NAME_GUESSED },
 	{ VDSO, VDSO + 0x2000, "r-xp", "[vdso]", 0, VML_REGION_PSEUDO },
 	{ STACK, STACK + 0x1000, "rw-p", "[stack]", 0, VML_REGION_PSEUDO },
 	{ VSYSCALL, VSYSCALL + 0x1000, "--xp", "[vsyscall]", 0, VML_REGION_PSEUDO },
@@ -680,7 +680,8 @@ static void check_regions(const struct vml_layout *layout, const struct want *w,
 	/* The classifier may add VML_REGION_GUESSED on its own (e.g. for an
 	 * object it cannot read): only the guesses the core reader must make
 	 * are checked, plus their absence on names the core states. */
-	const uint32_t mask = VML_REGION_PSEUDO | VML_REGION_DELETED;
+	const uint32_t mask = VML_REGION_PSEUDO | VML_REGION_DELETED |
+			      VML_REGION_PERMS_GUESSED | VML_REGION_NAME_GUESSED;
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = vml_layout_region(layout, i);
 		CU_ASSERT_EQUAL(r->start, w[i].start);
@@ -815,9 +816,10 @@ static void test_layout_gcore_style(void)
 	struct vml_layout *layout;
 	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
 	const struct want want[] = {
-		{ 0x10000, 0x11000, want_perms, self, 0, VML_REGION_GUESSED },
+		{ 0x10000, 0x11000, want_perms, self, 0,
+		  VML_REGION_GUESSED | VML_REGION_PERMS_GUESSED },
 		{ 0x11000, 0x13000, "???p", "/nonexistent/data.bin", 0,
-		  VML_REGION_GUESSED | VML_REGION_DELETED },
+		  VML_REGION_GUESSED | VML_REGION_PERMS_GUESSED | VML_REGION_DELETED },
 		{ 0x20000, 0x21000, "rw-p", "/dev/zero", 0, 0 },
 		{ 0x21000, 0x23000, "rw-p", NULL, 0, 0 },
 	};
@@ -867,6 +869,63 @@ static void test_from_core_file(void)
 	CU_ASSERT_FALSE(vml_layout_core_info(NULL, &info));
 }
 
+/* The summary line and the warnings front ends print: the facts written
+ * into the tiny core (pid 100, "tiny", SIGSEGV at 0xdead, 2 threads). */
+static void test_summary_and_warnings(void)
+{
+	struct buf b = tiny_core();
+	struct vml_layout *layout;
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
+	char *out = NULL;
+	VML_ASSERT_OK(vml_render_core_summary(layout, "/tmp/core.100", &out));
+	CU_ASSERT_STRING_EQUAL(out, "core /tmp/core.100: pid 100 (tiny), signal SIGSEGV "
+			       "(fault address 0xdead), 2 threads\n");
+	vml_free(out);
+	VML_ASSERT_OK(vml_render_core_summary(layout, NULL, &out));
+	CU_ASSERT_STRING_EQUAL(out, "core: pid 100 (tiny), signal SIGSEGV "
+			       "(fault address 0xdead), 2 threads\n");
+	vml_free(out);
+	/* A control character in a path cannot break the line. */
+	VML_ASSERT_OK(vml_render_core_summary(layout, "a\nb", &out));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "core a?b: pid 100"));
+	vml_free(out);
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	vml_free(out);
+	vml_layout_free(layout);
+
+	/* Cut short: incomplete, said once. */
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len - 100, &layout));
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "warning: the layout is incomplete: the core is truncated "
+			       "or damaged, or leaves out some mappings (\"???\" marks what "
+			       "is unknown)\n");
+	vml_free(out);
+	vml_layout_free(layout);
+	free(b.p);
+
+	/* kill(): a signal, no fault address; no NT_PRPSINFO: no pid. */
+	struct buf notes = { 0 };
+	add_siginfo(&notes, SIGUSR1, SI_USER, 0x1234);
+	b = build_core(NULL, 0, &notes);
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &layout));
+	VML_ASSERT_OK(vml_render_core_summary(layout, "c", &out));
+	CU_ASSERT_STRING_EQUAL(out, "core c:, signal SIGUSR1\n");
+	vml_free(out);
+	vml_layout_free(layout);
+	free(notes.p);
+	free(b.p);
+
+	/* Not a core: no summary, and no warning for a complete layout. */
+	VML_ASSERT_OK(vml_layout_from_maps("", 0, &layout));
+	VML_ASSERT_ERR(vml_render_core_summary(layout, "x", &out), VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NULL(out);
+	VML_ASSERT_OK(vml_render_layout_warnings(layout, &out));
+	CU_ASSERT_STRING_EQUAL(out, "");
+	vml_free(out);
+	vml_layout_free(layout);
+}
+
 static CU_TestInfo tests[] = {
 	{ "struct offsets match <sys/procfs.h>", test_struct_offsets_match_system },
 	{ "parse a tiny core", test_parse_tiny },
@@ -886,6 +945,7 @@ static CU_TestInfo tests[] = {
 	{ "layout without NT_PRPSINFO", test_layout_without_prpsinfo },
 	{ "layout of a gcore-style core", test_layout_gcore_style },
 	{ "layout from a core file", test_from_core_file },
+	{ "core summary and warnings", test_summary_and_warnings },
 	CU_TEST_INFO_NULL,
 };
 

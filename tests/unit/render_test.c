@@ -5,6 +5,7 @@
  * checked by parsing it back with the system Python.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -595,6 +596,7 @@ static void test_where_mapped(void)
 	w.has_stack_sp = true;
 	w.stack_sp = 0x40001821040;
 	w.above_sp = -0x40;
+	w.stack_note = VML_STACK_NOTE_RED_ZONE;   /* decided by where.c */
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  region   thread-stack  0x40001022000-0x40001822000 rw-p"
 					   " +0x7ff000 into the region\n"));
@@ -603,6 +605,7 @@ static void test_where_mapped(void)
 	vml_free(out);
 	w.addr = 0x40001821e40;
 	w.above_sp = 0xe00;
+	w.stack_note = VML_STACK_NOTE_NONE;
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  stack    thread 4321, 0xe00 bytes above its $sp "
 					   "(0x40001821040)\n"));
@@ -614,6 +617,12 @@ static void test_where_mapped(void)
 		 UINT64_C(0x40001821040));
 	CU_ASSERT_STRING_EQUAL(py, want);
 	free(py);
+	vml_free(out);
+	w.addr = 0x40001821000 - 0x1000;
+	w.above_sp = -0x1040;
+	w.stack_note = VML_STACK_NOTE_UNUSED;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x1040 bytes below its $sp (0x40001821040), unused\n"));
 	vml_free(out);
 	vml_layout_free(layout);
 }
@@ -645,17 +654,24 @@ static void test_where_unmapped(void)
 	vml_free(out);
 
 	out = render_where(layout, &w, VML_FORMAT_JSON);
+	/* The neighbours are whole region objects, as the layout JSON has them. */
 	char *py = run_python(out, "import json,sys\nd = json.load(sys.stdin)\n"
-			      "print(d[\"mapped\"], d[\"start\"], d[\"insn\"], d[\"thread\"])\nprint(d[\"gap\"])\n");
+			      "print(d[\"mapped\"], d[\"start\"], d[\"tid\"], d[\"insn\"], d[\"thread\"])\n"
+			      "g = d[\"gap\"]\n"
+			      "print(g[\"start\"], g[\"end\"], g[\"size\"])\n"
+			      "for n in g[\"below\"], g[\"above\"]:\n"
+			      "    print(n[\"start\"], n[\"end\"], n[\"kind\"], n[\"group\"], n[\"path\"], n[\"deleted\"], sorted(n))\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(py);
 	char want[1024];
+	const char *keys = "['deleted', 'end', 'group', 'kind', 'name', 'object', 'offset', 'path', "
+			   "'perms', 'start', 'tid']";
 	snprintf(want, sizeof(want),
-		 "False None None None\n"
-		 "{'start': %d, 'end': %" PRIu64 ", 'size': %" PRIu64 ", "
-		 "'below': {'start': %d, 'end': %d, 'kind': 'heap', 'path': None}, "
-		 "'above': {'start': %" PRIu64 ", 'end': %" PRIu64 ", 'kind': 'guard', 'path': None}}\n",
+		 "False None None None None\n"
+		 "%d %" PRIu64 " %" PRIu64 "\n"
+		 "%d %d heap heap None False %s\n"
+		 "%" PRIu64 " %" PRIu64 " guard stack None False %s\n",
 		 0x1021000, UINT64_C(0x40001021000), UINT64_C(0x40000000000),
-		 0x1000000, 0x1021000, UINT64_C(0x40001021000), UINT64_C(0x40001022000));
+		 0x1000000, 0x1021000, keys, UINT64_C(0x40001021000), UINT64_C(0x40001022000), keys);
 	CU_ASSERT_STRING_EQUAL(py, want);
 	free(py);
 	vml_free(out);
@@ -667,19 +683,44 @@ static void test_where_unmapped(void)
 	w.half = VML_HALF_KERNEL;
 	w.gap.start = 0xffff800000000000;
 	w.gap.last = 0xffffffffff5fffff;
+	w.kernel_hidden = true;   /* decided by where.c */
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "canonical kernel-space address"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "not visible"));
+	vml_free(out);
+	w.kernel_hidden = false;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NULL(strstr(out, "not visible"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  not mapped: in a gap of "));
 	vml_free(out);
 
 	/* Non-canonical: any access faults. Top of the gap: 2^64 in JSON. */
 	memset(&w, 0, sizeof(w));
 	w.addr = 0x0000900000000000;
 	w.half = VML_HALF_NONCANONICAL;
+	w.user_end = 0x0000800000000000;
+	w.kernel_start = 0xffff800000000000;
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x900000000000 is not canonical"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "#GP"));
+	CU_ASSERT_STRING_EQUAL(out, "0x900000000000 is not canonical: bits 63..47 are not all "
+			       "equal, so any access faults (#GP)\n"
+			       "  hole     0x0000800000000000-0xffff800000000000 (16 EiB - 256 TiB, "
+			       "never mapped)\n");
 	vml_free(out);
+	/* The one-line form is the first line: what GDB reports as an error. */
+	out = render_where(layout, &w, VML_FORMAT_LINE);
+	CU_ASSERT_STRING_EQUAL(out, "0x900000000000 is not canonical: bits 63..47 are not all "
+			       "equal, so any access faults (#GP)\n");
+	vml_free(out);
+	/* The hole follows the halves the answer was judged by (5-level). */
+	w.addr = 0x0200000000000000;
+	w.user_end = 0x0100000000000000;
+	w.kernel_start = 0xff00000000000000;
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "bits 63..56 are not all equal"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x0100000000000000-0xff00000000000000 (16 EiB - 128 PiB, "
+					   "never mapped)\n"));
+	vml_free(out);
+	w.addr = 0x0000900000000000;
 	out = render_where(layout, &w, VML_FORMAT_JSON);
 	py = run_python(out, "import json,sys\nd = json.load(sys.stdin)\n"
 			"print(d[\"canonical\"], d[\"half\"], d[\"mapped\"], d[\"gap\"])\n");
@@ -703,10 +744,121 @@ static void test_where_unmapped(void)
 	out = render_where(empty, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "in a gap of 16 EiB between address 0 and the top of "
 					   "the address space\n"));
+	CU_ASSERT_PTR_NULL(strstr(out, "NULL"));
+	vml_free(out);
+	w.null_page = true;   /* decided by where.c */
+	out = render_where(empty, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  note     0x1000 bytes past NULL"));
+	vml_free(out);
+	out = render_where(empty, &w, VML_FORMAT_LINE);
+	CU_ASSERT_STRING_EQUAL(out, "0x1000 is a canonical user-space address\n");
 	vml_free(out);
 	vml_layout_free(empty);
 	vml_layout_free(layout);
+}
+
+/* A region that ends at 2^64 (its end field holds 2^64-1, flagged
+ * VML_REGION_ENDS_AT_TOP): every output states the same exclusive end and
+ * the same size, 4 KiB, with one rule. */
+static void test_region_ending_at_top(void)
+{
+	static const struct spec top[] = {
+		{ 0x400000, 0x401000, "r-xp", 0, NULL, VML_KIND_TEXT, VML_GROUP_EXE, 0, 0, NULL },
+		{ 0xffffffff81000000, 0xffffffff81200000, "r-xp", 0, NULL, VML_KIND_KERNEL_TEXT,
+		  VML_GROUP_KERNEL, 0, 0, NULL },
+		{ 0xfffffffffffff000, UINT64_MAX, "rw-p", 0, NULL, VML_KIND_FIXMAP, VML_GROUP_KERNEL,
+		  VML_REGION_ENDS_AT_TOP, 0, NULL },
+	};
+	struct vml_layout *layout = build(top, VML_ARRAY_SIZE(top));
+
+	char *out = render(layout, VML_FORMAT_PICTURE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out,
+		"0xffffffffffffffff +------------------------------------------------+\n"
+		"                   | fixmap                                    rw-p |      4 KiB\n"
+		"0xfffffffffffff000 +------------------------------------------------+\n"));
+	vml_free(out);
+
+	out = render(layout, VML_FORMAT_TABLE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "0xfffffffffffff000 0x10000000000000000 4 KiB     rw-p "));
+	vml_free(out);
+
+	out = render(layout, VML_FORMAT_JSON, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"start\": 18446744073709547520, "
+					   "\"end\": 18446744073709551616, "));
+	vml_free(out);
+
+	/* whereis: the region line and a gap neighbour use the same end. */
+	struct vml_where w;
+	VML_ASSERT_OK(vml_layout_where(layout, UINT64_MAX, &w));
+	CU_ASSERT_PTR_EQUAL(w.region, vml_layout_region(layout, 2));
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  region   fixmap  0xfffffffffffff000-0x10000000000000000 "
+					   "rw-p +0xfff into the region\n"));
+	vml_free(out);
+	VML_ASSERT_OK(vml_layout_where(layout, 0xfffffffffffff000 - 1, &w));
+	CU_ASSERT_PTR_NULL(w.region);
+	out = render_where(layout, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " and fixmap (0xfffffffffffff000-0x10000000000000000); "));
+	vml_free(out);
+	out = render_where(layout, &w, VML_FORMAT_JSON);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"above\": {\"start\": 18446744073709547520, "
+					   "\"end\": 18446744073709551616, "));
+	vml_free(out);
+	vml_layout_free(layout);
+}
+
+/* A file mapped by itself keeps its whole maps permissions in the picture:
+ * the shared 's' of a deleted shared-memory file is what tells it apart. */
+static void test_picture_single_file_row(void)
+{
+	static const struct spec one[] = {
+		{ 0x7f0000000000, 0x7f0000004000, "rw-s", 0, "/dev/shm/ring", VML_KIND_MMAP_FILE,
+		  VML_GROUP_MMAP, VML_REGION_DELETED, 0, NULL },
+	};
+	struct vml_layout *layout = build(one, VML_ARRAY_SIZE(one));
+	char *out = render(layout, VML_FORMAT_PICTURE, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out,
+		"                   | ring (deleted)                            rw-s |     16 KiB\n"));
+	vml_free(out);
+	vml_layout_free(layout);
+}
+
+/* Signal names against the system's <signal.h> numbers (Linux). */
+static void test_signal_names(void)
+{
+	static const struct { int signo; const char *name; } sigs[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+		{ SIGSTKFLT, "SIGSTKFLT" }, { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" },
+		{ SIGSTOP, "SIGSTOP" }, { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
+		{ SIGTTOU, "SIGTTOU" }, { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" }, { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+		{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGPWR, "SIGPWR" },
+		{ SIGSYS, "SIGSYS" },
+	};
+	char buf[32];
+	for (size_t i = 0; i < VML_ARRAY_SIZE(sigs); i++) {
+		vml_signal_name(sigs[i].signo, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, sigs[i].name);
+	}
+	/* Real-time signals as `kill -l` names them, from glibc's range. */
+	vml_signal_name(SIGRTMIN, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMIN");
+	vml_signal_name(SIGRTMIN + 3, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMIN+3");
+	vml_signal_name(SIGRTMAX - 2, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMAX-2");
+	vml_signal_name(SIGRTMAX, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "SIGRTMAX");
+	vml_signal_name(0, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal 0");
+	vml_signal_name(SIGRTMAX + 1, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal 65");
+	vml_signal_name(-1, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "signal -1");
 }
 
 static CU_TestInfo tests[] = {
@@ -719,6 +871,9 @@ static CU_TestInfo tests[] = {
 	{ "render errors", test_render_errors },
 	{ "where: mapped", test_where_mapped },
 	{ "where: unmapped and non-canonical", test_where_unmapped },
+	{ "a region ending at 2^64: one end and size everywhere", test_region_ending_at_top },
+	{ "picture: a single file row keeps rw-s", test_picture_single_file_row },
+	{ "signal names", test_signal_names },
 	CU_TEST_INFO_NULL,
 };
 

@@ -5,6 +5,7 @@
 
 #define VML_SUITES(X) \
 	X(error) \
+	X(util) \
 	X(source) \
 	X(pt_x86_64) \
 	X(maps_parse) \

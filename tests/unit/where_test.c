@@ -46,6 +46,10 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_PTR_NULL(w.section);
 	CU_ASSERT_PTR_NULL(w.symbol);
 	CU_ASSERT_FALSE(w.has_file_offset);
+	CU_ASSERT_FALSE(w.null_page);   /* 3 MiB: above vm.mmap_min_addr */
+	CU_ASSERT_FALSE(w.kernel_hidden);
+	CU_ASSERT_EQUAL(w.user_end, 0x0000800000000000ull);
+	CU_ASSERT_EQUAL(w.kernel_start, 0xffff800000000000ull);
 
 	/* The one-page hole inside the program. */
 	VML_ASSERT_OK(vml_layout_where(l, 0x402abc, &w));
@@ -86,6 +90,28 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_EQUAL(w.gap.start, 0xffffffffff601000ull);
 	CU_ASSERT_EQUAL(w.gap.last, UINT64_MAX);
 	CU_ASSERT_PTR_NULL(w.gap.above);
+	/* [vsyscall] alone does not make kernel space visible. */
+	CU_ASSERT_TRUE(w.kernel_hidden);
+	CU_ASSERT_FALSE(w.null_page);
+
+	/* Below 64 KiB (vm.mmap_min_addr's default): a NULL dereference. */
+	VML_ASSERT_OK(vml_layout_where(l, 0x18, &w));
+	CU_ASSERT_TRUE(w.null_page);
+	CU_ASSERT_FALSE(w.kernel_hidden);
+	VML_ASSERT_OK(vml_layout_where(l, 0xffff, &w));
+	CU_ASSERT_TRUE(w.null_page);
+	VML_ASSERT_OK(vml_layout_where(l, 0x10000, &w));
+	CU_ASSERT_FALSE(w.null_page);
+	vml_layout_free(l);
+
+	/* A layout holding kernel mappings shows kernel space. */
+	static const char with_kernel[] =
+		"00400000-00401000 r--p 00000000 08:01 100 /nonexistent/vml/prog\n"
+		"ffffffff81000000-ffffffff82000000 r-xp 00000000 00:00 0 \n";
+	VML_ASSERT_OK(vml_layout_from_maps(with_kernel, sizeof(with_kernel) - 1, &l));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffffffff80000000ull, &w));
+	CU_ASSERT_PTR_NULL(w.region);
+	CU_ASSERT_FALSE(w.kernel_hidden);
 	vml_layout_free(l);
 }
 
@@ -112,6 +138,14 @@ static void test_file_offset_and_stacks(void)
 	CU_ASSERT_TRUE(w.has_stack_sp);
 	CU_ASSERT_EQUAL(w.stack_sp, 0x7f0000800000ull);
 	CU_ASSERT_EQUAL(w.above_sp, -0x100);
+	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_UNUSED);   /* > 128: past the red zone */
+
+	/* Exactly 128 below sp: the last byte of the x86-64 red zone. */
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 128, &w));
+	CU_ASSERT_EQUAL(w.above_sp, -128);
+	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_RED_ZONE);
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 129, &w));
+	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_UNUSED);
 
 	/* 0x18 above the main thread's sp, in [stack]. */
 	VML_ASSERT_OK(vml_layout_where(l, 0x7ffc00020018ull, &w));
@@ -119,6 +153,7 @@ static void test_file_offset_and_stacks(void)
 	CU_ASSERT_EQUAL(w.stack_tid, 100);
 	CU_ASSERT_EQUAL(w.stack_sp, 0x7ffc00020000ull);
 	CU_ASSERT_EQUAL(w.above_sp, 0x18);
+	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_NONE);
 
 	/* The guard below thread 101's stack is no stack itself. */
 	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000000010ull, &w));

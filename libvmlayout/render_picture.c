@@ -1,442 +1,19 @@
 /*
- * render.c — the one renderer: the classic x86-64 picture, the table, JSON,
- * and whereis answers (text and JSON), so GDB, Python and tests agree.
+ * render_picture.c — the classic picture of an address space: a column of
+ * boxes from the top of the address space down, with the gaps between
+ * them labelled with their size.
  *
- * Everything is appended to a growable string buffer whose failure is
- * sticky: each append checks for room, and the first allocation failure
- * turns the whole render into VML_ERROR_NOMEM at the end.
- *
- * Only the public accessors and struct fields are used: the renderer must
- * draw any layout, classified or not, from maps, a core or page tables.
+ * A pure formatter: what the halves are and whether kernel space is
+ * visible come from the layout (vml_layout_space), not from here.
  */
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* ------------------------------------------------------------ buffer */
-
-struct vml_sbuf {
-	char *data;
-	size_t len, cap;  /* len excludes the NUL */
-	bool failed;
-};
-
-static bool sb_reserve(struct vml_sbuf *sb, size_t extra)
-{
-	if (sb->failed)
-		return false;
-	size_t need;
-	if (__builtin_add_overflow(sb->len, extra, &need) ||
-	    __builtin_add_overflow(need, 1, &need) ||
-	    !vml_grow((void **)&sb->data, &sb->cap, need, 1)) {
-		sb->failed = true;
-		return false;
-	}
-	return true;
-}
-
-static void sb_putn(struct vml_sbuf *sb, const char *s, size_t n)
-{
-	if (!sb_reserve(sb, n))
-		return;
-	memcpy(sb->data + sb->len, s, n);
-	sb->len += n;
-	sb->data[sb->len] = '\0';
-}
-
-static void sb_puts(struct vml_sbuf *sb, const char *s)
-{
-	sb_putn(sb, s, strlen(s));
-}
-
-static void sb_putc(struct vml_sbuf *sb, char c)
-{
-	sb_putn(sb, &c, 1);
-}
-
-static void sb_repeat(struct vml_sbuf *sb, const char *s, size_t times)
-{
-	for (size_t i = 0; i < times && !sb->failed; i++)
-		sb_puts(sb, s);
-}
-
-static void sb_printf(struct vml_sbuf *sb, const char *fmt, ...) VML_PRINTF(2, 3);
-static void sb_printf(struct vml_sbuf *sb, const char *fmt, ...)
-{
-	if (sb->failed)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char small[256];
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		sb->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		sb_putn(sb, small, (size_t)n);
-		return;
-	}
-	/* Rare: longer than the scratch buffer, format straight into place. */
-	if (!sb_reserve(sb, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
-}
-
-static struct vml_error *sb_finish(struct vml_sbuf *sb, char **ret)
-{
-	if (!sb->failed && !sb->data)
-		sb_reserve(sb, 0);
-	if (sb->failed) {
-		free(sb->data);
-		*ret = NULL;
-		return &vml_enomem;
-	}
-	sb->data[sb->len] = '\0';
-	*ret = sb->data;
-	return NULL;
-}
-
-/* ------------------------------------------------------------ sizes */
-
-void vml_format_size(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = {
-		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
-	};
-	if (!buf || size == 0)
-		return;
-	unsigned u = 0;
-	while (u + 1 < VML_ARRAY_SIZE(units) &&
-	       bytes >= (UINT64_C(1) << (10 * (u + 1))))
-		u++;
-	uint64_t unit = UINT64_C(1) << (10 * u);
-	if (bytes % unit == 0) {
-		snprintf(buf, size, "%" PRIu64 " %s", bytes / unit, units[u]);
-		return;
-	}
-	/* Tenths, rounded half up; rem < unit <= 2^60 so rem * 10 fits. */
-	uint64_t rem = bytes % unit;
-	uint64_t tenths = bytes / unit * 10 + (rem * 10 + unit / 2) / unit;
-	if (tenths >= 10240 && u + 1 < VML_ARRAY_SIZE(units)) {
-		u++;
-		tenths = 10;
-	}
-	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10,
-		 tenths % 10, units[u]);
-}
-
-/* Size of [start, last] as text; the whole 2^64 space does not fit a
- * uint64_t and is the only size that can overflow. */
-static void format_span(uint64_t start, uint64_t last, char *buf, size_t size)
-{
-	if (start == 0 && last == UINT64_MAX)
-		snprintf(buf, size, "16 EiB");
-	else
-		vml_format_size(last - start + 1, buf, size);
-}
-
-/* ------------------------------------------------------------ text */
-
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp_ret)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp, min;
-	if (c < 0x80) {
-		*cp_ret = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2; cp = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3; cp = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4; cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	/* The NUL terminator is not a continuation byte, so this stops at
-	 * the end of the string. */
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cp_ret = cp;
-	return n;
-}
-
-/* Terminal columns of a code point: East Asian wide ranges take two,
- * combining marks none. Good enough to keep lines inside 80 columns. */
-static unsigned cp_width(uint32_t cp)
-{
-	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f))
-		return 0;
-	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
-	    (cp >= 0x20000 && cp <= 0x3fffd))
-		return 2;
-	return 1;
-}
-
-/* Append s for a terminal: control characters and invalid UTF-8 become
- * '?' so a hostile file name cannot break a line or emit escapes. At most
- * max_width columns; a cut string ends with "...". Returns columns used. */
-static size_t sb_put_display(struct vml_sbuf *sb, const char *s,
-			     size_t max_width)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t total = 0;
-	/* First pass: does it fit whole? */
-	for (const unsigned char *q = p; *q;) {
-		uint32_t cp;
-		size_t n = utf8_seq(q, &cp);
-		total += n ? cp_width(cp) : 1;
-		q += n ? n : 1;
-	}
-	size_t limit = max_width;
-	bool cut = total > max_width;
-	if (cut)
-		limit = max_width >= 3 ? max_width - 3 : 0;
-	size_t used = 0;
-	while (*p) {
-		uint32_t cp;
-		size_t n = utf8_seq(p, &cp);
-		unsigned w = n ? cp_width(cp) : 1;
-		if (used + w > limit)
-			break;
-		if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			sb_putc(sb, '?');
-		else
-			sb_putn(sb, (const char *)p, n);
-		used += w;
-		p += n ? n : 1;
-	}
-	if (cut) {
-		size_t dots = max_width - used < 3 ? max_width - used : 3;
-		sb_repeat(sb, ".", dots);
-		used += dots;
-	}
-	return used;
-}
-
-static size_t display_width(const char *s)
-{
-	size_t total = 0;
-	for (const unsigned char *q = (const unsigned char *)s; *q;) {
-		uint32_t cp;
-		size_t n = utf8_seq(q, &cp);
-		total += n ? cp_width(cp) : 1;
-		q += n ? n : 1;
-	}
-	return total;
-}
-
-static void sb_json_string(struct vml_sbuf *sb, const char *s)
-{
-	if (!s) {
-		sb_puts(sb, "null");
-		return;
-	}
-	sb_putc(sb, '"');
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p && !sb->failed) {
-		uint32_t cp;
-		size_t n = utf8_seq(p, &cp);
-		if (n == 0) {
-			/* Not UTF-8: keep the byte's value visible. */
-			sb_printf(sb, "\\u%04x", (unsigned)*p);
-			p++;
-			continue;
-		}
-		if (cp == '"')
-			sb_puts(sb, "\\\"");
-		else if (cp == '\\')
-			sb_puts(sb, "\\\\");
-		else if (cp == '\n')
-			sb_puts(sb, "\\n");
-		else if (cp == '\t')
-			sb_puts(sb, "\\t");
-		else if (cp == '\r')
-			sb_puts(sb, "\\r");
-		else if (cp < 0x20 || cp == 0x7f)
-			sb_printf(sb, "\\u%04x", (unsigned)cp);
-		else
-			sb_putn(sb, (const char *)p, n);
-		p += n;
-	}
-	sb_putc(sb, '"');
-}
-
-static const char *base_name(const char *path)
-{
-	if (!path)
-		return NULL;
-	const char *slash = strrchr(path, '/');
-	return slash && slash[1] ? slash + 1 : path;
-}
-
-static const char *kind_name(uint32_t kind)
-{
-	const char *s = vml_kind_name(kind);
-	return s ? s : "unknown";
-}
-
-/* What a region is called: its path, else its maps name; NULL if none. */
-static const char *region_label(const struct vml_region *r)
-{
-	return r->path ? r->path : r->name;
-}
-
-static void region_perms(const struct vml_region *r, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.4s", r->perms);
-	for (char *p = buf; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			*p = '?';
-}
-
-/* ------------------------------------------------------------ colour */
-
-static const char *group_color(uint32_t group)
-{
-	switch (group) {
-	case VML_GROUP_EXE: return "\033[32m";
-	case VML_GROUP_HEAP: return "\033[33m";
-	case VML_GROUP_MMAP: return "\033[34m";
-	case VML_GROUP_STACK: return "\033[35m";
-	case VML_GROUP_SPECIAL: return "\033[36m";
-	case VML_GROUP_KERNEL: return "\033[31m";
-	default: return "\033[2m";
-	}
-}
-
-#define COLOR_RESET "\033[0m"
-
-/* ------------------------------------------------------------ table */
-
-static struct vml_error *render_table(const struct vml_layout *layout,
-				      uint32_t flags, char **ret)
-{
-	struct vml_sbuf sb = { 0 };
-	bool color = flags & VML_RENDER_COLOR;
-	sb_puts(&sb, "START              END                SIZE      PERMS "
-		     "OFFSET   KIND          NAME\n");
-	size_t count = vml_layout_count(layout);
-	for (size_t i = 0; i < count && !sb.failed; i++) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (!r)
-			break;
-		char size[32];
-		vml_format_size(vml_region_size(r), size, sizeof(size));
-		char perms[8];
-		region_perms(r, perms, sizeof(perms));
-		/* A region ending at 2^64 shows its end as 2^64, one digit wider. */
-		if (r->flags & VML_REGION_ENDS_AT_TOP && r->end == UINT64_MAX)
-			sb_printf(&sb, "0x%016" PRIx64 " 0x10000000000000000 %-9s %-5s %08" PRIx64 " ",
-				  r->start, size, perms, r->offset);
-		else
-			sb_printf(&sb, "0x%016" PRIx64 " 0x%016" PRIx64 " %-9s %-5s %08" PRIx64 " ",
-				  r->start, r->end, size, perms, r->offset);
-		const char *kind = kind_name(r->kind);
-		if (color)
-			sb_puts(&sb, group_color(r->group));
-		sb_printf(&sb, "%-13s", kind ? kind : "unknown");
-		if (color)
-			sb_puts(&sb, COLOR_RESET);
-		const char *name = region_label(r);
-		if (name || (r->flags & VML_REGION_DELETED))
-			sb_putc(&sb, ' ');
-		if (name)
-			sb_put_display(&sb, name, SIZE_MAX);
-		if (r->flags & VML_REGION_DELETED)
-			sb_puts(&sb, name ? " (deleted)" : "(deleted)");
-		sb_putc(&sb, '\n');
-	}
-	return sb_finish(&sb, ret);
-}
-
-/* ------------------------------------------------------------ JSON */
-
-/* Exclusive end of an inclusive last as a JSON number: 2^64 does not fit
- * in a uint64_t but is a valid JSON number. */
-static void json_end(struct vml_sbuf *sb, uint64_t last)
-{
-	if (last == UINT64_MAX)
-		sb_puts(sb, "18446744073709551616");
-	else
-		sb_printf(sb, "%" PRIu64, last + 1);
-}
-
-/* A region's end, 2^64 for one that ends at the top (start > 0 always). */
-static void json_region_end(struct vml_sbuf *sb, const struct vml_region *r)
-{
-	json_end(sb, r->start + vml_region_size(r) - 1);
-}
-
-static void json_region_fields(struct vml_sbuf *sb, const struct vml_region *r)
-{
-	const char *kind = kind_name(r->kind);
-	const char *group = vml_group_name(r->group);
-	char perms[8];
-	memcpy(perms, r->perms, sizeof(perms));
-	perms[sizeof(perms) - 1] = '\0';
-	sb_printf(sb, "\"start\": %" PRIu64 ", \"end\": ", r->start);
-	json_region_end(sb, r);
-	sb_puts(sb, ", \"perms\": ");
-	sb_json_string(sb, perms);
-	sb_puts(sb, ", \"kind\": ");
-	sb_json_string(sb, kind ? kind : "unknown");
-	sb_puts(sb, ", \"group\": ");
-	sb_json_string(sb, group ? group : "none");
-	sb_puts(sb, ", \"path\": ");
-	sb_json_string(sb, r->path);
-	sb_puts(sb, ", \"name\": ");
-	sb_json_string(sb, r->name);
-	sb_printf(sb, ", \"offset\": %" PRIu64 ", \"object\": ", r->offset);
-	sb_json_string(sb, r->object);
-}
-
-static struct vml_error *render_json(const struct vml_layout *layout,
-				     char **ret)
-{
-	struct vml_sbuf sb = { 0 };
-	sb_puts(&sb, "{\"regions\": [");
-	size_t count = vml_layout_count(layout);
-	for (size_t i = 0; i < count && !sb.failed; i++) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (!r)
-			break;
-		sb_puts(&sb, i ? ",\n  {" : "\n  {");
-		json_region_fields(&sb, r);
-		if (r->tid)
-			sb_printf(&sb, ", \"tid\": %" PRId64, r->tid);
-		else
-			sb_puts(&sb, ", \"tid\": null");
-		sb_printf(&sb, ", \"deleted\": %s}",
-			  (r->flags & VML_REGION_DELETED) ? "true" : "false");
-	}
-	sb_printf(&sb, "%s], \"incomplete\": %s}\n", count ? "\n" : "",
-		  (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE) ? "true"
-								     : "false");
-	return sb_finish(&sb, ret);
-}
 
 /* ------------------------------------------------------------ picture */
 
@@ -534,14 +111,14 @@ static struct pic_row *pic_add_regions(struct pic *pic, uint8_t role,
 {
 	const struct vml_region *a = pic_region(pic, first);
 	const struct vml_region *b = pic_region(pic, first + n - 1);
-	struct pic_row *row = pic_add(pic, role, a->start, b->end - 1);
+	struct pic_row *row = pic_add(pic, role, a->start, vml_region_last(b));
 	if (!row)
 		return NULL;
 	row->first = first;
 	row->n = n;
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = pic_region(pic, first + i);
-		row->mapped += r->end - r->start;
+		row->mapped += vml_region_size(r);
 	}
 	return row;
 }
@@ -565,10 +142,6 @@ static bool is_exe_region(const struct vml_region *r)
 	return r->group == VML_GROUP_EXE || (r->flags & VML_REGION_EXE);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
 
 /* Which file a run of segments belongs to (library or plain file). */
 static const char *region_file(const struct vml_region *r)
@@ -595,7 +168,7 @@ static size_t pic_exe_run(struct pic *pic, size_t i)
 	size_t j = i + 1;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!is_exe_region(q) || !same_str(q->object, r->object) ||
+		if (!is_exe_region(q) || !vml_same_str(q->object, r->object) ||
 		    q->start >= pic->user_top)
 			break;
 		j++;
@@ -626,7 +199,7 @@ static size_t pic_anon_run(struct pic *pic, size_t i)
 	size_t j = i;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!is_anon_like(q) || q->end - q->start >= PIC_SMALL_ANON ||
+		if (!is_anon_like(q) || vml_region_size(q) >= PIC_SMALL_ANON ||
 		    is_stack_guard(pic, j) || q->start >= pic->user_top)
 			break;
 		/* Only touching mappings: a gap between them is worth seeing. */
@@ -643,7 +216,7 @@ static bool is_small_file(const struct pic *pic, size_t i)
 {
 	const struct vml_region *r = pic_region(pic, i);
 	return r && r->kind == VML_KIND_MMAP_FILE && r->path && !r->object &&
-	       r->end - r->start < PIC_SMALL_ANON && r->start < pic->user_top;
+	       vml_region_size(r) < PIC_SMALL_ANON && r->start < pic->user_top;
 }
 
 /* Three or more small file mappings in a row (locale files, caches) are
@@ -668,7 +241,7 @@ static size_t pic_object_run(struct pic *pic, size_t i)
 	size_t j = i + 1;
 	while (j < pic->count) {
 		const struct vml_region *q = pic_region(pic, j);
-		if (!same_str(region_file(q), file))
+		if (!vml_same_str(region_file(q), file))
 			break;
 		j++;
 	}
@@ -936,10 +509,15 @@ struct pic_line {
 	bool colored;
 };
 
-/* Distinct rwx triples of a run, in address order: "r-- r-x rw-". */
+/* Permissions of a row: one region's as maps writes them ("rw-s"), or
+ * the distinct rwx triples of several, in address order: "r-- r-x rw-". */
 static void perms_summary(const struct pic *pic, const struct pic_row *row,
 			  char *buf, size_t size)
 {
+	if (row->n == 1) {
+		vml_format_perms(pic_region(pic, row->first), buf, size);
+		return;
+	}
 	char seen[4][4];
 	size_t nseen = 0;
 	bool more = false;
@@ -987,8 +565,8 @@ static void line_text(struct pic_line *line, const char *fmt, ...)
 		raw[0] = '\0';
 	size_t perms_w = strlen(line->perms);
 	size_t max = PIC_INNER_W - 2 - (perms_w ? perms_w + 1 : 0);
-	struct vml_sbuf sb = { 0 };
-	sb_put_display(&sb, raw, max);
+	struct vml_strbuf sb = { 0 };
+	vml_sb_put_display(&sb, raw, max);
 	if (sb.failed || !sb.data) {
 		line->text[0] = '\0';
 	} else {
@@ -1031,7 +609,7 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 			    struct pic_line *line)
 {
 	const struct vml_region *r = pic_region(pic, row->first);
-	const char *name = region_label(r);
+	const char *name = vml_region_label(r);
 	const char *del = (r->flags & VML_REGION_DELETED) ? " (deleted)" : "";
 	switch (r->kind) {
 	case VML_KIND_STACK:
@@ -1053,10 +631,10 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 			line_text(line, "guard (a stack overflow faults here)");
 		else
 			line_text(line, "guard%s%s%s", name ? " " : "",
-				  name ? base_name(name) : "", del);
+				  name ? vml_base_name(name) : "", del);
 		return;
 	case VML_KIND_VDSO: case VML_KIND_VVAR: case VML_KIND_VSYSCALL: {
-		const char *k = kind_name(r->kind);
+		const char *k = vml_kind_name(r->kind);
 		line_text(line, "%s", name ? name : (k ? k : "?"));
 		return;
 	}
@@ -1078,9 +656,9 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 		return;
 	}
 	if (name)
-		line_text(line, "%s%s", r->path ? base_name(name) : name, del);
+		line_text(line, "%s%s", r->path ? vml_base_name(name) : name, del);
 	else if (r->kind != VML_KIND_UNKNOWN)
-		line_text(line, "%s", kind_name(r->kind));
+		line_text(line, "%s", vml_kind_name(r->kind));
 	else
 		line_text(line, "anonymous mapping");
 }
@@ -1177,27 +755,27 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 		x->group = h->group;
 		x->colored = true;
 		if (pic->hidden_n == 1) {
-			region_perms(h, x->perms, sizeof(x->perms));
+			vml_format_perms(h, x->perms, sizeof(x->perms));
 			x->has_size = true;
-			x->size = h->end - h->start;
+			x->size = vml_region_size(h);
 			line_text(x, "  %s at 0x%" PRIx64,
-				  region_label(h) ? region_label(h) : kind_name(h->kind),
+				  vml_region_label(h) ? vml_region_label(h) : vml_kind_name(h->kind),
 				  h->start);
 		} else {
 			line_text(x, "  %zu mappings, from %s at 0x%" PRIx64,
 				  pic->hidden_n,
-				  region_label(h) ? region_label(h) : kind_name(h->kind),
+				  vml_region_label(h) ? vml_region_label(h) : vml_kind_name(h->kind),
 				  h->start);
 		}
 		return 3;
 	}
 	case PIC_HOLE: {
-		/* 2^64 - 2 * user_top: "16 EiB - 256 TiB" says it exactly. */
-		char half[32];
-		vml_format_size(pic->user_top * 2, half, sizeof(half));
+		/* "16 EiB - 256 TiB" says the size exactly. */
+		char hole[48];
+		vml_format_hole(pic->user_top, pic->kernel_base, hole, sizeof(hole));
 		l->group = VML_GROUP_NONE;
 		l->has_size = false;
-		line_text(l, "non-canonical hole (16 EiB - %s)", half);
+		line_text(l, "non-canonical hole (%s)", hole);
 		line_text(&lines[1], "(never mapped: any access faults, #GP)");
 		return 2;
 	}
@@ -1232,7 +810,7 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 		for (size_t i = 0; i < row->n; i++)
 			deleted |= !!(pic_region(pic, row->first + i)->flags &
 				      VML_REGION_DELETED);
-		line_text(l, "%s%s", base_name(file), deleted ? " (deleted)" : "");
+		line_text(l, "%s%s", vml_base_name(file), deleted ? " (deleted)" : "");
 		return 1;
 	}
 	case PIC_EXE: {
@@ -1244,7 +822,7 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 				lo--;
 			l->size = row->last - lo->start + 1;
 			const char *exe = r->object ? r->object : r->path;
-			line_text(l, "%s (executable)", exe ? base_name(exe) : "main program");
+			line_text(l, "%s (executable)", exe ? vml_base_name(exe) : "main program");
 			n = 1;
 			l = &lines[1];
 			l->colored = true;
@@ -1253,8 +831,8 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 			l->size = row->last - row->start + 1;
 		}
 		const char *what = exe_kind_text(r->kind);
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
 		if (row->n > 1) {
-			perms_summary(pic, row, l->perms, sizeof(l->perms));
 			bool one_kind = true;
 			for (size_t i = 1; i < row->n; i++)
 				one_kind &= pic_region(pic, row->first + i)->kind == r->kind;
@@ -1263,50 +841,43 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 			else
 				line_text(l, "  %zu segments", row->n);
 		} else {
-			region_perms(r, l->perms, sizeof(l->perms));
-			if (what)
-				line_text(l, "  %s", what);
-			else
-				line_text(l, "  %s", kind_name(r->kind));
+			line_text(l, "  %s", what ? what : vml_kind_name(r->kind));
 		}
 		return n + 1;
 	}
 	case PIC_REGION:
 	default:
-		if (row->n > 1)
-			perms_summary(pic, row, l->perms, sizeof(l->perms));
-		else
-			region_perms(r, l->perms, sizeof(l->perms));
+		perms_summary(pic, row, l->perms, sizeof(l->perms));
 		region_row_text(pic, row, l);
 		return 1;
 	}
 }
 
-static void pic_addr(struct vml_sbuf *sb, bool show, uint64_t addr)
+static void pic_addr(struct vml_strbuf *sb, bool show, uint64_t addr)
 {
 	if (show)
-		sb_printf(sb, "0x%016" PRIx64 " ", addr);
+		vml_sb_printf(sb, "0x%016" PRIx64 " ", addr);
 	else
-		sb_repeat(sb, " ", PIC_ADDR_W + 1);
+		vml_sb_repeat(sb, " ", PIC_ADDR_W + 1);
 }
 
-static void pic_border(struct vml_sbuf *sb, bool show, uint64_t addr)
+static void pic_border(struct vml_strbuf *sb, bool show, uint64_t addr)
 {
 	pic_addr(sb, show, addr);
-	sb_putc(sb, '+');
-	sb_repeat(sb, "-", PIC_INNER_W);
-	sb_puts(sb, "+\n");
+	vml_sb_putc(sb, '+');
+	vml_sb_repeat(sb, "-", PIC_INNER_W);
+	vml_sb_puts(sb, "+\n");
 }
 
-static void pic_inner_border(struct vml_sbuf *sb, uint64_t addr)
+static void pic_inner_border(struct vml_strbuf *sb, uint64_t addr)
 {
 	pic_addr(sb, true, addr);
-	sb_puts(sb, "|");
-	sb_repeat(sb, " -", PIC_INNER_W / 2);
-	sb_puts(sb, "|\n");
+	vml_sb_puts(sb, "|");
+	vml_sb_repeat(sb, " -", PIC_INNER_W / 2);
+	vml_sb_puts(sb, "|\n");
 }
 
-static void pic_gap(struct pic *pic, struct vml_sbuf *sb, uint64_t size)
+static void pic_gap(struct pic *pic, struct vml_strbuf *sb, uint64_t size)
 {
 	char sz[32], text[64];
 	vml_format_size(size, sz, sizeof(sz));
@@ -1314,75 +885,64 @@ static void pic_gap(struct pic *pic, struct vml_sbuf *sb, uint64_t size)
 	size_t w = strlen(text);
 	size_t left = (PIC_INNER_W - w) / 2;
 	pic_addr(sb, false, 0);
-	sb_putc(sb, '~');
-	sb_repeat(sb, " ", left);
+	vml_sb_putc(sb, '~');
+	vml_sb_repeat(sb, " ", left);
 	if (pic->color)
-		sb_puts(sb, "\033[2m");
-	sb_puts(sb, text);
+		vml_sb_puts(sb, "\033[2m");
+	vml_sb_puts(sb, text);
 	if (pic->color)
-		sb_puts(sb, COLOR_RESET);
-	sb_repeat(sb, " ", PIC_INNER_W - w - left);
-	sb_puts(sb, "~\n");
+		vml_sb_puts(sb, VML_COLOR_RESET);
+	vml_sb_repeat(sb, " ", PIC_INNER_W - w - left);
+	vml_sb_puts(sb, "~\n");
 }
 
-static void pic_line_out(struct pic *pic, struct vml_sbuf *sb,
+static void pic_line_out(struct pic *pic, struct vml_strbuf *sb,
 			 const struct pic_line *line)
 {
 	pic_addr(sb, false, 0);
-	sb_puts(sb, "| ");
+	vml_sb_puts(sb, "| ");
 	if (pic->color && line->colored)
-		sb_puts(sb, group_color(line->group));
-	sb_puts(sb, line->text);
+		vml_sb_puts(sb, vml_group_color(line->group));
+	vml_sb_puts(sb, line->text);
 	if (pic->color && line->colored)
-		sb_puts(sb, COLOR_RESET);
-	size_t used = 1 + display_width(line->text);
+		vml_sb_puts(sb, VML_COLOR_RESET);
+	size_t used = 1 + vml_display_width(line->text);
 	size_t perms_w = strlen(line->perms);
 	size_t pad = PIC_INNER_W - used - perms_w - 1;
 	if (used + perms_w + 1 > PIC_INNER_W)
 		pad = 0;
-	sb_repeat(sb, " ", pad);
-	sb_puts(sb, line->perms);
-	sb_puts(sb, " |");
+	vml_sb_repeat(sb, " ", pad);
+	vml_sb_puts(sb, line->perms);
+	vml_sb_puts(sb, " |");
 	if (line->has_size) {
 		char sz[32];
 		vml_format_size(line->size, sz, sizeof(sz));
-		sb_printf(sb, " %*s", PIC_SIZE_W, sz);
+		vml_sb_printf(sb, " %*s", PIC_SIZE_W, sz);
 	}
-	sb_putc(sb, '\n');
-}
-
-static const char *signal_name(int32_t signo)
-{
-	switch (signo) {
-	case 4: return "SIGILL";
-	case 5: return "SIGTRAP";
-	case 7: return "SIGBUS";
-	case 8: return "SIGFPE";
-	case 11: return "SIGSEGV";
-	default: return "signal";
-	}
+	vml_sb_putc(sb, '\n');
 }
 
 /* The crash address of a core is what the user came for: mark it in the
  * row or gap that holds it, so the picture answers "where did it fault". */
-static void pic_fault_line(struct pic *pic, struct vml_sbuf *sb, bool in_gap)
+static void pic_fault_line(struct pic *pic, struct vml_strbuf *sb, bool in_gap)
 {
-	char text[80];
-	snprintf(text, sizeof(text), "%s at 0x%" PRIx64 " <== fault",
-		 signal_name(pic->fault_signo), pic->fault);
+	char sig[32], text[80];
+	vml_signal_name(pic->fault_signo, sig, sizeof(sig));
+	snprintf(text, sizeof(text), "%s at 0x%" PRIx64 " <== fault", sig,
+		 pic->fault);
 	size_t w = strlen(text);
 	if (w > PIC_INNER_W - 2)
 		w = PIC_INNER_W - 2;
 	pic_addr(sb, false, 0);
-	sb_putc(sb, in_gap ? '~' : '|');
-	sb_putc(sb, ' ');
+	vml_sb_putc(sb, in_gap ? '~' : '|');
+	vml_sb_putc(sb, ' ');
 	if (pic->color)
-		sb_puts(sb, "\033[1;31m");
-	sb_putn(sb, text, w);
+		vml_sb_puts(sb, "\033[1;31m");
+	vml_sb_putn(sb, text, w);
 	if (pic->color)
-		sb_puts(sb, COLOR_RESET);
-	sb_repeat(sb, " ", PIC_INNER_W - 1 - w);
-	sb_puts(sb, in_gap ? "~\n" : "|\n");
+		vml_sb_puts(sb, VML_COLOR_RESET);
+	vml_sb_repeat(sb, " ", PIC_INNER_W - 1 - w);
+	vml_sb_puts(sb, in_gap ? "~\n" : "|\n");
 }
 
 static bool pic_fault_in(const struct pic *pic, uint64_t start, uint64_t last)
@@ -1390,7 +950,7 @@ static bool pic_fault_in(const struct pic *pic, uint64_t start, uint64_t last)
 	return pic->has_fault && pic->fault >= start && pic->fault <= last;
 }
 
-static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
+static void pic_draw(struct pic *pic, struct vml_strbuf *sb)
 {
 	for (size_t k = pic->nrows; k-- > 0 && !sb->failed;) {
 		const struct pic_row *row = &pic->rows[k];
@@ -1424,349 +984,33 @@ static void pic_draw(struct pic *pic, struct vml_sbuf *sb)
 		pic_border(sb, true, pic->rows[0].start);
 }
 
-/* With 5-level paging the canonical halves are 57-bit: a region anywhere
- * in the 48-bit hole means the target runs LA57. */
-static void pic_halves(struct pic *pic)
-{
-	pic->user_top = UINT64_C(0x0000800000000000);
-	pic->kernel_base = UINT64_C(0xffff800000000000);
-	for (size_t i = 0; i < pic->count; i++) {
-		const struct vml_region *r = pic_region(pic, i);
-		if (r->start >= pic->user_top && r->start < pic->kernel_base) {
-			if (r->start < UINT64_C(0x0100000000000000) ||
-			    r->start >= UINT64_C(0xff00000000000000)) {
-				pic->user_top = UINT64_C(0x0100000000000000);
-				pic->kernel_base = UINT64_C(0xff00000000000000);
-			}
-			break;
-		}
-	}
-	for (size_t i = 0; i < pic->count; i++) {
-		const struct vml_region *r = pic_region(pic, i);
-		if (r->start >= pic->kernel_base && r->kind != VML_KIND_VSYSCALL &&
-		    !same_str(r->name, "[vsyscall]")) {
-			pic->kernel_visible = true;
-			break;
-		}
-	}
-}
-
-static struct vml_error *render_picture(const struct vml_layout *layout,
-					uint32_t flags, char **ret)
+struct vml_error *vml_render_picture(const struct vml_layout *layout,
+				      uint32_t flags, char **ret)
 {
 	struct pic pic = {
 		.layout = layout,
 		.count = vml_layout_count(layout),
 		.color = flags & VML_RENDER_COLOR,
 	};
-	pic_halves(&pic);
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
+	pic.user_top = space.user_end;
+	pic.kernel_base = space.kernel_start;
+	pic.kernel_visible = space.kernel_visible;
 	struct vml_core_info core;
 	if (vml_layout_core_info(layout, &core) && core.has_fault_addr) {
 		pic.has_fault = true;
 		pic.fault = core.fault_addr;
 		pic.fault_signo = core.signo;
 	}
-	struct vml_sbuf sb = { 0 };
+	struct vml_strbuf sb = { 0 };
 	if (!pic_build(&pic)) {
 		free(pic.rows);
 		return &vml_enomem;
 	}
 	pic_draw(&pic, &sb);
 	if (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE)
-		sb_puts(&sb, "(incomplete: some input was missing or damaged)\n");
+		vml_sb_puts(&sb, "(incomplete: some input was missing or damaged)\n");
 	free(pic.rows);
-	return sb_finish(&sb, ret);
-}
-
-struct vml_error *vml_render_layout(const struct vml_layout *layout,
-				    enum vml_format format, uint32_t flags,
-				    char **ret)
-{
-	if (!ret)
-		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
-	*ret = NULL;
-	if (!layout)
-		return vml_error_create(VML_ERROR_INVALID, "render: no layout");
-	switch (format) {
-	case VML_FORMAT_PICTURE:
-		return render_picture(layout, flags, ret);
-	case VML_FORMAT_TABLE:
-		return render_table(layout, flags, ret);
-	case VML_FORMAT_JSON:
-		return render_json(layout, ret);
-	default:
-		return vml_error_create(VML_ERROR_INVALID,
-					"render: format %d is not a layout format",
-					(int)format);
-	}
-}
-
-/* ------------------------------------------------------------ whereis */
-
-/* "libc.so.6 (text)", "[heap] (heap)", "mmap-anon". */
-static void sb_region_desc(struct vml_sbuf *sb, const struct vml_region *r)
-{
-	const char *name = region_label(r);
-	const char *kind = kind_name(r->kind);
-	if (name) {
-		sb_put_display(sb, r->path ? base_name(name) : name, 60);
-		sb_printf(sb, " (%s)", kind ? kind : "unknown");
-	} else {
-		sb_puts(sb, kind ? kind : "unknown");
-	}
-}
-
-static void where_text_unmapped(struct vml_sbuf *sb, const struct vml_where *w)
-{
-	const struct vml_gap *g = &w->gap;
-	char size[32], below[32], above[32];
-	format_span(g->start, g->last, size, sizeof(size));
-	sb_printf(sb, "  not mapped: in a gap of %s between ", size);
-	if (g->below) {
-		sb_region_desc(sb, g->below);
-		sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->below->start,
-			  g->below->end);
-	} else {
-		sb_puts(sb, "address 0");
-	}
-	sb_puts(sb, " and ");
-	if (g->above) {
-		sb_region_desc(sb, g->above);
-		sb_printf(sb, " (0x%" PRIx64 "-0x%" PRIx64 ")", g->above->start,
-			  g->above->end);
-	} else {
-		sb_puts(sb, "the top of the address space");
-	}
-	if (g->below) {
-		vml_format_size(w->addr - g->below->end, below, sizeof(below));
-		sb_printf(sb, "; %s above the end of the region below", below);
-	}
-	if (g->above) {
-		vml_format_size(g->above->start - w->addr, above, sizeof(above));
-		sb_printf(sb, "%s%s below the region above", g->below ? ", " : "; ",
-			  above);
-	}
-	sb_putc(sb, '\n');
-}
-
-static void where_text_region(struct vml_sbuf *sb, const struct vml_where *w,
-			      bool color)
-{
-	const struct vml_region *r = w->region;
-	const char *kind = kind_name(r->kind);
-	char perms[8];
-	region_perms(r, perms, sizeof(perms));
-	sb_puts(sb, "  region   ");
-	if (color)
-		sb_puts(sb, group_color(r->group));
-	sb_puts(sb, kind ? kind : "unknown");
-	if (color)
-		sb_puts(sb, COLOR_RESET);
-	sb_printf(sb, "  0x%" PRIx64 "-0x%" PRIx64 " %s", r->start, r->end, perms);
-	const char *name = region_label(r);
-	if (name) {
-		sb_puts(sb, "  ");
-		sb_put_display(sb, name, SIZE_MAX);
-		if (r->flags & VML_REGION_DELETED)
-			sb_puts(sb, " (deleted)");
-	}
-	if (w->has_file_offset)
-		sb_printf(sb, " +0x%" PRIx64, w->file_offset);
-	else
-		sb_printf(sb, " +0x%" PRIx64 " into the region", w->addr - r->start);
-	sb_putc(sb, '\n');
-	if (r->object && !same_str(r->object, r->path)) {
-		sb_puts(sb, "  object   ");
-		sb_put_display(sb, r->object, SIZE_MAX);
-		sb_putc(sb, '\n');
-	}
-	if (w->section) {
-		sb_puts(sb, "  section  ");
-		sb_put_display(sb, w->section, SIZE_MAX);
-		sb_printf(sb, "+0x%" PRIx64 "\n", w->section_offset);
-	}
-	if (w->symbol) {
-		sb_puts(sb, "  symbol   ");
-		sb_put_display(sb, w->symbol, SIZE_MAX);
-		if (w->symbol_offset)
-			sb_printf(sb, "+%" PRIu64, w->symbol_offset);
-		sb_putc(sb, '\n');
-	}
-	if (w->stack_tid) {
-		sb_printf(sb, "  stack    %sthread %" PRId64,
-			  r->kind == VML_KIND_STACK ? "main " : "", w->stack_tid);
-		if (w->has_stack_sp) {
-			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
-							: (uint64_t)w->above_sp;
-			const char *note = "";
-			if (w->above_sp < 0)
-				note = dist <= 128 ? ", in the red zone" : ", unused";
-			sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
-				  dist, w->above_sp < 0 ? "below" : "above",
-				  w->stack_sp, note);
-		}
-		sb_putc(sb, '\n');
-	}
-	if (w->has_insn) {
-		char insn[sizeof(w->insn)];
-		memcpy(insn, w->insn, sizeof(insn));
-		insn[sizeof(insn) - 1] = '\0';
-		sb_puts(sb, "  insn     ");
-		sb_put_display(sb, insn, SIZE_MAX);
-		sb_putc(sb, '\n');
-	}
-}
-
-static bool layout_has_kernel(const struct vml_layout *layout)
-{
-	size_t count = vml_layout_count(layout);
-	for (size_t i = count; i-- > 0;) {
-		const struct vml_region *r = vml_layout_region(layout, i);
-		if (r->start < UINT64_C(0xff00000000000000))
-			break;
-		if (r->kind != VML_KIND_VSYSCALL && !same_str(r->name, "[vsyscall]"))
-			return true;
-	}
-	return false;
-}
-
-static struct vml_error *where_text(const struct vml_layout *layout,
-				    const struct vml_where *w, uint32_t flags,
-				    char **ret)
-{
-	struct vml_sbuf sb = { 0 };
-	if (!w->canonical) {
-		sb_printf(&sb, "0x%" PRIx64 " is not canonical: bits 63..47 are not "
-			  "all equal, so any access faults (#GP)\n", w->addr);
-		sb_puts(&sb, "  hole     0x0000800000000000-0xffff800000000000 "
-			     "(16 EiB - 256 TiB, never mapped)\n");
-		return sb_finish(&sb, ret);
-	}
-	bool kernel = w->half == VML_HALF_KERNEL;
-	sb_printf(&sb, "0x%" PRIx64 " is a canonical %s-space address\n", w->addr,
-		  kernel ? "kernel" : "user");
-	if (w->region)
-		where_text_region(&sb, w, flags & VML_RENDER_COLOR);
-	else if (kernel && layout && !layout_has_kernel(layout))
-		sb_puts(&sb, "  not mapped here: kernel space is not visible to "
-			     "this process\n");
-	else
-		where_text_unmapped(&sb, w);
-	/* Below vm.mmap_min_addr's usual 64 KiB nothing can ever be mapped:
-	 * this is what a NULL pointer (plus a field offset) looks like. */
-	if (!w->region && !kernel && w->addr < 0x10000)
-		sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
-			  "pointer dereference faults here\n", w->addr);
-	return sb_finish(&sb, ret);
-}
-
-static void json_neighbour(struct vml_sbuf *sb, const struct vml_region *r)
-{
-	if (!r) {
-		sb_puts(sb, "null");
-		return;
-	}
-	const char *kind = kind_name(r->kind);
-	sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
-	json_region_end(sb, r);
-	sb_puts(sb, ", \"kind\": ");
-	sb_json_string(sb, kind ? kind : "unknown");
-	sb_puts(sb, ", \"path\": ");
-	sb_json_string(sb, r->path);
-	sb_putc(sb, '}');
-}
-
-static struct vml_error *where_json(const struct vml_where *w, char **ret)
-{
-	static const char *const halves[] = { "user", "kernel", "non-canonical" };
-	struct vml_sbuf sb = { 0 };
-	const char *half = w->half < VML_ARRAY_SIZE(halves) ? halves[w->half] : "?";
-	sb_printf(&sb, "{\"address\": %" PRIu64 ", \"canonical\": %s, \"half\": \"%s\", "
-		  "\"mapped\": %s", w->addr, w->canonical ? "true" : "false",
-		  w->canonical ? half : "non-canonical", w->region ? "true" : "false");
-	if (w->region) {
-		sb_puts(&sb, ", ");
-		json_region_fields(&sb, w->region);
-	} else {
-		sb_puts(&sb, ", \"start\": null, \"end\": null, \"perms\": null, "
-			     "\"kind\": null, \"group\": null, \"path\": null, "
-			     "\"name\": null, \"offset\": null, \"object\": null");
-	}
-	if (w->has_file_offset)
-		sb_printf(&sb, ", \"file_offset\": %" PRIu64, w->file_offset);
-	else
-		sb_puts(&sb, ", \"file_offset\": null");
-	sb_puts(&sb, ", \"section\": ");
-	sb_json_string(&sb, w->section);
-	if (w->section)
-		sb_printf(&sb, ", \"section_offset\": %" PRIu64, w->section_offset);
-	else
-		sb_puts(&sb, ", \"section_offset\": null");
-	sb_puts(&sb, ", \"symbol\": ");
-	sb_json_string(&sb, w->symbol);
-	if (w->symbol)
-		sb_printf(&sb, ", \"symbol_offset\": %" PRIu64, w->symbol_offset);
-	else
-		sb_puts(&sb, ", \"symbol_offset\": null");
-	if (w->stack_tid) {
-		sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
-		if (w->has_stack_sp)
-			sb_printf(&sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64 "}",
-				  w->stack_sp, w->above_sp);
-		else
-			sb_puts(&sb, ", \"sp\": null, \"above_sp\": null}");
-	} else {
-		sb_puts(&sb, ", \"thread\": null");
-	}
-	sb_puts(&sb, ", \"insn\": ");
-	if (w->has_insn) {
-		char insn[sizeof(w->insn)];
-		memcpy(insn, w->insn, sizeof(insn));
-		insn[sizeof(insn) - 1] = '\0';
-		sb_json_string(&sb, insn);
-	} else {
-		sb_puts(&sb, "null");
-	}
-	sb_puts(&sb, ", \"gap\": ");
-	if (!w->region && w->canonical) {
-		const struct vml_gap *g = &w->gap;
-		sb_printf(&sb, "{\"start\": %" PRIu64 ", \"end\": ", g->start);
-		json_end(&sb, g->last);
-		sb_puts(&sb, ", \"size\": ");
-		if (g->start == 0 && g->last == UINT64_MAX)
-			sb_puts(&sb, "18446744073709551616");
-		else
-			sb_printf(&sb, "%" PRIu64, g->last - g->start + 1);
-		sb_puts(&sb, ", \"below\": ");
-		json_neighbour(&sb, g->below);
-		sb_puts(&sb, ", \"above\": ");
-		json_neighbour(&sb, g->above);
-		sb_putc(&sb, '}');
-	} else {
-		sb_puts(&sb, "null");
-	}
-	sb_puts(&sb, "}\n");
-	return sb_finish(&sb, ret);
-}
-
-struct vml_error *vml_render_where(const struct vml_layout *layout,
-				   const struct vml_where *where,
-				   enum vml_format format, uint32_t flags,
-				   char **ret)
-{
-	if (!ret)
-		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
-	*ret = NULL;
-	if (!where)
-		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
-	switch (format) {
-	case VML_FORMAT_TEXT:
-		return where_text(layout, where, flags, ret);
-	case VML_FORMAT_JSON:
-		return where_json(where, ret);
-	default:
-		return vml_error_create(VML_ERROR_INVALID,
-					"render: format %d is not a whereis format",
-					(int)format);
-	}
+	return vml_sb_finish(&sb, ret);
 }

@@ -1,0 +1,289 @@
+/*
+ * render_where.c — a whereis answer (struct vml_where) as text and JSON.
+ * A pure formatter: every decision (notes included) was made by where.c.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------ whereis */
+
+/* "libc.so.6 (text)", "[heap] (heap)", "mmap-anon". */
+static void sb_region_desc(struct vml_strbuf *sb, const struct vml_region *r)
+{
+	const char *name = vml_region_label(r);
+	const char *kind = vml_kind_name(r->kind);
+	if (name) {
+		vml_sb_put_display(sb, r->path ? vml_base_name(name) : name, 60);
+		vml_sb_printf(sb, " (%s)", kind);
+	} else {
+		vml_sb_puts(sb, kind);
+	}
+}
+
+/* "0x7ffff7dd0000-0x7ffff7dd2000": start and exclusive end, as every text
+ * output writes a region's span. */
+static void sb_region_span(struct vml_strbuf *sb, const struct vml_region *r)
+{
+	char end[24];
+	vml_format_region_end(r, false, end, sizeof(end));
+	vml_sb_printf(sb, "0x%" PRIx64 "-%s", r->start, end);
+}
+
+/* A gap's neighbour: "[heap] (heap) (0x1000000-0x1021000)", or what
+ * bounds the gap when there is none. */
+static void sb_neighbour(struct vml_strbuf *sb, const struct vml_region *r,
+			 const char *none)
+{
+	if (!r) {
+		vml_sb_puts(sb, none);
+		return;
+	}
+	sb_region_desc(sb, r);
+	vml_sb_puts(sb, " (");
+	sb_region_span(sb, r);
+	vml_sb_putc(sb, ')');
+}
+
+static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	const struct vml_gap *g = &w->gap;
+	char size[32], below[32], above[32];
+	vml_format_span(g->start, g->last, size, sizeof(size));
+	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
+	sb_neighbour(sb, g->below, "address 0");
+	vml_sb_puts(sb, " and ");
+	sb_neighbour(sb, g->above, "the top of the address space");
+	if (g->below) {
+		vml_format_size(w->addr - g->below->end, below, sizeof(below));
+		vml_sb_printf(sb, "; %s above the end of the region below", below);
+	}
+	if (g->above) {
+		vml_format_size(g->above->start - w->addr, above, sizeof(above));
+		vml_sb_printf(sb, "%s%s below the region above", g->below ? ", " : "; ",
+			  above);
+	}
+	vml_sb_putc(sb, '\n');
+}
+
+static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
+			      bool color)
+{
+	const struct vml_region *r = w->region;
+	const char *kind = vml_kind_name(r->kind);
+	char perms[8];
+	vml_format_perms(r, perms, sizeof(perms));
+	vml_sb_puts(sb, "  region   ");
+	if (color)
+		vml_sb_puts(sb, vml_group_color(r->group));
+	vml_sb_puts(sb, kind);
+	if (color)
+		vml_sb_puts(sb, VML_COLOR_RESET);
+	vml_sb_puts(sb, "  ");
+	sb_region_span(sb, r);
+	vml_sb_printf(sb, " %s", perms);
+	const char *name = vml_region_label(r);
+	if (name) {
+		vml_sb_puts(sb, "  ");
+		vml_sb_put_display(sb, name, SIZE_MAX);
+		if (r->flags & VML_REGION_DELETED)
+			vml_sb_puts(sb, " (deleted)");
+	}
+	if (w->has_file_offset)
+		vml_sb_printf(sb, " +0x%" PRIx64, w->file_offset);
+	else
+		vml_sb_printf(sb, " +0x%" PRIx64 " into the region", w->addr - r->start);
+	vml_sb_putc(sb, '\n');
+	if (r->object && !vml_same_str(r->object, r->path)) {
+		vml_sb_puts(sb, "  object   ");
+		vml_sb_put_display(sb, r->object, SIZE_MAX);
+		vml_sb_putc(sb, '\n');
+	}
+	if (w->section) {
+		vml_sb_puts(sb, "  section  ");
+		vml_sb_put_display(sb, w->section, SIZE_MAX);
+		vml_sb_printf(sb, "+0x%" PRIx64 "\n", w->section_offset);
+	}
+	if (w->symbol) {
+		vml_sb_puts(sb, "  symbol   ");
+		vml_sb_put_display(sb, w->symbol, SIZE_MAX);
+		if (w->symbol_offset)
+			vml_sb_printf(sb, "+%" PRIu64, w->symbol_offset);
+		vml_sb_putc(sb, '\n');
+	}
+	if (w->stack_tid) {
+		vml_sb_printf(sb, "  stack    %sthread %" PRId64,
+			  r->kind == VML_KIND_STACK ? "main " : "", w->stack_tid);
+		if (w->has_stack_sp) {
+			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
+							: (uint64_t)w->above_sp;
+			const char *note =
+				w->stack_note == VML_STACK_NOTE_RED_ZONE ? ", in the red zone" :
+				w->stack_note == VML_STACK_NOTE_UNUSED ? ", unused" : "";
+			vml_sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
+				      dist, w->above_sp < 0 ? "below" : "above",
+				      w->stack_sp, note);
+		}
+		vml_sb_putc(sb, '\n');
+	}
+	if (w->has_insn) {
+		char insn[sizeof(w->insn)];
+		memcpy(insn, w->insn, sizeof(insn));
+		insn[sizeof(insn) - 1] = '\0';
+		vml_sb_puts(sb, "  insn     ");
+		vml_sb_put_display(sb, insn, SIZE_MAX);
+		vml_sb_putc(sb, '\n');
+	}
+}
+
+/* The answer's first line: what kind of address it is. */
+static void where_headline(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	if (!w->canonical) {
+		/* The halves are powers of two: user_end = 2^bit. */
+		unsigned bit = w->user_end ? (unsigned)__builtin_ctzll(w->user_end) : 63;
+		vml_sb_printf(sb, "0x%" PRIx64 " is not canonical: bits 63..%u are "
+			      "not all equal, so any access faults (#GP)\n",
+			      w->addr, bit);
+		return;
+	}
+	vml_sb_printf(sb, "0x%" PRIx64 " is a canonical %s-space address\n",
+		      w->addr, w->half == VML_HALF_KERNEL ? "kernel" : "user");
+}
+
+static struct vml_error *where_text(const struct vml_where *w, uint32_t flags,
+				    char **ret)
+{
+	struct vml_strbuf sb = { 0 };
+	where_headline(&sb, w);
+	if (!w->canonical) {
+		char hole[48];
+		vml_format_hole(w->user_end, w->kernel_start, hole, sizeof(hole));
+		vml_sb_printf(&sb, "  hole     0x%016" PRIx64 "-0x%016" PRIx64
+			      " (%s, never mapped)\n", w->user_end,
+			      w->kernel_start, hole);
+		return vml_sb_finish(&sb, ret);
+	}
+	if (w->region)
+		where_text_region(&sb, w, flags & VML_RENDER_COLOR);
+	else if (w->kernel_hidden)
+		vml_sb_puts(&sb, "  not mapped here: kernel space is not visible to "
+			    "this process\n");
+	else
+		where_text_unmapped(&sb, w);
+	if (w->null_page)
+		vml_sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
+			      "pointer dereference faults here\n", w->addr);
+	return vml_sb_finish(&sb, ret);
+}
+
+static struct vml_error *where_line(const struct vml_where *w, char **ret)
+{
+	struct vml_strbuf sb = { 0 };
+	where_headline(&sb, w);
+	return vml_sb_finish(&sb, ret);
+}
+
+/* ", "key": value", or null when the answer has no such value. */
+static void json_opt_u64(struct vml_strbuf *sb, const char *key, bool has,
+			 uint64_t value)
+{
+	if (has)
+		vml_sb_printf(sb, ", \"%s\": %" PRIu64, key, value);
+	else
+		vml_sb_printf(sb, ", \"%s\": null", key);
+}
+
+static struct vml_error *where_json(const struct vml_where *w, char **ret)
+{
+	static const char *const halves[] = { "user", "kernel", "non-canonical" };
+	struct vml_strbuf sb = { 0 };
+	const char *half = w->half < VML_ARRAY_SIZE(halves) ? halves[w->half] : "?";
+	vml_sb_printf(&sb, "{\"address\": %" PRIu64 ", \"canonical\": %s, \"half\": \"%s\", "
+		  "\"mapped\": %s", w->addr, w->canonical ? "true" : "false",
+		  w->canonical ? half : "non-canonical", w->region ? "true" : "false");
+	if (w->region) {
+		vml_sb_puts(&sb, ", ");
+		vml_json_region_members(&sb, w->region);
+	} else {
+		vml_sb_puts(&sb, ", ");
+		vml_json_region_null_members(&sb);
+	}
+	json_opt_u64(&sb, "file_offset", w->has_file_offset, w->file_offset);
+	vml_sb_puts(&sb, ", \"section\": ");
+	vml_sb_json_string(&sb, w->section);
+	json_opt_u64(&sb, "section_offset", w->section != NULL, w->section_offset);
+	vml_sb_puts(&sb, ", \"symbol\": ");
+	vml_sb_json_string(&sb, w->symbol);
+	json_opt_u64(&sb, "symbol_offset", w->symbol != NULL, w->symbol_offset);
+	if (w->stack_tid) {
+		vml_sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
+		if (w->has_stack_sp)
+			vml_sb_printf(&sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64 "}",
+				  w->stack_sp, w->above_sp);
+		else
+			vml_sb_puts(&sb, ", \"sp\": null, \"above_sp\": null}");
+	} else {
+		vml_sb_puts(&sb, ", \"thread\": null");
+	}
+	vml_sb_puts(&sb, ", \"insn\": ");
+	if (w->has_insn) {
+		char insn[sizeof(w->insn)];
+		memcpy(insn, w->insn, sizeof(insn));
+		insn[sizeof(insn) - 1] = '\0';
+		vml_sb_json_string(&sb, insn);
+	} else {
+		vml_sb_puts(&sb, "null");
+	}
+	vml_sb_puts(&sb, ", \"gap\": ");
+	if (!w->region && w->canonical) {
+		const struct vml_gap *g = &w->gap;
+		vml_sb_printf(&sb, "{\"start\": %" PRIu64 ", \"end\": ", g->start);
+		vml_json_end(&sb, g->last);
+		vml_sb_puts(&sb, ", \"size\": ");
+		if (g->start == 0 && g->last == UINT64_MAX)
+			vml_sb_puts(&sb, "18446744073709551616");
+		else
+			vml_sb_printf(&sb, "%" PRIu64, g->last - g->start + 1);
+		vml_sb_puts(&sb, ", \"below\": ");
+		vml_json_region(&sb, g->below);
+		vml_sb_puts(&sb, ", \"above\": ");
+		vml_json_region(&sb, g->above);
+		vml_sb_putc(&sb, '}');
+	} else {
+		vml_sb_puts(&sb, "null");
+	}
+	vml_sb_puts(&sb, "}\n");
+	return vml_sb_finish(&sb, ret);
+}
+
+struct vml_error *vml_render_where(const struct vml_layout *layout,
+				   const struct vml_where *where,
+				   enum vml_format format, uint32_t flags,
+				   char **ret)
+{
+	if (!ret)
+		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
+	*ret = NULL;
+	if (!where)
+		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
+	/* The answer carries every decision; the layout is not needed. */
+	(void)layout;
+	switch (format) {
+	case VML_FORMAT_TEXT:
+		return where_text(where, flags, ret);
+	case VML_FORMAT_LINE:
+		return where_line(where, ret);
+	case VML_FORMAT_JSON:
+		return where_json(where, ret);
+	default:
+		return vml_error_create(VML_ERROR_INVALID,
+					"render: format %d is not a whereis format",
+					(int)format);
+	}
+}
