@@ -9,19 +9,20 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
-/* 48-bit canonical form: bits 63..47 all equal. With LA57 more is
- * canonical, but the picture and whereis follow 4-level paging for now. */
-#define VML_USER_END 0x0000800000000000ull
-#define VML_KERNEL_START 0xffff800000000000ull
-
+/* The canonical rule of the architecture, with the address width a
+ * process assumes (it cannot see its kernel's paging mode).
+ * TODO(arch): the layout's architecture once layouts carry one. */
 static void where_half(struct vml_where *w)
 {
-	if (w->addr < VML_USER_END) {
+	const struct vml_arch *a = vml_arch_default();
+	uint64_t user_end, kernel_start;
+	a->halves(a->process.va_bits, &user_end, &kernel_start);
+	if (w->addr < user_end) {
 		w->half = VML_HALF_USER;
 		w->canonical = true;
-	} else if (w->addr >= VML_KERNEL_START) {
+	} else if (w->addr >= kernel_start) {
 		w->half = VML_HALF_KERNEL;
 		w->canonical = true;
 	} else {

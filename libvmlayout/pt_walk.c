@@ -1,6 +1,10 @@
 /*
- * pt_x86_64.c — x86-64 page-table walker, 4- and 5-level paging
- * (Intel SDM vol. 3A ch. 4).
+ * pt_walk.c — the page-table walker, single-address translation and the
+ * reverse lookup (physical -> virtual), for any paging format the
+ * architecture description (arch.h) gives: levels with their index bits
+ * and table sizes, one or more roots each translating its own range of
+ * virtual addresses, entry decoding and how permissions combine down the
+ * levels. Nothing here knows an architecture's bits.
  *
  * The walk visits every present entry in virtual-address order, so its
  * output is sorted without a second pass. Leaves are coalesced as they are
@@ -9,10 +13,12 @@
  * effective flags and protection key). Anything else ends the run.
  *
  * Tables are untrusted: they may point at themselves, share pages, point
- * outside memory or hold reserved bits. Every table page is descended at
- * most once per walk (a second reference becomes an ALIAS range), an
- * unreadable table becomes an UNREADABLE range, and an entry the CPU would
- * fault on becomes a RESERVED range. Output and work are bounded.
+ * outside memory or hold reserved bits. Every table is descended at most
+ * once per walk (a second reference becomes an ALIAS range), an unreadable
+ * table becomes an UNREADABLE range, and an entry the CPU would fault on
+ * becomes a RESERVED range. Tables are read through the source's page
+ * cache in whole 4 KiB pages (a bigger table is several pages, a smaller
+ * one part of a page). Output and work are bounded.
  */
 #include "config.h"
 
@@ -20,25 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
 #define PT_PAGE_SIZE 4096u
-#define PT_ENTRIES 512u
-
-/* Raw entry bits. */
-#define E_P (UINT64_C(1) << 0)
-#define E_RW (UINT64_C(1) << 1)
-#define E_US (UINT64_C(1) << 2)
-#define E_PWT (UINT64_C(1) << 3)
-#define E_PCD (UINT64_C(1) << 4)
-#define E_A (UINT64_C(1) << 5)
-#define E_D (UINT64_C(1) << 6)
-#define E_PS (UINT64_C(1) << 7)      /* PAT in a PTE */
-#define E_G (UINT64_C(1) << 8)
-#define E_PAT_LARGE (UINT64_C(1) << 12)
-#define E_NX (UINT64_C(1) << 63)
-#define E_PKEY_SHIFT 59
-#define E_ADDR UINT64_C(0x000ffffffffff000) /* bits 51:12 */
 
 /* Bounds on untrusted tables: output ranges and distinct table pages. */
 #define PT_MAX_RANGES 4000000u
@@ -50,155 +40,84 @@ struct vml_pt_walk {
 	struct vml_pt_walk_stats stats;
 };
 
-/* What the walk needs to know about the configuration, checked once. */
-struct pt_mode {
-	uint32_t levels;
-	bool nxe;
-	uint64_t phys_reserved;  /* address bits 51:MAXPHYADDR */
-	uint64_t root;
-	unsigned va_bits;        /* 48 or 57 */
-};
+/* Tables of each level, big enough for any level's table. */
+typedef uint8_t *pt_tables[VML_PT_MAX_LEVELS + 1];
 
-/* One entry, decoded for its level. */
-struct pt_entry {
-	bool present;
-	bool leaf;
-	bool reserved;
-	uint64_t addr;       /* table (non-leaf) or frame (leaf) address */
-	uint64_t page_size;  /* leaves only */
-	uint32_t flags;      /* enum vml_pt_flags of this entry alone */
-	uint32_t pkey;       /* leaves only */
-};
-
-static uint64_t level_span(uint32_t level)
+static struct vml_error *check_paging(const struct vml_paging *p)
 {
-	return UINT64_C(1) << (12 + 9 * (level - 1));
-}
-
-static unsigned level_index(uint64_t va, uint32_t level)
-{
-	return (unsigned)(va >> (12 + 9 * (level - 1))) & (PT_ENTRIES - 1);
-}
-
-/* Sign-extend from bit va_bits - 1: the canonical form of an address. */
-static uint64_t canonical(uint64_t va, unsigned va_bits)
-{
-	unsigned shift = 64 - va_bits;
-	return (uint64_t)((int64_t)(va << shift) >> shift);
-}
-
-static struct vml_error *pt_mode_init(const struct vml_pt_config *config,
-				      struct pt_mode *mode)
-{
-	if (!config)
+	if (!p || !p->arch)
 		return vml_error_create(VML_ERROR_INVALID,
-					"page-table walk needs a configuration");
-	if (config->levels != 4 && config->levels != 5)
+					"page-table walk needs a paging"
+					" configuration");
+	if (p->levels < 1 || p->levels > VML_PT_MAX_LEVELS || !p->nroots ||
+	    p->nroots > VML_PT_MAX_ROOTS || p->entry_size < 1 ||
+	    p->entry_size > 8)
 		return vml_error_create(VML_ERROR_INVALID,
-					"%" PRIu32 "-level paging is not x86-64"
-					" (want 4 or 5)", config->levels);
-	uint32_t maxphy = config->maxphyaddr ? config->maxphyaddr : 52;
-	if (maxphy < 12 || maxphy > 52)
-		return vml_error_create(VML_ERROR_INVALID,
-					"MAXPHYADDR %" PRIu32 " is outside 12..52",
-					maxphy);
-	mode->levels = config->levels;
-	mode->nxe = config->nxe;
-	mode->phys_reserved = E_ADDR & ~((UINT64_C(1) << maxphy) - 1);
-	mode->root = config->cr3 & E_ADDR & ~mode->phys_reserved;
-	mode->va_bits = config->levels == 5 ? 57 : 48;
+					"page-table walk: inconsistent paging"
+					" configuration");
 	return NULL;
 }
 
-static uint64_t read_le64(const uint8_t *p)
+/* Index of va's entry in its table at level. */
+static unsigned level_index(const struct vml_paging *p, uint64_t va,
+			    uint32_t level)
+{
+	return (unsigned)(va >> p->level[level].shift) &
+	       (vml_pt_entries(p, level) - 1);
+}
+
+static uint64_t read_entry(const struct vml_paging *p, const uint8_t *ptr)
 {
 	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	if (p->arch->big_endian)
+		for (unsigned i = 0; i < p->entry_size; i++)
+			v = (v << 8) | ptr[i];
+	else
+		for (unsigned i = p->entry_size; i-- > 0;)
+			v = (v << 8) | ptr[i];
 	return v;
 }
 
-/* Decode entry e found at level (5 = PML5 ... 1 = PTE). */
-static struct pt_entry decode_entry(const struct pt_mode *mode, uint32_t level,
-				    uint64_t e)
+/* Entry i of a table copy at level. */
+static uint64_t table_entry(const struct vml_paging *p, const uint8_t *table,
+			    unsigned i)
 {
-	struct pt_entry d = { 0 };
-	d.present = e & E_P;
-	if (!d.present)
-		return d;
-
-	uint64_t reserved = mode->phys_reserved;
-	if (!mode->nxe)
-		reserved |= E_NX;
-	d.flags = VML_PT_PRESENT;
-	if (e & E_RW)
-		d.flags |= VML_PT_WRITE;
-	if (e & E_US)
-		d.flags |= VML_PT_USER;
-	if (e & E_PWT)
-		d.flags |= VML_PT_PWT;
-	if (e & E_PCD)
-		d.flags |= VML_PT_PCD;
-	if (e & E_A)
-		d.flags |= VML_PT_ACCESSED;
-	if (mode->nxe && (e & E_NX))
-		d.flags |= VML_PT_NX;
-
-	if (level == 1) {
-		d.leaf = true;
-		d.page_size = PT_PAGE_SIZE;
-		if (e & E_PS) /* bit 7 of a PTE is PAT */
-			d.flags |= VML_PT_PAT;
-	} else if (e & E_PS) {
-		d.flags |= VML_PT_PS;
-		if (level >= 4) {
-			/* No 512 GiB pages: PS is reserved in PML4E/PML5E. */
-			reserved |= E_PS;
-		} else {
-			d.leaf = true;
-			d.page_size = level_span(level);
-			/* Between PAT (bit 12) and the frame: must be zero. */
-			reserved |= (d.page_size - 1) & ~(E_PAT_LARGE | 0xfff);
-			if (e & E_PAT_LARGE)
-				d.flags |= VML_PT_PAT;
-		}
-	}
-	if (d.leaf) {
-		if (e & E_D)
-			d.flags |= VML_PT_DIRTY;
-		if (e & E_G)
-			d.flags |= VML_PT_GLOBAL;
-		d.pkey = (uint32_t)(e >> E_PKEY_SHIFT) & 0xf;
-		d.addr = e & E_ADDR & ~(d.page_size - 1);
-	} else {
-		d.addr = e & E_ADDR;
-	}
-	d.addr &= ~mode->phys_reserved;
-	d.reserved = (e & reserved) != 0;
-	return d;
+	return read_entry(p, table + (size_t)i * p->entry_size);
 }
 
-/* Permissions down the levels: user and write only if every level allows
- * them, no-execute if any level forbids execution. */
-static uint32_t combine_flags(uint32_t upper, uint32_t entry)
+static void decode(const struct vml_paging *p, uint32_t level, uint64_t e,
+		   struct vml_pt_entry *d)
 {
-	uint32_t keep = VML_PT_USER | VML_PT_WRITE;
-	return (upper & entry & keep) | ((upper | entry) & VML_PT_NX);
+	p->arch->decode_entry(p, level, e, d);
 }
 
-/* Leaf attributes that come from the leaf alone; A and D are left out. */
-static uint32_t leaf_flags(uint32_t effective, uint32_t leaf)
+/* One private buffer per level, sized for that level's table: the source
+ * cache may recycle its pages once full, a copy cannot move. Not zeroed: a
+ * level is always loaded before use. */
+static bool tables_alloc(const struct vml_paging *p, pt_tables tables)
 {
-	uint32_t own = VML_PT_PRESENT | VML_PT_PWT | VML_PT_PCD | VML_PT_PS |
-		       VML_PT_GLOBAL | VML_PT_PAT;
-	return combine_flags(effective, leaf) | (leaf & own);
+	for (uint32_t l = 0; l <= VML_PT_MAX_LEVELS; l++)
+		tables[l] = NULL;
+	for (uint32_t l = 1; l <= p->levels; l++) {
+		tables[l] = malloc(vml_pt_table_size(p, l));
+		if (!tables[l])
+			return false;
+	}
+	return true;
+}
+
+static void tables_free(pt_tables tables)
+{
+	for (uint32_t l = 0; l <= VML_PT_MAX_LEVELS; l++)
+		free(tables[l]);
 }
 
 /* ---------------------------------------------------------------- map */
 
 /* Open-addressing map from non-zero uint64 keys to uint64 values: the
  * walk's set of tables already descended (value unused) and the reverse
- * lookup's memo of hit counts per (table, level). */
+ * lookup's memo of hit counts per (table, level).
+ * TODO(seam): hashmap.c (the library's one u64 map) replaces this. */
 struct pt_map_slot {
 	uint64_t key;      /* 0 = empty */
 	uint64_t value;
@@ -259,44 +178,60 @@ static bool pt_map_add(struct pt_map *map, uint64_t key, uint64_t value)
 	return true;
 }
 
-/* Copy the 4 KiB table at pa into dst (a private copy: the source cache
- * may recycle its pages once full). A page that cannot be read is a hole:
- * *readable false and no error; any other failure (out of memory, a
- * source without physical memory) stops the caller. */
+/* Copy the table of size bytes at pa into dst (a private copy: the source
+ * cache may recycle its pages once full), page by page through the cache.
+ * A page that cannot be read is a hole: *readable false and no error; any
+ * other failure (out of memory, a source without physical memory) stops
+ * the caller. */
 static struct vml_error *copy_table(struct vml_source *src, uint64_t pa,
-				    uint8_t *dst, bool *readable)
+				    size_t size, uint8_t *dst, bool *readable)
 {
-	const uint8_t *page;
-	struct vml_error *err = vml_source_read_page(src, VML_SPACE_PHYSICAL,
-						     pa, &page);
-	if (err) {
-		enum vml_error_code code = vml_error_code(err);
-		vml_error_free(err);
-		if (code != VML_ERROR_FAULT)
-			return code == VML_ERROR_NOMEM ? &vml_enomem :
-			       vml_error_create(code, "cannot read page table"
-						" at 0x%" PRIx64, pa);
-		*readable = false;
-		return NULL;
+	for (size_t off = 0; off < size;) {
+		uint64_t addr = pa + off;
+		uint64_t page_pa = addr & ~(uint64_t)(PT_PAGE_SIZE - 1);
+		size_t within = (size_t)(addr - page_pa);
+		size_t n = PT_PAGE_SIZE - within;
+		if (n > size - off)
+			n = size - off;
+		const uint8_t *page;
+		struct vml_error *err = vml_source_read_page(
+			src, VML_SPACE_PHYSICAL, page_pa, &page);
+		if (err) {
+			enum vml_error_code code = vml_error_code(err);
+			vml_error_free(err);
+			if (code != VML_ERROR_FAULT)
+				return code == VML_ERROR_NOMEM ? &vml_enomem :
+				       vml_error_create(code, "cannot read page"
+							" table at 0x%" PRIx64,
+							pa);
+			*readable = false;
+			return NULL;
+		}
+		memcpy(dst + off, page + within, n);
+		off += n;
 	}
-	memcpy(dst, page, PT_PAGE_SIZE);
 	*readable = true;
 	return NULL;
+}
+
+static struct vml_error *root_unreadable(const struct vml_pt_root *r)
+{
+	/* Without a root nothing at all is known: that is an error, not a
+	 * hole. */
+	return vml_error_fault(r->table, "cannot read the root page table at"
+			       " 0x%" PRIx64, r->table);
 }
 
 /* ---------------------------------------------------------------- walk */
 
 struct pt_walker {
 	struct vml_source *src;
-	struct pt_mode mode;
+	const struct vml_paging *p;
 	struct vml_pt_walk *walk;
 	struct pt_map visited;     /* table addresses | 1 already descended */
-	struct vml_pt_range run;  /* current run of leaves */
+	struct vml_pt_range run;   /* current run of leaves */
 	bool have_run;
-	/* One private copy of the table being read at each level: the source
-	 * cache may recycle pages once it is full, a copy cannot move.
-	 * Allocated without zeroing: a level is always loaded before use. */
-	uint8_t (*tables)[PT_PAGE_SIZE];
+	pt_tables tables;          /* the table being read at each level */
 };
 
 static struct vml_error *push_range(struct pt_walker *w,
@@ -365,7 +300,7 @@ static struct vml_error *note_problem(struct pt_walker *w, uint64_t va,
 		return err;
 	struct vml_pt_range r = {
 		.start = va,
-		.last = va + (level_span(level) - 1),
+		.last = va + (vml_pt_span(w->p, level) - 1),
 		.phys = phys,
 		.flags = flags,
 		.level = level,
@@ -378,8 +313,9 @@ static struct vml_error *note_problem(struct pt_walker *w, uint64_t va,
 static struct vml_error *load_table(struct pt_walker *w, uint32_t level,
 				    uint64_t pa, bool *readable)
 {
-	struct vml_error *err = copy_table(w->src, pa, w->tables[level - 1],
-					   readable);
+	struct vml_error *err = copy_table(w->src, pa,
+					   vml_pt_table_size(w->p, level),
+					   w->tables[level], readable);
 	if (err || !*readable)
 		return err;
 	if (w->walk->stats.table_pages >= PT_MAX_TABLES)
@@ -393,17 +329,20 @@ static struct vml_error *load_table(struct pt_walker *w, uint32_t level,
 }
 
 static struct vml_error *walk_table(struct pt_walker *w, uint32_t level,
+				    const struct vml_pt_root *root,
 				    uint64_t va_base, uint32_t upper_flags);
 
 static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 				    uint64_t va, uint64_t e,
 				    uint32_t upper_flags)
 {
-	struct pt_entry d = decode_entry(&w->mode, level, e);
+	const struct vml_arch *a = w->p->arch;
+	struct vml_pt_entry d;
+	decode(w->p, level, e, &d);
 	if (!d.present)
 		return NULL;
 	w->walk->stats.entries++;
-	uint32_t eff = combine_flags(upper_flags, d.flags) | VML_PT_PRESENT;
+	uint32_t eff = a->combine(upper_flags, d.flags) | VML_PT_PRESENT;
 	if (d.reserved)
 		return note_problem(w, va, level, d.addr, eff, VML_PT_RESERVED);
 	if (d.leaf) {
@@ -412,13 +351,17 @@ static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 			.last = va + (d.page_size - 1),
 			.phys = d.addr,
 			.page_size = d.page_size,
-			.flags = leaf_flags(upper_flags, d.flags),
+			.flags = a->leaf_flags(upper_flags, d.flags),
 			.pkey = d.pkey,
 			.level = level,
 			.status = VML_PT_MAPPED,
 		};
 		return note_leaf(w, &r);
 	}
+	if (level <= 1)
+		/* A decoder never makes a last-level entry a table; should
+		 * one, there is nothing below to walk. */
+		return note_problem(w, va, level, d.addr, eff, VML_PT_RESERVED);
 	if (pt_map_find(&w->visited, d.addr | 1))
 		return note_problem(w, va, level, d.addr, eff, VML_PT_ALIAS);
 	bool readable;
@@ -428,20 +371,23 @@ static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 	if (!readable)
 		return note_problem(w, va, level, d.addr, eff,
 				    VML_PT_UNREADABLE);
-	return walk_table(w, level - 1, va, eff);
+	return walk_table(w, level - 1, NULL, va, eff);
 }
 
-/* Walk the table already loaded for level; depth is at most 5. */
+/* Walk the table already loaded for level; the virtual address of entry i
+ * is va_base + i * span, or the root's rule at the root level. Recursion
+ * depth is at most the number of levels. */
 static struct vml_error *walk_table(struct pt_walker *w, uint32_t level,
+				    const struct vml_pt_root *root,
 				    uint64_t va_base, uint32_t upper_flags)
 {
-	const uint8_t *table = w->tables[level - 1];
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		uint64_t va = va_base + (uint64_t)i * level_span(level);
-		if (level == w->mode.levels)
-			va = canonical(va, w->mode.va_bits);
+	const uint8_t *table = w->tables[level];
+	unsigned n = vml_pt_entries(w->p, level);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t va = root ? vml_pt_root_entry_va(w->p, root, i) :
+			      va_base + (uint64_t)i * vml_pt_span(w->p, level);
 		struct vml_error *err = walk_entry(w, level, va,
-						   read_le64(table + 8 * i),
+						   table_entry(w->p, table, i),
 						   upper_flags);
 		if (err)
 			return err;
@@ -450,35 +396,36 @@ static struct vml_error *walk_table(struct pt_walker *w, uint32_t level,
 }
 
 struct vml_error *vml_pt_walk(struct vml_source *src,
-			      const struct vml_pt_config *config,
+			      const struct vml_paging *paging,
 			      struct vml_pt_walk **ret)
 {
 	if (!src || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"page-table walk needs a source");
+	struct vml_error *err = check_paging(paging);
+	if (err)
+		return err;
 	struct pt_walker *w = calloc(1, sizeof(*w));
 	if (!w)
 		return &vml_enomem;
-	struct vml_error *err = pt_mode_init(config, &w->mode);
-	if (err)
-		goto out;
 	w->src = src;
-	w->tables = malloc(w->mode.levels * sizeof(*w->tables));
+	w->p = paging;
 	w->walk = calloc(1, sizeof(*w->walk));
-	if (!w->tables || !w->walk) {
+	if (!tables_alloc(paging, w->tables) || !w->walk) {
 		err = &vml_enomem;
 		goto out;
 	}
-	bool readable;
-	err = load_table(w, w->mode.levels, w->mode.root, &readable);
-	if (!err && !readable)
-		/* Without the root nothing at all is known: that is an error,
-		 * not a hole. */
-		err = vml_error_fault(w->mode.root, "cannot read the root page"
-				      " table at 0x%" PRIx64, w->mode.root);
-	if (!err)
-		err = walk_table(w, w->mode.levels, 0,
-				 VML_PT_USER | VML_PT_WRITE);
+	uint32_t top = paging->levels;
+	for (size_t r = 0; r < paging->nroots && !err; r++) {
+		const struct vml_pt_root *root = &paging->roots[r];
+		bool readable;
+		err = load_table(w, top, root->table, &readable);
+		if (!err && !readable)
+			err = root_unreadable(root);
+		if (!err)
+			err = walk_table(w, top, root, 0,
+					 paging->arch->initial_flags);
+	}
 	if (!err)
 		err = flush_run(w);
 out:
@@ -487,7 +434,7 @@ out:
 	else
 		*ret = w->walk;
 	free(w->visited.slots);
-	free(w->tables);
+	tables_free(w->tables);
 	free(w);
 	return err;
 }
@@ -528,30 +475,35 @@ void vml_pt_walk_free(struct vml_pt_walk *walk)
 /* ---------------------------------------------------------------- translate */
 
 struct vml_error *vml_pt_translate(struct vml_source *src,
-				   const struct vml_pt_config *config,
+				   const struct vml_paging *paging,
 				   uint64_t va,
 				   struct vml_pt_translation *ret)
 {
 	if (!src || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"translation needs a source");
-	struct pt_mode mode;
-	struct vml_error *err = pt_mode_init(config, &mode);
+	struct vml_error *err = check_paging(paging);
 	if (err)
 		return err;
-	if (canonical(va, mode.va_bits) != va)
+	const struct vml_arch *a = paging->arch;
+	const struct vml_pt_root *root = vml_pt_root_for(paging, va);
+	if (!root)
 		return vml_error_create(VML_ERROR_INVALID,
 					"0x%" PRIx64 " is not canonical with"
 					" %" PRIu32 "-level paging", va,
-					mode.levels);
+					paging->levels);
 
 	struct vml_pt_translation t = { .va = va, .status = VML_PT_MAPPED };
-	uint64_t table = mode.root;
-	uint32_t eff = VML_PT_USER | VML_PT_WRITE;
-	for (uint32_t level = mode.levels; level >= 1; level--) {
+	uint64_t table = root->table;
+	uint32_t eff = a->initial_flags;
+	for (uint32_t level = paging->levels; level >= 1; level--) {
 		t.stop_level = level;
+		unsigned index = level_index(paging, va, level);
+		uint64_t entry_addr = table + (uint64_t)index * paging->entry_size;
+		uint64_t page_pa = entry_addr & ~(uint64_t)(PT_PAGE_SIZE - 1);
 		const uint8_t *page;
-		err = vml_source_read_page(src, VML_SPACE_PHYSICAL, table, &page);
+		err = vml_source_read_page(src, VML_SPACE_PHYSICAL, page_pa,
+					   &page);
 		if (err) {
 			if (vml_error_code(err) != VML_ERROR_FAULT)
 				return err;
@@ -559,21 +511,21 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 			t.status = VML_PT_UNREADABLE;
 			break;
 		}
-		unsigned index = level_index(va, level);
-		uint64_t e = read_le64(page + 8 * index);
-		struct pt_entry d = decode_entry(&mode, level, e);
+		uint64_t e = read_entry(paging, page + (entry_addr - page_pa));
+		struct vml_pt_entry d;
+		decode(paging, level, e, &d);
 		t.steps[t.nsteps++] = (struct vml_pt_step){
 			.level = level,
 			.index = index,
 			.table = table,
-			.entry_addr = table + 8 * index,
+			.entry_addr = entry_addr,
 			.value = e,
 			.flags = d.flags,
 			.pkey = d.pkey,
 		};
 		if (!d.present)
 			break;
-		if (d.reserved) {
+		if (d.reserved || (!d.leaf && level == 1)) {
 			t.status = VML_PT_RESERVED;
 			break;
 		}
@@ -581,10 +533,10 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 			t.mapped = true;
 			t.page_size = d.page_size;
 			t.phys = d.addr | (va & (d.page_size - 1));
-			t.flags = leaf_flags(eff, d.flags);
+			t.flags = a->leaf_flags(eff, d.flags);
 			break;
 		}
-		eff = combine_flags(eff, d.flags);
+		eff = a->combine(eff, d.flags);
 		table = d.addr;
 	}
 	*ret = t;
@@ -595,14 +547,16 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 
 /*
  * Reverse translation must follow every path, not every table once: a
- * page under a shared PT has one virtual address per PD entry pointing at
- * that PT, and a recursive entry makes a table serve as its own child.
- * Paths can be astronomically many (KASAN's shadow: one PT under thousands
- * of PD entries, one zero page under each), so the search is done twice:
+ * page under a shared last-level table has one virtual address per entry
+ * pointing at that table, and a recursive entry makes a table serve as
+ * its own child. Paths can be astronomically many (KASAN's shadow: one
+ * table under thousands of entries, one zero page under each), so the
+ * search is done twice:
  *
  *  1. count: hits inside the subtree of each (table, level) pair, memoized.
  *     A table reached at level L only points at level L - 1, so the pairs
- *     form a DAG of depth <= 5 and each pair is read and scanned once.
+ *     form a DAG no deeper than the levels and each pair is read and
+ *     scanned once.
  *  2. collect: a depth-first walk in address order that only descends into
  *     entries whose subtree count is non-zero and stops after max hits, so
  *     it visits at most max * levels tables whatever the sharing.
@@ -612,17 +566,16 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
  */
 
 /* Distinct (table, level) pairs: the walker's table bound at every level. */
-#define PT_MAX_MEMO (PT_MAX_TABLES * 5u)
+#define PT_MAX_MEMO (PT_MAX_TABLES * (uint64_t)VML_PT_MAX_LEVELS)
 
 struct pt_finder {
 	struct vml_source *src;
-	struct pt_mode mode;
+	const struct vml_paging *p;
 	uint64_t pa;
 	struct pt_map memo;  /* table | level -> hits in its subtree, saturated
-			      * (level is never 0, so keys are never 0) */
-	/* Private copy of the table being scanned at each level (see
-	 * struct pt_walker: the cache may hand out recycled scratch pages). */
-	uint8_t (*tables)[PT_PAGE_SIZE];
+			      * (level is never 0 and below the tables'
+			      * alignment, so keys are never 0 nor shared) */
+	pt_tables tables;    /* the table being scanned at each level */
 	struct vml_pt_phys_hit *hits;
 	size_t max, n;
 	uint64_t budget;   /* tables step 2 may still visit */
@@ -639,20 +592,21 @@ static struct vml_error *memo_add(struct pt_finder *f, uint64_t key,
 {
 	if (f->memo.used >= PT_MAX_MEMO)
 		return vml_error_create(VML_ERROR_LIMIT,
-					"page tables hold more than %u"
+					"page tables hold more than %" PRIu64
 					" (table, level) pairs", PT_MAX_MEMO);
 	return pt_map_add(&f->memo, key, count) ? NULL : &vml_enomem;
 }
 
-/* Copy table pa into the private page for level; *readable false on a
+/* Copy table pa into the private copy for level; *readable false on a
  * fault (a hole maps nothing), other errors stop the search. */
 static struct vml_error *finder_load(struct pt_finder *f, uint32_t level,
 				     uint64_t pa, bool *readable)
 {
-	return copy_table(f->src, pa, f->tables[level - 1], readable);
+	return copy_table(f->src, pa, vml_pt_table_size(f->p, level),
+			  f->tables[level], readable);
 }
 
-static bool leaf_covers(const struct pt_entry *d, uint64_t pa)
+static bool leaf_covers(const struct vml_pt_entry *d, uint64_t pa)
 {
 	return pa >= d->addr && pa - d->addr < d->page_size;
 }
@@ -672,9 +626,10 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 	if (err)
 		return err;
 	uint64_t total = 0;
-	for (unsigned i = 0; readable && i < PT_ENTRIES; i++) {
-		uint64_t e = read_le64(f->tables[level - 1] + 8 * i);
-		struct pt_entry d = decode_entry(&f->mode, level, e);
+	unsigned n = vml_pt_entries(f->p, level);
+	for (unsigned i = 0; readable && i < n; i++) {
+		struct vml_pt_entry d;
+		decode(f->p, level, table_entry(f->p, f->tables[level], i), &d);
 		if (!d.present || d.reserved)
 			continue;
 		if (d.leaf) {
@@ -682,6 +637,8 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 				total = sat_add(total, 1);
 			continue;
 		}
+		if (level <= 1)
+			continue;
 		uint64_t sub;
 		err = count_table(f, level - 1, d.addr, &sub);
 		if (err)
@@ -693,11 +650,14 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 }
 
 /* Step 2: the first hits under table (whose count is non-zero) in address
- * order. va_base is the canonical address of the table's entry 0. */
+ * order. The virtual address of entry i is va_base + i * span, or the
+ * root's rule at the root level. */
 static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
-				       uint64_t table, uint64_t va_base,
-				       uint32_t upper_flags)
+				       uint64_t table,
+				       const struct vml_pt_root *root,
+				       uint64_t va_base, uint32_t upper_flags)
 {
+	const struct vml_arch *a = f->p->arch;
 	if (!f->budget)
 		/* Only possible if the tables changed between the steps. */
 		return vml_error_create(VML_ERROR_LIMIT,
@@ -711,12 +671,12 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 	if (!readable)
 		return vml_error_fault(table, "page table at 0x%" PRIx64
 				       " became unreadable", table);
-	for (unsigned i = 0; i < PT_ENTRIES && f->n < f->max; i++) {
-		uint64_t va = va_base + (uint64_t)i * level_span(level);
-		if (level == f->mode.levels)
-			va = canonical(va, f->mode.va_bits);
-		uint64_t e = read_le64(f->tables[level - 1] + 8 * i);
-		struct pt_entry d = decode_entry(&f->mode, level, e);
+	unsigned n = vml_pt_entries(f->p, level);
+	for (unsigned i = 0; i < n && f->n < f->max; i++) {
+		uint64_t va = root ? vml_pt_root_entry_va(f->p, root, i) :
+			      va_base + (uint64_t)i * vml_pt_span(f->p, level);
+		struct vml_pt_entry d;
+		decode(f->p, level, table_entry(f->p, f->tables[level], i), &d);
 		if (!d.present || d.reserved)
 			continue;
 		if (d.leaf) {
@@ -725,11 +685,14 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 					.va = va + (f->pa - d.addr),
 					.page_size = d.page_size,
 					.level = level,
-					.flags = leaf_flags(upper_flags, d.flags),
+					.flags = a->leaf_flags(upper_flags,
+							       d.flags),
 					.pkey = d.pkey,
 				};
 			continue;
 		}
+		if (level <= 1)
+			continue;
 		/* A memo hit: every pair under the root was counted. It
 		 * touches only the lower levels' copies, not this one. */
 		uint64_t sub;
@@ -738,8 +701,8 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 			return err;
 		if (!sub)
 			continue;
-		err = collect_table(f, level - 1, d.addr, va,
-				    combine_flags(upper_flags, d.flags));
+		err = collect_table(f, level - 1, d.addr, NULL, va,
+				    a->combine(upper_flags, d.flags));
 		if (err)
 			return err;
 	}
@@ -747,7 +710,7 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 }
 
 struct vml_error *vml_pt_find_phys(struct vml_source *src,
-				   const struct vml_pt_config *config,
+				   const struct vml_paging *paging,
 				   uint64_t pa, size_t max,
 				   struct vml_pt_phys_hit *hits,
 				   size_t *nhits_ret, uint64_t *total_ret)
@@ -756,37 +719,45 @@ struct vml_error *vml_pt_find_phys(struct vml_source *src,
 		return vml_error_create(VML_ERROR_INVALID,
 					"physical search needs a source, a"
 					" count and room for the hits");
-	struct pt_finder f = { .src = src, .pa = pa, .hits = hits, .max = max };
-	struct vml_error *err = pt_mode_init(config, &f.mode);
+	struct vml_error *err = check_paging(paging);
 	if (err)
 		return err;
-	f.tables = malloc(f.mode.levels * sizeof(*f.tables));
-	if (!f.tables)
+	struct pt_finder f = { .src = src, .p = paging, .pa = pa,
+			       .hits = hits, .max = max };
+	if (!tables_alloc(paging, f.tables)) {
+		tables_free(f.tables);
 		return &vml_enomem;
-	/* Step 2 visits at most levels tables per hit it returns. */
+	}
+	/* Step 2 visits at most levels tables per hit it returns, plus each
+	 * root once. */
 	uint64_t budget;
-	if (__builtin_mul_overflow((uint64_t)max, (uint64_t)f.mode.levels,
+	if (__builtin_mul_overflow((uint64_t)max, (uint64_t)paging->levels,
 				   &budget))
 		budget = UINT64_MAX;
-	f.budget = sat_add(budget, 1);
+	f.budget = sat_add(budget, paging->nroots);
 
 	uint64_t total = 0;
-	bool readable;
-	err = finder_load(&f, f.mode.levels, f.mode.root, &readable);
-	if (!err && !readable)
-		err = vml_error_fault(f.mode.root, "cannot read the root page"
-				      " table at 0x%" PRIx64, f.mode.root);
-	if (!err)
-		err = count_table(&f, f.mode.levels, f.mode.root, &total);
-	if (!err && total && max)
-		err = collect_table(&f, f.mode.levels, f.mode.root, 0,
-				    VML_PT_USER | VML_PT_WRITE);
+	uint32_t top = paging->levels;
+	for (size_t r = 0; r < paging->nroots && !err; r++) {
+		const struct vml_pt_root *root = &paging->roots[r];
+		bool readable;
+		uint64_t sub = 0;
+		err = finder_load(&f, top, root->table, &readable);
+		if (!err && !readable)
+			err = root_unreadable(root);
+		if (!err)
+			err = count_table(&f, top, root->table, &sub);
+		if (!err && sub && f.n < max)
+			err = collect_table(&f, top, root->table, root, 0,
+					    paging->arch->initial_flags);
+		total = sat_add(total, sub);
+	}
 	if (!err) {
 		*nhits_ret = f.n;
 		if (total_ret)
 			*total_ret = total;
 	}
 	free(f.memo.slots);
-	free(f.tables);
+	tables_free(f.tables);
 	return err;
 }
