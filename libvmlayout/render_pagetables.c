@@ -253,7 +253,7 @@ static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
 			      r->status == VML_PT_UNREADABLE ?
 			      "(table unreadable)" : "(reserved bits set)",
 			      status_name(r->status), ptdump_level(p, r->level),
-			      r->status == VML_PT_RESERVED ? "address" : "table",
+			      r->status == VML_PT_RESERVED ? "points at" : "table",
 			      r->phys);
 		return;
 	}
