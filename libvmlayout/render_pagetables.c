@@ -485,7 +485,7 @@ static void where_region_text(struct vml_strbuf *sb,
 			      w->addr - r->start);
 }
 
-static void aliases_text(struct vml_strbuf *sb,
+static void aliases_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			 const struct vml_kernel_where *w)
 {
 	const struct vml_pt_translation *tr = &w->walk;
@@ -499,9 +499,10 @@ static void aliases_text(struct vml_strbuf *sb,
 		vml_sb_printf(sb, "  ... %" PRIu64 " mappings of this physical"
 			      " address in all\n", w->mappings_total);
 	if (w->direct_map)
+		/* The page: of the smallest size the paging maps. */
 		vml_sb_printf(sb, "  direct map alias of physical page 0x%" PRIx64
 			      "; the kernel text mapping %s this page\n",
-			      tr->phys & ~(uint64_t)0xfff,
+			      tr->phys & ~(vml_pt_span(&k->paging, 1) - 1),
 			      w->text_maps_page ? "also maps" : "does not map");
 }
 
@@ -537,7 +538,7 @@ static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			      tr->flags & VML_PT_WRITE ? "writable" : "read-only",
 			      is_nx(p, tr->flags) ? "no-exec" : "executable",
 			      tr->flags & VML_PT_GLOBAL ? " global" : "");
-		aliases_text(sb, w);
+		aliases_text(sb, k, w);
 	} else if (tr->status == VML_PT_UNREADABLE) {
 		vml_sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
 			      tr->stop_level, level_name(p, tr->stop_level));
