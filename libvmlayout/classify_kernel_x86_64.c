@@ -82,10 +82,6 @@ static uint64_t align_down(uint64_t x, uint64_t align)
 	return x & ~(align - 1);
 }
 
-#define first_range_from vml_kernel_first_range_from
-#define range_end vml_kernel_range_end
-#define range_is_kernel_mapping vml_kernel_range_is_kernel
-
 /* ------------------------------------------------------------ inference */
 
 /*
@@ -96,12 +92,12 @@ static uint64_t align_down(uint64_t x, uint64_t align)
 static void infer_page_offset(struct vml_kernel *k)
 {
 	const struct vml_kmap *m = kmap(&k->paging);
-	for (size_t i = first_range_from(k, m->direct_default);
+	for (size_t i = vml_kernel_first_range_from(k, m->direct_default);
 	     i < k->nranges; i++) {
 		const struct vml_pt_range *r = &k->ranges[i];
 		if (r->start >= m->kaslr_end)
 			break;
-		if (!range_is_kernel_mapping(k, r) || r->phys > r->start)
+		if (!vml_kernel_range_is_kernel(k, r) || r->phys > r->start)
 			continue;
 		if (k->paging.nx && !(r->flags & VML_PT_NX))
 			continue;
@@ -119,13 +115,14 @@ static uint64_t direct_map_end(const struct vml_kernel *k)
 {
 	uint64_t base = k->bases[VML_KBASE_PAGE_OFFSET], end = base;
 	uint64_t limit = base + kmap(&k->paging)->direct_size;
-	for (size_t i = first_range_from(k, base); i < k->nranges; i++) {
+	for (size_t i = vml_kernel_first_range_from(k, base); i < k->nranges;
+	     i++) {
 		const struct vml_pt_range *r = &k->ranges[i];
 		if (r->start >= limit)
 			break;
-		if (range_is_kernel_mapping(k, r) && r->phys <= r->start &&
+		if (vml_kernel_range_is_kernel(k, r) && r->phys <= r->start &&
 		    r->start - r->phys == base)
-			end = range_end(r);
+			end = vml_kernel_range_end(r);
 	}
 	return end;
 }
@@ -134,11 +131,12 @@ static uint64_t direct_map_end(const struct vml_kernel *k)
 static uint64_t first_mapping_base(const struct vml_kernel *k, uint64_t from)
 {
 	const struct vml_kmap *m = kmap(&k->paging);
-	for (size_t i = first_range_from(k, from); i < k->nranges; i++) {
+	for (size_t i = vml_kernel_first_range_from(k, from); i < k->nranges;
+	     i++) {
 		const struct vml_pt_range *r = &k->ranges[i];
 		if (r->start >= m->kaslr_end)
 			break;
-		if (!range_is_kernel_mapping(k, r) || r->start < from)
+		if (!vml_kernel_range_is_kernel(k, r) || r->start < from)
 			continue;
 		uint64_t base = align_down(r->start, m->kaslr_align);
 		return base < from ? from : base;
@@ -182,17 +180,19 @@ static void image_cluster(const struct vml_kernel *k, size_t i,
 			  uint64_t *start, uint64_t *end)
 {
 	size_t lo = i, hi = i;
-	while (lo > 0 && range_is_kernel_mapping(k, &k->ranges[lo - 1]) &&
+	while (lo > 0 && vml_kernel_range_is_kernel(k, &k->ranges[lo - 1]) &&
 	       k->ranges[lo - 1].start >= TEXT_START &&
-	       k->ranges[lo].start - range_end(&k->ranges[lo - 1]) < IMAGE_GAP_MAX)
+	       k->ranges[lo].start - vml_kernel_range_end(&k->ranges[lo - 1]) <
+	       IMAGE_GAP_MAX)
 		lo--;
 	while (hi + 1 < k->nranges &&
-	       range_is_kernel_mapping(k, &k->ranges[hi + 1]) &&
+	       vml_kernel_range_is_kernel(k, &k->ranges[hi + 1]) &&
 	       k->ranges[hi + 1].start < MODULES_END &&
-	       k->ranges[hi + 1].start - range_end(&k->ranges[hi]) < IMAGE_GAP_MAX)
+	       k->ranges[hi + 1].start - vml_kernel_range_end(&k->ranges[hi]) <
+	       IMAGE_GAP_MAX)
 		hi++;
 	*start = k->ranges[lo].start;
-	*end = range_end(&k->ranges[hi]);
+	*end = vml_kernel_range_end(&k->ranges[hi]);
 }
 
 /* The kernel image holds the pc when the guest stopped in kernel code;
@@ -201,15 +201,15 @@ static void infer_text(struct vml_kernel *k)
 {
 	size_t hit = SIZE_MAX;
 	if (k->pc >= TEXT_START && k->pc < MODULES_END) {
-		size_t i = first_range_from(k, k->pc);
+		size_t i = vml_kernel_first_range_from(k, k->pc);
 		if (i < k->nranges && k->ranges[i].start <= k->pc &&
-		    range_is_kernel_mapping(k, &k->ranges[i]))
+		    vml_kernel_range_is_kernel(k, &k->ranges[i]))
 			hit = i;
 	}
 	if (hit == SIZE_MAX) {
-		size_t i = first_range_from(k, TEXT_START);
+		size_t i = vml_kernel_first_range_from(k, TEXT_START);
 		if (i < k->nranges && k->ranges[i].start < MODULES_1G &&
-		    range_is_kernel_mapping(k, &k->ranges[i]))
+		    vml_kernel_range_is_kernel(k, &k->ranges[i]))
 			hit = i;
 	}
 	uint64_t start = 0, end = 0;
@@ -228,10 +228,10 @@ static void infer_text(struct vml_kernel *k)
 	k->bases[VML_KBASE_MODULES] = MODULES_1G;
 	k->how[VML_KBASE_MODULES] = VML_KBASE_DOCUMENTED;
 	uint64_t from = end > MODULES_512M ? end : MODULES_512M;
-	size_t i = first_range_from(k, from);
+	size_t i = vml_kernel_first_range_from(k, from);
 	if (end <= MODULES_1G && i < k->nranges &&
 	    k->ranges[i].start >= from && k->ranges[i].start < MODULES_1G &&
-	    range_is_kernel_mapping(k, &k->ranges[i])) {
+	    vml_kernel_range_is_kernel(k, &k->ranges[i])) {
 		k->bases[VML_KBASE_MODULES] = MODULES_512M;
 		k->how[VML_KBASE_MODULES] = VML_KBASE_INFERRED;
 	}

@@ -26,8 +26,8 @@
 #define PHYS_TEXT 64
 #define PHYS_JSON 1024
 
-static void make_hit(const struct vml_kernel *k, const struct vml_pt_phys_hit *h,
-		     struct vml_kernel_hit *ret)
+static void make_hit(const struct vml_kernel *k,
+		     const struct vml_pt_phys_hit *h, struct vml_kernel_hit *ret)
 {
 	*ret = (struct vml_kernel_hit){
 		.va = h->va,
@@ -156,11 +156,10 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 	if (!err) {
 		w->half = vml_kernel_half(k, addr);
 		w->kind = vml_kernel_kind_at(k, addr);
-		size_t index = vml_layout_index(k->layout, addr);
-		if (index != SIZE_MAX) {
-			w->region = vml_layout_region(k->layout, index);
-			w->region_index = index;
-		}
+		w->region_index = vml_layout_index(k->layout, addr);
+		if (w->region_index != SIZE_MAX)
+			w->region = vml_layout_region(k->layout,
+						      w->region_index);
 		if (symbol) {
 			w->has_symbol = true;
 			snprintf(w->symbol, sizeof(w->symbol), "%s", symbol);

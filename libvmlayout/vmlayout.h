@@ -686,7 +686,8 @@ struct vml_kernel_where {
 	const struct vml_region *region; /* region holding addr or NULL; owned
 					    by the kernel's layout, valid until
 					    the kernel is freed */
-	size_t region_index;             /* its index in vml_kernel_layout */
+	size_t region_index;             /* its index in vml_kernel_layout;
+					    SIZE_MAX when region is NULL */
 	bool has_symbol;
 	char symbol[128];                /* the caller's "name+0x12", copied
 					    (cut to fit) */
