@@ -18,7 +18,8 @@ import time
 import gdb
 
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "python"))
-from vmlayout import qemu  # noqa: E402
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "gdbext"))
+import vmlayout_gdb_qemu as qemu  # noqa: E402
 
 RUNS = int(os.environ.get("VMLAYOUT_BENCH_KERNEL_RUNS", "5"))
 WALK_RATIO = 1.2
@@ -88,7 +89,7 @@ def logged_walk_reads():
     session.invalidate()
     session._read_bytes = logging_read
     try:
-        qemu.kernel_command(["--pagetables"], False)
+        qemu.run(qemu.KernelOptions("pagetables"))
     finally:
         del session._read_bytes        # back to the class's method
     return log

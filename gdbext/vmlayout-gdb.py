@@ -16,8 +16,12 @@ import gdb
 
 def _add_package_path():
     """Put the vmlayout package on sys.path: `python/` next to this file
-    when installed ($(pkgdatadir)), `../python` in the source tree."""
+    when installed ($(pkgdatadir)), `../python` in the source tree; and
+    this file's directory, for the GDB-only bridge vmlayout_gdb_qemu.py
+    installed beside it."""
     here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
     for cand in (os.path.join(here, "python"),
                  os.path.join(here, os.pardir, "python")):
         cand = os.path.normpath(cand)
@@ -191,17 +195,30 @@ def _layout(cmd):
 
 
 def _kernel_module():
-    """vmlayout.qemu (the QEMU gdbstub bridge) when the selected target is
-    a kernel under QEMU, else None."""
+    """vmlayout_gdb_qemu (the QEMU gdbstub bridge, beside this file) when
+    the selected target is a kernel under QEMU, else None."""
     conn = gdb.selected_inferior().connection
     if vmlayout is None or conn is None or \
             conn.type not in ("remote", "extended-remote"):
         return None
     try:
-        from vmlayout import qemu
+        import vmlayout_gdb_qemu as qemu
     except ImportError:
         return None
     return qemu if qemu.is_qemu_kernel_target() else None
+
+
+def _value(cmd, text, what):
+    """A number or GDB expression given to an option, as a 64-bit value."""
+    try:
+        return int(text, 0) & _U64
+    except ValueError:
+        pass
+    try:
+        return int(gdb.parse_and_eval(text)) & _U64
+    except (gdb.error, TypeError, ValueError, OverflowError) as e:
+        raise gdb.GdbError(_one_line("%s: bad %s %r: %s"
+                                     % (cmd, what, text, e)))
 
 
 def _guard(cmd, fn, *args):
@@ -217,7 +234,7 @@ def _guard(cmd, fn, *args):
     except Exception as e:
         if vmlayout is not None and isinstance(e, vmlayout.Error):
             raise gdb.GdbError(_one_line("%s: %s" % (cmd, e.message)))
-        if type(e).__name__ == "KernelError":   # vmlayout.qemu's one line
+        if type(e).__name__ == "KernelError":   # the bridge's one line
             raise gdb.GdbError(_one_line("%s: %s" % (cmd, e)))
         raise gdb.GdbError(_one_line("%s: internal error: %s: %s"
                                      % (cmd, type(e).__name__, e)))
@@ -272,7 +289,9 @@ space from its page tables instead.
 Colour is used when GDB's styling is on (set style enabled on)."""
 
     OPTIONS = ("--picture", "--table", "--json")
-    KERNEL_OPTIONS = ("--pagetables", "--wx", "--cr3")
+    # Paging registers a user may replace (VALUE instead of the target's).
+    REGISTER_OPTIONS = ("--cr3",)
+    KERNEL_OPTIONS = ("--pagetables", "--wx") + REGISTER_OPTIONS
     USAGE = ("usage: vmlayout [--picture|--table|--json], on a kernel: "
              "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]")
 
@@ -287,8 +306,11 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         _guard("vmlayout", self._invoke, arg)
 
     def _parse(self, arg):
-        """(format, kernel-only arguments)."""
+        """(format, kernel query, paging register overrides, the kernel-only
+        options given): the command line parsed once."""
         fmt = "picture"
+        query = "layout"
+        registers = {}
         kernel = []
         argv = gdb.string_to_argv(arg)
         i = 0
@@ -296,14 +318,25 @@ Colour is used when GDB's styling is on (set style enabled on)."""
             a = argv[i]
             if a in self.OPTIONS:
                 fmt = a[2:]
-            elif a in ("--pagetables", "--wx") or a.startswith("--cr3="):
+            elif a in ("--pagetables", "--wx"):
                 kernel.append(a)
-            elif a == "--cr3":
-                if i + 1 >= len(argv):
-                    raise gdb.GdbError("vmlayout: --cr3 needs a value (%s)"
-                                       % self.USAGE)
-                kernel += [a, argv[i + 1]]
-                i += 1
+                # --wx is the --pagetables view filtered: it wins.
+                if a == "--wx" or query == "layout":
+                    query = a[2:]
+            elif a in self.REGISTER_OPTIONS or \
+                    a.split("=", 1)[0] in self.REGISTER_OPTIONS:
+                name, eq, value = a.partition("=")
+                if not eq:
+                    if i + 1 >= len(argv):
+                        raise gdb.GdbError("vmlayout: %s needs a value (%s)"
+                                           % (a, self.USAGE))
+                    i += 1
+                    value = argv[i]
+                kernel.append(name)
+                # A paging register of the target, replaced (evaluated on
+                # a kernel target only); the bridge checks the name against
+                # the registers the library wants.
+                registers[name[2:]] = value
             elif a.startswith("-"):
                 raise gdb.GdbError("vmlayout: unknown option '%s' (%s)"
                                    % (a, self.USAGE))
@@ -311,17 +344,20 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                 raise gdb.GdbError("vmlayout: unexpected argument '%s' (%s)"
                                    % (a, self.USAGE))
             i += 1
-        return fmt, kernel
+        return fmt, query, registers, kernel
 
     def _invoke(self, arg):
-        fmt, kernel = self._parse(arg)
+        fmt, query, registers, kernel = self._parse(arg)
         _require_package("vmlayout")
         qemu = _kernel_module()
         if qemu is not None:
             if fmt == "table":
                 raise gdb.GdbError("vmlayout: --table is for processes; "
                                    "on a kernel use --pagetables")
-            _write(qemu.kernel_command(kernel, fmt == "json"))
+            values = {name: _value("vmlayout", text, "--%s value" % name)
+                      for name, text in registers.items()}
+            _write(qemu.run(qemu.KernelOptions(
+                query, json=fmt == "json", registers=values)))
             return
         if kernel:
             raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "
@@ -426,7 +462,8 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         _require_package("whereis")
         qemu = _kernel_module()
         if qemu is not None:
-            _write(qemu.kernel_whereis(addr, as_json, phys=phys))
+            _write(qemu.run(qemu.KernelOptions(
+                "phys" if phys else "where", json=as_json, addr=addr)))
             return
         if phys:
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "

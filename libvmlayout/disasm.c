@@ -19,11 +19,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "arch.h"
 
-/* x86 instructions are at most 15 bytes; read one more so libopcodes can
- * see (and reject) an over-long one exactly as with a real buffer. */
-#define VML_INSN_MAX 16
+/* Room for the longest instruction of any architecture plus one byte, so
+ * libopcodes can see (and reject) an over-long one exactly as with a real
+ * buffer; how much of it is used is the architecture's insn_max + 1. */
+#define VML_INSN_BUF 32
+
+/* Bytes to hand libopcodes for one instruction of a. */
+static size_t insn_window(const struct vml_arch *a)
+{
+	size_t n = (size_t)a->insn_max + 1;
+	return n < VML_INSN_BUF ? n : VML_INSN_BUF;
+}
 
 struct vml_disasm_ctx {
 	char *out;
@@ -132,8 +140,10 @@ static struct vml_error *vml_disasm_decode(const struct vml_layout *layout,
 		return vml_error_fault(addr, "disasm: no bytes at 0x%" PRIx64,
 				       addr);
 	/* Never let libopcodes look past what it needs: it reads on demand. */
-	if (len > VML_INSN_MAX)
-		len = VML_INSN_MAX;
+	/* The layout's instruction set (the default one without a layout). */
+	const struct vml_arch *arch = vml_layout_arch(layout);
+	if (len > insn_window(arch))
+		len = insn_window(arch);
 
 	struct vml_disasm_ctx ctx = {
 		.out = out,
@@ -143,9 +153,9 @@ static struct vml_error *vml_disasm_decode(const struct vml_layout *layout,
 	struct disassemble_info info;
 	init_disassemble_info(&info, &ctx, vml_disasm_fprintf,
 			      vml_disasm_fprintf_styled);
-	info.arch = bfd_arch_i386;
-	info.mach = bfd_mach_x86_64;
-	info.endian = BFD_ENDIAN_LITTLE;
+	info.arch = (enum bfd_architecture)arch->bfd_arch;
+	info.mach = arch->bfd_mach;
+	info.endian = arch->big_endian ? BFD_ENDIAN_BIG : BFD_ENDIAN_LITTLE;
 	info.read_memory_func = buffer_read_memory;
 	info.memory_error_func = vml_disasm_memory_error;
 	info.print_address_func = vml_disasm_print_address;
@@ -156,11 +166,13 @@ static struct vml_error *vml_disasm_decode(const struct vml_layout *layout,
 	disassemble_init_for_target(&info);
 
 	disassembler_ftype decode =
-		disassembler(bfd_arch_i386, false, bfd_mach_x86_64, NULL);
+		disassembler((enum bfd_architecture)arch->bfd_arch,
+			     arch->big_endian, arch->bfd_mach, NULL);
 	if (!decode) {
 		disassemble_free_target(&info);
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"disasm: libopcodes has no x86-64 decoder");
+					"disasm: libopcodes has no %s decoder",
+					arch->name);
 	}
 	int n = decode(addr, &info);
 	disassemble_free_target(&info);
@@ -263,10 +275,10 @@ struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
 		return vml_error_fault(addr, "disasm: 0x%" PRIx64 " is not mapped",
 				       addr);
 	/* Fewer bytes near the end of the region: never read past it. */
-	size_t len = VML_INSN_MAX;
+	size_t len = insn_window(vml_layout_arch(layout));
 	if (r->end - addr < len)
 		len = (size_t)(r->end - addr);
-	uint8_t buf[VML_INSN_MAX];
+	uint8_t buf[VML_INSN_BUF];
 	size_t got = vml_disasm_read_source(layout, addr, buf, len);
 	if (got == 0)
 		got = vml_disasm_read_file(layout, r, addr, buf, len);

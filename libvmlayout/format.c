@@ -151,7 +151,7 @@ void vml_signal_name(int32_t signo, char *buf, size_t size)
 /* The keys of a region object, in the order they are written. */
 static const char *const region_keys[] = {
 	"start", "end", "perms", "kind", "group", "path", "name", "offset",
-	"object", "tid", "deleted",
+	"object", "tid", "deleted", "guessed",
 };
 
 void vml_json_end(struct vml_strbuf *sb, uint64_t last)
@@ -186,8 +186,9 @@ void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r)
 		vml_sb_printf(sb, ", \"tid\": %" PRId64, r->tid);
 	else
 		vml_sb_puts(sb, ", \"tid\": null");
-	vml_sb_printf(sb, ", \"deleted\": %s",
-		      (r->flags & VML_REGION_DELETED) ? "true" : "false");
+	vml_sb_printf(sb, ", \"deleted\": %s, \"guessed\": %s",
+		      (r->flags & VML_REGION_DELETED) ? "true" : "false",
+		      (r->flags & VML_REGION_GUESSED) ? "true" : "false");
 }
 
 void vml_json_region_null_members(struct vml_strbuf *sb)

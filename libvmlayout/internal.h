@@ -258,6 +258,12 @@ struct vml_layout {
 	uint32_t flags;                /* enum vml_layout_flags */
 	bool classified;
 	struct vml_core *core;         /* owned; set by layout_core.c */
+	/* The architecture the address space belongs to (the default one
+	 * until a builder knows better), and for a layout made from page
+	 * tables the halves its paging gives (a process cannot see them). */
+	const struct vml_arch *arch;
+	bool halves_known;
+	uint64_t user_end, kernel_start;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -349,6 +355,7 @@ struct vml_error *vml_layout_finish(struct vml_layout *layout);
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr);
 /* How the layout's address space divides: the picture's halves and
  * whether it shows kernel space. */
+struct vml_arch;
 struct vml_layout_space {
 	uint64_t user_end;       /* first address above the user half */
 	uint64_t kernel_start;   /* first address of the kernel half */
@@ -409,7 +416,8 @@ void vml_json_end(struct vml_strbuf *sb, uint64_t last);
  * JSON output uses for a region (layout, whereis, gap neighbours, kernel):
  * "start", "end" (exclusive, exact: 18446744073709551616 for a region that
  * ends at 2^64), "perms", "kind", "group", "path", "name", "offset",
- * "object", "tid" (null when none), "deleted". NULL r gives null. */
+ * "object", "tid" (null when none), "deleted", "guessed" (the kind or
+ * perms were inferred without full information). NULL r gives null. */
 void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
 /* The same members without the braces, for an object that carries a
  * region's fields among its own (whereis JSON). */

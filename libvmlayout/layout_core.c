@@ -17,11 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "arch.h"
 
-/* TODO(arch): the vsyscall page belongs to the architecture's process
- * view. */
-#define VSYSCALL_START 0xffffffffff600000ull
 /* The kernel randomizes the brk start above the end of .bss: by up to
  * 32 MiB on older kernels, up to 1 GiB for 64-bit tasks on newer ones
  * (arch_randomize_brk); the larger bound covers both. */
@@ -306,8 +303,10 @@ static void name_pseudo(struct vml_layout *layout, const struct vml_core *core,
 		}
 		name_vvar(layout, (size_t)(r - layout->regions));
 	}
-	if ((r = region_at(layout, VSYSCALL_START)) && r->start == VSYSCALL_START &&
-	    is_anon(r))
+	/* The architecture's fixed legacy page, when it has one. */
+	uint64_t vsyscall = vml_layout_arch(layout)->process.vsyscall_start;
+	if (vml_layout_arch(layout)->process.vsyscall_end &&
+	    (r = region_at(layout, vsyscall)) && r->start == vsyscall && is_anon(r))
 		set_pseudo(r, "[vsyscall]", false);
 	/* exec copies the file name to the top of the main stack, so AT_EXECFN
 	 * pins the stack exactly; the main thread's sp is the fallback. */

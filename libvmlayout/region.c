@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
 /* ------------------------------------------------------------ names */
 
@@ -357,51 +357,60 @@ bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 	return true;
 }
 
-/* 48-bit canonical halves, and the 57-bit ones of 5-level paging. */
-#define VML_USER_END_48 UINT64_C(0x0000800000000000)
-#define VML_KERNEL_START_48 UINT64_C(0xffff800000000000)
-#define VML_USER_END_57 UINT64_C(0x0100000000000000)
-#define VML_KERNEL_START_57 UINT64_C(0xff00000000000000)
-
-/* [vsyscall] sits in the kernel half of every x86-64 process: it does not
- * make kernel space visible. */
-static bool is_vsyscall(const struct vml_region *r)
+/* A pseudo-region of the kernel half that every process of the
+ * architecture sees ([vsyscall] on x86-64): it does not make kernel space
+ * visible. */
+static bool is_process_pseudo(const struct vml_arch *a,
+			      const struct vml_region *r)
 {
-	return r->kind == VML_KIND_VSYSCALL || vml_same_str(r->name, "[vsyscall]");
+	if (r->kind == VML_KIND_VSYSCALL || vml_same_str(r->name, "[vsyscall]"))
+		return true;
+	return a->process.vsyscall_end && r->start == a->process.vsyscall_start &&
+	       r->end == a->process.vsyscall_end;
 }
 
 /*
- * TODO(arch): the halves come from the architecture description (the
- * process view) and, for a kernel layout, from its paging; until then they
- * are guessed here, in the one place: 48-bit halves, or 57-bit ones when a
- * region lies in the 48-bit hole where 5-level paging puts canonical
- * addresses. O(log n) plus the (few) regions of the kernel half.
+ * The one place that decides how the layout's address space divides. A
+ * layout made from page tables knows its halves from its paging. A process
+ * cannot see its kernel's paging mode: its halves are the architecture's
+ * usual ones, or the wide ones (x86-64 LA57) when a region lies where only
+ * the wide mode has canonical addresses. O(log n) plus the (few) regions
+ * of the kernel half.
  */
 void vml_layout_space(const struct vml_layout *layout,
 		      struct vml_layout_space *ret)
 {
-	*ret = (struct vml_layout_space){
-		.user_end = VML_USER_END_48,
-		.kernel_start = VML_KERNEL_START_48,
-	};
+	const struct vml_arch *a = vml_layout_arch(layout);
+	*ret = (struct vml_layout_space){ 0 };
+	if (layout && layout->halves_known) {
+		ret->user_end = layout->user_end;
+		ret->kernel_start = layout->kernel_start;
+	} else {
+		a->halves(a->process.va_bits, &ret->user_end, &ret->kernel_start);
+	}
 	size_t n = layout ? layout->count : 0;
 	if (n == 0)
 		return;
-	/* The first region at or above the 48-bit user end. */
-	size_t i = upper_bound(layout, VML_USER_END_48 - 1);
-	if (i < n) {
-		uint64_t start = layout->regions[i].start;
-		if (start < VML_KERNEL_START_48 &&
-		    (start < VML_USER_END_57 || start >= VML_KERNEL_START_57)) {
-			ret->user_end = VML_USER_END_57;
-			ret->kernel_start = VML_KERNEL_START_57;
+	if (!layout->halves_known && a->process.wide_va_bits) {
+		uint64_t wide_user_end, wide_kernel_start;
+		a->halves(a->process.wide_va_bits, &wide_user_end,
+			  &wide_kernel_start);
+		/* The first region at or above the usual user end. */
+		size_t i = upper_bound(layout, ret->user_end - 1);
+		if (i < n) {
+			uint64_t start = layout->regions[i].start;
+			if (start < ret->kernel_start &&
+			    (start < wide_user_end || start >= wide_kernel_start)) {
+				ret->user_end = wide_user_end;
+				ret->kernel_start = wide_kernel_start;
+			}
 		}
 	}
 	for (size_t k = n; k-- > 0;) {
 		const struct vml_region *r = &layout->regions[k];
 		if (r->start < ret->kernel_start)
 			break;
-		if (!is_vsyscall(r)) {
+		if (!is_process_pseudo(a, r)) {
 			ret->kernel_visible = true;
 			break;
 		}

@@ -1,18 +1,22 @@
 /*
  * render_pagetables.c — text and JSON for page-table targets: the kernel
  * layout with its bases, the ptdump-style range table (and its W+X filter),
- * whereis with the walk level by level, and whereis --phys.
+ * whereis with the walk level by level, and whereis --phys. Pure
+ * formatters: every answer was computed (and read) before, into structs
+ * (kernel_where.c); names of levels, entry bits and columns come from the
+ * paging's architecture.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
-/* ------------------------------------------------------------ output */
+/* ------------------------------------------------------------ helpers */
 
 /* ptdump's compact sizes: 4K, 2M, 1G, 20M, 64T. */
 static void short_size(uint64_t bytes, char *buf, size_t size)
@@ -38,6 +42,16 @@ static uint64_t range_size(const struct vml_pt_range *r)
 	return span == UINT64_MAX ? UINT64_MAX : span + 1;
 }
 
+/* An exclusive end given the inclusive last, the way every text table
+ * prints it: 2^64 is one digit wider than the others. */
+static void hex_end(struct vml_strbuf *sb, uint64_t last)
+{
+	if (last == UINT64_MAX)
+		vml_sb_puts(sb, "0x10000000000000000");
+	else
+		vml_sb_printf(sb, "0x%016" PRIx64, last + 1);
+}
+
 static const char *status_name(uint32_t status)
 {
 	switch (status) {
@@ -49,33 +63,34 @@ static const char *status_name(uint32_t status)
 	}
 }
 
-static const char *level_name(uint32_t level)
+static const char *level_name(const struct vml_paging *p, uint32_t level)
 {
-	static const char *const names[] = { "?", "PT", "PD", "PDPT", "PML4",
-					     "PML5" };
-	return level < VML_ARRAY_SIZE(names) ? names[level] : "?";
+	return level >= 1 && level <= p->levels && p->level[level].name ?
+	       p->level[level].name : "?";
 }
 
-/* ptdump calls the levels by the kernel's table names. */
-static const char *ptdump_level(uint32_t level)
+static const char *ptdump_level(const struct vml_paging *p, uint32_t level)
 {
-	static const char *const names[] = { "?", "pte", "pmd", "pud", "p4d",
-					     "pgd" };
-	return level < VML_ARRAY_SIZE(names) ? names[level] : "?";
+	return level >= 1 && level <= p->levels && p->level[level].short_name ?
+	       p->level[level].short_name : "?";
 }
 
-static bool is_wx(const struct vml_pt_config *c, const struct vml_pt_range *r)
+/* NX as the paging enforces it (a range made by hand may carry the bit). */
+static bool is_nx(const struct vml_paging *p, uint32_t flags)
+{
+	return p->nx && (flags & VML_PT_NX);
+}
+
+static bool is_wx(const struct vml_paging *p, const struct vml_pt_range *r)
 {
 	return r->status == VML_PT_MAPPED && (r->flags & VML_PT_WRITE) &&
-	       !(c->nxe && (r->flags & VML_PT_NX));
+	       !is_nx(p, r->flags);
 }
 
-static const char *kbase_name(int i)
+static const char *kbase_name(const struct vml_kernel *k, int i)
 {
-	static const char *const names[] = { "page_offset_base", "vmalloc_base",
-					     "vmemmap_base", "_text",
-					     "MODULES_VADDR" };
-	return i >= 0 && i < (int)VML_ARRAY_SIZE(names) ? names[i] : "?";
+	return i >= 0 && i < VML_KBASE_COUNT && k->kclass->base_names[i] ?
+	       k->kclass->base_names[i] : "?";
 }
 
 static const char *kbase_how(uint32_t how)
@@ -85,147 +100,147 @@ static const char *kbase_how(uint32_t how)
 	return how < VML_ARRAY_SIZE(names) ? names[how] : "?";
 }
 
-static uint64_t user_end(const struct vml_pt_config *c)
+/* What an address is called: its slot, or "user" in the user half. */
+static const char *kind_label(uint32_t half, uint32_t kind)
 {
-	return c->levels == 5 ? UINT64_C(1) << 56 : UINT64_C(1) << 47;
+	return half == VML_HALF_USER ? "user" :
+	       vml_kind_name((enum vml_kind)kind);
 }
 
 /* ------------------------------------------------------------ ptdump */
 
 static void ptdump_header(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
 	struct vml_pt_walk_stats st;
 	vml_kernel_walk_stats(k, &st);
-	vml_sb_printf(sb, "CR3 0x%" PRIx64 ", %" PRIu32 "-level paging, NX %s; "
-		  "%zu ranges, %" PRIu64 " table pages read\n",
-		  c->cr3 & ~UINT64_C(0xfff), c->levels,
-		  c->nxe ? "enabled" : "disabled (EFER.NXE clear)",
-		  vml_kernel_range_count(k), st.table_pages);
+	vml_sb_printf(sb, "%s; %zu ranges, %" PRIu64 " table pages read\n",
+		      k->paging.description, vml_kernel_range_count(k),
+		      st.table_pages);
 }
 
-static void ptdump_row(struct vml_strbuf *sb, const struct vml_pt_config *c,
+static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
 		       const struct vml_pt_range *r)
 {
 	char size[24];
 	short_size(range_size(r), size, sizeof(size));
-	vml_sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s ", r->start,
-		  r->last + (r->last != UINT64_MAX), size);
+	vml_sb_printf(sb, "0x%016" PRIx64 "-", r->start);
+	hex_end(sb, r->last);
+	vml_sb_printf(sb, " %7s ", size);
 	if (r->status != VML_PT_MAPPED) {
-		vml_sb_printf(sb, "%-30s %s, %s entry, table 0x%" PRIx64 "\n",
-			  r->status == VML_PT_ALIAS ? "(table seen before)" :
-			  r->status == VML_PT_UNREADABLE ? "(table unreadable)" :
-			  "(reserved bits set)", status_name(r->status),
-			  ptdump_level(r->level), r->phys);
+		/* The entry names a table it points at, or for a reserved
+		 * leaf the frame it would map. */
+		vml_sb_printf(sb, "%-30s %s, %s entry, %s 0x%" PRIx64 "\n",
+			      r->status == VML_PT_ALIAS ? "(table seen before)" :
+			      r->status == VML_PT_UNREADABLE ?
+			      "(table unreadable)" : "(reserved bits set)",
+			      status_name(r->status), ptdump_level(p, r->level),
+			      r->status == VML_PT_RESERVED ? "points at" : "table",
+			      r->phys);
 		return;
 	}
-	uint32_t f = r->flags;
-	bool nx = c->nxe && (f & VML_PT_NX);
-	vml_sb_printf(sb, "%s %s %s %s %s %s %s %s %s",
-		  f & VML_PT_USER ? "USR" : "   ",
-		  f & VML_PT_WRITE ? "RW" : "ro",
-		  f & VML_PT_PWT ? "PWT" : "   ",
-		  f & VML_PT_PCD ? "PCD" : "   ",
-		  f & VML_PT_PAT ? "PAT" : "   ",
-		  r->level > 1 ? "PSE" : "   ",
-		  f & VML_PT_GLOBAL ? "GLB" : "   ",
-		  nx ? "NX" : "x ", ptdump_level(r->level));
+	/* A leaf above the last level is a large page. */
+	uint32_t f = r->flags | (r->level > 1 ? VML_PT_PS : 0);
+	if (!p->nx)
+		f &= ~(uint32_t)VML_PT_NX;
+	const struct vml_arch *a = p->arch;
+	for (size_t i = 0; i < a->nptdump_columns; i++) {
+		const struct vml_arch_column *c = &a->ptdump_columns[i];
+		vml_sb_printf(sb, "%s ", f & c->flag ? c->on : c->off);
+	}
+	vml_sb_puts(sb, ptdump_level(p, r->level));
 	if (r->pkey)
 		vml_sb_printf(sb, " pkey=%" PRIu32, r->pkey);
 	vml_sb_printf(sb, "  phys 0x%" PRIx64 "%s\n", r->phys,
-		  is_wx(c, r) ? "  W+X" : "");
+		      is_wx(p, r) ? "  W+X" : "");
 }
 
 static void ptdump_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			bool wx_only)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
+	const struct vml_paging *p = &k->paging;
 	size_t n = vml_kernel_range_count(k), shown = 0;
 	ptdump_header(sb, k);
 	int last_marker = -2;
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_pt_range *r = vml_kernel_range(k, i);
-		if (wx_only && !is_wx(c, r))
+		if (wx_only && !is_wx(p, r))
 			continue;
 		/* A marker line whenever the documented region changes. */
-		int marker = r->start < user_end(c) ? -1 :
+		int marker = r->start < p->user_end ? -1 :
 			     (int)vml_kernel_range_kind(k, i);
 		if (marker != last_marker) {
-			vml_sb_printf(sb, "---[ %s ]---\n", marker < 0 ? "user space" :
-				  vml_kind_name((enum vml_kind)marker));
+			vml_sb_printf(sb, "---[ %s ]---\n",
+				      marker < 0 ? "user space" :
+				      vml_kind_name((enum vml_kind)marker));
 			last_marker = marker;
 		}
-		ptdump_row(sb, c, r);
+		ptdump_row(sb, p, r);
 		shown++;
 	}
 	if (wx_only)
-		vml_sb_printf(sb, "%zu W+X range%s\n", shown, shown == 1 ? "" : "s");
+		vml_sb_printf(sb, "%zu W+X range%s\n", shown,
+			      shown == 1 ? "" : "s");
 }
 
 static void json_range(struct vml_strbuf *sb, const struct vml_kernel *k,
 		       size_t i)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
+	const struct vml_paging *p = &k->paging;
 	const struct vml_pt_range *r = vml_kernel_range(k, i);
 	uint32_t f = r->flags;
 	vml_sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
-	if (r->last == UINT64_MAX)
-		vml_sb_printf(sb, "18446744073709551616");
-	else
-		vml_sb_printf(sb, "%" PRIu64, r->last + 1);
+	vml_json_end(sb, r->last);
 	vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64
-		  ", \"user\": %s, \"write\": %s, \"nx\": %s, \"global\": %s"
-		  ", \"pat\": %s, \"pcd\": %s, \"pwt\": %s, \"pkey\": %" PRIu32
-		  ", \"level\": %" PRIu32 ", \"status\": \"%s\", \"kind\": ",
-		  r->phys, r->page_size,
-		  f & VML_PT_USER ? "true" : "false",
-		  f & VML_PT_WRITE ? "true" : "false",
-		  c->nxe && (f & VML_PT_NX) ? "true" : "false",
-		  f & VML_PT_GLOBAL ? "true" : "false",
-		  f & VML_PT_PAT ? "true" : "false",
-		  f & VML_PT_PCD ? "true" : "false",
-		  f & VML_PT_PWT ? "true" : "false",
-		  r->pkey, r->level, status_name(r->status));
-	vml_sb_json_string(sb, r->start < user_end(c) ? "user" :
-		    vml_kind_name((enum vml_kind)vml_kernel_range_kind(k, i)));
-	vml_sb_printf(sb, "}");
+		      ", \"user\": %s, \"write\": %s, \"nx\": %s, \"global\": %s"
+		      ", \"pat\": %s, \"pcd\": %s, \"pwt\": %s, \"pkey\": %" PRIu32
+		      ", \"level\": %" PRIu32 ", \"status\": \"%s\", \"kind\": ",
+		      r->phys, r->page_size,
+		      f & VML_PT_USER ? "true" : "false",
+		      f & VML_PT_WRITE ? "true" : "false",
+		      is_nx(p, f) ? "true" : "false",
+		      f & VML_PT_GLOBAL ? "true" : "false",
+		      f & VML_PT_PAT ? "true" : "false",
+		      f & VML_PT_PCD ? "true" : "false",
+		      f & VML_PT_PWT ? "true" : "false",
+		      r->pkey, r->level, status_name(r->status));
+	vml_sb_json_string(sb, kind_label(vml_kernel_half(k, r->start),
+					  vml_kernel_range_kind(k, i)));
+	vml_sb_puts(sb, "}");
 }
 
 static void ptdump_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 			bool wx_only)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
 	size_t n = vml_kernel_range_count(k);
 	bool first = true;
-	vml_sb_printf(sb, "{\"ranges\": [");
+	vml_sb_puts(sb, "{\"ranges\": [");
 	for (size_t i = 0; i < n; i++) {
-		if (wx_only && !is_wx(c, vml_kernel_range(k, i)))
+		if (wx_only && !is_wx(&k->paging, vml_kernel_range(k, i)))
 			continue;
-		vml_sb_printf(sb, first ? "\n  " : ",\n  ");
+		vml_sb_puts(sb, first ? "\n  " : ",\n  ");
 		json_range(sb, k, i);
 		first = false;
 	}
-	vml_sb_printf(sb, "\n]}\n");
+	vml_sb_puts(sb, "\n]}\n");
 }
 
 /* ------------------------------------------------------------ layout */
 
 static void bases_text(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
-	vml_sb_printf(sb, "page tables at CR3 0x%" PRIx64 ": %" PRIu32
-		  "-level paging (%s-bit), NX %s\n",
-		  c->cr3 & ~UINT64_C(0xfff), c->levels,
-		  c->levels == 5 ? "57" : "48", c->nxe ? "on" : "off");
+	const struct vml_paging *p = &k->paging;
+	vml_sb_printf(sb, "page tables at %s: %" PRIu32 "-level paging"
+		      " (%u-bit), NX %s\n", p->roots_text, p->levels,
+		      p->va_bits, p->nx ? "on" : "off");
 	for (int i = 0; i < VML_KBASE_COUNT; i++) {
 		uint32_t how;
 		uint64_t v = vml_kernel_base(k, (enum vml_kbase)i, &how);
 		if (how)
 			vml_sb_printf(sb, "  %-17s 0x%016" PRIx64 "  (%s)\n",
-				  kbase_name(i), v, kbase_how(how));
+				      kbase_name(k, i), v, kbase_how(how));
 		else
-			vml_sb_printf(sb, "  %-17s unknown (nothing mapped there)\n",
-				  kbase_name(i));
+			vml_sb_printf(sb, "  %-17s unknown (nothing mapped"
+				      " there)\n", kbase_name(k, i));
 	}
 }
 
@@ -236,52 +251,44 @@ static void regions_text(struct vml_strbuf *sb, const struct vml_layout *l)
 	for (size_t i = 0; i < n; i++) {
 		const struct vml_region *r = vml_layout_region(l, i);
 		char size[24];
-		short_size(r->end - r->start, size, sizeof(size));
-		vml_sb_printf(sb, "0x%016" PRIx64 "-0x%016" PRIx64 " %7s %s %-14s %s\n",
-			  r->start, r->end, size, r->perms,
-			  vml_kind_name((enum vml_kind)r->kind),
-			  r->name ? r->name : "");
+		short_size(vml_region_size(r), size, sizeof(size));
+		vml_sb_printf(sb, "0x%016" PRIx64 "-", r->start);
+		hex_end(sb, vml_region_last(r));
+		vml_sb_printf(sb, " %7s %s %-14s %s\n", size, r->perms,
+			      vml_kind_name((enum vml_kind)r->kind),
+			      r->name ? r->name : "");
 	}
 }
 
 static void layout_json(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	const struct vml_pt_config *c = vml_kernel_config(k);
+	const struct vml_paging *p = &k->paging;
 	const struct vml_layout *l = vml_kernel_layout(k);
-	vml_sb_printf(sb, "{\"levels\": %" PRIu32 ", \"cr3\": %" PRIu64
-		  ", \"nxe\": %s, \"bases\": {", c->levels,
-		  c->cr3 & ~UINT64_C(0xfff), c->nxe ? "true" : "false");
+	vml_sb_printf(sb, "{\"levels\": %" PRIu32, p->levels);
+	for (size_t i = 0; i < p->nroots; i++)
+		vml_sb_printf(sb, ", \"%s\": %" PRIu64, p->roots[i].key,
+			      p->roots[i].table);
+	vml_sb_printf(sb, ", \"%s\": %s, \"bases\": {", p->nx_key,
+		      p->nx ? "true" : "false");
 	for (int i = 0; i < VML_KBASE_COUNT; i++) {
 		uint32_t how;
 		uint64_t v = vml_kernel_base(k, (enum vml_kbase)i, &how);
-		vml_sb_printf(sb, "%s\"%s\": ", i ? ", " : "", kbase_name(i));
+		vml_sb_printf(sb, "%s\"%s\": ", i ? ", " : "", kbase_name(k, i));
 		if (how)
-			vml_sb_printf(sb, "{\"value\": %" PRIu64 ", \"how\": \"%s\"}",
-				  v, kbase_how(how));
+			vml_sb_printf(sb, "{\"value\": %" PRIu64
+				      ", \"how\": \"%s\"}", v, kbase_how(how));
 		else
-			vml_sb_printf(sb, "null");
+			vml_sb_puts(sb, "null");
 	}
 	vml_sb_printf(sb, "}, \"incomplete\": %s, \"regions\": [",
-		  vml_layout_flags(l) & VML_LAYOUT_INCOMPLETE ? "true" : "false");
+		      vml_layout_flags(l) & VML_LAYOUT_INCOMPLETE ?
+		      "true" : "false");
 	size_t n = vml_layout_count(l);
 	for (size_t i = 0; i < n; i++) {
-		const struct vml_region *r = vml_layout_region(l, i);
-		vml_sb_printf(sb, "%s\n  {\"start\": %" PRIu64 ", \"end\": %" PRIu64
-			  ", \"perms\": ", i ? "," : "", r->start, r->end);
-		vml_sb_json_string(sb, r->perms);
-		vml_sb_printf(sb, ", \"kind\": ");
-		vml_sb_json_string(sb, vml_kind_name((enum vml_kind)r->kind));
-		vml_sb_printf(sb, ", \"group\": ");
-		vml_sb_json_string(sb, vml_group_name((enum vml_group)r->group));
-		vml_sb_printf(sb, ", \"name\": ");
-		if (r->name)
-			vml_sb_json_string(sb, r->name);
-		else
-			vml_sb_printf(sb, "null");
-		vml_sb_printf(sb, ", \"inferred\": %s}",
-			  r->flags & VML_REGION_GUESSED ? "true" : "false");
+		vml_sb_puts(sb, i ? ",\n  " : "\n  ");
+		vml_json_region(sb, vml_layout_region(l, i));
 	}
-	vml_sb_printf(sb, "\n]}\n");
+	vml_sb_puts(sb, "\n]}\n");
 }
 
 struct vml_error *vml_render_kernel(const struct vml_kernel *k,
@@ -321,7 +328,7 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 		vml_error_free(err);
 		regions_text(&sb, vml_kernel_layout(k));
 	} else {
-		vml_sb_printf(&sb, "%s", picture);
+		vml_sb_puts(&sb, picture);
 		vml_free(picture);
 	}
 	return vml_sb_finish(&sb, ret);
@@ -329,331 +336,236 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 
 /* ------------------------------------------------------------ whereis */
 
-struct vml_bit {
-	uint32_t flag;
-	const char *name;
-};
+/* How many aliases whereis text lists (JSON lists all it has). */
+#define ALIASES_TEXT 16
 
-static const struct vml_bit entry_bits[] = {
-	{ VML_PT_PRESENT, "P" }, { VML_PT_WRITE, "RW" }, { VML_PT_USER, "US" },
-	{ VML_PT_PWT, "PWT" }, { VML_PT_PCD, "PCD" }, { VML_PT_ACCESSED, "A" },
-	{ VML_PT_DIRTY, "D" }, { VML_PT_PS, "PS" }, { VML_PT_GLOBAL, "G" },
-	{ VML_PT_PAT, "PAT" }, { VML_PT_NX, "NX" },
-};
-
-static void step_bits_text(struct vml_strbuf *sb, const struct vml_pt_step *s)
+static void step_bits_text(struct vml_strbuf *sb, const struct vml_arch *a,
+			   const struct vml_pt_step *s)
 {
-	for (size_t i = 0; i < VML_ARRAY_SIZE(entry_bits); i++)
-		vml_sb_printf(sb, " %s%s", s->flags & entry_bits[i].flag ? "" : "-",
-			  entry_bits[i].name);
-	vml_sb_printf(sb, " PKEY=%" PRIu32, s->pkey);
+	for (size_t i = 0; i < a->nentry_bits; i++)
+		vml_sb_printf(sb, " %s%s",
+			      s->flags & a->entry_bits[i].flag ? "" : "-",
+			      a->entry_bits[i].name);
+	vml_sb_printf(sb, " %s=%" PRIu32, a->pkey_name, s->pkey);
 }
 
-static void where_region_text(struct vml_strbuf *sb, const struct vml_kernel *k,
-			      uint64_t va)
+static void where_region_text(struct vml_strbuf *sb,
+			      const struct vml_kernel_where *w)
 {
-	const struct vml_layout *l = vml_kernel_layout(k);
-	const struct vml_region *r = vml_layout_find(l, va);
-	const struct vml_pt_config *c = vml_kernel_config(k);
-	uint32_t kind = vml_kernel_kind_at(k, va);
-	if (va < user_end(c))
-		vml_sb_printf(sb, "  half: user\n");
-	else if (kind != VML_KIND_UNKNOWN)
-		vml_sb_printf(sb, "  slot: %s\n", vml_kind_name((enum vml_kind)kind));
+	const struct vml_region *r = w->region;
+	if (w->half == VML_HALF_USER)
+		vml_sb_puts(sb, "  half: user\n");
+	else if (w->kind != VML_KIND_UNKNOWN)
+		vml_sb_printf(sb, "  slot: %s\n",
+			      vml_kind_name((enum vml_kind)w->kind));
 	if (r)
 		vml_sb_printf(sb, "  region: 0x%" PRIx64 "-0x%" PRIx64 " %s %s%s%s"
-			  " (+0x%" PRIx64 ")\n", r->start, r->end, r->perms,
-			  vml_kind_name((enum vml_kind)r->kind),
-			  r->name ? " - " : "", r->name ? r->name : "",
-			  va - r->start);
+			      " (+0x%" PRIx64 ")\n", r->start, r->end, r->perms,
+			      vml_kind_name((enum vml_kind)r->kind),
+			      r->name ? " - " : "", r->name ? r->name : "",
+			      w->addr - r->start);
 }
-
-/* Virtual addresses of a physical one, first max of them. */
-struct phys_hits {
-	struct vml_pt_phys_hit *hits;
-	size_t n;
-	uint64_t total;
-};
-
-/* Without a source (a kernel made from ranges) only what the walk saw. */
-static struct vml_error *phys_from_ranges(const struct vml_kernel *k,
-					  uint64_t pa, size_t max,
-					  struct phys_hits *ph)
-{
-	for (size_t i = 0; i < vml_kernel_range_count(k); i++) {
-		const struct vml_pt_range *r = vml_kernel_range(k, i);
-		if (r->status != VML_PT_MAPPED || pa < r->phys ||
-		    pa - r->phys > r->last - r->start)
-			continue;
-		if (ph->n < max)
-			ph->hits[ph->n++] = (struct vml_pt_phys_hit){
-				.va = r->start + (pa - r->phys),
-				.page_size = r->page_size,
-				.level = r->level,
-				.flags = r->flags,
-				.pkey = r->pkey,
-			};
-		ph->total++;
-	}
-	return NULL;
-}
-
-/* Walks the tables again through the kernel's source (every page of them
- * is in its cache after the walk), following shared and recursive tables
- * the walk reported as aliases. Free ph->hits after. */
-static struct vml_error *phys_search(const struct vml_kernel *k, uint64_t pa,
-				     size_t max, struct phys_hits *ph)
-{
-	*ph = (struct phys_hits){ 0 };
-	ph->hits = calloc(max ? max : 1, sizeof(*ph->hits));
-	if (!ph->hits)
-		return &vml_enomem;
-	struct vml_source *src = vml_kernel_source(k);
-	struct vml_error *err = src ?
-		vml_pt_find_phys(src, vml_kernel_config(k), pa, max, ph->hits,
-				 &ph->n, &ph->total) :
-		phys_from_ranges(k, pa, max, ph);
-	if (err) {
-		free(ph->hits);
-		ph->hits = NULL;
-	}
-	return err;
-}
-
-static const char *va_kind(const struct vml_kernel *k, uint64_t va)
-{
-	return va < user_end(vml_kernel_config(k)) ? "user" :
-	       vml_kind_name((enum vml_kind)vml_kernel_kind_at(k, va));
-}
-
-/* How many aliases whereis lists (text, JSON); --phys lists more. */
-#define ALIASES_TEXT 16
-#define ALIASES_JSON 64
-#define PHYS_TEXT 64
-#define PHYS_JSON 1024
 
 static void aliases_text(struct vml_strbuf *sb, const struct vml_kernel *k,
-			 const struct vml_pt_translation *tr,
-			 const struct phys_hits *ph)
+			 const struct vml_kernel_where *w)
 {
-	bool text_maps = false;
-	for (size_t i = 0; i < ph->n; i++) {
-		uint64_t va = ph->hits[i].va;
-		if (vml_kernel_kind_at(k, va) == VML_KIND_KERNEL_TEXT)
-			text_maps = true;
-		if (va == tr->va)
-			continue;
-		vml_sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n", va,
-			  va_kind(k, va));
+	const struct vml_pt_translation *tr = &w->walk;
+	size_t shown = 0;
+	for (; shown < w->naliases && shown < ALIASES_TEXT; shown++) {
+		const struct vml_kernel_hit *h = &w->aliases[shown];
+		vml_sb_printf(sb, "  also mapped at 0x%016" PRIx64 " (%s)\n",
+			      h->va, kind_label(h->half, h->kind));
 	}
-	if (ph->total > ph->n)
-		vml_sb_printf(sb, "  ... %" PRIu64 " mappings of this physical address"
-			  " in all\n", ph->total);
-	if (vml_kernel_kind_at(k, tr->va) == VML_KIND_DIRECT_MAP)
+	if (w->aliases_total > shown)
+		vml_sb_printf(sb, "  ... %" PRIu64 " mappings of this physical"
+			      " address in all\n", w->mappings_total);
+	if (w->direct_map)
+		/* The page: of the smallest size the paging maps. */
 		vml_sb_printf(sb, "  direct map alias of physical page 0x%" PRIx64
-			  "; the kernel text mapping %s this page\n",
-			  tr->phys & ~UINT64_C(0xfff),
-			  text_maps ? "also maps" : "does not map");
+			      "; the kernel text mapping %s this page\n",
+			      tr->phys & ~(vml_pt_span(&k->paging, 1) - 1),
+			      w->text_maps_page ? "also maps" : "does not map");
 }
 
 static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
-		       const struct vml_pt_translation *tr, const char *symbol,
-		       const struct phys_hits *ph)
+		       const struct vml_kernel_where *w)
 {
-	if (symbol)
-		vml_sb_printf(sb, "0x%016" PRIx64 " <%s>\n", tr->va, symbol);
+	const struct vml_paging *p = &k->paging;
+	const struct vml_pt_translation *tr = &w->walk;
+	if (w->has_symbol)
+		vml_sb_printf(sb, "0x%016" PRIx64 " <%s>\n", w->addr, w->symbol);
 	else
-		vml_sb_printf(sb, "0x%016" PRIx64 "\n", tr->va);
-	if (k)
-		where_region_text(sb, k, tr->va);
-	for (uint32_t i = 0; i < tr->nsteps && i < 5; i++) {
+		vml_sb_printf(sb, "0x%016" PRIx64 "\n", w->addr);
+	where_region_text(sb, w);
+	for (uint32_t i = 0; i < tr->nsteps && i < VML_PT_MAX_LEVELS; i++) {
 		const struct vml_pt_step *s = &tr->steps[i];
 		vml_sb_printf(sb, "  %-4s[%3" PRIu32 "] @ 0x%012" PRIx64
-			  " = 0x%016" PRIx64 " ", level_name(s->level), s->index,
-			  s->entry_addr, s->value);
-		step_bits_text(sb, s);
-		vml_sb_printf(sb, "\n");
+			      " = 0x%016" PRIx64 " ", level_name(p, s->level),
+			      s->index, s->entry_addr, s->value);
+		step_bits_text(sb, p->arch, s);
+		vml_sb_puts(sb, "\n");
 	}
 	if (tr->mapped) {
 		char size[24];
 		short_size(tr->page_size, size, sizeof(size));
 		uint64_t off = tr->page_size ? tr->va & (tr->page_size - 1) : 0;
-		vml_sb_printf(sb, "  mapped: %s page at level %" PRIu32 " (%s), physical "
-			  "0x%" PRIx64 " = page 0x%" PRIx64 " + 0x%" PRIx64 "\n",
-			  size, tr->stop_level, level_name(tr->stop_level),
-			  tr->phys, tr->phys - off, off);
+		vml_sb_printf(sb, "  mapped: %s page at level %" PRIu32 " (%s),"
+			      " physical 0x%" PRIx64 " = page 0x%" PRIx64
+			      " + 0x%" PRIx64 "\n", size, tr->stop_level,
+			      level_name(p, tr->stop_level), tr->phys,
+			      tr->phys - off, off);
 		vml_sb_printf(sb, "  effective: %s %s %s%s\n",
-			  tr->flags & VML_PT_USER ? "user" : "supervisor",
-			  tr->flags & VML_PT_WRITE ? "writable" : "read-only",
-			  tr->flags & VML_PT_NX ? "no-exec" : "executable",
-			  tr->flags & VML_PT_GLOBAL ? " global" : "");
-		if (k && ph)
-			aliases_text(sb, k, tr, ph);
+			      tr->flags & VML_PT_USER ? "user" : "supervisor",
+			      tr->flags & VML_PT_WRITE ? "writable" : "read-only",
+			      is_nx(p, tr->flags) ? "no-exec" : "executable",
+			      tr->flags & VML_PT_GLOBAL ? " global" : "");
+		aliases_text(sb, k, w);
 	} else if (tr->status == VML_PT_UNREADABLE) {
 		vml_sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
-			  tr->stop_level, level_name(tr->stop_level));
+			      tr->stop_level, level_name(p, tr->stop_level));
 	} else if (tr->status == VML_PT_RESERVED) {
-		vml_sb_printf(sb, "  reserved bits set at level %" PRIu32 " (%s): "
-			  "the CPU would fault\n", tr->stop_level,
-			  level_name(tr->stop_level));
+		vml_sb_printf(sb, "  reserved bits set at level %" PRIu32 " (%s):"
+			      " the CPU would fault\n", tr->stop_level,
+			      level_name(p, tr->stop_level));
 	} else {
 		vml_sb_printf(sb, "  not present at level %" PRIu32 " (%s)\n",
-			  tr->stop_level, level_name(tr->stop_level));
+			      tr->stop_level, level_name(p, tr->stop_level));
 	}
 }
 
 static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
-		       const struct vml_pt_translation *tr, const char *symbol,
-		       const struct phys_hits *ph)
+		       const struct vml_kernel_where *w)
 {
-	vml_sb_printf(sb, "{\"addr\": %" PRIu64 ", \"mapped\": %s, \"status\": \"%s\""
-		  ", \"stop_level\": %" PRIu32, tr->va,
-		  tr->mapped ? "true" : "false",
-		  tr->mapped ? "mapped" : tr->status == VML_PT_MAPPED ?
-		  "not-present" : status_name(tr->status), tr->stop_level);
+	const struct vml_paging *p = &k->paging;
+	const struct vml_arch *a = p->arch;
+	const struct vml_pt_translation *tr = &w->walk;
+	vml_sb_printf(sb, "{\"addr\": %" PRIu64 ", \"mapped\": %s, \"status\":"
+		      " \"%s\", \"stop_level\": %" PRIu32, w->addr,
+		      tr->mapped ? "true" : "false",
+		      tr->mapped ? "mapped" : tr->status == VML_PT_MAPPED ?
+		      "not-present" : status_name(tr->status), tr->stop_level);
 	if (tr->mapped)
 		vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64,
-			  tr->phys, tr->page_size);
-	vml_sb_printf(sb, ", \"symbol\": ");
-	if (symbol)
-		vml_sb_json_string(sb, symbol);
+			      tr->phys, tr->page_size);
+	vml_sb_puts(sb, ", \"symbol\": ");
+	vml_sb_json_string(sb, w->has_symbol ? w->symbol : NULL);
+	vml_sb_puts(sb, ", \"kind\": ");
+	vml_sb_json_string(sb, kind_label(w->half, w->kind));
+	vml_sb_puts(sb, ", \"region\": ");
+	if (w->region)
+		vml_json_region(sb, w->region);
 	else
-		vml_sb_printf(sb, "null");
-	if (k) {
-		const struct vml_region *r = vml_layout_find(vml_kernel_layout(k),
-							     tr->va);
-		vml_sb_printf(sb, ", \"kind\": ");
-		vml_sb_json_string(sb, vml_kind_name((enum vml_kind)
-					      vml_kernel_kind_at(k, tr->va)));
-		vml_sb_printf(sb, ", \"region\": ");
-		if (r) {
-			vml_sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": %" PRIu64
-				  ", \"name\": ", r->start, r->end);
-			if (r->name)
-				vml_sb_json_string(sb, r->name);
-			else
-				vml_sb_printf(sb, "null");
-			vml_sb_printf(sb, "}");
-		} else {
-			vml_sb_printf(sb, "null");
-		}
-	}
-	vml_sb_printf(sb, ", \"levels\": [");
-	for (uint32_t i = 0; i < tr->nsteps && i < 5; i++) {
+		vml_sb_puts(sb, "null");
+	vml_sb_puts(sb, ", \"levels\": [");
+	for (uint32_t i = 0; i < tr->nsteps && i < VML_PT_MAX_LEVELS; i++) {
 		const struct vml_pt_step *s = &tr->steps[i];
 		vml_sb_printf(sb, "%s\n  {\"level\": %" PRIu32 ", \"name\": \"%s\""
-			  ", \"index\": %" PRIu32 ", \"table\": %" PRIu64
-			  ", \"entry_addr\": %" PRIu64 ", \"value\": %" PRIu64
-			  ", \"bits\": {", i ? "," : "", s->level,
-			  level_name(s->level), s->index, s->table,
-			  s->entry_addr, s->value);
-		for (size_t b = 0; b < VML_ARRAY_SIZE(entry_bits); b++)
-			vml_sb_printf(sb, "\"%s\": %s, ", entry_bits[b].name,
-				  s->flags & entry_bits[b].flag ? "true" : "false");
-		vml_sb_printf(sb, "\"PKEY\": %" PRIu32 "}}", s->pkey);
+			      ", \"index\": %" PRIu32 ", \"table\": %" PRIu64
+			      ", \"entry_addr\": %" PRIu64 ", \"value\": %" PRIu64
+			      ", \"bits\": {", i ? "," : "", s->level,
+			      level_name(p, s->level), s->index, s->table,
+			      s->entry_addr, s->value);
+		for (size_t b = 0; b < a->nentry_bits; b++)
+			vml_sb_printf(sb, "\"%s\": %s, ", a->entry_bits[b].name,
+				      s->flags & a->entry_bits[b].flag ?
+				      "true" : "false");
+		vml_sb_printf(sb, "\"%s\": %" PRIu32 "}}", a->pkey_name, s->pkey);
 	}
-	vml_sb_printf(sb, "]");
-	if (k && ph) {
-		vml_sb_printf(sb, ", \"aliases_total\": %" PRIu64 ", \"aliases\": [",
-			  ph->total);
-		for (size_t i = 0; i < ph->n; i++) {
+	vml_sb_puts(sb, "]");
+	if (tr->mapped) {
+		vml_sb_printf(sb, ", \"aliases_total\": %" PRIu64
+			      ", \"aliases\": [", w->aliases_total);
+		for (uint32_t i = 0; i < w->naliases &&
+		     i < VML_KERNEL_WHERE_ALIASES; i++) {
+			const struct vml_kernel_hit *h = &w->aliases[i];
 			vml_sb_printf(sb, "%s{\"va\": %" PRIu64 ", \"kind\": ",
-				  i ? ", " : "", ph->hits[i].va);
-			vml_sb_json_string(sb, va_kind(k, ph->hits[i].va));
-			vml_sb_printf(sb, "}");
+				      i ? ", " : "", h->va);
+			vml_sb_json_string(sb, kind_label(h->half, h->kind));
+			vml_sb_puts(sb, "}");
 		}
-		vml_sb_printf(sb, "]");
+		vml_sb_puts(sb, "]");
 	}
-	vml_sb_printf(sb, "}\n");
+	vml_sb_puts(sb, "}\n");
 }
 
-struct vml_error *vml_render_translation(const struct vml_kernel *k,
-					 const struct vml_pt_translation *tr,
-					 const char *symbol,
-					 enum vml_format format, uint32_t flags,
-					 char **ret)
+struct vml_error *vml_render_kernel_where(const struct vml_kernel *k,
+					  const struct vml_kernel_where *w,
+					  enum vml_format format,
+					  uint32_t flags, char **ret)
 {
 	(void)flags;
-	if (!tr || !ret)
+	if (!k || !w || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
-					"render: NULL translation or result");
-	bool json = format == VML_FORMAT_JSON;
-	struct phys_hits ph = { 0 };
-	if (k && tr->mapped) {
-		struct vml_error *err = phys_search(k, tr->phys,
-						    json ? ALIASES_JSON :
-						    ALIASES_TEXT, &ph);
-		if (err)
-			return err;
-	}
+					"render: NULL kernel, answer or result");
 	struct vml_strbuf sb = { 0 };
-	if (json)
-		where_json(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
+	if (format == VML_FORMAT_JSON)
+		where_json(&sb, k, w);
 	else
-		where_text(&sb, k, tr, symbol, ph.hits ? &ph : NULL);
-	free(ph.hits);
+		where_text(&sb, k, w);
 	return vml_sb_finish(&sb, ret);
 }
 
-static void phys_hit_text(struct vml_strbuf *sb, const struct vml_kernel *k,
-			  const struct vml_pt_phys_hit *h)
+/* ------------------------------------------------------------ --phys */
+
+static void phys_hit_text(struct vml_strbuf *sb, const struct vml_paging *p,
+			  const struct vml_kernel_hit *h)
 {
 	char size[24];
 	short_size(h->page_size, size, sizeof(size));
 	vml_sb_printf(sb, "  0x%016" PRIx64 "  %-14s %s page, %s%s%s\n", h->va,
-		  va_kind(k, h->va), size, h->flags & VML_PT_WRITE ? "RW" : "ro",
-		  h->flags & VML_PT_USER ? " USR" : "",
-		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ? " NX" : "");
+		      kind_label(h->half, h->kind), size,
+		      h->flags & VML_PT_WRITE ? "RW" : "ro",
+		      h->flags & VML_PT_USER ? " USR" : "",
+		      is_nx(p, h->flags) ? " NX" : "");
 }
 
-static void phys_hit_json(struct vml_strbuf *sb, const struct vml_kernel *k,
-			  const struct vml_pt_phys_hit *h)
+static void phys_hit_json(struct vml_strbuf *sb, const struct vml_paging *p,
+			  const struct vml_kernel_hit *h)
 {
 	vml_sb_printf(sb, "{\"va\": %" PRIu64 ", \"page_size\": %" PRIu64
-		  ", \"level\": %" PRIu32 ", \"write\": %s, \"user\": %s"
-		  ", \"nx\": %s, \"kind\": ", h->va, h->page_size, h->level,
-		  h->flags & VML_PT_WRITE ? "true" : "false",
-		  h->flags & VML_PT_USER ? "true" : "false",
-		  vml_kernel_config(k)->nxe && (h->flags & VML_PT_NX) ?
-		  "true" : "false");
-	vml_sb_json_string(sb, va_kind(k, h->va));
-	vml_sb_printf(sb, "}");
+		      ", \"level\": %" PRIu32 ", \"write\": %s, \"user\": %s"
+		      ", \"nx\": %s, \"kind\": ", h->va, h->page_size, h->level,
+		      h->flags & VML_PT_WRITE ? "true" : "false",
+		      h->flags & VML_PT_USER ? "true" : "false",
+		      is_nx(p, h->flags) ? "true" : "false");
+	vml_sb_json_string(sb, kind_label(h->half, h->kind));
+	vml_sb_puts(sb, "}");
 }
 
-struct vml_error *vml_render_phys(const struct vml_kernel *k, uint64_t pa,
-				  enum vml_format format, uint32_t flags,
-				  char **ret)
+struct vml_error *vml_render_phys_hits(const struct vml_kernel *k,
+				       uint64_t pa,
+				       const struct vml_kernel_hit *hits,
+				       size_t n, size_t hit_size,
+				       uint64_t total, enum vml_format format,
+				       uint32_t flags, char **ret)
 {
 	(void)flags;
-	if (!k || !ret)
+	if (!k || !ret || (n && (!hits || hit_size < sizeof(*hits))))
 		return vml_error_create(VML_ERROR_INVALID,
-					"render: NULL kernel or result");
-	bool json = format == VML_FORMAT_JSON;
-	struct phys_hits ph;
-	struct vml_error *err = phys_search(k, pa, json ? PHYS_JSON : PHYS_TEXT,
-					    &ph);
-	if (err)
-		return err;
+					"render: NULL kernel, hits or result");
+	const struct vml_paging *p = &k->paging;
 	struct vml_strbuf sb = { 0 };
-	if (json) {
+#define HIT(i) ((const struct vml_kernel_hit *)((const char *)hits + \
+						(i) * hit_size))
+	if (format == VML_FORMAT_JSON) {
 		vml_sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"total\": %" PRIu64
-			  ", \"mappings\": [", pa, ph.total);
-		for (size_t i = 0; i < ph.n; i++) {
+			      ", \"mappings\": [", pa, total);
+		for (size_t i = 0; i < n; i++) {
 			if (i)
-				vml_sb_printf(&sb, ", ");
-			phys_hit_json(&sb, k, &ph.hits[i]);
+				vml_sb_puts(&sb, ", ");
+			phys_hit_json(&sb, p, HIT(i));
 		}
-		vml_sb_printf(&sb, "]}\n");
+		vml_sb_puts(&sb, "]}\n");
 	} else {
 		vml_sb_printf(&sb, "physical 0x%" PRIx64 " is mapped at %" PRIu64
-			  " virtual address%s%s\n", pa, ph.total,
-			  ph.total == 1 ? "" : "es", ph.total ? ":" : "");
-		for (size_t i = 0; i < ph.n; i++)
-			phys_hit_text(&sb, k, &ph.hits[i]);
-		if (ph.total > ph.n)
+			      " virtual address%s%s\n", pa, total,
+			      total == 1 ? "" : "es", total ? ":" : "");
+		for (size_t i = 0; i < n; i++)
+			phys_hit_text(&sb, p, HIT(i));
+		if (total > n)
 			vml_sb_printf(&sb, "  ... and %" PRIu64 " more\n",
-				  ph.total - ph.n);
+				      total - n);
 	}
-	free(ph.hits);
+#undef HIT
 	return vml_sb_finish(&sb, ret);
 }

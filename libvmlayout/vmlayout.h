@@ -401,29 +401,84 @@ struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 				 char *out, size_t out_size,
 				 size_t *insn_len_ret);
 
+/* ---------------------------------------------------------------- architectures */
+
+/* The architectures libvmlayout describes (values never change). */
+enum vml_arch_id {
+	VML_ARCH_UNKNOWN = 0,
+	VML_ARCH_X86_64 = 1,
+};
+/* The architecture called name: its own name ("x86-64") or a debugger's
+ * (GDB's Architecture.name(), "i386:x86-64"); VML_ARCH_UNKNOWN for none. */
+enum vml_arch_id vml_arch_from_name(const char *name);
+/* "x86-64"; NULL for an unknown id. Static storage: lives forever. */
+const char *vml_arch_name(enum vml_arch_id arch);
+
+/* A name and a 64-bit value (registers, symbols). Arrays of them are
+ * borrowed for the duration of the call that takes them, names included. */
+struct vml_named_value {
+	const char *name;
+	uint64_t value;
+};
+
 /* ---------------------------------------------------------------- paging */
 
-/* Decoded page-table entry bits (not the raw bit positions: PAT moves). */
+/* Decoded page-table entry bits, the same for every architecture (not raw
+ * bit positions). New bits are added at the end, never renumbered. */
 enum vml_pt_flags {
 	VML_PT_PRESENT = 1u << 0,
-	VML_PT_WRITE = 1u << 1,    /* RW */
-	VML_PT_USER = 1u << 2,     /* US */
-	VML_PT_PWT = 1u << 3,
-	VML_PT_PCD = 1u << 4,
+	VML_PT_WRITE = 1u << 1,    /* writable */
+	VML_PT_USER = 1u << 2,     /* user-accessible */
+	VML_PT_PWT = 1u << 3,      /* write-through */
+	VML_PT_PCD = 1u << 4,      /* cache disabled */
 	VML_PT_ACCESSED = 1u << 5,
 	VML_PT_DIRTY = 1u << 6,
-	VML_PT_PS = 1u << 7,       /* large page at PDPT/PD level */
+	VML_PT_PS = 1u << 7,       /* large page: a leaf above the last level */
 	VML_PT_GLOBAL = 1u << 8,
-	VML_PT_PAT = 1u << 9,      /* bit 7 in a PTE, bit 12 in a large leaf */
-	VML_PT_NX = 1u << 10,      /* bit 63, meaningful when EFER.NXE */
+	VML_PT_PAT = 1u << 9,      /* memory-type attribute bit */
+	VML_PT_NX = 1u << 10,      /* no-execute (only when the paging enforces it) */
 };
 
-struct vml_pt_config {
-	uint64_t cr3;          /* root table physical address (low 12 bits ignored) */
-	uint32_t levels;       /* 4, or 5 with CR4.LA57 */
-	bool nxe;              /* EFER.NXE: bit 63 is NX, else reserved */
-	uint32_t maxphyaddr;   /* physical address width; 0 means 52 */
-};
+/*
+ * NULL-terminated list of the register names a caller must read from the
+ * target and pass to vml_paging_from_registers (x86-64: "cr3", "cr4",
+ * "efer"); NULL for an unknown arch. Static storage: lives forever.
+ */
+const char *const *vml_arch_paging_registers(enum vml_arch_id arch);
+
+/* A paging configuration: format (levels, entry layout), root table(s),
+ * address widths, no-execute. Opaque; made from raw registers. */
+struct vml_paging;
+
+/*
+ * Decodes the registers (all of vml_arch_paging_registers(arch), each
+ * once; regs is borrowed for the call) into a paging configuration.
+ * maxphyaddr is the physical address width in bits, 0 for unknown (the
+ * architecture's maximum). Errors (VML_ERROR_INVALID) name a missing,
+ * unknown or repeated register, an unsupported mode, a width outside what
+ * the architecture allows, and a root with address bits at or above
+ * maxphyaddr (no CPU of that width could use it: walking it masked would
+ * read the wrong page). Free *ret with vml_paging_free.
+ */
+struct vml_error *vml_paging_from_registers(enum vml_arch_id arch,
+					    const struct vml_named_value *regs,
+					    size_t nregs, uint32_t maxphyaddr,
+					    struct vml_paging **ret);
+void vml_paging_free(struct vml_paging *paging);
+enum vml_arch_id vml_paging_arch(const struct vml_paging *paging);
+/* Levels of tables (x86-64: 4, or 5 with LA57). */
+uint32_t vml_paging_levels(const struct vml_paging *paging);
+/* Virtual address width (48, 57 ...). */
+uint32_t vml_paging_va_bits(const struct vml_paging *paging);
+/* True when no-execute bits are enforced (x86-64: EFER.NXE). */
+bool vml_paging_nx(const struct vml_paging *paging);
+/* Root tables (one per translation base register), ascending VA ranges. */
+size_t vml_paging_root_count(const struct vml_paging *paging);
+/* Physical address of root i; 0 when i is out of range. */
+uint64_t vml_paging_root(const struct vml_paging *paging, size_t i);
+/* One line, e.g. "CR3 0x2692000, 4-level paging, NX enabled". Owned by
+ * paging: valid until it is freed. */
+const char *vml_paging_description(const struct vml_paging *paging);
 
 enum vml_pt_status {
 	VML_PT_MAPPED = 0,     /* a leaf mapping */
@@ -436,25 +491,34 @@ enum vml_pt_status {
 struct vml_pt_range {
 	uint64_t start;        /* first virtual address (canonical) */
 	uint64_t last;         /* last virtual address, inclusive */
-	uint64_t phys;         /* physical address of start (MAPPED), or table address */
-	uint64_t page_size;    /* 4096, 2 MiB or 1 GiB; 0 for problems */
-	uint32_t flags;        /* effective enum vml_pt_flags: US/RW ANDed, NX ORed down levels;
-	                          A and D are not compared when coalescing and are left out */
-	uint32_t pkey;         /* protection key of the leaves (bits 62:59) */
-	uint32_t level;        /* level of the leaf/entry: 1 = PTE ... 5 = PML5 */
+	uint64_t phys;         /* physical address of start (MAPPED), or of the
+	                          table (ALIAS, UNREADABLE) or frame (RESERVED) */
+	uint64_t page_size;    /* of the leaves; 0 for problems */
+	uint32_t flags;        /* effective enum vml_pt_flags: user/write only if
+	                          every level allows them, NX if any level sets it;
+	                          A and D are not compared when coalescing and are
+	                          left out */
+	uint32_t pkey;         /* protection key of the leaves */
+	uint32_t level;        /* level of the leaf/entry: 1 = the last level
+	                          (smallest pages) ... vml_paging_levels = root */
 	uint32_t status;       /* enum vml_pt_status */
 };
 
 struct vml_pt_walk;
 
+/* Walks every root of paging through src (physical reads, whole pages,
+ * each table at most once). Unreadable tables and reserved entries become
+ * problem ranges; only an unreadable root is an error (VML_ERROR_FAULT).
+ * src is borrowed for the call. */
 struct vml_error *vml_pt_walk(struct vml_source *src,
-			      const struct vml_pt_config *config,
+			      const struct vml_paging *paging,
 			      struct vml_pt_walk **ret);
 size_t vml_pt_walk_count(const struct vml_pt_walk *walk);
+/* NULL when i >= count. Owned by the walk. */
 const struct vml_pt_range *vml_pt_walk_range(const struct vml_pt_walk *walk,
 					     size_t i);
 struct vml_pt_walk_stats {
-	uint64_t table_pages;  /* distinct table pages read */
+	uint64_t table_pages;  /* distinct tables read */
 	uint64_t entries;      /* present entries examined */
 	uint64_t leaves;       /* leaf entries seen (before coalescing) */
 	uint64_t problems;     /* ranges with status != MAPPED */
@@ -465,9 +529,9 @@ void vml_pt_walk_free(struct vml_pt_walk *walk);
 
 /* One level of a single-address translation. */
 struct vml_pt_step {
-	uint32_t level;        /* 5..1 */
+	uint32_t level;        /* root level down to 1 */
 	uint32_t index;        /* entry index in the table */
-	uint64_t table;        /* physical address of the table page */
+	uint64_t table;        /* physical address of the table */
 	uint64_t entry_addr;   /* physical address of the entry */
 	uint64_t value;        /* raw entry */
 	uint32_t flags;        /* decoded enum vml_pt_flags of this entry alone */
@@ -485,16 +549,17 @@ struct vml_pt_translation {
 	uint32_t stop_level;   /* level where the walk ended */
 	uint32_t status;       /* MAPPED, UNREADABLE, RESERVED; not mapped + MAPPED = not present */
 };
+/* A va no root translates is VML_ERROR_INVALID ("not canonical"). */
 struct vml_error *vml_pt_translate(struct vml_source *src,
-				   const struct vml_pt_config *config,
+				   const struct vml_paging *paging,
 				   uint64_t va,
 				   struct vml_pt_translation *ret);
 
 /* One virtual address that translates to the physical address asked for. */
 struct vml_pt_phys_hit {
 	uint64_t va;           /* canonical; maps exactly pa (not the page start) */
-	uint64_t page_size;    /* of the leaf: 4096, 2 MiB or 1 GiB */
-	uint32_t level;        /* level of the leaf: 1 = PTE, 2 = PD, 3 = PDPT */
+	uint64_t page_size;    /* of the leaf */
+	uint32_t level;        /* level of the leaf */
 	uint32_t flags;        /* effective, as vml_pt_range.flags (no A/D) */
 	uint32_t pkey;
 };
@@ -510,24 +575,27 @@ struct vml_pt_phys_hit {
  * hits may be NULL when max is 0; total_ret may be NULL.
  */
 struct vml_error *vml_pt_find_phys(struct vml_source *src,
-				   const struct vml_pt_config *config,
+				   const struct vml_paging *paging,
 				   uint64_t pa, size_t max,
 				   struct vml_pt_phys_hit *hits,
 				   size_t *nhits_ret, uint64_t *total_ret);
 
 /* ---------------------------------------------------------------- kernel
- * (issue 4) A whole address space read from page tables, as under QEMU's
- * gdbstub: the kernel half named after Documentation/arch/x86/x86_64/mm.rst
- * (4- and 5-level), KASLR bases given (vmlinux symbols) or inferred from
- * the mappings, the user half drawn like a process. */
+ * A whole address space read from page tables, as under QEMU's gdbstub:
+ * the kernel half named after the kernel's documented virtual memory map
+ * (x86-64: Documentation/arch/x86/x86_64/mm.rst, 4- and 5-level), KASLR
+ * bases given (vmlinux symbols) or inferred from the mappings, the user
+ * half drawn like a process. The architecture comes from the paging. */
 
-/* Bases of the kernel layout that KASLR moves (or that depend on config). */
+/* Bases of the kernel layout that KASLR moves (or that depend on config);
+ * output names them as the architecture's kernel does (x86-64:
+ * page_offset_base, vmalloc_base, vmemmap_base, _text, MODULES_VADDR). */
 enum vml_kbase {
-	VML_KBASE_PAGE_OFFSET = 0, /* page_offset_base: start of the direct map */
-	VML_KBASE_VMALLOC,         /* vmalloc_base */
-	VML_KBASE_VMEMMAP,         /* vmemmap_base */
-	VML_KBASE_TEXT,            /* _text: start of the kernel image mapping */
-	VML_KBASE_MODULES,         /* MODULES_VADDR */
+	VML_KBASE_PAGE_OFFSET = 0, /* start of the direct map */
+	VML_KBASE_VMALLOC,         /* start of vmalloc space */
+	VML_KBASE_VMEMMAP,         /* start of the struct page array */
+	VML_KBASE_TEXT,            /* start of the kernel image mapping */
+	VML_KBASE_MODULES,         /* start of module space */
 	VML_KBASE_COUNT
 };
 
@@ -535,46 +603,96 @@ enum vml_kbase {
 enum vml_kbase_how {
 	VML_KBASE_UNKNOWN = 0,     /* nothing mapped to infer it from */
 	VML_KBASE_GIVEN = 1,       /* from the caller (vmlinux symbols) */
-	VML_KBASE_INFERRED = 2,    /* from the page tables (and RIP) */
-	VML_KBASE_DOCUMENTED = 3,  /* mm.rst's fixed address (no KASLR seen) */
+	VML_KBASE_INFERRED = 2,    /* from the page tables (and the pc) */
+	VML_KBASE_DOCUMENTED = 3,  /* the documented fixed address (no KASLR seen) */
 };
 
-struct vml_kernel_hints {
-	uint64_t rip;                    /* current RIP; 0 when unknown */
-	uint64_t bases[VML_KBASE_COUNT]; /* 0 = infer */
+/* What the caller should fetch for a kernel symbol. */
+enum vml_symbol_want {
+	VML_SYMBOL_VALUE = 0,      /* the 64-bit value stored at the symbol */
+	VML_SYMBOL_ADDRESS = 1,    /* the symbol's address */
 };
+struct vml_kernel_symbol {
+	const char *name;          /* "page_offset_base" */
+	uint32_t want;             /* enum vml_symbol_want */
+};
+/* The kernel symbols that give bases on arch, *count_ret of them: look
+ * each up in the target's symbol table and pass what was found in
+ * vml_kernel_hints.symbols under the same name. Static storage: lives
+ * forever. NULL (and 0) for an unknown arch. */
+const struct vml_kernel_symbol *vml_arch_kernel_symbols(enum vml_arch_id arch,
+							size_t *count_ret);
+
+struct vml_kernel_hints {
+	uint64_t pc;               /* current program counter; 0 when unknown */
+	/* Symbols found (vml_arch_kernel_symbols), as wanted; names not in
+	 * that list are ignored, a value of 0 means not found. Borrowed for
+	 * the call. */
+	const struct vml_named_value *symbols;
+	size_t nsymbols;
+};
+
+/* How a debugger should read physical memory for the walk. */
+enum vml_read_mode {
+	VML_READ_PHYSICAL = 0,     /* the stub's physical-memory reads */
+	VML_READ_DIRECT_MAP = 1,   /* virtual reads at direct_base + pa */
+};
+struct vml_read_plan {
+	uint32_t mode;             /* enum vml_read_mode */
+	uint64_t direct_base;      /* VML_READ_DIRECT_MAP: where pa 0 is mapped */
+	char note[256];            /* one line for the user, no newline; ""
+				      for VML_READ_PHYSICAL */
+};
+/* The reading policy: physical reads when the stub has them, else the
+ * direct map at its base from the hints' symbols, else at the documented
+ * default (wrong under KASLR; the note says so). Fills
+ * min(ret_size, sizeof) bytes of *ret; ret_size below the first published
+ * size is VML_ERROR_INVALID. hints may be NULL. */
+struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
+				       const struct vml_kernel_hints *hints,
+				       bool phys_reads,
+				       struct vml_read_plan *ret,
+				       size_t ret_size);
 
 struct vml_kernel;
 
-/* Walks config's root through src (physical reads) and classifies. hints may
- * be NULL. Unreadable or corrupt tables make the layout INCOMPLETE, not an
- * error. src is borrowed and must outlive the kernel: vml_render_phys and
- * vml_render_translation search the tables through it (cached pages). */
+/* Walks paging's roots through src (physical reads) and classifies. paging
+ * is copied; hints (may be NULL) are read during the call only. src is
+ * borrowed and must outlive the kernel: vml_kernel_where and
+ * vml_kernel_find_phys read the tables again through it (cached pages).
+ * Unreadable or corrupt tables make the layout INCOMPLETE, not an error;
+ * an unreadable root is VML_ERROR_FAULT, and tables with no present entry
+ * at all (a wrong root, or one outside RAM that reads as zeros) are
+ * VML_ERROR_NOT_FOUND: nothing was read, so nothing can be told. */
 struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
-					     const struct vml_pt_config *config,
+					     const struct vml_paging *paging,
 					     const struct vml_kernel_hints *hints,
 					     struct vml_kernel **ret);
 /* Same from ranges the caller already has (sorted by start, as
- * vml_pt_walk_range gives them); the ranges are copied. */
-struct vml_error *vml_kernel_from_ranges(const struct vml_pt_config *config,
+ * vml_pt_walk_range gives them); paging and the ranges are copied. */
+struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 					 const struct vml_pt_range *ranges,
 					 size_t count,
 					 const struct vml_kernel_hints *hints,
 					 struct vml_kernel **ret);
 void vml_kernel_free(struct vml_kernel *kernel);
 
-/* Regions of both halves (kernel ones: one per mm.rst slot holding any
- * mapping, spanning its first to last mapped byte, VML_REGION_GUESSED when
- * the slot's base was inferred). Owned by the kernel object. */
+/* Regions of both halves (kernel ones: one per run of equal permissions
+ * inside a documented slot, VML_REGION_GUESSED when the slot's base was
+ * inferred). Owned by the kernel object, valid until it is freed. */
 const struct vml_layout *vml_kernel_layout(const struct vml_kernel *kernel);
-const struct vml_pt_config *vml_kernel_config(const struct vml_kernel *kernel);
+/* The kernel's copy of its paging; valid until the kernel is freed. */
+const struct vml_paging *vml_kernel_paging(const struct vml_kernel *kernel);
 /* A base and (through how_ret, may be NULL) enum vml_kbase_how; 0 unknown. */
 uint64_t vml_kernel_base(const struct vml_kernel *kernel, enum vml_kbase which,
 			 uint32_t *how_ret);
 /* enum vml_kind of the slot holding va (VML_KIND_UNKNOWN in the user half
  * and the non-canonical hole, VML_KIND_KERNEL for unnamed kernel space). */
 uint32_t vml_kernel_kind_at(const struct vml_kernel *kernel, uint64_t va);
-/* The ranges of the walk (all statuses) and the kind of each. */
+/* enum vml_half of va for this kernel's paging. */
+uint32_t vml_kernel_half(const struct vml_kernel *kernel, uint64_t va);
+/* The ranges of the walk (all statuses) and the kind of each; owned by
+ * the kernel. */
 size_t vml_kernel_range_count(const struct vml_kernel *kernel);
 const struct vml_pt_range *vml_kernel_range(const struct vml_kernel *kernel,
 					    size_t i);
@@ -582,36 +700,135 @@ uint32_t vml_kernel_range_kind(const struct vml_kernel *kernel, size_t i);
 /* Walk statistics (zero for vml_kernel_from_ranges). */
 void vml_kernel_walk_stats(const struct vml_kernel *kernel,
 			   struct vml_pt_walk_stats *ret);
-/* Every virtual address that maps physical address pa, ascending: fills at
- * most max of them into vas (may be NULL when max is 0) and returns how many
- * there are in total. */
+/* Every virtual address the walk's ranges map physical address pa at,
+ * ascending: fills at most max of them into vas (may be NULL when max is
+ * 0) and returns how many there are in total. Reads nothing (aliases
+ * through shared tables need vml_kernel_find_phys). */
 size_t vml_kernel_phys_to_virt(const struct vml_kernel *kernel, uint64_t pa,
 			       uint64_t *vas, size_t max);
+
+/* One virtual address mapping a physical address, with what is there. */
+struct vml_kernel_hit {
+	uint64_t va;               /* maps exactly the physical address */
+	uint64_t page_size;        /* of the leaf */
+	uint32_t level;            /* of the leaf */
+	uint32_t flags;            /* effective enum vml_pt_flags (no A/D) */
+	uint32_t pkey;
+	uint32_t half;             /* enum vml_half */
+	uint32_t kind;             /* vml_kernel_kind_at(va) */
+};
+/*
+ * Every virtual address mapping pa: with a source, vml_pt_find_phys over
+ * the kernel's tables (shared and recursive tables followed); without
+ * (vml_kernel_from_ranges) the walk's ranges. hits is an array of max
+ * elements of hit_size bytes each (hit_size >= the first published
+ * sizeof(struct vml_kernel_hit); each gets min(hit_size, sizeof) bytes);
+ * hits may be NULL when max is 0, total_ret may be NULL.
+ */
+struct vml_error *vml_kernel_find_phys(const struct vml_kernel *kernel,
+				       uint64_t pa, size_t max,
+				       struct vml_kernel_hit *hits,
+				       size_t hit_size, size_t *nhits_ret,
+				       uint64_t *total_ret);
+
+/* How many aliases a struct vml_kernel_where holds. */
+#define VML_KERNEL_WHERE_ALIASES 64
+
+/* whereis on a page-table target. */
+struct vml_kernel_where {
+	uint64_t addr;
+	struct vml_pt_translation walk;  /* level by level; walk.mapped etc. */
+	uint32_t half;                   /* enum vml_half (never NONCANONICAL:
+					    that is an error) */
+	uint32_t kind;                   /* enum vml_kind of the slot, as
+					    vml_kernel_kind_at */
+	const struct vml_region *region; /* region holding addr or NULL; owned
+					    by the kernel's layout, valid until
+					    the kernel is freed */
+	size_t region_index;             /* its index in vml_kernel_layout;
+					    SIZE_MAX when region is NULL */
+	bool has_symbol;
+	char symbol[128];                /* the caller's "name+0x12", copied
+					    (cut to fit) */
+	/* Mapped only: the other virtual addresses mapping the same physical
+	 * address (addr itself left out), first VML_KERNEL_WHERE_ALIASES. */
+	uint64_t mappings_total;         /* every mapping, addr included */
+	uint64_t aliases_total;          /* every other mapping */
+	uint32_t naliases;
+	struct vml_kernel_hit aliases[VML_KERNEL_WHERE_ALIASES];
+	bool direct_map;                 /* addr is in the direct map */
+	bool text_maps_page;             /* the kernel image mapping maps the
+					    same physical page */
+};
+/*
+ * Explains addr: the translation through the kernel's tables, its slot,
+ * region and aliases (reads through the kernel's source; a kernel from
+ * ranges has no walk: VML_ERROR_UNSUPPORTED). symbol may be NULL. An
+ * address no root translates is VML_ERROR_INVALID ("not canonical").
+ * Fills min(ret_size, sizeof) bytes; ret_size below the first published
+ * size is VML_ERROR_INVALID.
+ */
+struct vml_error *vml_kernel_where(const struct vml_kernel *kernel,
+				   uint64_t addr, const char *symbol,
+				   struct vml_kernel_where *ret,
+				   size_t ret_size);
 
 enum vml_kernel_render_flags {
 	VML_KRENDER_PAGETABLES = 1u << 8, /* ptdump view: every range + flags */
 	VML_KRENDER_WX = 1u << 9,         /* only writable+executable ranges */
 };
+/* Pure formatters: they read nothing. *ret is NUL-terminated, free it with
+ * vml_free(). */
 /* flags: VML_RENDER_COLOR | VML_KRENDER_*. Without PAGETABLES/WX: the
- * region picture with the bases (TEXT/PICTURE) or {"levels", "cr3",
- * "bases", "regions"} (JSON). With them: a ptdump-style table (TEXT/TABLE)
- * or {"ranges": [...]} (JSON). */
+ * region picture with the bases (TEXT/PICTURE) or {"levels", root,
+ * no-execute, "bases", "incomplete", "regions"} (JSON). With them: a
+ * ptdump-style table (TEXT/TABLE) or {"ranges": [...]} (JSON). */
 struct vml_error *vml_render_kernel(const struct vml_kernel *kernel,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
-/* whereis on a page-table target: region and base, the walk level by level
- * with decoded bits, page size, physical address, aliases of the physical
- * page. kernel may be NULL (then no region names); symbol (may be NULL) is
- * "name+0x12" from the caller's symbol table. format TEXT or JSON. */
-struct vml_error *vml_render_translation(const struct vml_kernel *kernel,
-					 const struct vml_pt_translation *tr,
-					 const char *symbol,
-					 enum vml_format format, uint32_t flags,
-					 char **ret);
-/* whereis --phys: every virtual address mapping pa, with its region. */
-struct vml_error *vml_render_phys(const struct vml_kernel *kernel, uint64_t pa,
-				  enum vml_format format, uint32_t flags,
-				  char **ret);
+/* whereis: slot and region, the walk level by level with decoded bits,
+ * page size, physical address, aliases. format TEXT or JSON. */
+struct vml_error *vml_render_kernel_where(const struct vml_kernel *kernel,
+					  const struct vml_kernel_where *where,
+					  enum vml_format format,
+					  uint32_t flags, char **ret);
+/* whereis --phys: the hits of vml_kernel_find_phys (n of them, hit_size
+ * bytes apart) out of total. format TEXT or JSON. */
+struct vml_error *vml_render_phys_hits(const struct vml_kernel *kernel,
+				       uint64_t pa,
+				       const struct vml_kernel_hit *hits,
+				       size_t n, size_t hit_size,
+				       uint64_t total, enum vml_format format,
+				       uint32_t flags, char **ret);
+
+/* One debugger command on a page-table target. */
+enum vml_kernel_query {
+	VML_KQUERY_LAYOUT = 0,     /* vmlayout */
+	VML_KQUERY_PAGETABLES = 1, /* vmlayout --pagetables */
+	VML_KQUERY_WX = 2,         /* vmlayout --wx */
+	VML_KQUERY_WHERE = 3,      /* whereis ADDR */
+	VML_KQUERY_PHYS = 4,       /* whereis --phys ADDR */
+};
+struct vml_kernel_request {
+	uint32_t query;            /* enum vml_kernel_query */
+	uint32_t format;           /* VML_FORMAT_TEXT or VML_FORMAT_JSON */
+	uint32_t flags;            /* VML_RENDER_COLOR */
+	uint64_t addr;             /* WHERE: virtual, PHYS: physical address */
+	const char *symbol;        /* WHERE: "name+0x12" or NULL (borrowed) */
+};
+/*
+ * The one call a debugger bridge makes per command: walks, classifies,
+ * answers the request and renders it into *ret (free with vml_free). Every
+ * read of the command happens inside this call (through src, borrowed for
+ * the call), so a bridge switches its stub's physical mode around it
+ * alone. req_size is sizeof(struct vml_kernel_request) as the caller knows
+ * it (at least the first published size).
+ */
+struct vml_error *vml_kernel_answer(struct vml_source *src,
+				    const struct vml_paging *paging,
+				    const struct vml_kernel_hints *hints,
+				    const struct vml_kernel_request *req,
+				    size_t req_size, char **ret);
 
 #ifdef __cplusplus
 }

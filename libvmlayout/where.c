@@ -9,25 +9,21 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
-/* 48-bit canonical form: bits 63..47 all equal. With LA57 more is
- * canonical, but the picture and whereis follow 4-level paging for now. */
-#define VML_USER_END 0x0000800000000000ull
-#define VML_KERNEL_START 0xffff800000000000ull
-
-/* TODO(arch): the ABI's red zone below $sp (x86-64 SysV: 128 bytes) and
- * the lowest address a process can map (vm.mmap_min_addr's usual 64 KiB)
- * belong to the architecture's process view. */
-#define VML_RED_ZONE 128
-#define VML_MMAP_MIN_ADDR 0x10000
-
-static void where_half(struct vml_where *w)
+/* The canonical rule of the layout's architecture, with the address width
+ * a process assumes (it cannot see its kernel's paging mode). */
+static void where_half(const struct vml_layout *layout, struct vml_where *w)
 {
-	if (w->addr < VML_USER_END) {
+	const struct vml_arch *a = vml_layout_arch(layout);
+	uint64_t user_end, kernel_start;
+	a->halves(a->process.va_bits, &user_end, &kernel_start);
+	w->user_end = user_end;
+	w->kernel_start = kernel_start;
+	if (w->addr < user_end) {
 		w->half = VML_HALF_USER;
 		w->canonical = true;
-	} else if (w->addr >= VML_KERNEL_START) {
+	} else if (w->addr >= kernel_start) {
 		w->half = VML_HALF_KERNEL;
 		w->canonical = true;
 	} else {
@@ -81,7 +77,8 @@ static void where_stack(const struct vml_layout *layout, struct vml_where *w)
 	/* Two's complement: below sp gives a negative distance. */
 	w->above_sp = (int64_t)(w->addr - found->sp);
 	if (w->addr < found->sp)
-		w->stack_note = found->sp - w->addr <= VML_RED_ZONE ?
+		w->stack_note = found->sp - w->addr <=
+				vml_layout_arch(layout)->process.red_zone ?
 			VML_STACK_NOTE_RED_ZONE : VML_STACK_NOTE_UNUSED;
 }
 
@@ -96,7 +93,8 @@ static void where_unmapped_notes(const struct vml_layout *layout,
 	} else if (w->half == VML_HALF_USER) {
 		/* Nothing can ever be mapped that low: this is what a NULL
 		 * pointer (plus a field offset) looks like. */
-		w->null_page = w->addr < VML_MMAP_MIN_ADDR;
+		w->null_page = w->addr <
+			       vml_layout_arch(layout)->process.null_guard_end;
 	}
 }
 
@@ -132,10 +130,7 @@ struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 	struct vml_where w;
 	memset(&w, 0, sizeof(w));
 	w.addr = addr;
-	where_half(&w);
-	/* TODO(arch): with the canonical rule, from the architecture. */
-	w.user_end = VML_USER_END;
-	w.kernel_start = VML_KERNEL_START;
+	where_half(layout, &w);
 	w.region = vml_layout_find(layout, addr);
 	if (!w.region) {
 		vml_layout_gap(layout, addr, &w.gap);

@@ -226,12 +226,15 @@ class vml_source_stats(ctypes.Structure):
     ]
 
 
-class vml_pt_config(ctypes.Structure):
+# enum vml_arch_id
+VML_ARCH_UNKNOWN = 0
+VML_ARCH_X86_64 = 1
+
+
+class vml_named_value(ctypes.Structure):
     _fields_ = [
-        ("cr3", ctypes.c_uint64),
-        ("levels", ctypes.c_uint32),
-        ("nxe", ctypes.c_bool),
-        ("maxphyaddr", ctypes.c_uint32),
+        ("name", ctypes.c_char_p),
+        ("value", ctypes.c_uint64),
     ]
 
 
@@ -306,12 +309,82 @@ VML_KBASE_INFERRED = 2
 VML_KBASE_DOCUMENTED = 3
 VML_KRENDER_PAGETABLES = 1 << 8
 VML_KRENDER_WX = 1 << 9
+# enum vml_symbol_want
+VML_SYMBOL_VALUE = 0
+VML_SYMBOL_ADDRESS = 1
+# enum vml_read_mode
+VML_READ_PHYSICAL = 0
+VML_READ_DIRECT_MAP = 1
+# enum vml_kernel_query
+VML_KQUERY_LAYOUT = 0
+VML_KQUERY_PAGETABLES = 1
+VML_KQUERY_WX = 2
+VML_KQUERY_WHERE = 3
+VML_KQUERY_PHYS = 4
+VML_KERNEL_WHERE_ALIASES = 64
+
+
+class vml_kernel_symbol(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("want", ctypes.c_uint32),
+    ]
 
 
 class vml_kernel_hints(ctypes.Structure):
     _fields_ = [
-        ("rip", ctypes.c_uint64),
-        ("bases", ctypes.c_uint64 * VML_KBASE_COUNT),
+        ("pc", ctypes.c_uint64),
+        ("symbols", ctypes.POINTER(vml_named_value)),
+        ("nsymbols", ctypes.c_size_t),
+    ]
+
+
+class vml_read_plan(ctypes.Structure):
+    _fields_ = [
+        ("mode", ctypes.c_uint32),
+        ("direct_base", ctypes.c_uint64),
+        ("note", ctypes.c_char * 256),
+    ]
+
+
+class vml_kernel_hit(ctypes.Structure):
+    _fields_ = [
+        ("va", ctypes.c_uint64),
+        ("page_size", ctypes.c_uint64),
+        ("level", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("pkey", ctypes.c_uint32),
+        ("half", ctypes.c_uint32),
+        ("kind", ctypes.c_uint32),
+    ]
+
+
+class vml_kernel_where(ctypes.Structure):
+    _fields_ = [
+        ("addr", ctypes.c_uint64),
+        ("walk", vml_pt_translation),
+        ("half", ctypes.c_uint32),
+        ("kind", ctypes.c_uint32),
+        ("region", ctypes.POINTER(vml_region)),
+        ("region_index", ctypes.c_size_t),
+        ("has_symbol", ctypes.c_bool),
+        ("symbol", ctypes.c_char * 128),
+        ("mappings_total", ctypes.c_uint64),
+        ("aliases_total", ctypes.c_uint64),
+        ("naliases", ctypes.c_uint32),
+        ("aliases", vml_kernel_hit * VML_KERNEL_WHERE_ALIASES),
+        ("direct_map", ctypes.c_bool),
+        ("text_maps_page", ctypes.c_bool),
+    ]
+
+
+class vml_kernel_request(ctypes.Structure):
+    _fields_ = [
+        ("query", ctypes.c_uint32),
+        ("format", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("addr", ctypes.c_uint64),
+        ("symbol", ctypes.c_char_p),
     ]
 
 
@@ -322,13 +395,18 @@ STRUCTS = {
     "vml_core_info": vml_core_info,
     "vml_where": vml_where,
     "vml_source_stats": vml_source_stats,
-    "vml_pt_config": vml_pt_config,
+    "vml_named_value": vml_named_value,
     "vml_pt_range": vml_pt_range,
     "vml_pt_walk_stats": vml_pt_walk_stats,
     "vml_pt_step": vml_pt_step,
     "vml_pt_translation": vml_pt_translation,
     "vml_pt_phys_hit": vml_pt_phys_hit,
     "vml_kernel_hints": vml_kernel_hints,
+    "vml_kernel_symbol": vml_kernel_symbol,
+    "vml_read_plan": vml_read_plan,
+    "vml_kernel_hit": vml_kernel_hit,
+    "vml_kernel_where": vml_kernel_where,
+    "vml_kernel_request": vml_kernel_request,
 }
 
 # ------------------------------------------------------------------ functions
@@ -345,6 +423,7 @@ layout_p = ctypes.c_void_p
 source_p = ctypes.c_void_p
 walk_p = ctypes.c_void_p
 kernel_p = ctypes.c_void_p
+paging_p = ctypes.c_void_p
 
 # int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 #                 void *buf, size_t len)
@@ -416,41 +495,67 @@ _PROTOTYPES = [
     # disasm
     ("vml_disasm_one", error_p,
      [ctypes.c_char_p, _size, _u64, ctypes.c_char_p, _size, _P(_size)]),
-    # paging
-    ("vml_pt_walk", error_p,
-     [source_p, _P(vml_pt_config), _P(walk_p)]),
+    # architectures and paging
+    ("vml_arch_from_name", c_enum, [ctypes.c_char_p]),
+    ("vml_arch_name", ctypes.c_char_p, [c_enum]),
+    ("vml_arch_paging_registers", _P(ctypes.c_char_p), [c_enum]),
+    ("vml_paging_from_registers", error_p,
+     [c_enum, _P(vml_named_value), _size, ctypes.c_uint32, _P(paging_p)]),
+    ("vml_paging_free", None, [paging_p]),
+    ("vml_paging_arch", c_enum, [paging_p]),
+    ("vml_paging_levels", ctypes.c_uint32, [paging_p]),
+    ("vml_paging_va_bits", ctypes.c_uint32, [paging_p]),
+    ("vml_paging_nx", ctypes.c_bool, [paging_p]),
+    ("vml_paging_root_count", _size, [paging_p]),
+    ("vml_paging_root", _u64, [paging_p, _size]),
+    ("vml_paging_description", ctypes.c_char_p, [paging_p]),
+    ("vml_pt_walk", error_p, [source_p, paging_p, _P(walk_p)]),
     ("vml_pt_walk_count", _size, [walk_p]),
     ("vml_pt_walk_range", _P(vml_pt_range), [walk_p, _size]),
     ("vml_pt_walk_get_stats", None, [walk_p, _P(vml_pt_walk_stats)]),
     ("vml_pt_walk_free", None, [walk_p]),
     ("vml_pt_translate", error_p,
-     [source_p, _P(vml_pt_config), _u64, _P(vml_pt_translation)]),
+     [source_p, paging_p, _u64, _P(vml_pt_translation)]),
     ("vml_pt_find_phys", error_p,
-     [source_p, _P(vml_pt_config), _u64, _size, _P(vml_pt_phys_hit),
-      _P(_size), _P(_u64)]),
+     [source_p, paging_p, _u64, _size, _P(vml_pt_phys_hit), _P(_size),
+      _P(_u64)]),
     # kernel (page-table targets)
+    ("vml_arch_kernel_symbols", _P(vml_kernel_symbol), [c_enum, _P(_size)]),
+    ("vml_kernel_read_plan", error_p,
+     [paging_p, _P(vml_kernel_hints), ctypes.c_bool, _P(vml_read_plan),
+      _size]),
     ("vml_kernel_from_pagetables", error_p,
-     [source_p, _P(vml_pt_config), _P(vml_kernel_hints), _P(kernel_p)]),
+     [source_p, paging_p, _P(vml_kernel_hints), _P(kernel_p)]),
     ("vml_kernel_from_ranges", error_p,
-     [_P(vml_pt_config), _P(vml_pt_range), _size, _P(vml_kernel_hints),
+     [paging_p, _P(vml_pt_range), _size, _P(vml_kernel_hints),
       _P(kernel_p)]),
     ("vml_kernel_free", None, [kernel_p]),
     ("vml_kernel_layout", layout_p, [kernel_p]),
-    ("vml_kernel_config", _P(vml_pt_config), [kernel_p]),
+    ("vml_kernel_paging", paging_p, [kernel_p]),
     ("vml_kernel_base", _u64, [kernel_p, c_enum, _P(ctypes.c_uint32)]),
     ("vml_kernel_kind_at", ctypes.c_uint32, [kernel_p, _u64]),
+    ("vml_kernel_half", ctypes.c_uint32, [kernel_p, _u64]),
     ("vml_kernel_range_count", _size, [kernel_p]),
     ("vml_kernel_range", _P(vml_pt_range), [kernel_p, _size]),
     ("vml_kernel_range_kind", ctypes.c_uint32, [kernel_p, _size]),
     ("vml_kernel_walk_stats", None, [kernel_p, _P(vml_pt_walk_stats)]),
     ("vml_kernel_phys_to_virt", _size, [kernel_p, _u64, _P(_u64), _size]),
+    ("vml_kernel_find_phys", error_p,
+     [kernel_p, _u64, _size, _P(vml_kernel_hit), _size, _P(_size),
+      _P(_u64)]),
+    ("vml_kernel_where", error_p,
+     [kernel_p, _u64, ctypes.c_char_p, _P(vml_kernel_where), _size]),
     ("vml_render_kernel", error_p,
      [kernel_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
-    ("vml_render_translation", error_p,
-     [kernel_p, _P(vml_pt_translation), ctypes.c_char_p, c_enum,
+    ("vml_render_kernel_where", error_p,
+     [kernel_p, _P(vml_kernel_where), c_enum, ctypes.c_uint32,
+      _P(ctypes.c_void_p)]),
+    ("vml_render_phys_hits", error_p,
+     [kernel_p, _u64, _P(vml_kernel_hit), _size, _size, _u64, c_enum,
       ctypes.c_uint32, _P(ctypes.c_void_p)]),
-    ("vml_render_phys", error_p,
-     [kernel_p, _u64, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
+    ("vml_kernel_answer", error_p,
+     [source_p, paging_p, _P(vml_kernel_hints), _P(vml_kernel_request),
+      _size, _P(ctypes.c_void_p)]),
 ]
 
 

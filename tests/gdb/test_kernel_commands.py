@@ -1,5 +1,6 @@
 """The GDB commands on a kernel under QEMU's gdbstub: `vmlayout` and
-`whereis` hand kernel targets to vmlayout.qemu. One guest (nokaslr, 4-level
+`whereis` hand kernel targets to the bridge beside them
+(gdbext/vmlayout_gdb_qemu.py). One guest (nokaslr, 4-level
 paging) is booted from the kernel tests' cached files; skipped when QEMU or
 the guest cannot be had. Truths: GDB's own $cr3 and $pc, the guest's
 configuration (no LA57 CPU flag: 4 levels), QEMU's physical-memory mode."""
@@ -73,6 +74,9 @@ def kernel(guest_port):
         ("where_pc", "whereis --json $pc"),
         ("phys", "whereis --phys 0x1000"),
         ("err_table", "vmlayout --table"),
+        # 4 TiB: far beyond the guest's 512 MiB (QEMU reads zeros there).
+        ("err_dead_root", "vmlayout --wx --cr3 0x40000000000"),
+        ("err_not_reg", "vmlayout --cr4 0"),
         ("phys_mode", "maintenance packet qqemu.PhyMemMode"),
         ("alive", "echo alive\\n"),
     ])
@@ -101,5 +105,11 @@ def test_kernel_whereis_pc(kernel):
 def test_kernel_errors_and_phys_mode_restored(kernel):
     lines = kernel.lines("err_table")
     assert len(lines) == 1 and lines[0].startswith("vmlayout: --table")
+    lines = kernel.lines("err_dead_root")
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("vmlayout: the page tables at CR3 "
+                               "0x40000000000 map nothing"), lines
+    lines = kernel.lines("err_not_reg")
+    assert len(lines) == 1 and "unknown option '--cr4'" in lines[0], lines
     assert 'received: "0"' in kernel.out["phys_mode"]
     assert kernel.lines("alive") == ["alive"]

@@ -1,7 +1,8 @@
 # collect_gdb.py — runs INSIDE GDB, connected to a stopped QEMU guest.
 #
-# Gathers, on one stopped guest, both vmlayout's answers (through
-# python/vmlayout/qemu.py) and QEMU's own (monitor info mem / info tlb), then
+# Gathers, on one stopped guest, both vmlayout's answers (through the GDB
+# bridge, gdbext/vmlayout_gdb_qemu.py) and QEMU's own (monitor info mem /
+# info tlb), then
 # the interrupted-walk check, and writes everything as JSON to
 # $VMLAYOUT_COLLECT_OUT. The assertions live in test_kernel.py.
 
@@ -14,7 +15,8 @@ import traceback
 import gdb
 
 sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "python"))
-from vmlayout import qemu  # noqa: E402
+sys.path.insert(0, os.path.join(os.environ["top_srcdir"], "gdbext"))
+import vmlayout_gdb_qemu as qemu  # noqa: E402
 
 out = {"errors": []}
 
@@ -34,6 +36,15 @@ def pc_bytes():
     return bytes(gdb.selected_inferior().read_memory(reg("pc"), 16)).hex()
 
 
+def kernel(query="layout", json=True, **kw):
+    """One kernel command, as vmlayout/whereis in GDB run it."""
+    return qemu.run(qemu.KernelOptions(query, json=json, **kw))
+
+
+def kjson(query="layout", **kw):
+    return json.loads(kernel(query, True, **kw))
+
+
 step("is_target", qemu.is_qemu_kernel_target)
 step("regs", lambda: {r: reg(r) for r in ("cr3", "cr4", "efer", "pc")})
 step("phys_mode_before", qemu.phys_mode_query)
@@ -50,26 +61,24 @@ def timed(fn):
             "remote_reads": qemu.session_stats()["remote_reads"] - before}
 
 
-step("pagetables", lambda: timed(
-    lambda: json.loads(qemu.kernel_command(["--pagetables"], True))))
-step("pagetables_again", lambda: timed(
-    lambda: json.loads(qemu.kernel_command(["--pagetables", "--json"], False))))
+step("pagetables", lambda: timed(lambda: kjson("pagetables")))
+step("pagetables_again", lambda: timed(lambda: kjson("pagetables")))
 step("phys_mode_after_walk", qemu.phys_mode_query)
-step("wx", lambda: json.loads(qemu.kernel_command(["--wx"], True)))
-step("same_cr3", lambda: json.loads(qemu.kernel_command(
-    ["--pagetables", "--cr3", hex(out["regs"]["cr3"])], True)))
-step("layout", lambda: json.loads(qemu.kernel_command([], True)))
-step("layout_text", lambda: qemu.kernel_command([], False))
-step("ptdump_text", lambda: qemu.kernel_command(["--pagetables"], False))
+step("wx", lambda: kjson("wx"))
+step("same_cr3", lambda: kjson(
+    "pagetables", registers={"cr3": out["regs"]["cr3"]}))
+step("layout", lambda: kjson())
+step("layout_text", lambda: kernel(json=False))
+step("ptdump_text", lambda: kernel("pagetables", json=False))
 step("walk_stats", qemu.walk_stats)
-step("where_pc", lambda: json.loads(qemu.kernel_whereis("$pc", True)))
-step("where_pc_text", lambda: qemu.kernel_whereis("$pc", False))
-step("where_null", lambda: json.loads(qemu.kernel_whereis(0x10, True)))
+step("where_pc", lambda: kjson("where", addr=reg("pc")))
+step("where_pc_text", lambda: kernel("where", json=False, addr=reg("pc")))
+step("where_null", lambda: kjson("where", addr=0x10))
 
 
 def where_direct():
     base = out["layout"]["bases"]["page_offset_base"]["value"]
-    return json.loads(qemu.kernel_whereis(base + 0x100000, True))
+    return kjson("where", addr=base + 0x100000)
 
 
 step("where_direct", where_direct)
@@ -78,8 +87,7 @@ step("where_direct", where_direct)
 def where_direct_text():
     """The direct-map alias of the page RIP executes from."""
     base = out["layout"]["bases"]["page_offset_base"]["value"]
-    return json.loads(qemu.kernel_whereis(base + out["where_pc"]["phys"],
-                                          True))
+    return kjson("where", addr=base + out["where_pc"]["phys"])
 
 
 step("where_direct_text", where_direct_text)
@@ -87,7 +95,7 @@ step("where_direct_text", where_direct_text)
 
 def where_phys():
     phys = out["where_pc"]["phys"]
-    return json.loads(qemu.kernel_whereis(phys, True, phys=True))
+    return kjson("phys", addr=phys)
 
 
 step("where_phys", where_phys)
@@ -100,7 +108,7 @@ def interrupted():
     qemu.interrupt_after(3)
     result = {"raised": None}
     try:
-        qemu.kernel_command(["--pagetables"], True)
+        kernel("pagetables")
     except KeyboardInterrupt:
         result["raised"] = "KeyboardInterrupt"
     except BaseException as e:
@@ -110,8 +118,7 @@ def interrupted():
     result["phys_mode"] = qemu.phys_mode_query()
     result["pc_bytes"] = pc_bytes()
     # And the next command works again.
-    result["ranges_after"] = len(json.loads(
-        qemu.kernel_command(["--pagetables"], True))["ranges"])
+    result["ranges_after"] = len(kjson("pagetables")["ranges"])
     return result
 
 

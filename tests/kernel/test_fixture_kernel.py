@@ -487,5 +487,23 @@ def test_layout_and_errors(fixture):
     assert "not canonical" in c["errors"]["whereis 0x800000000000"]["error"]
     assert "not canonical" in \
         c["errors"]["whereis --json 0xffff7fffffffffff"]["error"]
+    # A root beyond RAM (QEMU reads zeros there): an error naming it, never
+    # an empty layout whose W+X check says "0 W+X ranges".
+    for cmd in ("vmlayout --cr3 0xdead000", "vmlayout --wx --cr3 0xdead000"):
+        err = c["errors"][cmd]["error"]
+        assert "CR3 0xdead000 map nothing" in err, (cmd, err)
+        assert "W+X" not in err, (cmd, err)
+    # A root with an address bit at or above MAXPHYADDR is refused, not
+    # masked into another page.
+    err = c["errors"]["vmlayout --pagetables --json --cr3 0x10000000000"][
+        "error"]
+    assert "MAXPHYADDR 40" in err and "0x10000000000" in err, err
+    assert ok(c["maxphy28"]) == "" and ok(c["maxphy40"]) == ""
+    for cmd, entry in c["errors28"].items():
+        assert "error" in entry, (cmd, entry)
+        assert "\n" not in entry["error"].strip(), cmd
+        assert "MAXPHYADDR 28" in entry["error"], (cmd, entry["error"])
+    # And the commands work again afterwards, with the same answer.
+    assert ok(c["after_errors"]) == ok(c["wx"])
     # Physical-memory mode was switched back after all of it.
     assert 'received: "0"' in ok(c["phys_mode_after"])

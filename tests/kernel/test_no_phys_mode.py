@@ -6,7 +6,8 @@ not: in one GDB session on a `nokaslr` 4-level guest (where the direct map
 is at mm.rst's documented 0xffff888000000000, which the guest's own
 /proc/kcore headers confirm), it first records `vmlayout --pagetables --json`
 and `whereis --json $pc` normally, then, from GDB's `python` command,
-replaces vmlayout.qemu's packet function so that every PhyMemMode packet is
+replaces the bridge's (gdbext/vmlayout_gdb_qemu.py) packet function so
+that every PhyMemMode packet is
 answered "" without reaching QEMU (what a stub answers to a packet it does
 not know) and its phys_mode_query likewise, forgets the session's decision
 and page cache, and runs the same commands again. Truths: the physical-mode
@@ -40,7 +41,7 @@ import json
 
 import gdb
 
-from vmlayout import qemu
+import vmlayout_gdb_qemu as qemu
 
 _orig = {"packet": qemu._packet, "query": qemu.phys_mode_query}
 _sent = []

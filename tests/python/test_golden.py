@@ -1,7 +1,8 @@
 """Golden-output tests: today's user-visible output, byte for byte.
 
 Every case renders one thing through the public Python API (vmlayout, and
-vmlayout._lib for the kernel functions as vmlayout/qemu.py calls them) and
+vmlayout._lib for the kernel functions as the GDB bridge,
+gdbext/vmlayout_gdb_qemu.py, calls them) and
 compares it with tests/golden/expected/NAME. The inputs are deterministic
 and machine-independent:
 
@@ -15,7 +16,8 @@ and machine-independent:
   core         an ELF core written by tests/golden/mkcore.py into the same
                temporary directory (NT_FILE names the generated files there)
   kernel4/5    page tables built by tests/golden/mkpt.py in a physical
-               buffer, walked with vml_kernel_from_pagetables
+               buffer, walked with vml_kernel_from_pagetables (paging made
+               from raw CR3/CR4/EFER); whereis through vml_kernel_answer
 
 The temporary directory's path is replaced by <TMP> before comparing.
 
@@ -164,32 +166,41 @@ def _render(fn, *args):
 
 
 class Kernel:
-    """vml_kernel_from_pagetables over mkpt tables in a physical buffer."""
+    """A page-table target over mkpt tables in a physical buffer, through
+    the calls the GDB bridge makes: paging from raw registers, then one
+    vml_kernel_answer per whereis; vml_kernel_from_pagetables for the
+    layout renders."""
 
     def __init__(self, tables, rip):
         data = tables.buffer()
         self.buf = (ctypes.c_char * len(data)).from_buffer_copy(data)
         self.src = _lib.source_p()
+        self.paging = _lib.paging_p()
+        self.k = _lib.kernel_p()
         _lib.check(_lib.vml_source_from_buffer(
             _lib.VML_SPACE_PHYSICAL, 0, self.buf, len(data),
             ctypes.byref(self.src)))
-        self.cfg = _lib.vml_pt_config()
-        self.cfg.cr3 = tables.root
-        self.cfg.levels = tables.levels
-        self.cfg.nxe = True
-        self.cfg.maxphyaddr = 0          # 52 bits
-        hints = _lib.vml_kernel_hints()
-        hints.rip = rip
-        k = _lib.kernel_p()
+        # The registers as the CPU holds them: CR4.LA57 is bit 12, EFER.NXE
+        # bit 11 (with LME and LMA); MAXPHYADDR unknown (52 bits).
+        regs = (_lib.vml_named_value * 3)(
+            (b"cr3", tables.root),
+            (b"cr4", 0x20 | (1 << 12 if tables.levels == 5 else 0)),
+            (b"efer", 0xd00))
+        _lib.check(_lib.vml_paging_from_registers(
+            _lib.VML_ARCH_X86_64, regs, 3, 0, ctypes.byref(self.paging)))
+        self.hints = _lib.vml_kernel_hints()
+        self.hints.pc = rip
         _lib.check(_lib.vml_kernel_from_pagetables(
-            self.src, ctypes.byref(self.cfg), ctypes.byref(hints),
-            ctypes.byref(k)))
-        self.k = k
+            self.src, self.paging, ctypes.byref(self.hints),
+            ctypes.byref(self.k)))
 
     def close(self):
         if self.k:
             _lib.vml_kernel_free(self.k)
             self.k = None
+        if self.paging:
+            _lib.vml_paging_free(self.paging)
+            self.paging = None
         if self.src:
             _lib.vml_source_free(self.src)
             self.src = None
@@ -197,19 +208,21 @@ class Kernel:
     def render(self, fmt, flags=0):
         return _render(_lib.vml_render_kernel, self.k, fmt, flags)
 
-    def translation(self, va):
-        tr = _lib.vml_pt_translation()
-        _lib.check(_lib.vml_pt_translate(self.src, ctypes.byref(self.cfg),
-                                         va & _U64, ctypes.byref(tr)))
-        return tr
+    def answer(self, query, addr, fmt, symbol=None):
+        req = _lib.vml_kernel_request()
+        req.query = query
+        req.format = fmt
+        req.addr = addr & _U64
+        req.symbol = symbol.encode() if symbol else None
+        return _render(_lib.vml_kernel_answer, self.src, self.paging,
+                       ctypes.byref(self.hints), ctypes.byref(req),
+                       ctypes.sizeof(req))
 
     def whereis(self, va, fmt, symbol=None):
-        tr = self.translation(va)
-        return _render(_lib.vml_render_translation, self.k, ctypes.byref(tr),
-                       symbol.encode() if symbol else None, fmt, 0)
+        return self.answer(_lib.VML_KQUERY_WHERE, va, fmt, symbol)
 
     def phys(self, pa, fmt):
-        return _render(_lib.vml_render_phys, self.k, pa, fmt, 0)
+        return self.answer(_lib.VML_KQUERY_PHYS, pa, fmt)
 
     @property
     def layout(self):
@@ -360,7 +373,7 @@ CORE_WHERE = [
     ("address 0x10", 0x10),
 ]
 
-# (label, va, symbol) for kernel whereis (vml_render_translation).
+# (label, va, symbol) for kernel whereis (vml_kernel_answer, WHERE).
 K4_WHERE = [
     ("kernel text, with a symbol", KRIP4, "start_kernel+0x45"),
     ("kernel text, no symbol", KRIP4, None),
@@ -387,7 +400,7 @@ K5_WHERE = [
     ("not present PML5 entry", 0xff80000000000000, None),
 ]
 
-# Physical addresses for whereis --phys (vml_render_phys).
+# Physical addresses for whereis --phys (vml_kernel_answer, PHYS).
 K4_PHYS = [
     ("vsyscall frame: direct map, kernel rodata, vsyscall", 0x1405000),
     ("frame under the shared PT", 0x5300000),
@@ -522,7 +535,7 @@ def test_inputs_are_deterministic(tmp_path):
 # region in the layout JSON (vml_render_layout: "regions"[i]), in whereis
 # JSON for an address inside it (vml_render_where: its region fields), in
 # the kernel JSON (vml_render_kernel: "regions"[i]) and in kernel whereis
-# JSON (vml_render_translation: "region") carries the same keys with the
+# JSON (vml_render_kernel_where: "region") carries the same keys with the
 # same values.
 
 # whereis JSON keys that describe the address, not its region.
@@ -577,21 +590,10 @@ def _xfail(reason):
 IDENTITY = [
     pytest.param("where", "values", id="whereis-values"),
     pytest.param("where", "keys", id="whereis-keys"),
-    pytest.param("kernel", "values", id="kernel-values", marks=_xfail(
-        "vml_render_kernel JSON (render_pagetables.c layout_json) writes "
-        "\"end\": r->end, 18446744073709551615 for a region that ends at "
-        "2^64 (VML_REGION_ENDS_AT_TOP); vml_render_layout writes "
-        "18446744073709551616")),
-    pytest.param("kernel", "keys", id="kernel-keys", marks=_xfail(
-        "vml_render_kernel JSON regions have \"inferred\" and lack \"path\", "
-        "\"offset\", \"object\", \"tid\", \"deleted\" of the layout JSON")),
-    pytest.param("translation", "values", id="translation-values",
-                 marks=_xfail(
-        "vml_render_translation JSON \"region\" writes \"end\": r->end, "
-        "18446744073709551615 for a region that ends at 2^64")),
-    pytest.param("translation", "keys", id="translation-keys", marks=_xfail(
-        "vml_render_translation JSON \"region\" has only \"start\", \"end\" "
-        "and \"name\"")),
+    pytest.param("kernel", "values", id="kernel-values"),
+    pytest.param("kernel", "keys", id="kernel-keys"),
+    pytest.param("translation", "values", id="translation-values"),
+    pytest.param("translation", "keys", id="translation-keys"),
 ]
 
 

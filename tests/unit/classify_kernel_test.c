@@ -27,8 +27,22 @@ static struct vml_pt_range R(uint64_t start, uint64_t size, uint64_t phys,
 	};
 }
 
-static const struct vml_pt_config cfg4 = { .cr3 = 0x2594000, .levels = 4,
-					   .nxe = true };
+/* 4-level paging, NX on, root 0x2594000 (made once, lives for the run). */
+static const struct vml_paging *cfg4(void)
+{
+	static struct vml_paging *p;
+	if (!p)
+		p = vml_test_x86_paging(0x2594000, 4, true, 0);
+	return p;
+}
+
+static const struct vml_paging *cfg5(void)
+{
+	static struct vml_paging *p;
+	if (!p)
+		p = vml_test_x86_paging(0x1000, 5, true, 0);
+	return p;
+}
 
 /* A nokaslr 4-level kernel: everything at mm.rst's documented addresses. */
 static size_t nokaslr_ranges(struct vml_pt_range *r)
@@ -51,7 +65,7 @@ static size_t nokaslr_ranges(struct vml_pt_range *r)
 	return n;
 }
 
-static struct vml_kernel *make(const struct vml_pt_config *c,
+static struct vml_kernel *make(const struct vml_paging *c,
 			       const struct vml_pt_range *r, size_t n,
 			       const struct vml_kernel_hints *h)
 {
@@ -72,8 +86,8 @@ static void test_nokaslr_bases_are_documented(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel_hints h = { .rip = 0xffffffff81234567 };
-	struct vml_kernel *k = make(&cfg4, r, n, &h);
+	struct vml_kernel_hints h = { .pc = 0xffffffff81234567 };
+	struct vml_kernel *k = make(cfg4(), r, n, &h);
 	expect_base(k, VML_KBASE_PAGE_OFFSET, 0xffff888000000000,
 		    VML_KBASE_DOCUMENTED);
 	expect_base(k, VML_KBASE_VMALLOC, 0xffffc90000000000,
@@ -91,7 +105,7 @@ static void test_nokaslr_range_kinds(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	static const uint32_t want[] = {
 		VML_KIND_UNKNOWN, VML_KIND_UNKNOWN, VML_KIND_DIRECT_MAP,
 		VML_KIND_DIRECT_MAP, VML_KIND_VMALLOC, VML_KIND_VMALLOC,
@@ -123,7 +137,7 @@ static void test_nokaslr_regions(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	const struct vml_layout *l = vml_kernel_layout(k);
 	/* One region per run of equal perms inside a slot: user r-x, user
 	 * rw-, direct, vmalloc rw- and rwx, vmemmap, CEA, espfix, the image's
@@ -204,8 +218,8 @@ static void test_kaslr_bases_inferred(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = kaslr_ranges(r);
-	struct vml_kernel_hints h = { .rip = 0xffffffffa3c12345 };
-	struct vml_kernel *k = make(&cfg4, r, n, &h);
+	struct vml_kernel_hints h = { .pc = 0xffffffffa3c12345 };
+	struct vml_kernel *k = make(cfg4(), r, n, &h);
 	expect_base(k, VML_KBASE_PAGE_OFFSET, 0xffff9a4e40000000,
 		    VML_KBASE_INFERRED);
 	expect_base(k, VML_KBASE_VMALLOC, 0xffffb1a2c0000000, VML_KBASE_INFERRED);
@@ -231,7 +245,7 @@ static void test_kaslr_without_rip_uses_lowest_image_mapping(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = kaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	expect_base(k, VML_KBASE_TEXT, 0xffffffffa3a00000, VML_KBASE_INFERRED);
 	vml_kernel_free(k);
 }
@@ -240,14 +254,25 @@ static void test_hints_win_and_are_not_guessed(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = kaslr_ranges(r);
-	struct vml_kernel_hints h = { 0 };
-	h.bases[VML_KBASE_PAGE_OFFSET] = 0xffff9a4e40000000;
-	h.bases[VML_KBASE_VMALLOC] = 0xffffb1a280000000;
-	h.bases[VML_KBASE_VMEMMAP] = 0xffffd3f1c0000000;
-	h.bases[VML_KBASE_TEXT] = 0xffffffffa3a00000;
-	struct vml_kernel *k = make(&cfg4, r, n, &h);
+	/* As the debugger passes what it found for vml_arch_kernel_symbols;
+	 * an unknown name and a symbol not found (0) change nothing. */
+	struct vml_named_value syms[] = {
+		{ "page_offset_base", 0xffff9a4e40000000 },
+		{ "vmalloc_base", 0xffffb1a280000000 },
+		{ "vmemmap_base", 0xffffd3f1c0000000 },
+		{ "_text", 0xffffffffa3a00000 },
+		{ "jiffies", 0xffffffffa5405000 },
+		{ "MODULES_VADDR", 0 },
+	};
+	struct vml_kernel_hints h = { .symbols = syms,
+				      .nsymbols = VML_ARRAY_SIZE(syms) };
+	struct vml_kernel *k = make(cfg4(), r, n, &h);
 	expect_base(k, VML_KBASE_PAGE_OFFSET, 0xffff9a4e40000000, VML_KBASE_GIVEN);
 	expect_base(k, VML_KBASE_VMALLOC, 0xffffb1a280000000, VML_KBASE_GIVEN);
+	expect_base(k, VML_KBASE_VMEMMAP, 0xffffd3f1c0000000, VML_KBASE_GIVEN);
+	expect_base(k, VML_KBASE_TEXT, 0xffffffffa3a00000, VML_KBASE_GIVEN);
+	expect_base(k, VML_KBASE_MODULES, 0xffffffffc0000000,
+		    VML_KBASE_DOCUMENTED);
 	const struct vml_region *d = vml_layout_find(vml_kernel_layout(k),
 						     0xffff9a4e40001000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
@@ -263,7 +288,7 @@ static void test_small_image_window_moves_modules(void)
 	size_t n = 0;
 	r[n++] = R(0xffffffff81000000, 0x1000000, 0x1000000, G, M2);
 	r[n++] = R(0xffffffffa0002000, K4, 0x7000000, G, K4);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	expect_base(k, VML_KBASE_MODULES, 0xffffffffa0000000, VML_KBASE_INFERRED);
 	CU_ASSERT_EQUAL(vml_kernel_range_kind(k, 1), VML_KIND_MODULES);
 	/* Nothing in the direct-map span: no base to invent. */
@@ -273,7 +298,7 @@ static void test_small_image_window_moves_modules(void)
 
 static void test_five_level_slots(void)
 {
-	const struct vml_pt_config c = { .cr3 = 0x1000, .levels = 5, .nxe = true };
+	const struct vml_paging *c = cfg5();
 	struct vml_pt_range r[8];
 	size_t n = 0;
 	r[n++] = R(0x00ff7ffffff00000, K4, 0x9000, US | RW | NX, K4); /* user */
@@ -281,7 +306,7 @@ static void test_five_level_slots(void)
 	r[n++] = R(0xffa0000000001000, K4, 0x3000000, RW | NX, K4);
 	r[n++] = R(0xffd4000000000000, M2, 0x4000000, RW | NX, M2);
 	r[n++] = R(0xffffffff81000000, M2, 0x1000000, G, M2);
-	struct vml_kernel *k = make(&c, r, n, NULL);
+	struct vml_kernel *k = make(c, r, n, NULL);
 	expect_base(k, VML_KBASE_PAGE_OFFSET, 0xff11000000000000,
 		    VML_KBASE_DOCUMENTED);
 	expect_base(k, VML_KBASE_VMALLOC, 0xffa0000000000000, VML_KBASE_DOCUMENTED);
@@ -308,16 +333,13 @@ static void test_bad_input(void)
 		R(0xffffffff81000000, K4, 0, 0, K4),
 	};
 	struct vml_kernel *k = NULL;
-	VML_ASSERT_ERR(vml_kernel_from_ranges(&cfg4, r, 2, NULL, &k),
-		       VML_ERROR_INVALID);
-	const struct vml_pt_config three = { .levels = 3 };
-	VML_ASSERT_ERR(vml_kernel_from_ranges(&three, r, 1, NULL, &k),
+	VML_ASSERT_ERR(vml_kernel_from_ranges(cfg4(), r, 2, NULL, &k),
 		       VML_ERROR_INVALID);
 	VML_ASSERT_ERR(vml_kernel_from_ranges(NULL, r, 1, NULL, &k),
 		       VML_ERROR_INVALID);
 	CU_ASSERT_PTR_NULL(k);
 	/* Empty is fine: an empty layout. */
-	VML_ASSERT_OK(vml_kernel_from_ranges(&cfg4, NULL, 0, NULL, &k));
+	VML_ASSERT_OK(vml_kernel_from_ranges(cfg4(), NULL, 0, NULL, &k));
 	CU_ASSERT_EQUAL(vml_layout_count(vml_kernel_layout(k)), 0);
 	vml_kernel_free(k);
 	vml_kernel_free(NULL);
@@ -332,7 +354,7 @@ static void test_problem_ranges_make_layout_incomplete(void)
 				      .phys = 0xdead000, .level = 2,
 				      .status = VML_PT_UNREADABLE };
 	r[2] = R(0xffffffff81000000, M2, 0x1000000, G, M2);
-	struct vml_kernel *k = make(&cfg4, r, 3, NULL);
+	struct vml_kernel *k = make(cfg4(), r, 3, NULL);
 	const struct vml_layout *l = vml_kernel_layout(k);
 	CU_ASSERT(vml_layout_flags(l) & VML_LAYOUT_INCOMPLETE);
 	/* The problem span is no region. */
@@ -345,7 +367,7 @@ static void test_phys_to_virt_lists_every_alias(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	uint64_t vas[4];
 	/* Kernel text page 0x1234000: direct map and image both map it. */
 	CU_ASSERT_EQUAL_FATAL(vml_kernel_phys_to_virt(k, 0x1234567, vas, 4), 2);
@@ -379,7 +401,7 @@ static void test_ptdump_text_and_wx(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	char *text = NULL;
 	VML_ASSERT_OK(vml_render_kernel(k, VML_FORMAT_TEXT,
 					VML_KRENDER_PAGETABLES, &text));
@@ -403,7 +425,7 @@ static void test_ptdump_json(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
 	char *json = NULL;
 	VML_ASSERT_OK(vml_render_kernel(k, VML_FORMAT_JSON,
 					VML_KRENDER_PAGETABLES, &json));
@@ -445,16 +467,47 @@ static struct vml_pt_translation text_translation(void)
 	return tr;
 }
 
+/* whereis of tr as vml_kernel_where would fill it, by hand: the renderer
+ * only formats it. */
+static struct vml_kernel_where where_of(const struct vml_kernel *k,
+				       struct vml_pt_translation tr)
+{
+	struct vml_kernel_where w;
+	memset(&w, 0, sizeof(w));
+	w.addr = tr.va;
+	w.walk = tr;
+	w.half = tr.va < 0x800000000000 ? VML_HALF_USER : VML_HALF_KERNEL;
+	w.kind = vml_kernel_kind_at(k, tr.va);
+	w.region = vml_layout_find(vml_kernel_layout(k), tr.va);
+	return w;
+}
+
+static char *render(const struct vml_kernel *k, const struct vml_kernel_where *w,
+		    enum vml_format fmt)
+{
+	char *text = NULL;
+	VML_ASSERT_OK(vml_render_kernel_where(k, w, fmt, 0, &text));
+	return text;
+}
+
 static void test_where_text_walk(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
-	struct vml_pt_translation tr = text_translation();
-	char *text = NULL;
-	VML_ASSERT_OK(vml_render_translation(k, &tr, "do_one_initcall+0x17",
-					     VML_FORMAT_TEXT, 0, &text));
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
+	struct vml_kernel_where w = where_of(k, text_translation());
+	w.has_symbol = true;
+	strcpy(w.symbol, "do_one_initcall+0x17");
+	w.mappings_total = 2;
+	w.aliases_total = 1;
+	w.naliases = 1;
+	w.aliases[0] = (struct vml_kernel_hit){
+		.va = 0xffff888001234567, .page_size = M2, .level = 2,
+		.flags = P | RW | NX, .half = VML_HALF_KERNEL,
+		.kind = VML_KIND_DIRECT_MAP };
+	char *text = render(k, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<do_one_initcall+0x17>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  slot: kernel-text\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "PML4[511] @ 0x000002594ff8 = "
 					    "0x0000000002597067  P RW US"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "PD  [  9] @ 0x000002598048 = "
@@ -462,16 +515,32 @@ static void test_where_text_walk(void)
 					    "-PCD A D PS G -PAT -NX PKEY=0"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "physical 0x1234567 = page 0x1200000 "
 					    "+ 0x34567"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "also mapped at 0xffff888001234567"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "also mapped at 0xffff888001234567"
+					    " (direct-map)\n"));
+	CU_ASSERT_PTR_NULL(strstr(text, "in all"));
+	CU_ASSERT_PTR_NULL(strstr(text, "direct map alias"));
 	vml_free(text);
 
 	/* From the direct-map side the image is the alias. */
+	struct vml_pt_translation tr = text_translation();
 	tr.va = 0xffff888001234567;
-	VML_ASSERT_OK(vml_render_translation(k, &tr, NULL, VML_FORMAT_TEXT, 0,
-					     &text));
+	w = where_of(k, tr);
+	w.direct_map = true;
+	w.text_maps_page = true;
+	text = render(k, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "direct map alias of physical page "
 					    "0x1234000; the kernel text mapping "
 					    "also maps this page"));
+	vml_free(text);
+	w.text_maps_page = false;
+	w.naliases = 0;
+	w.aliases_total = 20;
+	w.mappings_total = 21;
+	text = render(k, &w, VML_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  ... 21 mappings of this physical"
+					    " address in all\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "the kernel text mapping does not"
+					    " map this page"));
 	vml_free(text);
 
 	/* Stopped walk. */
@@ -479,8 +548,8 @@ static void test_where_text_walk(void)
 	tr.nsteps = 2;
 	tr.mapped = false;
 	tr.stop_level = 3;
-	VML_ASSERT_OK(vml_render_translation(NULL, &tr, NULL, VML_FORMAT_TEXT, 0,
-					     &text));
+	w = where_of(k, tr);
+	text = render(k, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "not present at level 3 (PDPT)"));
 	CU_ASSERT_PTR_NULL(strstr(text, "mapped:"));
 	vml_free(text);
@@ -489,10 +558,11 @@ static void test_where_text_walk(void)
 
 static void test_where_json_levels(void)
 {
-	struct vml_pt_translation tr = text_translation();
-	char *json = NULL;
-	VML_ASSERT_OK(vml_render_translation(NULL, &tr, NULL, VML_FORMAT_JSON, 0,
-					     &json));
+	struct vml_pt_range r[32];
+	size_t n = nokaslr_ranges(r);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
+	struct vml_kernel_where w = where_of(k, text_translation());
+	char *json = render(k, &w, VML_FORMAT_JSON);
 	CU_ASSERT_EQUAL(count_lines_with(json, "{\"level\": "), 3);
 	CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"level\": 2, \"name\": \"PD\", "
 					    "\"index\": 9, \"table\": 39419904, "
@@ -501,24 +571,120 @@ static void test_where_json_levels(void)
 					    "\"RW\": false"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"phys\": 19088743, "
 					    "\"page_size\": 2097152"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"kind\": \"kernel-text\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"aliases_total\": 0, "
+					    "\"aliases\": []}"));
 	vml_free(json);
+	/* A user address is "user", as in the page-table JSON. */
+	struct vml_pt_translation tr = { .va = 0x400123, .stop_level = 4,
+					 .nsteps = 1 };
+	w = where_of(k, tr);
+	json = render(k, &w, VML_FORMAT_JSON);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"kind\": \"user\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"status\": \"not-present\""));
+	vml_free(json);
+	vml_kernel_free(k);
 }
 
 static void test_render_phys(void)
 {
 	struct vml_pt_range r[32];
 	size_t n = nokaslr_ranges(r);
-	struct vml_kernel *k = make(&cfg4, r, n, NULL);
+	struct vml_kernel *k = make(cfg4(), r, n, NULL);
+	/* Without a source the hits come from the walk's ranges. */
+	struct vml_kernel_hit hits[4];
+	size_t nhits = 0;
+	uint64_t total = 0;
+	VML_ASSERT_OK(vml_kernel_find_phys(k, 0x2403000, 4, hits, sizeof(hits[0]),
+					   &nhits, &total));
+	CU_ASSERT_EQUAL_FATAL(nhits, 3);
+	CU_ASSERT_EQUAL(total, 3);
+	CU_ASSERT_EQUAL(hits[0].va, 0xffff888002403000);
+	CU_ASSERT_EQUAL(hits[0].kind, VML_KIND_DIRECT_MAP);
+	CU_ASSERT_EQUAL(hits[2].kind, VML_KIND_VSYSCALL);
+	CU_ASSERT_EQUAL(hits[2].half, VML_HALF_KERNEL);
+	/* A hit size below the first published one is refused. */
+	VML_ASSERT_ERR(vml_kernel_find_phys(k, 0x2403000, 4, hits, 8, &nhits,
+					    &total), VML_ERROR_INVALID);
+	/* The user page 0x400000 (phys 0x5000) is in the user half; the
+	 * direct map's first 2 MiB page holds it too. */
+	VML_ASSERT_OK(vml_kernel_find_phys(k, 0x5000, 4, hits, sizeof(hits[0]),
+					   &nhits, &total));
+	CU_ASSERT_EQUAL_FATAL(nhits, 2);
+	CU_ASSERT_EQUAL(hits[0].va, 0x400000);
+	CU_ASSERT_EQUAL(hits[0].half, VML_HALF_USER);
+	CU_ASSERT_EQUAL(hits[0].kind, VML_KIND_UNKNOWN);
+	CU_ASSERT_EQUAL(hits[1].va, 0xffff888000005000);
+	CU_ASSERT_EQUAL(hits[1].kind, VML_KIND_DIRECT_MAP);
+	VML_ASSERT_OK(vml_kernel_find_phys(k, 0x2403000, 4, hits, sizeof(hits[0]),
+					   &nhits, &total));
 	char *text = NULL;
-	VML_ASSERT_OK(vml_render_phys(k, 0x2403000, VML_FORMAT_TEXT, 0, &text));
+	VML_ASSERT_OK(vml_render_phys_hits(k, 0x2403000, hits, nhits,
+					   sizeof(hits[0]), total,
+					   VML_FORMAT_TEXT, 0, &text));
 	/* The vsyscall page (phys 0x2403000) is also in the direct map and
 	 * inside the image's rodata. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "is mapped at 3 virtual addresses:"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "0xffff888002403000"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "0xffffffff82403000"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "0xffffffffff600000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "0xffffffffff600000  vsyscall "));
 	vml_free(text);
+	/* Fewer listed than there are: the rest is counted. */
+	VML_ASSERT_OK(vml_render_phys_hits(k, 0x2403000, hits, 1,
+					   sizeof(hits[0]), total,
+					   VML_FORMAT_TEXT, 0, &text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  ... and 2 more\n"));
+	vml_free(text);
+	/* A kernel from ranges has no tables to walk for whereis. */
+	struct vml_kernel_where w;
+	VML_ASSERT_ERR(vml_kernel_where(k, 0xffffffff81000000, NULL, &w,
+					sizeof(w)), VML_ERROR_UNSUPPORTED);
 	vml_kernel_free(k);
+}
+
+/* The symbols a debugger should look up, and how physical memory should
+ * be read when the stub has no physical mode (mm.rst's documented direct
+ * map: 0xffff888000000000 with 4 levels, 0xff11000000000000 with 5). */
+static void test_symbols_and_read_plan(void)
+{
+	size_t n = 0;
+	const struct vml_kernel_symbol *s =
+		vml_arch_kernel_symbols(VML_ARCH_X86_64, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_STRING_EQUAL(s[0].name, "page_offset_base");
+	CU_ASSERT_EQUAL(s[0].want, VML_SYMBOL_VALUE);
+	CU_ASSERT_STRING_EQUAL(s[3].name, "_text");
+	CU_ASSERT_EQUAL(s[3].want, VML_SYMBOL_ADDRESS);
+	CU_ASSERT_PTR_NULL(vml_arch_kernel_symbols(VML_ARCH_UNKNOWN, &n));
+	CU_ASSERT_EQUAL(n, 0);
+
+	struct vml_read_plan plan;
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, true, &plan,
+					   sizeof(plan)));
+	CU_ASSERT_EQUAL(plan.mode, VML_READ_PHYSICAL);
+	CU_ASSERT_STRING_EQUAL(plan.note, "");
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, false, &plan,
+					   sizeof(plan)));
+	CU_ASSERT_EQUAL(plan.mode, VML_READ_DIRECT_MAP);
+	CU_ASSERT_EQUAL(plan.direct_base, 0xffff888000000000);
+	CU_ASSERT_STRING_EQUAL(plan.note, "vmlayout: this gdbstub has no"
+			       " physical-memory mode; reading the page tables"
+			       " through the direct map at 0xffff888000000000"
+			       " (documented default, wrong under KASLR)");
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg5(), NULL, false, &plan,
+					   sizeof(plan)));
+	CU_ASSERT_EQUAL(plan.direct_base, 0xff11000000000000);
+	struct vml_named_value syms[] = { { "vmalloc_base", 0xffffb1a2c0000000 },
+					  { "page_offset_base",
+					    0xffff9a4e40000000 } };
+	struct vml_kernel_hints h = { .symbols = syms, .nsymbols = 2 };
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), &h, false, &plan,
+					   sizeof(plan)));
+	CU_ASSERT_EQUAL(plan.direct_base, 0xffff9a4e40000000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(plan.note, "at 0xffff9a4e40000000"
+				      " (page_offset_base)"));
+	VML_ASSERT_ERR(vml_kernel_read_plan(cfg4(), &h, false, &plan, 8),
+		       VML_ERROR_INVALID);
 }
 
 static CU_TestInfo tests[] = {
@@ -538,6 +704,7 @@ static CU_TestInfo tests[] = {
 	{ "whereis text walk", test_where_text_walk },
 	{ "whereis json levels", test_where_json_levels },
 	{ "whereis --phys", test_render_phys },
+	{ "symbols and read plan", test_symbols_and_read_plan },
 	CU_TEST_INFO_NULL,
 };
 

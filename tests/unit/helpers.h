@@ -32,6 +32,12 @@
  * AT_PHDR and readelf's PHDR entry (helpers.c). */
 uint64_t vml_test_exe_bias(const char *exe_path);
 
+/* x86-64 paging from raw registers (CR3; CR4.LA57 when levels is 5;
+ * EFER.NXE), through vml_paging_from_registers. Free with
+ * vml_paging_free. */
+struct vml_paging *vml_test_x86_paging(uint64_t cr3, uint32_t levels, bool nxe,
+				       uint32_t maxphyaddr);
+
 /* Register a suite made of a NULL-terminated CU_TestInfo array. */
 static inline int vml_add_suite(const char *name, CU_TestInfo *tests)
 {

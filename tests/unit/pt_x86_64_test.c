@@ -28,21 +28,54 @@
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)
 
+/* Registers of the CPU walking the tables (the test's own words for
+ * them): root, levels (5 = CR4.LA57), EFER.NXE, MAXPHYADDR (0 = 52). */
+struct regs {
+	uint64_t cr3;
+	uint32_t levels;
+	bool nxe;
+	uint32_t maxphyaddr;
+};
+
+#define MAX_PAGINGS 16
+
 struct mem {
 	uint8_t *bytes;
 	struct vml_source *src;
+	struct regs regs[MAX_PAGINGS];            /* pagings made so far, */
+	struct vml_paging *pagings[MAX_PAGINGS];  /* freed with the memory */
+	size_t npagings;
 };
 
 static void mem_init(struct mem *m)
 {
+	m->npagings = 0;
 	m->bytes = calloc(NPAGES, 4096);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m->bytes);
 	VML_ASSERT_OK(vml_source_from_buffer(VML_SPACE_PHYSICAL, 0, m->bytes,
 					     NPAGES * 4096, &m->src));
 }
 
+/* The paging those registers give, through vml_paging_from_registers as a
+ * debugger would call it; lives until mem_free. */
+static struct vml_paging *pg(struct mem *m, const struct regs *r)
+{
+	for (size_t i = 0; i < m->npagings; i++)
+		if (!memcmp(&m->regs[i], r, sizeof(*r)))
+			return m->pagings[i];
+	CU_ASSERT_FATAL(m->npagings < MAX_PAGINGS);
+	struct vml_paging *p = vml_test_x86_paging(r->cr3, r->levels, r->nxe,
+						   r->maxphyaddr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	m->regs[m->npagings] = *r;
+	m->pagings[m->npagings++] = p;
+	return p;
+}
+
 static void mem_free(struct mem *m)
 {
+	for (size_t i = 0; i < m->npagings; i++)
+		vml_paging_free(m->pagings[i]);
 	vml_source_free(m->src);
 	free(m->bytes);
 }
@@ -55,15 +88,15 @@ static void set(struct mem *m, unsigned page, unsigned index, uint64_t value)
 		p[i] = (uint8_t)(value >> (8 * i));
 }
 
-static struct vml_pt_config cfg4(void)
+static struct regs cfg4(void)
 {
-	return (struct vml_pt_config){ .cr3 = 0x1000, .levels = 4, .nxe = true };
+	return (struct regs){ .cr3 = 0x1000, .levels = 4, .nxe = true };
 }
 
-static struct vml_pt_walk *walk_ok(struct mem *m, const struct vml_pt_config *c)
+static struct vml_pt_walk *walk_ok(struct mem *m, const struct regs *c)
 {
 	struct vml_pt_walk *w = NULL;
-	VML_ASSERT_OK(vml_pt_walk(m->src, c, &w));
+	VML_ASSERT_OK(vml_pt_walk(m->src, pg(m, c), &w));
 	return w;
 }
 
@@ -108,7 +141,7 @@ static void test_leaf_sizes(void)
 	set(&m, 4, 1, 0x1234000 | P | RW | US);        /* 4 KiB at 0x1000 */
 	set(&m, 3, 1, 0x40000000 | P | RW | PS);        /* 2 MiB at 0x200000 */
 	set(&m, 2, 1, 0x80000000 | P | PS);             /* 1 GiB at 1 GiB */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
 	check_range(w, 0, 0x1000, 0x1fff, 0x1234000, 4096, F_P | F_W | F_U, 1,
@@ -141,7 +174,7 @@ static void test_five_levels(void)
 	set(&m, 1, 256, 0x5000 | TBL);
 	set(&m, 5, 0, 0x6000 | TBL);
 	set(&m, 6, 0, 0x40000000 | P | RW | PS);
-	struct vml_pt_config c = { .cr3 = 0x1000, .levels = 5, .nxe = true };
+	struct regs c = { .cr3 = 0x1000, .levels = 5, .nxe = true };
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0x0001000080000000ull, 0x00010000bfffffffull,
@@ -152,7 +185,7 @@ static void test_five_levels(void)
 	vml_pt_walk_free(w);
 
 	struct vml_pt_translation t;
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x0001000080abc123ull, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.phys, 0xc0abc123);
 	CU_ASSERT_EQUAL(t.nsteps, 3);
@@ -160,7 +193,7 @@ static void test_five_levels(void)
 	CU_ASSERT_EQUAL(t.steps[0].index, 1);
 	/* Above 2^47 is not canonical with 4 levels. */
 	c.levels = 4;
-	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0x0001000080abc123ull, &t),
+	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t),
 		       VML_ERROR_INVALID);
 	mem_free(&m);
 }
@@ -177,7 +210,7 @@ static void test_coalescing(void)
 	set(&m, 4, 6, 0x202000 | P | ACC | DIRTY); /* A/D do not matter */
 	set(&m, 4, 8, 0x203000 | P);               /* VA gap at 7 */
 	set(&m, 4, 9, 0x204000 | P | (3ull << 59)); /* pkey changes */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 5);
 	check_range(w, 0, 0x0000, 0x3fff, 0x100000, 4096, F_P | F_W, 1, 0);
@@ -205,7 +238,7 @@ static void test_coalescing_page_size(void)
 		set(&m, 4, i, (0x40000000 + i * 0x1000ull) | P | RW | US);
 	set(&m, 3, 1, 0x40200000 | P | RW | US | PS);
 	set(&m, 3, 2, 0x40400000 | P | RW | US | PS);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0, 0x1fffff, 0x40000000, 4096, F_P | F_W | F_U, 1, 0);
@@ -229,7 +262,7 @@ static void test_effective_flags(void)
 	set(&m, 5, 0, 0x6000 | TBL);
 	set(&m, 6, 0, 0x7000 | TBL);
 	set(&m, 7, 0, 0x20000 | P | RW | US);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0, 0xfff, 0x10000, 4096,
@@ -249,7 +282,7 @@ static void test_pat_position(void)
 	set(&m, 4, 0, 0x10000 | P | PS);          /* bit 7 of a PTE = PAT */
 	set(&m, 4, 2, 0x11000 | P);               /* bit 12 of a PTE = address */
 	set(&m, 3, 1, 0x40000000 | P | (1ull << 12) | PS); /* bit 12 = PAT */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
 	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | VML_PT_PAT, 1, 0);
@@ -270,7 +303,7 @@ static void test_pkey(void)
 	set(&m, 3, 0, 0x4000 | TBL);
 	set(&m, 4, 0, 0x10000 | P | (0xaull << 59) | NX);
 	set(&m, 3, 1, 0x40000000 | P | PS | (0x5ull << 59));
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | VML_PT_NX, 1, 0);
@@ -288,7 +321,7 @@ static void test_shared_table_read_once(void)
 	chain(&m, TBL);
 	set(&m, 3, 1, 0x4000 | TBL);              /* second PD entry, same PT */
 	set(&m, 4, 0, 0x10000 | P | RW);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0, 0xfff, 0x10000, 4096, F_P | F_W, 1, 0);
@@ -323,7 +356,7 @@ static void test_self_reference(void)
 	 * walk must stop there, once per entry. */
 	set(&m, 1, 5, 0x1000 | P | RW);
 	set(&m, 1, 256, 0x1000 | P | RW);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	/* Entry 5 spans 5 * 512 GiB .. 6 * 512 GiB - 1. */
@@ -347,7 +380,7 @@ static void test_unreadable_table(void)
 	set(&m, 3, 0, 0x7654000 | TBL);           /* far outside the buffer */
 	set(&m, 3, 1, 0x600000 | P | RW | PS);    /* walk goes on after it */
 	set(&m, 3, 2, 0x7654000 | TBL);           /* same bad table again */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 3);
 	check_range(w, 0, 0, 0x1fffff, 0x7654000, 0, F_P | F_W | F_U, 2,
@@ -365,7 +398,7 @@ static void test_unreadable_table(void)
 
 	/* An unreadable root is an error. */
 	c.cr3 = 0x9999000;
-	struct vml_error *err = vml_pt_walk(m.src, &c, &w);
+	struct vml_error *err = vml_pt_walk(m.src, pg(&m, &c), &w);
 	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FAULT);
 	vml_error_free(err);
 	mem_free(&m);
@@ -382,7 +415,7 @@ static void test_reserved_bits(void)
 	set(&m, 2, 1, 0x40000000 | (1ull << 29) | P | PS); /* bit 29 of 1 GiB */
 	set(&m, 1, 1, 0x5000 | P | PS);                 /* PS in a PML4E */
 	set(&m, 1, 2, 0x5000 | P | NX);                 /* NX without NXE */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	c.maxphyaddr = 36;
 	c.nxe = false;
 	struct vml_pt_walk *w = walk_ok(&m, &c);
@@ -431,7 +464,7 @@ static void test_upper_half(void)
 	set(&m, 3, 0, 0x4000 | P | RW);
 	set(&m, 4, 0, 0x0 | P | RW | PS | NX);
 	set(&m, 4, 1, 0x200000 | P | RW | PS | NX);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
 	check_range(w, 0, 0xffff888000000000ull, 0xffff8880003fffffull, 0,
@@ -449,11 +482,11 @@ static void test_translate(void)
 	chain(&m, TBL);
 	set(&m, 4, 3, 0x1234000 | P | RW | US | ACC | NX);
 	set(&m, 3, 5, 0x40000000 | P | RW | PS | (1ull << 12));
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_translation t;
 
 	/* 4 KiB: VA 0x3abc is PML4[0] PDPT[0] PD[0] PT[3] + 0xabc. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x3abc, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x3abc, &t));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
 	CU_ASSERT_EQUAL(t.phys, 0x1234abc);
@@ -476,7 +509,7 @@ static void test_translate(void)
 			F_P | F_W | F_U | VML_PT_ACCESSED | VML_PT_NX);
 
 	/* 2 MiB: VA 0xa12345 is PD[5] + 0x12345; bit 12 is PAT, not address. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xa12345, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xa12345, &t));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.phys, 0x40012345);
 	CU_ASSERT_EQUAL(t.page_size, 2 * MiB);
@@ -488,7 +521,7 @@ static void test_translate(void)
 	CU_ASSERT_EQUAL(t.flags, F_P | F_W | VML_PT_PS | VML_PT_PAT);
 
 	/* Not present: PDPT[1] is empty. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0x40001000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x40001000, &t));
 	CU_ASSERT_FALSE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
 	CU_ASSERT_EQUAL(t.stop_level, 3);
@@ -498,24 +531,23 @@ static void test_translate(void)
 
 	/* Unreadable PT, and an entry with a reserved bit. */
 	set(&m, 3, 6, 0x7777000 | TBL);
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xc00000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t));
 	CU_ASSERT_EQUAL(t.stop_level, 2); /* the cached PD has no entry 6 yet */
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xc00000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t));
 	CU_ASSERT_FALSE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_UNREADABLE);
 	CU_ASSERT_EQUAL(t.stop_level, 1);
 	CU_ASSERT_EQUAL(t.nsteps, 3);
 	set(&m, 1, 7, 0x2000 | TBL | PS);
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 7 * 512 * GiB, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 7 * 512 * GiB, &t));
 	CU_ASSERT_EQUAL(t.status, VML_PT_RESERVED);
 	CU_ASSERT_EQUAL(t.stop_level, 4);
 
-	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0x0000800000000000ull, &t),
+	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0000800000000000ull, &t),
 		       VML_ERROR_INVALID);
-	c.levels = 3;
-	VML_ASSERT_ERR(vml_pt_translate(m.src, &c, 0, &t), VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_pt_translate(m.src, NULL, 0, &t), VML_ERROR_INVALID);
 	mem_free(&m);
 }
 
@@ -528,7 +560,7 @@ static void test_walk_and_translate_agree(void)
 	for (unsigned i = 0; i < 512; i += 3)
 		set(&m, 4, i, (0x800000 + i * 0x1000ull) | P | (i & 4 ? RW : 0));
 	set(&m, 3, 9, 0x1200000 | P | PS);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_walk *w = walk_ok(&m, &c);
 	size_t n = vml_pt_walk_count(w);
 	CU_ASSERT(n > 1);
@@ -539,7 +571,7 @@ static void test_walk_and_translate_agree(void)
 		for (uint64_t k = 0; k < npages; k++) {
 			uint64_t va = r->start + k * r->page_size + 5;
 			struct vml_pt_translation t;
-			VML_ASSERT_OK(vml_pt_translate(m.src, &c, va, &t));
+			VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), va, &t));
 			CU_ASSERT_TRUE(t.mapped);
 			CU_ASSERT_EQUAL(t.phys, r->phys + (va - r->start));
 			CU_ASSERT_EQUAL(t.flags, r->flags);
@@ -564,13 +596,14 @@ static void check_hit(const struct vml_pt_phys_hit *h, uint64_t va,
 			(unsigned long long)va, flags);
 }
 
-static void find(struct mem *m, const struct vml_pt_config *c, uint64_t pa,
+static void find(struct mem *m, const struct regs *c, uint64_t pa,
 		 size_t max, struct vml_pt_phys_hit *hits, size_t want_n,
 		 uint64_t want_total)
 {
 	size_t n = SIZE_MAX;
 	uint64_t total = 0;
-	VML_ASSERT_OK(vml_pt_find_phys(m->src, c, pa, max, hits, &n, &total));
+	VML_ASSERT_OK(vml_pt_find_phys(m->src, pg(m, c), pa, max, hits, &n,
+				       &total));
 	CU_ASSERT_EQUAL(n, want_n);
 	CU_ASSERT_EQUAL(total, want_total);
 }
@@ -588,7 +621,7 @@ static void test_find_phys_shared_tables(void)
 	set(&m, 3, 9, 0x0 | P | PS);               /* 2 MiB at 0, covers it */
 	set(&m, 3, 10, 0x0 | P | PS | (1ull << 13)); /* reserved bit 13 */
 	set(&m, 1, 3, 0x0 | P | PS);               /* PS is reserved in a PML4E */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_phys_hit h[8];
 	find(&m, &c, 0x9123, 8, h, 6, 6);
 	/* By hand: PDE 0 and PDE 5 reach PT entry 7; PDE 9 is a 2 MiB page
@@ -622,7 +655,7 @@ static void test_find_phys_recursive(void)
 	chain(&m, TBL);
 	set(&m, 4, 3, 0x6000 | P | RW | US);
 	set(&m, 1, 5, 0x1000 | TBL);               /* PML4[5] = the PML4 */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_phys_hit h[4];
 	uint32_t all = F_P | F_W | F_U;
 	/* The PML4 page: only PML4[5] points at it, so the leaf is PML4[5]
@@ -666,7 +699,7 @@ static void test_find_phys_astronomical(void)
 		set(&m, 3, i, 0x4000 | TBL);
 		set(&m, 4, i, 0x9000 | P | (i & 1 ? RW : 0));
 	}
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_phys_hit h[3];
 	find(&m, &c, 0x9010, 3, h, 3, 1ull << 36);
 	/* The PTEs have no US bit: supervisor pages. */
@@ -705,7 +738,7 @@ static void test_find_phys_recursive_everywhere(void)
 	mem_init(&m);
 	for (unsigned i = 0; i < 512; i++)
 		set(&m, 1, i, 0x1000 | TBL);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_phys_hit h[2];
 	find(&m, &c, 0x1fff, 2, h, 2, 1ull << 36);
 	check_hit(&h[0], 0xfff, 4096, 1, F_P | F_W | F_U);
@@ -727,7 +760,7 @@ static void test_find_phys_five_levels(void)
 	set(&m, 5, 2, 0x9000 | P | RW);
 	set(&m, 1, 1, 0x1000 | TBL);       /* PML5[1] = the PML5 */
 	set(&m, 1, 511, 0x2000 | TBL);     /* top of the 57-bit upper half */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	c.levels = 5;
 	struct vml_pt_phys_hit h[4];
 	find(&m, &c, 0x9000, 4, h, 2, 2);
@@ -748,7 +781,7 @@ static void test_find_phys_problems(void)
 	set(&m, 4, 0, 0x9000 | P);
 	set(&m, 1, 1, 0x7f000000 | TBL);           /* outside memory: a hole */
 	set(&m, 3, 1, 0x0 | P | PS | NX);          /* 2 MiB at 0, NX */
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_pt_phys_hit h[4];
 	find(&m, &c, 0x9000, 4, h, 2, 2);
 	check_hit(&h[1], 2 * MiB + 0x9000, 2 * MiB, 2,
@@ -758,20 +791,60 @@ static void test_find_phys_problems(void)
 	find(&m, &c, 0x9000, 4, h, 1, 1);
 	check_hit(&h[0], 0, 4096, 1, F_P);
 	size_t n;
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, NULL, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, NULL, &n, NULL),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, NULL, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, NULL, NULL),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_OK(vml_pt_find_phys(m.src, &c, 0x9000, 4, h, &n, NULL));
+	VML_ASSERT_OK(vml_pt_find_phys(m.src, pg(&m, &c), 0x9000, 4, h, &n, NULL));
 	CU_ASSERT_EQUAL(n, 1);
-	c.levels = 3;
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, NULL, 0, 4, h, &n, NULL),
 		       VML_ERROR_INVALID);
-	c.levels = 4;
 	c.cr3 = 0x7f000000;
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, &c, 0, 4, h, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, &n, NULL),
 		       VML_ERROR_FAULT);
 	mem_free(&m);
+}
+
+/* whereis --phys as the GDB command asks it: the first 64 hits for text,
+ * 1024 for JSON, then the renderer. */
+static char *render_phys(const struct vml_kernel *k, uint64_t pa,
+			 enum vml_format fmt)
+{
+	size_t max = fmt == VML_FORMAT_JSON ? 1024 : 64, n = 0;
+	uint64_t total = 0;
+	struct vml_kernel_hit *hits = calloc(max, sizeof(*hits));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hits);
+	VML_ASSERT_OK(vml_kernel_find_phys(k, pa, max, hits, sizeof(*hits), &n,
+					   &total));
+	char *text = NULL;
+	VML_ASSERT_OK(vml_render_phys_hits(k, pa, hits, n, sizeof(*hits), total,
+					   fmt, 0, &text));
+	free(hits);
+	return text;
+}
+
+static char *render_where(const struct vml_kernel *k, uint64_t va,
+			  enum vml_format fmt)
+{
+	struct vml_kernel_where w;
+	VML_ASSERT_OK(vml_kernel_where(k, va, NULL, &w, sizeof(w)));
+	char *text = NULL;
+	VML_ASSERT_OK(vml_render_kernel_where(k, &w, fmt, 0, &text));
+	return text;
+}
+
+/* The one call per command gives what the steps give. */
+static void check_answer(struct mem *m, const struct regs *c,
+			 enum vml_kernel_query q, uint64_t addr,
+			 enum vml_format fmt, const char *want)
+{
+	struct vml_kernel_request req = { .query = q, .format = fmt,
+					  .addr = addr };
+	char *text = NULL;
+	VML_ASSERT_OK(vml_kernel_answer(m->src, pg(m, c), NULL, &req,
+					sizeof(req), &text));
+	CU_ASSERT_STRING_EQUAL(text, want);
+	vml_free(text);
 }
 
 static void test_render_phys_follows_aliases(void)
@@ -786,11 +859,11 @@ static void test_render_phys_follows_aliases(void)
 	set(&m, 3, 1, 0x4000 | P | RW);
 	set(&m, 3, 2, 0x4000 | P | RW);
 	set(&m, 4, 0, 0x9000 | P | RW | NX);
-	struct vml_pt_config c = cfg4();
+	struct regs c = cfg4();
 	struct vml_kernel *k = NULL;
-	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, &c, NULL, &k));
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k));
 	char *text = NULL;
-	VML_ASSERT_OK(vml_render_phys(k, 0x9008, VML_FORMAT_TEXT, 0, &text));
+	text = render_phys(k, 0x9008, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "physical 0x9008 is mapped at 2"
 				      " virtual addresses:\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  0xffffffff80200008  kernel-text"
@@ -798,9 +871,10 @@ static void test_render_phys_follows_aliases(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  0xffffffff80400008  kernel-text"
 				      "    4K page, RW NX\n"));
 	CU_ASSERT_PTR_NULL(strstr(text, "more"));
+	check_answer(&m, &c, VML_KQUERY_PHYS, 0x9008, VML_FORMAT_TEXT, text);
 	vml_free(text);
 	char *json = NULL;
-	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_JSON, 0, &json));
+	json = render_phys(k, 0x9000, VML_FORMAT_JSON);
 	CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"phys\": 36864, \"total\": 2, "
 				      "\"mappings\": [{\"va\": "
 				      "18446744071564165120, \"page_size\": "
@@ -809,29 +883,149 @@ static void test_render_phys_follows_aliases(void)
 				      "\"kernel-text\"}, {\"va\": "
 				      "18446744071566262272, "));
 	vml_free(json);
-	/* whereis on the first names the second as an alias. */
-	struct vml_pt_translation t;
-	VML_ASSERT_OK(vml_pt_translate(m.src, &c, 0xffffffff80200010ull, &t));
-	VML_ASSERT_OK(vml_render_translation(k, &t, NULL, VML_FORMAT_TEXT, 0,
-					     &text));
+	/* whereis on the first names the second as an alias, and not
+	 * itself. */
+	text = render_where(k, 0xffffffff80200010ull, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "also mapped at 0xffffffff80400010"
 				      " (kernel-text)"));
+	CU_ASSERT_PTR_NULL(strstr(text, "also mapped at 0xffffffff80200010"));
+	check_answer(&m, &c, VML_KQUERY_WHERE, 0xffffffff80200010ull,
+		     VML_FORMAT_TEXT, text);
 	vml_free(text);
+	json = render_where(k, 0xffffffff80200010ull, VML_FORMAT_JSON);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"aliases_total\": 1, \"aliases\":"
+				      " [{\"va\": 18446744071566262288, "
+				      "\"kind\": \"kernel-text\"}]}"));
+	vml_free(json);
 	vml_kernel_free(k);
 
 	/* Every PDE of that PD on the PT: 512 addresses, 64 listed. */
 	for (unsigned i = 0; i < 512; i++)
 		set(&m, 3, i, 0x4000 | P | RW);
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, &c, NULL, &k));
-	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_TEXT, 0, &text));
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k));
+	text = render_phys(k, 0x9000, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "is mapped at 512 virtual"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  ... and 448 more\n"));
 	vml_free(text);
-	VML_ASSERT_OK(vml_render_phys(k, 0x9000, VML_FORMAT_JSON, 0, &json));
+	json = render_phys(k, 0x9000, VML_FORMAT_JSON);
 	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"total\": 512,"));
 	vml_free(json);
 	vml_kernel_free(k);
+	mem_free(&m);
+}
+
+/* vml_paging_from_registers as a debugger calls it, with the answers
+ * worked out from the SDM: CR3 bits 51:12 are the root (11:0 PCID or
+ * PWT/PCD), CR4.LA57 (bit 12) gives 5 levels and 57-bit addresses,
+ * EFER.NXE (bit 11) turns bit 63 into NX. */
+static void test_paging_from_registers(void)
+{
+	const char *const *names = vml_arch_paging_registers(VML_ARCH_X86_64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
+	CU_ASSERT_STRING_EQUAL(names[0], "cr3");
+	CU_ASSERT_STRING_EQUAL(names[1], "cr4");
+	CU_ASSERT_STRING_EQUAL(names[2], "efer");
+	CU_ASSERT_PTR_NULL(names[3]);
+	CU_ASSERT_PTR_NULL(vml_arch_paging_registers(VML_ARCH_UNKNOWN));
+	CU_ASSERT_EQUAL(vml_arch_from_name("i386:x86-64"), VML_ARCH_X86_64);
+	CU_ASSERT_EQUAL(vml_arch_from_name("x86-64"), VML_ARCH_X86_64);
+	CU_ASSERT_EQUAL(vml_arch_from_name("aarch64"), VML_ARCH_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(vml_arch_name(VML_ARCH_X86_64), "x86-64");
+
+	struct vml_named_value r[4] = {
+		{ "efer", 0xd01 },                       /* NXE LMA LME SCE */
+		{ "cr3", 0x2692000 | 0x5 },              /* PCID 5 */
+		{ "cr4", 0x3506f0 },                     /* no LA57 */
+	};
+	struct vml_paging *p = NULL;
+	VML_ASSERT_OK(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 0, &p));
+	CU_ASSERT_EQUAL(vml_paging_arch(p), VML_ARCH_X86_64);
+	CU_ASSERT_EQUAL(vml_paging_levels(p), 4);
+	CU_ASSERT_EQUAL(vml_paging_va_bits(p), 48);
+	CU_ASSERT_TRUE(vml_paging_nx(p));
+	CU_ASSERT_EQUAL(vml_paging_root_count(p), 1);
+	CU_ASSERT_EQUAL(vml_paging_root(p, 0), 0x2692000);
+	CU_ASSERT_EQUAL(vml_paging_root(p, 1), 0);
+	CU_ASSERT_STRING_EQUAL(vml_paging_description(p),
+			       "CR3 0x2692000, 4-level paging, NX enabled");
+	vml_paging_free(p);
+
+	r[0].value = 0x500;                              /* NXE clear */
+	r[2].value = 0x3506f0 | 1u << 12;                /* LA57 */
+	VML_ASSERT_OK(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 40, &p));
+	CU_ASSERT_EQUAL(vml_paging_levels(p), 5);
+	CU_ASSERT_EQUAL(vml_paging_va_bits(p), 57);
+	CU_ASSERT_FALSE(vml_paging_nx(p));
+	CU_ASSERT_STRING_EQUAL(vml_paging_description(p),
+			       "CR3 0x2692000, 5-level paging, NX disabled"
+			       " (EFER.NXE clear)");
+	vml_paging_free(p);
+
+	/* A root with address bits at or above MAXPHYADDR: no CPU of that
+	 * width could load it, and masking them would walk another page. */
+	r[1].value = 0x10000000;                          /* bit 28 */
+	VML_ASSERT_OK(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 29, &p));
+	vml_paging_free(p);
+	p = NULL;
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 28, &p),
+		       VML_ERROR_INVALID);
+	r[1].value = 1ull << 51;
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 40, &p),
+		       VML_ERROR_INVALID);
+	/* Bits 63:52 are no address bits of CR3. */
+	r[1].value = 1ull << 62 | 0x1000;
+	VML_ASSERT_OK(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 36, &p));
+	CU_ASSERT_EQUAL(vml_paging_root(p, 0), 0x1000);
+	vml_paging_free(p);
+	p = NULL;
+
+	/* Widths outside 12..52, missing, unknown and repeated registers. */
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 53, &p),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 3, 11, &p),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 2, 0, &p),
+		       VML_ERROR_INVALID);
+	r[3] = (struct vml_named_value){ "cr0", 0x80050033 };
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 4, 0, &p),
+		       VML_ERROR_INVALID);
+	r[3] = (struct vml_named_value){ "cr3", 0x1000 };
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_X86_64, r, 4, 0, &p),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_UNKNOWN, r, 3, 0, &p),
+		       VML_ERROR_UNSUPPORTED);
+	CU_ASSERT_PTR_NULL(p);
+}
+
+/* A root that reads (all zeros, as QEMU reads memory beyond RAM) but maps
+ * nothing, and one that does not read: both are errors for a kernel, never
+ * an empty layout whose W+X check says "0 W+X ranges". */
+static void test_kernel_from_empty_or_unreadable_root(void)
+{
+	struct mem m;
+	mem_init(&m);
+	struct regs c = cfg4();
+	c.cr3 = 0x5000;                       /* a zero page of the buffer */
+	struct vml_kernel *k = NULL;
+	struct vml_error *err = vml_kernel_from_pagetables(m.src, pg(&m, &c),
+							   NULL, &k);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err),
+				      "the page tables at CR3 0x5000 map"
+				      " nothing"));
+	vml_error_free(err);
+	/* The walker itself answers "nothing mapped": only the kernel, which
+	 * always maps something, refuses it. */
+	struct vml_pt_walk *w = walk_ok(&m, &c);
+	CU_ASSERT_EQUAL(vml_pt_walk_count(w), 0);
+	vml_pt_walk_free(w);
+	c.cr3 = 0xdead000;                    /* outside the buffer */
+	err = vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FAULT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err), "0xdead000"));
+	vml_error_free(err);
+	CU_ASSERT_PTR_NULL(k);
 	mem_free(&m);
 }
 
@@ -857,6 +1051,9 @@ static CU_TestInfo tests[] = {
 	{ "find phys: 5 levels", test_find_phys_five_levels },
 	{ "find phys: holes, reserved, errors", test_find_phys_problems },
 	{ "whereis --phys follows aliases", test_render_phys_follows_aliases },
+	{ "paging from registers", test_paging_from_registers },
+	{ "kernel from an empty or unreadable root",
+	  test_kernel_from_empty_or_unreadable_root },
 	CU_TEST_INFO_NULL,
 };
 

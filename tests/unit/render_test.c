@@ -663,7 +663,7 @@ static void test_where_unmapped(void)
 			      "    print(n[\"start\"], n[\"end\"], n[\"kind\"], n[\"group\"], n[\"path\"], n[\"deleted\"], sorted(n))\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(py);
 	char want[1024];
-	const char *keys = "['deleted', 'end', 'group', 'kind', 'name', 'object', 'offset', 'path', "
+	const char *keys = "['deleted', 'end', 'group', 'guessed', 'kind', 'name', 'object', 'offset', 'path', "
 			   "'perms', 'start', 'tid']";
 	snprintf(want, sizeof(want),
 		 "False None None None None\n"

@@ -33,9 +33,16 @@ WHEREIS = [
 WHEREIS_PHYS = ["0x200000", "0x207000", "0x101000"]
 # Every table page of the fixture, as QEMU's monitor reads physical memory.
 TABLE_PAGES = [0x101000 + 0x1000 * i for i in range(16)]
-# Must fail with one line each.
+# Must fail with one line each. 0xdead000 is beyond the guest's 64 MiB of
+# RAM; 0x10000000000 has bit 40 set, MAXPHYADDR is 40 (set by the test).
 ERRORS = ["whereis 0x800000000000", "whereis --json 0xffff7fffffffffff",
-          "vmlayout --table"]
+          "vmlayout --table", "vmlayout --cr3 0xdead000",
+          "vmlayout --wx --cr3 0xdead000",
+          "vmlayout --pagetables --json --cr3 0x10000000000"]
+# With MAXPHYADDR 28, a root at 0x10101000 (bit 28 set): before, the bit
+# was masked away and the real tables at 0x101000 were walked silently.
+MAXPHY28_ERRORS = ["vmlayout --pagetables --json --cr3 0x10101000",
+                   "vmlayout --wx --cr3 0x10101000"]
 
 
 def run(cmd):
@@ -74,6 +81,10 @@ out = {
                      ("0x40000000", "0xffffffff00000000", "0x800000")},
     "phys": {a: run_json("whereis --json --phys " + a) for a in WHEREIS_PHYS},
     "errors": {c: run(c) for c in ERRORS},
+    "maxphy28": run("set vmlayout-maxphyaddr 28"),
+    "errors28": {c: run(c) for c in MAXPHY28_ERRORS},
+    "maxphy40": run("set vmlayout-maxphyaddr 40"),
+    "after_errors": run_json("vmlayout --wx --json"),
     "xp": {"%#x" % pa: run("monitor xp /512gx %#x" % pa)
            for pa in TABLE_PAGES},
 }

@@ -1,17 +1,19 @@
-"""QEMU gdbstub bridge: kernel targets inside GDB.
+"""QEMU gdbstub bridge: kernel targets inside GDB (GDB-only; installed
+beside vmlayout-gdb.py, never part of the any-Python vmlayout package).
 
-When GDB is connected to ``qemu-system-x86_64 -s`` this module reads CR3,
-CR4 (LA57) and EFER (NXE), reads page-table pages in QEMU's physical-memory
-mode and hands them to libvmlayout, which walks, classifies and renders.
-Nothing is decided here: this file moves bytes and strings.
+When GDB is connected to ``qemu-system-x86_64 -s`` this module reads the
+registers libvmlayout names for the target's architecture, looks up the
+kernel symbols it names, moves page-table bytes from QEMU to the library
+(in QEMU's physical-memory mode, or through the direct map when the stub
+has none, as the library's read plan says) and prints what the library
+renders. Nothing is decided here: every command is one C call,
+vml_kernel_answer, with the stub's physical mode switched around it.
 
 Entry points for gdbext/vmlayout-gdb.py:
 
-    is_qemu_kernel_target()            -> bool
-    kernel_command(argv, to_json)      -> str   (vmlayout [--pagetables] [--wx]
-                                                 [--cr3 VALUE] [--json])
-    kernel_whereis(addr, to_json, phys=False) -> str
-                                                (whereis [--json] [--phys] ADDR)
+    is_qemu_kernel_target()    -> bool
+    KernelOptions(...)         one parsed kernel command
+    run(options)               -> str   (the text to print)
 
 Errors are raised as KernelError (one line, meant for gdb.GdbError).
 
@@ -27,16 +29,9 @@ import re
 
 import gdb
 
-from . import _lib
+from vmlayout import _lib
 
 _U64 = (1 << 64) - 1
-_PHYS_MASK = 0x000ffffffffff000     # CR3 bits 51:12; the low bits are PCID
-_CR4_LA57 = 1 << 12
-_EFER_NXE = 1 << 11
-# mm.rst's documented direct-map bases, used only to read tables through the
-# direct map when the stub has no physical mode and no symbol says better.
-_DIRECT_DEFAULT = {4: 0xffff888000000000, 5: 0xff11000000000000}
-
 
 class KernelError(Exception):
     """A one-line error for the GDB command to report."""
@@ -221,8 +216,33 @@ def _reg(name):
     return int(gdb.parse_and_eval("$" + name)) & _U64
 
 
+def target_arch():
+    """The library's id of the selected inferior's architecture (as GDB
+    names it), VML_ARCH_UNKNOWN when the library does not describe it."""
+    try:
+        name = gdb.selected_inferior().architecture().name()
+    except (gdb.error, RuntimeError, AttributeError):
+        try:
+            name = gdb.selected_frame().architecture().name()
+        except (gdb.error, RuntimeError):
+            return _lib.VML_ARCH_UNKNOWN
+    return _lib.vml_arch_from_name(name.encode())
+
+
+def paging_registers(arch):
+    """Names of the registers the library needs for paging on arch."""
+    names = _lib.vml_arch_paging_registers(arch)
+    out = []
+    i = 0
+    while names and names[i] is not None:
+        out.append(_lib.decode(names[i]))
+        i += 1
+    return out
+
+
 def is_qemu_kernel_target():
-    """GDB is on a remote connection whose target has a readable $cr3."""
+    """GDB is on a remote connection to a target whose paging registers
+    (as the library names them) can be read."""
     try:
         inf = gdb.selected_inferior()
         conn = getattr(inf, "connection", None)
@@ -231,15 +251,18 @@ def is_qemu_kernel_target():
             return False
         if not inf.pid or not gdb.selected_thread():
             return False
-        _reg("cr3")
+        names = paging_registers(target_arch())
+        if not names:
+            return False
+        _reg(names[0])
         return True
     except (gdb.error, RuntimeError, ValueError, TypeError):
         return False
 
 
 def _symbol_value(name):
-    """Value of a kernel variable (an unsigned long such as page_offset_base)
-    when vmlinux symbols are loaded, else 0."""
+    """Value of a kernel variable (an unsigned long such as the ones the
+    library names) when vmlinux symbols are loaded, else 0."""
     try:
         sym = gdb.lookup_global_symbol(name) or \
             gdb.lookup_static_symbol(name)
@@ -261,80 +284,64 @@ def _symbol_address(name):
         return 0
 
 
-def _hints(rip):
-    h = _lib.vml_kernel_hints()
-    h.rip = rip
-    if gdb.objfiles():
-        h.bases[_lib.VML_KBASE_PAGE_OFFSET] = _symbol_value("page_offset_base")
-        h.bases[_lib.VML_KBASE_VMALLOC] = _symbol_value("vmalloc_base")
-        h.bases[_lib.VML_KBASE_VMEMMAP] = _symbol_value("vmemmap_base")
-        h.bases[_lib.VML_KBASE_TEXT] = _symbol_address("_text")
-    return h
+class _Hints:
+    """struct vml_kernel_hints with the symbols the library names, looked
+    up in GDB's symbol table (the arrays live as long as this object)."""
+
+    def __init__(self, arch, pc):
+        self.c = _lib.vml_kernel_hints()
+        self.c.pc = pc
+        found = []
+        if gdb.objfiles():
+            count = ctypes.c_size_t(0)
+            syms = _lib.vml_arch_kernel_symbols(arch, ctypes.byref(count))
+            for i in range(count.value):
+                name = syms[i].name
+                text = _lib.decode(name)
+                value = _symbol_value(text) \
+                    if syms[i].want == _lib.VML_SYMBOL_VALUE \
+                    else _symbol_address(text)
+                if value:
+                    found.append((name, value))
+        self.array = (_lib.vml_named_value * max(len(found), 1))(*found)
+        self.c.symbols = self.array
+        self.c.nsymbols = len(found)
 
 
-def _config(cr3=None):
-    """Paging configuration from the stopped CPU (cr3 overrides CR3)."""
-    try:
-        cr4 = _reg("cr4")
-        efer = _reg("efer")
-        root = _reg("cr3") if cr3 is None else cr3
-        rip = _reg("pc")
-    except gdb.error as e:
-        raise KernelError("cannot read CR3/CR4/EFER from the target: %s" % e)
-    cfg = _lib.vml_pt_config()
-    cfg.cr3 = root & _PHYS_MASK
-    cfg.levels = 5 if cr4 & _CR4_LA57 else 4
-    cfg.nxe = bool(efer & _EFER_NXE)
-    cfg.maxphyaddr = _maxphyaddr()
-    return cfg, rip
+class _Paging:
+    """A struct vml_paging * made from the target's registers (overrides
+    replace some values), freed with the object."""
 
-
-def _maxphyaddr():
-    """MAXPHYADDR from `set vmlayout-maxphyaddr` (0: unknown, the library
-    then assumes 52). The gdbstub cannot tell it: CPUID is not exposed."""
-    try:
-        return int(gdb.parameter("vmlayout-maxphyaddr") or 0)
-    except (gdb.error, RuntimeError, TypeError, ValueError):
-        return 0
-
-
-def _prepare_reads(cfg):
-    """Decide once per connection how physical bytes are read. Returns a
-    one-line note for the user when falling back, else ""."""
-    s = _session
-    if s.phys_supported is None:
-        answer = phys_mode_query()
-        s.phys_supported = answer in ("0", "1")
-        if answer == "1":
-            # Left on by someone else: virtual reads would be wrong.
-            _packet("Qqemu.PhyMemMode:0")
-            _flush_gdb_cache()
-    if s.phys_supported:
-        s.direct_base = None
-        return ""
-    base = _symbol_value("page_offset_base")
-    how = "page_offset_base"
-    if not base:
-        base = _DIRECT_DEFAULT[cfg.levels]
-        how = "documented default, wrong under KASLR"
-    s.direct_base = base
-    return ("vmlayout: this gdbstub has no physical-memory mode; reading the "
-            "page tables through the direct map at %#x (%s)\n" % (base, how))
-
-
-class _Kernel:
-    """A struct vml_kernel * freed with the object."""
-
-    def __init__(self, cfg, hints):
-        h = _lib.kernel_p()
-        _session.call(_lib.vml_kernel_from_pagetables, _session.get_source(),
-                      ctypes.byref(cfg), ctypes.byref(hints), ctypes.byref(h))
-        self.handle = h.value
+    def __init__(self, arch, overrides):
+        names = paging_registers(arch)
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise KernelError("--%s: not a paging register of %s (%s)" % (
+                unknown[0], _lib.decode(_lib.vml_arch_name(arch)),
+                ", ".join(names)))
+        values = []
+        for name in names:
+            if name in overrides:
+                values.append((name.encode(), overrides[name] & _U64))
+                continue
+            try:
+                values.append((name.encode(), _reg(name)))
+            except gdb.error as e:
+                raise KernelError("cannot read $%s from the target: %s"
+                                  % (name, e))
+        regs = (_lib.vml_named_value * len(values))(*values)
+        p = _lib.paging_p()
+        try:
+            _lib.check(_lib.vml_paging_from_registers(
+                arch, regs, len(values), _maxphyaddr(), ctypes.byref(p)))
+        except _lib.Error as e:
+            raise KernelError(e.message)
+        self.handle = p.value
 
     def close(self):
         handle, self.handle = self.handle, None
         if handle:
-            _lib.vml_kernel_free(handle)
+            _lib.vml_paging_free(handle)
 
     def __enter__(self):
         return self
@@ -343,23 +350,40 @@ class _Kernel:
         self.close()
 
 
-def _render(fn, *args):
-    out = ctypes.c_void_p()
-    _lib.check(fn(*(args + (ctypes.byref(out),))))
-    return _lib.take_string(out.value)
+def _maxphyaddr():
+    """MAXPHYADDR from `set vmlayout-maxphyaddr` (0: unknown, the library
+    then assumes the architecture's maximum). The gdbstub cannot tell it:
+    CPUID is not exposed."""
+    try:
+        return int(gdb.parameter("vmlayout-maxphyaddr") or 0)
+    except (gdb.error, RuntimeError, TypeError, ValueError):
+        return 0
 
 
-def _render_reading(fn, *args):
-    """_render for renderers that read page tables (whereis aliases and
-    --phys search the tables again): through the session, so physical mode
-    is switched back whatever happens."""
-    out = ctypes.c_void_p()
-    _session.call(fn, *(args + (ctypes.byref(out),)))
-    return _lib.take_string(out.value)
+def _prepare_reads(paging, hints):
+    """Ask the stub once per connection whether it reads physical memory,
+    then follow the library's read plan. Returns its note for the user
+    (one line with its newline) or ""."""
+    s = _session
+    if s.phys_supported is None:
+        answer = phys_mode_query()
+        s.phys_supported = answer in ("0", "1")
+        if answer == "1":
+            # Left on by someone else: virtual reads would be wrong.
+            _packet("Qqemu.PhyMemMode:0")
+            _flush_gdb_cache()
+    plan = _lib.vml_read_plan()
+    _lib.check(_lib.vml_kernel_read_plan(
+        paging.handle, ctypes.byref(hints.c), s.phys_supported,
+        ctypes.byref(plan), ctypes.sizeof(plan)))
+    s.direct_base = plan.direct_base \
+        if plan.mode == _lib.VML_READ_DIRECT_MAP else None
+    note = _lib.decode(plan.note)
+    return note + "\n" if note else ""
 
 
 def _with_note(note, text, to_json):
-    """The fallback note goes first. With --json it goes to GDB's error
+    """The read-plan note goes first. With --json it goes to GDB's error
     stream instead, so the output stays one JSON document and a script
     reading it still learns that the tables were read another way."""
     if not to_json:
@@ -369,72 +393,11 @@ def _with_note(note, text, to_json):
     return text
 
 
-def _int(text, what):
-    try:
-        return int(text, 0) & _U64
-    except ValueError:
-        pass
-    try:
-        return int(gdb.parse_and_eval(text)) & _U64
-    except gdb.error as e:
-        raise KernelError("bad %s %r: %s" % (what, text, e))
-
-
 def _require_target():
     if not is_qemu_kernel_target():
         raise KernelError("not a kernel target: connect GDB to QEMU's "
                           "gdbstub (target remote :1234) first")
-
-
-def _library_error(e):
-    return KernelError(str(e))
-
-
-# ------------------------------------------------------------------ commands
-
-
-def kernel_command(argv, to_json=False):
-    """`vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]` on a kernel
-    target. Returns the text to print."""
-    pagetables = wx = False
-    cr3 = None
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--pagetables":
-            pagetables = True
-        elif a == "--wx":
-            wx = True
-        elif a == "--json":
-            to_json = True
-        elif a == "--cr3":
-            if i + 1 >= len(args):
-                raise KernelError("--cr3 needs a value")
-            i += 1
-            cr3 = _int(args[i], "--cr3 value")
-        elif a.startswith("--cr3="):
-            cr3 = _int(a[len("--cr3="):], "--cr3 value")
-        else:
-            raise KernelError("unknown argument %r (use --pagetables, --wx, "
-                              "--cr3 VALUE, --json)" % a)
-        i += 1
-    _require_target()
-    cfg, rip = _config(cr3)
-    hints = _hints(rip)
-    note = _prepare_reads(cfg)
-    flags = 0
-    if pagetables:
-        flags |= _lib.VML_KRENDER_PAGETABLES
-    if wx:
-        flags |= _lib.VML_KRENDER_WX
-    fmt = _lib.VML_FORMAT_JSON if to_json else _lib.VML_FORMAT_TEXT
-    try:
-        with _Kernel(cfg, hints) as k:
-            text = _render(_lib.vml_render_kernel, k.handle, fmt, flags)
-    except _lib.Error as e:
-        raise _library_error(e)
-    return _with_note(note, text, to_json)
+    return target_arch()
 
 
 def _symbol_for(addr):
@@ -452,34 +415,64 @@ def _symbol_for(addr):
     return "%s+%#x" % (m.group(1), off) if off else m.group(1)
 
 
-def kernel_whereis(addr, to_json=False, phys=False):
-    """`whereis [--json] [--phys] ADDR` on a kernel target. addr is an int
-    or a GDB expression. Returns the text to print."""
-    if isinstance(addr, str):
-        addr = _int(addr, "address")
-    addr &= _U64
-    _require_target()
-    cfg, rip = _config()
-    hints = _hints(rip)
-    note = _prepare_reads(cfg)
-    fmt = _lib.VML_FORMAT_JSON if to_json else _lib.VML_FORMAT_TEXT
+# ------------------------------------------------------------------ commands
+
+_QUERIES = {
+    "layout": _lib.VML_KQUERY_LAYOUT,
+    "pagetables": _lib.VML_KQUERY_PAGETABLES,
+    "wx": _lib.VML_KQUERY_WX,
+    "where": _lib.VML_KQUERY_WHERE,
+    "phys": _lib.VML_KQUERY_PHYS,
+}
+
+
+class KernelOptions:
+    """One kernel command as the GDB command parsed it, once:
+    query     "layout" (vmlayout), "pagetables" (--pagetables), "wx"
+              (--wx), "where" (whereis ADDR), "phys" (whereis --phys ADDR)
+    json      --json
+    addr      where/phys: the address (an int, already evaluated)
+    registers {name: value} replacing paging registers read from the
+              target (vmlayout --cr3 VALUE gives {"cr3": VALUE})"""
+
+    def __init__(self, query="layout", json=False, addr=0, registers=None):
+        if query not in _QUERIES:
+            raise KernelError("unknown kernel query %r" % query)
+        self.query = query
+        self.json = bool(json)
+        self.addr = int(addr) & _U64
+        self.registers = dict(registers or {})
+
+    def __repr__(self):
+        return "KernelOptions(%r, json=%r, addr=%#x, registers=%r)" % (
+            self.query, self.json, self.addr, self.registers)
+
+
+def run(opts):
+    """Run one kernel command; returns the text to print."""
+    arch = _require_target()
     try:
-        with _Kernel(cfg, hints) as k:
-            if phys:
-                text = _render_reading(_lib.vml_render_phys, k.handle,
-                                       addr, fmt, 0)
-            else:
-                tr = _lib.vml_pt_translation()
-                _session.call(_lib.vml_pt_translate, _session.get_source(),
-                              ctypes.byref(cfg), addr, ctypes.byref(tr))
-                symbol = _symbol_for(addr)
-                text = _render_reading(_lib.vml_render_translation,
-                                       k.handle, ctypes.byref(tr),
-                                       symbol.encode() if symbol else None,
-                                       fmt, 0)
-    except _lib.Error as e:
-        raise _library_error(e)
-    return _with_note(note, text, to_json)
+        pc = _reg("pc")
+    except gdb.error as e:
+        raise KernelError("cannot read $pc from the target: %s" % e)
+    hints = _Hints(arch, pc)
+    symbol = _symbol_for(opts.addr) if opts.query == "where" else None
+    req = _lib.vml_kernel_request()
+    req.query = _QUERIES[opts.query]
+    req.format = _lib.VML_FORMAT_JSON if opts.json else _lib.VML_FORMAT_TEXT
+    req.addr = opts.addr
+    req.symbol = symbol.encode() if symbol else None
+    out = ctypes.c_void_p()
+    with _Paging(arch, opts.registers) as paging:
+        try:
+            note = _prepare_reads(paging, hints)
+            _session.call(_lib.vml_kernel_answer, _session.get_source(),
+                          paging.handle, ctypes.byref(hints.c),
+                          ctypes.byref(req), ctypes.sizeof(req),
+                          ctypes.byref(out))
+        except _lib.Error as e:
+            raise KernelError(e.message)
+    return _with_note(note, _lib.take_string(out.value), opts.json)
 
 
 # ------------------------------------------------------------------ tests/bench
@@ -493,15 +486,20 @@ def session_stats():
             "cache_hits": st.cache_hits, "failures": st.failures}
 
 
-def walk_stats(cr3=None):
+def walk_stats(registers=None):
     """Walk once and return the walk's own statistics (table pages read)."""
-    _require_target()
-    cfg, rip = _config(cr3)
-    note = _prepare_reads(cfg)
-    del note
+    arch = _require_target()
+    hints = _Hints(arch, _reg("pc"))
     st = _lib.vml_pt_walk_stats()
-    with _Kernel(cfg, _hints(rip)) as k:
-        _lib.vml_kernel_walk_stats(k.handle, ctypes.byref(st))
+    with _Paging(arch, registers or {}) as paging:
+        _prepare_reads(paging, hints)
+        k = _lib.kernel_p()
+        _session.call(_lib.vml_kernel_from_pagetables, _session.get_source(),
+                      paging.handle, ctypes.byref(hints.c), ctypes.byref(k))
+        try:
+            _lib.vml_kernel_walk_stats(k, ctypes.byref(st))
+        finally:
+            _lib.vml_kernel_free(k)
     return {"table_pages": st.table_pages, "entries": st.entries,
             "leaves": st.leaves, "problems": st.problems}
 

@@ -1,0 +1,202 @@
+/*
+ * arch.c — the table of architectures and the public paging API: a
+ * struct vml_paging is made by its architecture from raw registers and
+ * read through accessors. Nothing here knows any architecture's facts.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+
+/* Every architecture described; adding one is one line here. */
+static const struct vml_arch *const arches[] = {
+	&vml_arch_x86_64,
+};
+
+const struct vml_arch *vml_arch_get(enum vml_arch_id id)
+{
+	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++)
+		if (arches[i]->id == id && id != VML_ARCH_UNKNOWN)
+			return arches[i];
+	return NULL;
+}
+
+const struct vml_arch *vml_arch_default(void)
+{
+	return arches[0];
+}
+
+enum vml_arch_id vml_arch_from_name(const char *name)
+{
+	if (!name)
+		return VML_ARCH_UNKNOWN;
+	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++) {
+		const struct vml_arch *a = arches[i];
+		if (!strcmp(a->name, name))
+			return a->id;
+		for (const char *const *n = a->aliases; n && *n; n++)
+			if (!strcmp(*n, name))
+				return a->id;
+	}
+	return VML_ARCH_UNKNOWN;
+}
+
+const char *vml_arch_name(enum vml_arch_id id)
+{
+	const struct vml_arch *a = vml_arch_get(id);
+	return a ? a->name : NULL;
+}
+
+const char *const *vml_arch_paging_registers(enum vml_arch_id id)
+{
+	const struct vml_arch *a = vml_arch_get(id);
+	return a ? a->paging_registers : NULL;
+}
+
+const struct vml_kernel_symbol *vml_arch_kernel_symbols(enum vml_arch_id id,
+							size_t *count_ret)
+{
+	const struct vml_arch *a = vml_arch_get(id);
+	if (count_ret)
+		*count_ret = a && a->kernel ? a->kernel->nsymbols : 0;
+	return a && a->kernel ? a->kernel->symbols : NULL;
+}
+
+/* ------------------------------------------------------------ roots */
+
+uint64_t vml_sign_extend(uint64_t va, unsigned bits)
+{
+	if (bits == 0 || bits >= 64)
+		return va;
+	unsigned shift = 64 - bits;
+	return (uint64_t)((int64_t)(va << shift) >> shift);
+}
+
+uint64_t vml_pt_root_entry_va(const struct vml_paging *p,
+			      const struct vml_pt_root *r, unsigned i)
+{
+	uint64_t va = r->va_base + (uint64_t)i * vml_pt_span(p, p->levels);
+	return r->sign_extend ? vml_sign_extend(va, p->va_bits) : va;
+}
+
+const struct vml_pt_root *vml_pt_root_for(const struct vml_paging *p,
+					  uint64_t va)
+{
+	unsigned top_bits = p->level[p->levels].shift +
+			    p->level[p->levels].index_bits;
+	for (size_t i = 0; i < p->nroots; i++) {
+		const struct vml_pt_root *r = &p->roots[i];
+		if (r->sign_extend) {
+			if (vml_sign_extend(va, p->va_bits) == va)
+				return r;
+		} else if (top_bits >= 64 ||
+			   va - r->va_base < UINT64_C(1) << top_bits) {
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ public */
+
+/* What every architecture's paging has the same way: the halves from the
+ * address width, and the one-line descriptions made from the roots. */
+static void paging_finish(struct vml_paging *p)
+{
+	p->arch->halves(p->va_bits, &p->user_end, &p->kernel_start);
+	size_t len = 0;
+	p->roots_text[0] = '\0';
+	for (size_t i = 0; i < p->nroots; i++) {
+		int n = snprintf(p->roots_text + len, sizeof(p->roots_text) - len,
+				 "%s%s 0x%" PRIx64, i ? ", " : "",
+				 p->roots[i].name, p->roots[i].table);
+		if (n < 0 || (size_t)n >= sizeof(p->roots_text) - len)
+			break;
+		len += (size_t)n;
+	}
+	char nx[64];
+	if (p->nx)
+		snprintf(nx, sizeof(nx), "enabled");
+	else
+		snprintf(nx, sizeof(nx), "disabled (%s)", p->nx_off_note);
+	snprintf(p->description, sizeof(p->description),
+		 "%s, %" PRIu32 "-level paging, NX %s", p->roots_text,
+		 p->levels, nx);
+}
+
+struct vml_error *vml_paging_from_registers(enum vml_arch_id id,
+					    const struct vml_named_value *regs,
+					    size_t nregs, uint32_t maxphyaddr,
+					    struct vml_paging **ret)
+{
+	if (!ret || (nregs && !regs))
+		return vml_error_create(VML_ERROR_INVALID,
+					"paging: NULL registers or result");
+	const struct vml_arch *a = vml_arch_get(id);
+	if (!a)
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"paging: unknown architecture %d",
+					(int)id);
+	for (size_t i = 0; i < nregs; i++)
+		if (!regs[i].name)
+			return vml_error_create(VML_ERROR_INVALID,
+						"paging: register %zu has no"
+						" name", i);
+	struct vml_paging *p = calloc(1, sizeof(*p));
+	if (!p)
+		return &vml_enomem;
+	p->arch = a;
+	struct vml_error *err = a->paging_from_registers(a, regs, nregs,
+							 maxphyaddr, p);
+	if (err) {
+		free(p);
+		return err;
+	}
+	paging_finish(p);
+	*ret = p;
+	return NULL;
+}
+
+void vml_paging_free(struct vml_paging *p)
+{
+	free(p);
+}
+
+enum vml_arch_id vml_paging_arch(const struct vml_paging *p)
+{
+	return p && p->arch ? p->arch->id : VML_ARCH_UNKNOWN;
+}
+
+uint32_t vml_paging_levels(const struct vml_paging *p)
+{
+	return p ? p->levels : 0;
+}
+
+uint32_t vml_paging_va_bits(const struct vml_paging *p)
+{
+	return p ? p->va_bits : 0;
+}
+
+bool vml_paging_nx(const struct vml_paging *p)
+{
+	return p && p->nx;
+}
+
+size_t vml_paging_root_count(const struct vml_paging *p)
+{
+	return p ? p->nroots : 0;
+}
+
+uint64_t vml_paging_root(const struct vml_paging *p, size_t i)
+{
+	return p && i < p->nroots ? p->roots[i].table : 0;
+}
+
+const char *vml_paging_description(const struct vml_paging *p)
+{
+	return p ? p->description : "";
+}

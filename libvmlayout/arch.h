@@ -1,0 +1,279 @@
+/*
+ * arch.h — the architecture description: one const table of data and
+ * function pointers per architecture (arch_x86_64.c, later arch_aarch64.c),
+ * found by vml_arch_get(). Everything that differs between architectures
+ * lives behind it: paging formats and their roots (made from raw register
+ * values), entry decoding, how permissions combine down the levels, the
+ * canonical-address rule, what a process sees of the address space, the
+ * libopcodes identity, and (through struct vml_kernel_class) the kernel's
+ * documented address map and KASLR inference.
+ *
+ * The generic code (pt_walk.c, kernel.c, kernel_where.c,
+ * render_pagetables.c, disasm.c, where.c) is written against this file
+ * only: adding an architecture means one arch_*.c, its kernel classifier
+ * and their tests, never an `if (arch == ...)` elsewhere.
+ *
+ * Internal: nothing here is ABI.
+ */
+#ifndef VML_ARCH_H
+#define VML_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Most levels any supported format has (x86-64 LA57: 5; AArch64 with
+ * 52-bit VAs and 4 KiB granules: 5). struct vml_pt_translation holds one
+ * step per level. */
+#define VML_PT_MAX_LEVELS 5
+/* Most roots (translation base registers) of one paging configuration:
+ * x86-64 has one (CR3, the whole canonical space); AArch64 two (TTBR0 for
+ * the low range, TTBR1 for the high one). */
+#define VML_PT_MAX_ROOTS 2
+
+/* ------------------------------------------------------------ paging */
+
+/* One level of a page-table format. Levels are numbered from 1, the level
+ * whose entries map the smallest pages, up to paging->levels, the root. */
+struct vml_pt_level {
+	unsigned shift;        /* virtual-address bit of index bit 0 */
+	unsigned index_bits;   /* the table has 1 << index_bits entries */
+	const char *name;      /* the architecture's name ("PML4") */
+	const char *short_name;/* the kernel's ptdump name ("p4d") */
+};
+
+/* A root table and the virtual addresses it translates. The virtual
+ * address of root entry i is va_base + i * (1 << level[levels].shift),
+ * sign-extended from bit va_bits - 1 when sign_extend is set (x86-64: one
+ * root for both canonical halves); the root translates exactly the
+ * addresses that formula yields. */
+struct vml_pt_root {
+	uint64_t table;        /* physical address of the root table */
+	uint64_t va_base;
+	bool sign_extend;
+	const char *name;      /* register holding it: "CR3" */
+	const char *key;       /* the same for JSON keys: "cr3" */
+};
+
+/* A decoded page-table entry. */
+struct vml_pt_entry {
+	bool present;
+	bool leaf;             /* maps a page (else points at a table) */
+	bool reserved;         /* the CPU would fault on it */
+	uint64_t addr;         /* next table (non-leaf) or page frame (leaf) */
+	uint64_t page_size;    /* leaves only */
+	uint32_t flags;        /* enum vml_pt_flags of this entry alone */
+	uint32_t pkey;         /* leaves only */
+};
+
+/* A paging configuration, made by the architecture's paging_from_registers
+ * (public as the opaque struct vml_paging). Plain data: copied by value. */
+struct vml_paging {
+	const struct vml_arch *arch;
+	uint32_t levels;
+	struct vml_pt_level level[VML_PT_MAX_LEVELS + 1]; /* [1..levels] */
+	unsigned entry_size;   /* bytes per entry (little-endian) */
+	size_t nroots;
+	struct vml_pt_root roots[VML_PT_MAX_ROOTS];       /* ascending VAs */
+	unsigned va_bits;      /* virtual address width */
+	uint32_t maxphyaddr;   /* physical address width */
+	bool nx;               /* no-execute bits are enforced */
+	uint64_t user_end;     /* first address above the user half (made) */
+	uint64_t kernel_start; /* first address of the kernel half (made) */
+	const char *nx_key;    /* JSON key of "no-execute enforced": "nxe" */
+	const char *nx_off_note; /* why it is not: "EFER.NXE clear" */
+	/* Made from the above once the architecture filled them: */
+	char roots_text[64];   /* "CR3 0x2692000" */
+	char description[192]; /* "CR3 0x2692000, 4-level paging, NX enabled" */
+};
+
+/* Span of one entry at level (1 << shift). */
+static inline uint64_t vml_pt_span(const struct vml_paging *p, uint32_t level)
+{
+	return UINT64_C(1) << p->level[level].shift;
+}
+
+static inline unsigned vml_pt_entries(const struct vml_paging *p,
+				      uint32_t level)
+{
+	return 1u << p->level[level].index_bits;
+}
+
+/* Bytes of a table at level. */
+static inline size_t vml_pt_table_size(const struct vml_paging *p,
+				       uint32_t level)
+{
+	return (size_t)vml_pt_entries(p, level) * p->entry_size;
+}
+
+/* Virtual address of entry i of root r (see struct vml_pt_root). */
+uint64_t vml_pt_root_entry_va(const struct vml_paging *p,
+			      const struct vml_pt_root *r, unsigned i);
+/* The root translating va, or NULL when none does (not canonical). */
+const struct vml_pt_root *vml_pt_root_for(const struct vml_paging *p,
+					  uint64_t va);
+/* Sign-extend va from bit bits - 1. */
+uint64_t vml_sign_extend(uint64_t va, unsigned bits);
+
+/* ------------------------------------------------------------ kernel */
+
+struct vml_kernel;
+
+/* What the kernel classifier of an architecture provides (kernel.c does
+ * the arch-neutral rest: regions per slot, user-half runs, accessors). */
+struct vml_kernel_class {
+	/* Symbols the debugger should look up, and the base each gives. */
+	const struct vml_kernel_symbol *symbols;
+	const enum vml_kbase *symbol_bases;   /* parallel to symbols */
+	size_t nsymbols;
+	/* How output names each base ("page_offset_base"). */
+	const char *base_names[VML_KBASE_COUNT];
+	/* The documented direct-map base for this paging (read plan when
+	 * the stub cannot read physical memory and no symbol says better). */
+	uint64_t (*direct_map_default)(const struct vml_paging *p);
+	/* Fill the bases that were not given (k->how[b] == UNKNOWN) from the
+	 * ranges, the pc and the documented map. */
+	void (*infer_bases)(struct vml_kernel *k);
+	/* Add the documented slots with vml_kernel_add_slot, earlier ones
+	 * winning where they overlap later ones. */
+	void (*add_slots)(struct vml_kernel *k);
+};
+
+/* A slot of the documented map: the unit kernel regions are grouped by. */
+struct vml_kslot {
+	uint64_t start, end;     /* [start, end) */
+	uint32_t kind;           /* enum vml_kind */
+	int base;                /* enum vml_kbase it depends on, or -1 */
+	const char *what;        /* the documentation's words */
+};
+
+#define VML_KERNEL_MAX_SLOTS 24
+
+struct vml_kernel {
+	struct vml_paging paging;
+	const struct vml_kernel_class *kclass;
+	struct vml_pt_range *ranges;   /* sorted, as the walk gives them */
+	size_t nranges;
+	uint32_t *kinds;               /* slot kind of each range's start */
+	uint64_t bases[VML_KBASE_COUNT];
+	uint32_t how[VML_KBASE_COUNT]; /* enum vml_kbase_how */
+	uint64_t pc;
+	struct vml_kslot slots[VML_KERNEL_MAX_SLOTS]; /* sorted, disjoint */
+	size_t nslots;
+	struct vml_pt_walk_stats stats;
+	struct vml_layout *layout;
+	/* Borrowed from vml_kernel_from_pagetables (NULL from ranges):
+	 * vml_kernel_where and vml_kernel_find_phys read the tables through
+	 * it again (every page is in its cache after the walk). */
+	struct vml_source *source;
+};
+
+/* kernel.c helpers for classifiers. */
+/* Index of the first range with last >= va (ranges are sorted). */
+size_t vml_kernel_first_range_from(const struct vml_kernel *k, uint64_t va);
+/* Exclusive end of a range, saturating at 2^64 - 1. */
+uint64_t vml_kernel_range_end(const struct vml_pt_range *r);
+/* A present supervisor mapping in the kernel half. */
+bool vml_kernel_range_is_kernel(const struct vml_kernel *k,
+				const struct vml_pt_range *r);
+/* The walk's ranges mapping pa (no reads): fills the first max hits
+ * (hits may be NULL) and returns how many there are. */
+size_t vml_kernel_ranges_phys(const struct vml_kernel *k, uint64_t pa,
+			      size_t max, struct vml_pt_phys_hit *hits);
+/* Record a documented slot (ignored when empty or when the table is full). */
+void vml_kernel_add_slot(struct vml_kernel *k, uint64_t start, uint64_t end,
+			 uint32_t kind, int base, const char *what);
+
+/* ------------------------------------------------------------ arch */
+
+/* What a process sees of its address space (processes cannot read their
+ * kernel's paging mode: this is the usual one). */
+struct vml_arch_process {
+	unsigned va_bits;          /* canonical width a process assumes */
+	unsigned wide_va_bits;     /* the wider mode (x86-64 LA57), or 0 */
+	uint64_t vsyscall_start;   /* legacy fixed page in the kernel half */
+	uint64_t vsyscall_end;     /*   (0, 0 when the ABI has none) */
+	uint32_t red_zone;         /* bytes below $sp the ABI lets code use */
+	uint64_t null_guard_end;   /* nothing is ever mapped below (the usual
+				    * vm.mmap_min_addr): NULL + field offset */
+	const char *noncanonical_fault; /* what an access raises: "#GP" */
+};
+
+struct vml_arch {
+	enum vml_arch_id id;
+	const char *name;              /* "x86-64" */
+	const char *const *aliases;    /* other names: GDB's "i386:x86-64" */
+	uint16_t elf_machine;          /* EM_X86_64 */
+	uint8_t elf_class;             /* ELFCLASS64 */
+	unsigned pointer_size;
+	/* libopcodes identity (enum bfd_architecture, machine number). */
+	int bfd_arch;
+	unsigned long bfd_mach;
+	bool big_endian;
+	unsigned insn_max;             /* longest instruction, bytes */
+
+	/* Registers the debugger must read for paging_from_registers. */
+	const char *const *paging_registers;  /* NULL-terminated */
+	/* Paging from raw register values (name, value); validates them. */
+	struct vml_error *(*paging_from_registers)(
+		const struct vml_arch *arch, const struct vml_named_value *regs,
+		size_t nregs, uint32_t maxphyaddr, struct vml_paging *ret);
+	/* Decode raw entry e read from a table at level. */
+	void (*decode_entry)(const struct vml_paging *p, uint32_t level,
+			     uint64_t e, struct vml_pt_entry *ret);
+	/* Effective permissions after passing entry (its own flags) below
+	 * upper; the walk starts from initial_flags. */
+	uint32_t (*combine)(uint32_t upper, uint32_t entry);
+	uint32_t initial_flags;
+	/* Flags of a leaf's range: effective permissions and the leaf's own
+	 * attributes (no accessed/dirty: they would break coalescing). */
+	uint32_t (*leaf_flags)(uint32_t effective, uint32_t leaf);
+	/* The two halves of an address space of va_bits. */
+	void (*halves)(unsigned va_bits, uint64_t *user_end,
+		       uint64_t *kernel_start);
+
+	/* Names of entry bits, in display order (whereis walk), and of the
+	 * protection key field ("PKEY"). */
+	const struct vml_arch_bit *entry_bits;
+	size_t nentry_bits;
+	const char *pkey_name;
+	/* Attribute columns of a ptdump row, in order. */
+	const struct vml_arch_column *ptdump_columns;
+	size_t nptdump_columns;
+
+	struct vml_arch_process process;
+	const struct vml_kernel_class *kernel;
+};
+
+struct vml_arch_bit {
+	uint32_t flag;                 /* enum vml_pt_flags */
+	const char *name;
+};
+
+/* A ptdump column: on when the range's flags have flag (VML_PT_PS is on
+ * for every leaf above level 1: a large page). */
+struct vml_arch_column {
+	uint32_t flag;
+	const char *on, *off;
+};
+
+/* NULL for VML_ARCH_UNKNOWN and unknown ids. */
+const struct vml_arch *vml_arch_get(enum vml_arch_id id);
+/* The architecture of processes and cores until layouts carry their own
+ * (from the ELF header): the only one user space supports today. */
+const struct vml_arch *vml_arch_default(void);
+
+/* The architecture of a layout (the default one for NULL). */
+static inline const struct vml_arch *vml_layout_arch(const struct vml_layout *l)
+{
+	return l && l->arch ? l->arch : vml_arch_default();
+}
+
+/* arch_x86_64.c */
+extern const struct vml_arch vml_arch_x86_64;
+/* classify_kernel_x86_64.c */
+extern const struct vml_kernel_class vml_kernel_class_x86_64;
+
+#endif /* VML_ARCH_H */

@@ -1,0 +1,310 @@
+/*
+ * kernel_where.c — the questions asked of a page-table target, answered
+ * as structs: whereis (struct vml_kernel_where), whereis --phys (struct
+ * vml_kernel_hit), how a debugger should read physical memory (struct
+ * vml_read_plan), and vml_kernel_answer, which runs one whole command so
+ * that every read of it happens inside one call. The renderers
+ * (render_pagetables.c) only format these structs.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+
+/* The first published sizes of the sized structs: smaller is a caller
+ * built against something that never existed. */
+#define KERNEL_HIT_V1 sizeof(struct vml_kernel_hit)
+#define KERNEL_WHERE_V1 sizeof(struct vml_kernel_where)
+#define READ_PLAN_V1 sizeof(struct vml_read_plan)
+#define REQUEST_V1 sizeof(struct vml_kernel_request)
+
+/* How many hits whereis --phys lists (text, JSON). */
+#define PHYS_TEXT 64
+#define PHYS_JSON 1024
+
+static void make_hit(const struct vml_kernel *k,
+		     const struct vml_pt_phys_hit *h, struct vml_kernel_hit *ret)
+{
+	*ret = (struct vml_kernel_hit){
+		.va = h->va,
+		.page_size = h->page_size,
+		.level = h->level,
+		.flags = h->flags,
+		.pkey = h->pkey,
+		.half = vml_kernel_half(k, h->va),
+		.kind = vml_kernel_kind_at(k, h->va),
+	};
+}
+
+/* Raw hits: through the tables when the kernel has its source, else from
+ * the walk's ranges. */
+static struct vml_error *raw_phys(const struct vml_kernel *k, uint64_t pa,
+				  size_t max, struct vml_pt_phys_hit *hits,
+				  size_t *n, uint64_t *total)
+{
+	if (k->source)
+		return vml_pt_find_phys(k->source, &k->paging, pa, max, hits, n,
+					total);
+	*total = vml_kernel_ranges_phys(k, pa, max, hits);
+	*n = *total < max ? (size_t)*total : max;
+	return NULL;
+}
+
+struct vml_error *vml_kernel_find_phys(const struct vml_kernel *k,
+				       uint64_t pa, size_t max,
+				       struct vml_kernel_hit *hits,
+				       size_t hit_size, size_t *nhits_ret,
+				       uint64_t *total_ret)
+{
+	size_t bytes;
+	if (!k || !nhits_ret || (max && !hits))
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel: physical search needs a kernel,"
+					" a count and room for the hits");
+	if (max && (hit_size < KERNEL_HIT_V1 ||
+		    vml_mul_overflows(max, hit_size, &bytes)))
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel: hits of %zu bytes (want at"
+					" least %zu)", hit_size, KERNEL_HIT_V1);
+	struct vml_pt_phys_hit *raw = calloc(max ? max : 1, sizeof(*raw));
+	if (!raw)
+		return &vml_enomem;
+	size_t n = 0;
+	uint64_t total = 0;
+	struct vml_error *err = raw_phys(k, pa, max, raw, &n, &total);
+	if (!err) {
+		size_t copy = hit_size < sizeof(struct vml_kernel_hit) ?
+			      hit_size : sizeof(struct vml_kernel_hit);
+		for (size_t i = 0; i < n; i++) {
+			struct vml_kernel_hit h;
+			make_hit(k, &raw[i], &h);
+			memcpy((char *)hits + i * hit_size, &h, copy);
+		}
+		*nhits_ret = n;
+		if (total_ret)
+			*total_ret = total;
+	}
+	free(raw);
+	return err;
+}
+
+/* Mapped addr: the other virtual addresses of its physical address, and
+ * whether the kernel image maps the same page (the hits fetched, and the
+ * walk's ranges, which cost no read). */
+static struct vml_error *where_aliases(const struct vml_kernel *k,
+				       struct vml_kernel_where *w)
+{
+	/* One more than kept: addr itself is among them. */
+	size_t max = VML_KERNEL_WHERE_ALIASES + 1, n = 0;
+	struct vml_pt_phys_hit raw[VML_KERNEL_WHERE_ALIASES + 1];
+	uint64_t total = 0;
+	uint64_t pa = w->walk.phys;
+	struct vml_error *err = raw_phys(k, pa, max, raw, &n, &total);
+	if (err)
+		return err;
+	w->mappings_total = total;
+	/* addr maps pa: it is one of them (tables cannot change while the
+	 * source's cache holds them). */
+	w->aliases_total = total ? total - 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct vml_kernel_hit h;
+		make_hit(k, &raw[i], &h);
+		if (h.kind == VML_KIND_KERNEL_TEXT)
+			w->text_maps_page = true;
+		if (h.va == w->addr || w->naliases >= VML_KERNEL_WHERE_ALIASES)
+			continue;
+		w->aliases[w->naliases++] = h;
+	}
+	struct vml_pt_phys_hit in_ranges[8];
+	size_t m = vml_kernel_ranges_phys(k, pa, VML_ARRAY_SIZE(in_ranges),
+					  in_ranges);
+	for (size_t i = 0; i < m && i < VML_ARRAY_SIZE(in_ranges); i++)
+		if (vml_kernel_kind_at(k, in_ranges[i].va) ==
+		    VML_KIND_KERNEL_TEXT)
+			w->text_maps_page = true;
+	w->direct_map = w->kind == VML_KIND_DIRECT_MAP;
+	return NULL;
+}
+
+struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
+				   const char *symbol,
+				   struct vml_kernel_where *ret,
+				   size_t ret_size)
+{
+	if (!k || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel where: NULL kernel or result");
+	if (ret_size < KERNEL_WHERE_V1)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel where: result of %zu bytes (want"
+					" at least %zu)", ret_size,
+					KERNEL_WHERE_V1);
+	if (!k->source)
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"kernel where: a kernel made from ranges"
+					" has no tables to walk");
+	struct vml_kernel_where *w = calloc(1, sizeof(*w));
+	if (!w)
+		return &vml_enomem;
+	w->addr = addr;
+	struct vml_error *err = vml_pt_translate(k->source, &k->paging, addr,
+						 &w->walk);
+	if (!err) {
+		w->half = vml_kernel_half(k, addr);
+		w->kind = vml_kernel_kind_at(k, addr);
+		w->region_index = vml_layout_index(k->layout, addr);
+		if (w->region_index != SIZE_MAX)
+			w->region = vml_layout_region(k->layout,
+						      w->region_index);
+		if (symbol) {
+			w->has_symbol = true;
+			snprintf(w->symbol, sizeof(w->symbol), "%s", symbol);
+		}
+		if (w->walk.mapped)
+			err = where_aliases(k, w);
+	}
+	if (!err)
+		memcpy(ret, w, ret_size < sizeof(*w) ? ret_size : sizeof(*w));
+	free(w);
+	return err;
+}
+
+/* ------------------------------------------------------------ read plan */
+
+struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
+				       const struct vml_kernel_hints *hints,
+				       bool phys_reads,
+				       struct vml_read_plan *ret,
+				       size_t ret_size)
+{
+	if (!paging || !paging->arch || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"read plan: NULL paging or result");
+	if (ret_size < READ_PLAN_V1)
+		return vml_error_create(VML_ERROR_INVALID,
+					"read plan: result of %zu bytes (want at"
+					" least %zu)", ret_size, READ_PLAN_V1);
+	const struct vml_kernel_class *kc = paging->arch->kernel;
+	struct vml_read_plan plan = { .mode = VML_READ_PHYSICAL };
+	if (!phys_reads) {
+		if (!kc)
+			return vml_error_create(VML_ERROR_UNSUPPORTED,
+						"read plan: no kernel map for %s"
+						" to read physical memory"
+						" through", paging->arch->name);
+		const char *how = NULL;
+		for (size_t s = 0; hints && hints->symbols && s < kc->nsymbols;
+		     s++) {
+			if (kc->symbol_bases[s] != VML_KBASE_PAGE_OFFSET)
+				continue;
+			for (size_t i = 0; i < hints->nsymbols; i++) {
+				const struct vml_named_value *v =
+					&hints->symbols[i];
+				if (v->name && v->value &&
+				    !strcmp(v->name, kc->symbols[s].name)) {
+					plan.direct_base = v->value;
+					how = kc->symbols[s].name;
+				}
+			}
+		}
+		if (!how) {
+			plan.direct_base = kc->direct_map_default(paging);
+			how = "documented default, wrong under KASLR";
+		}
+		plan.mode = VML_READ_DIRECT_MAP;
+		snprintf(plan.note, sizeof(plan.note),
+			 "vmlayout: this gdbstub has no physical-memory mode;"
+			 " reading the page tables through the direct map at"
+			 " 0x%" PRIx64 " (%s)", plan.direct_base, how);
+	}
+	memcpy(ret, &plan, ret_size < sizeof(plan) ? ret_size : sizeof(plan));
+	return NULL;
+}
+
+/* ------------------------------------------------------------ answer */
+
+static struct vml_error *answer_phys(const struct vml_kernel *k,
+				     const struct vml_kernel_request *req,
+				     char **ret)
+{
+	size_t max = req->format == VML_FORMAT_JSON ? PHYS_JSON : PHYS_TEXT;
+	struct vml_kernel_hit *hits = calloc(max, sizeof(*hits));
+	if (!hits)
+		return &vml_enomem;
+	size_t n = 0;
+	uint64_t total = 0;
+	struct vml_error *err = vml_kernel_find_phys(k, req->addr, max, hits,
+						     sizeof(*hits), &n, &total);
+	if (!err)
+		err = vml_render_phys_hits(k, req->addr, hits, n, sizeof(*hits),
+					   total, req->format, req->flags, ret);
+	free(hits);
+	return err;
+}
+
+static struct vml_error *answer_where(const struct vml_kernel *k,
+				      const struct vml_kernel_request *req,
+				      char **ret)
+{
+	struct vml_kernel_where *w = malloc(sizeof(*w));
+	if (!w)
+		return &vml_enomem;
+	struct vml_error *err = vml_kernel_where(k, req->addr, req->symbol, w,
+						 sizeof(*w));
+	if (!err)
+		err = vml_render_kernel_where(k, w, req->format, req->flags,
+					      ret);
+	free(w);
+	return err;
+}
+
+struct vml_error *vml_kernel_answer(struct vml_source *src,
+				    const struct vml_paging *paging,
+				    const struct vml_kernel_hints *hints,
+				    const struct vml_kernel_request *request,
+				    size_t req_size, char **ret)
+{
+	if (!src || !paging || !request || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel answer: NULL source, paging,"
+					" request or result");
+	if (req_size < REQUEST_V1)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel answer: request of %zu bytes"
+					" (want at least %zu)", req_size,
+					REQUEST_V1);
+	struct vml_kernel_request req = { 0 };
+	memcpy(&req, request, req_size < sizeof(req) ? req_size : sizeof(req));
+	if (req.query > VML_KQUERY_PHYS)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel answer: unknown query %" PRIu32,
+					req.query);
+	struct vml_kernel *k;
+	struct vml_error *err = vml_kernel_from_pagetables(src, paging, hints,
+							   &k);
+	if (err)
+		return err;
+	uint32_t flags = req.flags & VML_RENDER_COLOR;
+	switch (req.query) {
+	case VML_KQUERY_WHERE:
+		err = answer_where(k, &req, ret);
+		break;
+	case VML_KQUERY_PHYS:
+		err = answer_phys(k, &req, ret);
+		break;
+	default:
+		if (req.query == VML_KQUERY_PAGETABLES)
+			flags |= VML_KRENDER_PAGETABLES;
+		else if (req.query == VML_KQUERY_WX)
+			flags |= VML_KRENDER_WX;
+		err = vml_render_kernel(k, (enum vml_format)req.format, flags,
+					ret);
+		break;
+	}
+	vml_kernel_free(k);
+	return err;
+}
