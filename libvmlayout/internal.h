@@ -360,6 +360,7 @@ struct vml_layout_space {
 	uint64_t user_end;       /* first address above the user half */
 	uint64_t kernel_start;   /* first address of the kernel half */
 	bool kernel_visible;     /* kernel-half regions besides [vsyscall] */
+	const char *noncanonical_fault; /* what touching the hole raises */
 };
 void vml_layout_space(const struct vml_layout *layout,
 		      struct vml_layout_space *ret);

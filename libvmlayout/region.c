@@ -381,7 +381,9 @@ void vml_layout_space(const struct vml_layout *layout,
 		      struct vml_layout_space *ret)
 {
 	const struct vml_arch *a = vml_layout_arch(layout);
-	*ret = (struct vml_layout_space){ 0 };
+	*ret = (struct vml_layout_space){
+		.noncanonical_fault = a->process.noncanonical_fault,
+	};
 	if (layout && layout->halves_known) {
 		ret->user_end = layout->user_end;
 		ret->kernel_start = layout->kernel_start;

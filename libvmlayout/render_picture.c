@@ -78,6 +78,7 @@ struct pic {
 	uint64_t user_top;      /* first non-canonical address above user */
 	uint64_t kernel_base;   /* first canonical kernel address */
 	bool kernel_visible;    /* layout has kernel regions of its own */
+	const char *fault_name; /* what touching the hole raises ("#GP") */
 	size_t hidden_first, hidden_n; /* regions drawn inside KERNEL_HIDDEN */
 	struct pic_row *rows;
 	size_t nrows, cap;
@@ -776,7 +777,8 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 		l->group = VML_GROUP_NONE;
 		l->has_size = false;
 		line_text(l, "non-canonical hole (%s)", hole);
-		line_text(&lines[1], "(never mapped: any access faults, #GP)");
+		line_text(&lines[1], "(never mapped: any access faults, %s)",
+			  pic->fault_name ? pic->fault_name : "a fault");
 		return 2;
 	}
 	case PIC_LOW:
@@ -997,6 +999,7 @@ struct vml_error *vml_render_picture(const struct vml_layout *layout,
 	pic.user_top = space.user_end;
 	pic.kernel_base = space.kernel_start;
 	pic.kernel_visible = space.kernel_visible;
+	pic.fault_name = space.noncanonical_fault;
 	struct vml_core_info core;
 	if (vml_layout_core_info(layout, &core) && core.has_fault_addr) {
 		pic.has_fault = true;

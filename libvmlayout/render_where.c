@@ -148,8 +148,9 @@ static void where_headline(struct vml_strbuf *sb, const struct vml_where *w)
 		/* The halves are powers of two: user_end = 2^bit. */
 		unsigned bit = w->user_end ? (unsigned)__builtin_ctzll(w->user_end) : 63;
 		vml_sb_printf(sb, "0x%" PRIx64 " is not canonical: bits 63..%u are "
-			      "not all equal, so any access faults (#GP)\n",
-			      w->addr, bit);
+			      "not all equal, so any access faults (%s)\n",
+			      w->addr, bit, w->noncanonical_fault ?
+			      w->noncanonical_fault : "a fault");
 		return;
 	}
 	vml_sb_printf(sb, "0x%" PRIx64 " is a canonical %s-space address\n",

@@ -360,6 +360,8 @@ struct vml_where {
 	                                    space is not visible to this process */
 	uint64_t user_end;               /* the canonical halves addr was judged by: */
 	uint64_t kernel_start;           /*   [0, user_end) and [kernel_start, 2^64) */
+	const char *noncanonical_fault;  /* what touching a non-canonical address
+	                                    raises ("#GP"); static storage */
 };
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. */

@@ -20,6 +20,7 @@ static void where_half(const struct vml_layout *layout, struct vml_where *w)
 	a->halves(a->process.va_bits, &user_end, &kernel_start);
 	w->user_end = user_end;
 	w->kernel_start = kernel_start;
+	w->noncanonical_fault = a->process.noncanonical_fault;
 	if (w->addr < user_end) {
 		w->half = VML_HALF_USER;
 		w->canonical = true;

@@ -181,6 +181,7 @@ class Where:
         self.kernel_hidden = bool(c.kernel_hidden)
         self.user_end = c.user_end
         self.kernel_start = c.kernel_start
+        self.noncanonical_fault = _lib.decode(c.noncanonical_fault)
 
     def __repr__(self):
         where = repr(self.region) if self.region is not None else "unmapped"

@@ -214,6 +214,7 @@ class vml_where(ctypes.Structure):
         ("kernel_hidden", ctypes.c_bool),
         ("user_end", ctypes.c_uint64),
         ("kernel_start", ctypes.c_uint64),
+        ("noncanonical_fault", ctypes.c_char_p),
     ]
 
 

@@ -699,6 +699,7 @@ static void test_where_unmapped(void)
 	w.addr = 0x0000900000000000;
 	w.half = VML_HALF_NONCANONICAL;
 	w.user_end = 0x0000800000000000;
+	w.noncanonical_fault = "#GP"; /* as where.c fills it from the arch */
 	w.kernel_start = 0xffff800000000000;
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_STRING_EQUAL(out, "0x900000000000 is not canonical: bits 63..47 are not all "
