@@ -29,6 +29,18 @@ extern "C" {
 
 #define VML_ABI_VERSION 1
 
+/*
+ * Marks what the shared library exports. The library is built with
+ * -fvisibility=hidden, so every function declared here carries it and
+ * nothing else is exported (tests/python/test_bindings.py compares the
+ * .so's dynamic symbols with this header's functions).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define VML_PUBLIC __attribute__((visibility("default")))
+#else
+#define VML_PUBLIC
+#endif
+
 /* ---------------------------------------------------------------- errors */
 
 enum vml_error_code {
@@ -47,19 +59,26 @@ enum vml_error_code {
 
 struct vml_error;
 
+VML_PUBLIC
 enum vml_error_code vml_error_code(const struct vml_error *err);
 /* One line, no trailing newline, names what was wrong and where. */
+VML_PUBLIC
 const char *vml_error_message(const struct vml_error *err);
 /* errno for VML_ERROR_IO/PERMISSION/NOT_FOUND from a system call, else 0. */
+VML_PUBLIC
 int vml_error_errno(const struct vml_error *err);
 /* Faulting address for VML_ERROR_FAULT; *has_address false otherwise. */
+VML_PUBLIC
 uint64_t vml_error_address(const struct vml_error *err, bool *has_address);
 /* Safe on NULL and on the library's static errors. */
+VML_PUBLIC
 void vml_error_free(struct vml_error *err);
 
 /* Free memory the library handed out (rendered strings). */
+VML_PUBLIC
 void vml_free(void *ptr);
 
+VML_PUBLIC
 const char *vml_version(void);
 
 /* ---------------------------------------------------------------- sources */
@@ -80,18 +99,23 @@ typedef int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 
 struct vml_source;
 
+VML_PUBLIC
 struct vml_error *vml_source_from_callback(vml_read_fn *fn, void *arg,
 					   struct vml_source **ret);
 /* Virtual reads from /proc/PID/mem (needs ptrace access to PID). */
+VML_PUBLIC
 struct vml_error *vml_source_from_pid(int pid, struct vml_source **ret);
 /* Reads from a caller-owned buffer that stays alive as long as the source;
  * byte i of buf is address base + i in the given space. */
+VML_PUBLIC
 struct vml_error *vml_source_from_buffer(enum vml_space space, uint64_t base,
 					 const void *buf, size_t len,
 					 struct vml_source **ret);
+VML_PUBLIC
 struct vml_error *vml_source_read(struct vml_source *src, enum vml_space space,
 				  uint64_t addr, void *buf, size_t len);
 /* Drop cached physical pages (call when the target has run). */
+VML_PUBLIC
 void vml_source_invalidate(struct vml_source *src);
 
 struct vml_source_stats {
@@ -100,8 +124,10 @@ struct vml_source_stats {
 	uint64_t cache_hits;  /* page reads served from the cache */
 	uint64_t failures;    /* back-end reads that failed */
 };
+VML_PUBLIC
 void vml_source_get_stats(const struct vml_source *src,
 			  struct vml_source_stats *ret);
+VML_PUBLIC
 void vml_source_free(struct vml_source *src);
 
 /* ---------------------------------------------------------------- regions */
@@ -146,6 +172,7 @@ enum vml_kind {
 	VML_KIND_LDT_REMAP,     /* "ldt-remap" */
 	VML_KIND_COUNT
 };
+VML_PUBLIC
 const char *vml_kind_name(enum vml_kind kind);
 
 /* How users group regions in the picture. vml_group_name() gives the JSON "group". */
@@ -159,6 +186,7 @@ enum vml_group {
 	VML_GROUP_KERNEL,       /* "kernel" */
 	VML_GROUP_COUNT
 };
+VML_PUBLIC
 const char *vml_group_name(enum vml_group group);
 
 enum vml_region_flags {
@@ -204,6 +232,7 @@ struct vml_region {
 struct vml_layout;
 
 /* Parse /proc/PID/maps text. The text need not be NUL-terminated. */
+VML_PUBLIC
 struct vml_error *vml_layout_from_maps(const char *text, size_t len,
 				       struct vml_layout **ret);
 /*
@@ -211,38 +240,50 @@ struct vml_error *vml_layout_from_maps(const char *text, size_t len,
  * thread's stack pointer (from /proc/PID/task/TID/syscall when readable),
  * then classifies. Also attaches a /proc/PID/mem source when readable.
  */
+VML_PUBLIC
 struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret);
+VML_PUBLIC
 void vml_layout_free(struct vml_layout *layout);
 
 /* Context used by vml_layout_classify(); all optional. */
+VML_PUBLIC
 struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid,
 					uint64_t sp, bool is_main);
 /* Raw auxv as in /proc/PID/auxv or NT_AUXV: pairs of uint64_t. */
+VML_PUBLIC
 struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 				      const void *auxv, size_t len);
+VML_PUBLIC
 struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
 				     const char *path);
 /* Borrowed; must outlive the layout (or be replaced by NULL first). Used to
  * read instruction bytes and in-memory ELF headers. */
+VML_PUBLIC
 void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
 /* Prefix for every file path read from disk (like GDB's sysroot); "" or NULL for none. */
+VML_PUBLIC
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 					 const char *sysroot);
 /* Name every region (kind, group, object). Reads ELF headers of mapped
  * files, bounded. A layout already classified and not changed since is left
  * as it is (no work, pointers into it stay valid). */
+VML_PUBLIC
 struct vml_error *vml_layout_classify(struct vml_layout *layout);
 
 enum vml_layout_flags {
 	VML_LAYOUT_INCOMPLETE = 1u << 0, /* some input was missing or damaged */
 };
+VML_PUBLIC
 uint32_t vml_layout_flags(const struct vml_layout *layout);
 
+VML_PUBLIC
 size_t vml_layout_count(const struct vml_layout *layout);
 /* NULL when i >= count. Pointers stay valid until the layout is freed. */
+VML_PUBLIC
 const struct vml_region *vml_layout_region(const struct vml_layout *layout,
 					   size_t i);
 /* The region containing addr, or NULL. O(log n). */
+VML_PUBLIC
 const struct vml_region *vml_layout_find(const struct vml_layout *layout,
 					 uint64_t addr);
 
@@ -254,6 +295,7 @@ struct vml_gap {
 };
 /* False when addr is mapped; otherwise fills ret with the gap holding addr
  * (bounded by neighbouring regions, or by 0 / 2^64-1). O(log n). */
+VML_PUBLIC
 bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 		    struct vml_gap *ret);
 
@@ -279,12 +321,15 @@ struct vml_core_info {
  * classifies. The layout reads memory from the core itself (its own source).
  * Unsupported cores (not ELF64 x86-64 ET_CORE) give VML_ERROR_UNSUPPORTED.
  */
+VML_PUBLIC
 struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret);
 /* Same, from a caller-owned buffer that must outlive the layout (fuzzing, tests). */
+VML_PUBLIC
 struct vml_error *vml_layout_from_core_buffer(const void *buf, size_t len,
 					      struct vml_layout **ret);
 /* Core facts for a layout made from a core; false for other layouts.
  * ret may be NULL (only asking whether the layout is from a core). */
+VML_PUBLIC
 bool vml_layout_core_info(const struct vml_layout *layout,
 			  struct vml_core_info *ret);
 /*
@@ -296,6 +341,7 @@ bool vml_layout_core_info(const struct vml_layout *layout,
  * or NULL. Signals have their Linux names. VML_ERROR_INVALID for a layout
  * that is not from a core. *ret: free with vml_free().
  */
+VML_PUBLIC
 struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
 					  const char *path, char **ret);
 /*
@@ -303,6 +349,7 @@ struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
  * is incomplete: ..."), for front ends to print (on stderr, after their own
  * name); "" when there are none. *ret: free with vml_free().
  */
+VML_PUBLIC
 struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
 					     char **ret);
 
@@ -365,6 +412,7 @@ struct vml_where {
 };
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. */
+VML_PUBLIC
 struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 				   struct vml_where *ret);
 
@@ -383,22 +431,26 @@ enum vml_render_flags {
 	VML_RENDER_COLOR = 1u << 0, /* ANSI colour */
 };
 /* *ret is NUL-terminated, free with vml_free(). */
+VML_PUBLIC
 struct vml_error *vml_render_layout(const struct vml_layout *layout,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
 /* format: VML_FORMAT_TEXT, VML_FORMAT_JSON or VML_FORMAT_LINE. Formats
  * where alone: layout may be NULL. */
+VML_PUBLIC
 struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
 				   enum vml_format format, uint32_t flags,
 				   char **ret);
 /* Human size: "4 KiB", "1.5 MiB", "128 TiB" (exact values without decimals). Always NUL-terminates. */
+VML_PUBLIC
 void vml_format_size(uint64_t bytes, char *buf, size_t size);
 
 /* ---------------------------------------------------------------- disasm */
 
 /* Decode one x86-64 instruction (AT&T syntax, as GDB's default x/i) from
  * code[0..len) located at addr. */
+VML_PUBLIC
 struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 				 char *out, size_t out_size,
 				 size_t *insn_len_ret);
@@ -412,8 +464,10 @@ enum vml_arch_id {
 };
 /* The architecture called name: its own name ("x86-64") or a debugger's
  * (GDB's Architecture.name(), "i386:x86-64"); VML_ARCH_UNKNOWN for none. */
+VML_PUBLIC
 enum vml_arch_id vml_arch_from_name(const char *name);
 /* "x86-64"; NULL for an unknown id. Static storage: lives forever. */
+VML_PUBLIC
 const char *vml_arch_name(enum vml_arch_id arch);
 
 /* A name and a 64-bit value (registers, symbols). Arrays of them are
@@ -446,6 +500,7 @@ enum vml_pt_flags {
  * target and pass to vml_paging_from_registers (x86-64: "cr3", "cr4",
  * "efer"); NULL for an unknown arch. Static storage: lives forever.
  */
+VML_PUBLIC
 const char *const *vml_arch_paging_registers(enum vml_arch_id arch);
 
 /* A paging configuration: format (levels, entry layout), root table(s),
@@ -462,24 +517,33 @@ struct vml_paging;
  * maxphyaddr (no CPU of that width could use it: walking it masked would
  * read the wrong page). Free *ret with vml_paging_free.
  */
+VML_PUBLIC
 struct vml_error *vml_paging_from_registers(enum vml_arch_id arch,
 					    const struct vml_named_value *regs,
 					    size_t nregs, uint32_t maxphyaddr,
 					    struct vml_paging **ret);
+VML_PUBLIC
 void vml_paging_free(struct vml_paging *paging);
+VML_PUBLIC
 enum vml_arch_id vml_paging_arch(const struct vml_paging *paging);
 /* Levels of tables (x86-64: 4, or 5 with LA57). */
+VML_PUBLIC
 uint32_t vml_paging_levels(const struct vml_paging *paging);
 /* Virtual address width (48, 57 ...). */
+VML_PUBLIC
 uint32_t vml_paging_va_bits(const struct vml_paging *paging);
 /* True when no-execute bits are enforced (x86-64: EFER.NXE). */
+VML_PUBLIC
 bool vml_paging_nx(const struct vml_paging *paging);
 /* Root tables (one per translation base register), ascending VA ranges. */
+VML_PUBLIC
 size_t vml_paging_root_count(const struct vml_paging *paging);
 /* Physical address of root i; 0 when i is out of range. */
+VML_PUBLIC
 uint64_t vml_paging_root(const struct vml_paging *paging, size_t i);
 /* One line, e.g. "CR3 0x2692000, 4-level paging, NX enabled". Owned by
  * paging: valid until it is freed. */
+VML_PUBLIC
 const char *vml_paging_description(const struct vml_paging *paging);
 
 enum vml_pt_status {
@@ -512,11 +576,14 @@ struct vml_pt_walk;
  * each table at most once). Unreadable tables and reserved entries become
  * problem ranges; only an unreadable root is an error (VML_ERROR_FAULT).
  * src is borrowed for the call. */
+VML_PUBLIC
 struct vml_error *vml_pt_walk(struct vml_source *src,
 			      const struct vml_paging *paging,
 			      struct vml_pt_walk **ret);
+VML_PUBLIC
 size_t vml_pt_walk_count(const struct vml_pt_walk *walk);
 /* NULL when i >= count. Owned by the walk. */
+VML_PUBLIC
 const struct vml_pt_range *vml_pt_walk_range(const struct vml_pt_walk *walk,
 					     size_t i);
 struct vml_pt_walk_stats {
@@ -525,8 +592,10 @@ struct vml_pt_walk_stats {
 	uint64_t leaves;       /* leaf entries seen (before coalescing) */
 	uint64_t problems;     /* ranges with status != MAPPED */
 };
+VML_PUBLIC
 void vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
 			   struct vml_pt_walk_stats *ret);
+VML_PUBLIC
 void vml_pt_walk_free(struct vml_pt_walk *walk);
 
 /* One level of a single-address translation. */
@@ -552,6 +621,7 @@ struct vml_pt_translation {
 	uint32_t status;       /* MAPPED, UNREADABLE, RESERVED; not mapped + MAPPED = not present */
 };
 /* A va no root translates is VML_ERROR_INVALID ("not canonical"). */
+VML_PUBLIC
 struct vml_error *vml_pt_translate(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t va,
@@ -576,6 +646,7 @@ struct vml_pt_phys_hit {
  * number of distinct (table, level) pairs, not by the number of paths.
  * hits may be NULL when max is 0; total_ret may be NULL.
  */
+VML_PUBLIC
 struct vml_error *vml_pt_find_phys(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t pa, size_t max,
@@ -622,6 +693,7 @@ struct vml_kernel_symbol {
  * each up in the target's symbol table and pass what was found in
  * vml_kernel_hints.symbols under the same name. Static storage: lives
  * forever. NULL (and 0) for an unknown arch. */
+VML_PUBLIC
 const struct vml_kernel_symbol *vml_arch_kernel_symbols(enum vml_arch_id arch,
 							size_t *count_ret);
 
@@ -650,6 +722,7 @@ struct vml_read_plan {
  * default (wrong under KASLR; the note says so). Fills
  * min(ret_size, sizeof) bytes of *ret; ret_size below the first published
  * size is VML_ERROR_INVALID. hints may be NULL. */
+VML_PUBLIC
 struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
 				       const struct vml_kernel_hints *hints,
 				       bool phys_reads,
@@ -666,46 +739,59 @@ struct vml_kernel;
  * an unreadable root is VML_ERROR_FAULT, and tables with no present entry
  * at all (a wrong root, or one outside RAM that reads as zeros) are
  * VML_ERROR_NOT_FOUND: nothing was read, so nothing can be told. */
+VML_PUBLIC
 struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 					     const struct vml_paging *paging,
 					     const struct vml_kernel_hints *hints,
 					     struct vml_kernel **ret);
 /* Same from ranges the caller already has (sorted by start, as
  * vml_pt_walk_range gives them); paging and the ranges are copied. */
+VML_PUBLIC
 struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 					 const struct vml_pt_range *ranges,
 					 size_t count,
 					 const struct vml_kernel_hints *hints,
 					 struct vml_kernel **ret);
+VML_PUBLIC
 void vml_kernel_free(struct vml_kernel *kernel);
 
 /* Regions of both halves (kernel ones: one per run of equal permissions
  * inside a documented slot, VML_REGION_GUESSED when the slot's base was
  * inferred). Owned by the kernel object, valid until it is freed. */
+VML_PUBLIC
 const struct vml_layout *vml_kernel_layout(const struct vml_kernel *kernel);
 /* The kernel's copy of its paging; valid until the kernel is freed. */
+VML_PUBLIC
 const struct vml_paging *vml_kernel_paging(const struct vml_kernel *kernel);
 /* A base and (through how_ret, may be NULL) enum vml_kbase_how; 0 unknown. */
+VML_PUBLIC
 uint64_t vml_kernel_base(const struct vml_kernel *kernel, enum vml_kbase which,
 			 uint32_t *how_ret);
 /* enum vml_kind of the slot holding va (VML_KIND_UNKNOWN in the user half
  * and the non-canonical hole, VML_KIND_KERNEL for unnamed kernel space). */
+VML_PUBLIC
 uint32_t vml_kernel_kind_at(const struct vml_kernel *kernel, uint64_t va);
 /* enum vml_half of va for this kernel's paging. */
+VML_PUBLIC
 uint32_t vml_kernel_half(const struct vml_kernel *kernel, uint64_t va);
 /* The ranges of the walk (all statuses) and the kind of each; owned by
  * the kernel. */
+VML_PUBLIC
 size_t vml_kernel_range_count(const struct vml_kernel *kernel);
+VML_PUBLIC
 const struct vml_pt_range *vml_kernel_range(const struct vml_kernel *kernel,
 					    size_t i);
+VML_PUBLIC
 uint32_t vml_kernel_range_kind(const struct vml_kernel *kernel, size_t i);
 /* Walk statistics (zero for vml_kernel_from_ranges). */
+VML_PUBLIC
 void vml_kernel_walk_stats(const struct vml_kernel *kernel,
 			   struct vml_pt_walk_stats *ret);
 /* Every virtual address the walk's ranges map physical address pa at,
  * ascending: fills at most max of them into vas (may be NULL when max is
  * 0) and returns how many there are in total. Reads nothing (aliases
  * through shared tables need vml_kernel_find_phys). */
+VML_PUBLIC
 size_t vml_kernel_phys_to_virt(const struct vml_kernel *kernel, uint64_t pa,
 			       uint64_t *vas, size_t max);
 
@@ -727,6 +813,7 @@ struct vml_kernel_hit {
  * sizeof(struct vml_kernel_hit); each gets min(hit_size, sizeof) bytes);
  * hits may be NULL when max is 0, total_ret may be NULL.
  */
+VML_PUBLIC
 struct vml_error *vml_kernel_find_phys(const struct vml_kernel *kernel,
 				       uint64_t pa, size_t max,
 				       struct vml_kernel_hit *hits,
@@ -770,6 +857,7 @@ struct vml_kernel_where {
  * Fills min(ret_size, sizeof) bytes; ret_size below the first published
  * size is VML_ERROR_INVALID.
  */
+VML_PUBLIC
 struct vml_error *vml_kernel_where(const struct vml_kernel *kernel,
 				   uint64_t addr, const char *symbol,
 				   struct vml_kernel_where *ret,
@@ -785,17 +873,20 @@ enum vml_kernel_render_flags {
  * region picture with the bases (TEXT/PICTURE) or {"levels", root,
  * no-execute, "bases", "incomplete", "regions"} (JSON). With them: a
  * ptdump-style table (TEXT/TABLE) or {"ranges": [...]} (JSON). */
+VML_PUBLIC
 struct vml_error *vml_render_kernel(const struct vml_kernel *kernel,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
 /* whereis: slot and region, the walk level by level with decoded bits,
  * page size, physical address, aliases. format TEXT or JSON. */
+VML_PUBLIC
 struct vml_error *vml_render_kernel_where(const struct vml_kernel *kernel,
 					  const struct vml_kernel_where *where,
 					  enum vml_format format,
 					  uint32_t flags, char **ret);
 /* whereis --phys: the hits of vml_kernel_find_phys (n of them, hit_size
  * bytes apart) out of total. format TEXT or JSON. */
+VML_PUBLIC
 struct vml_error *vml_render_phys_hits(const struct vml_kernel *kernel,
 				       uint64_t pa,
 				       const struct vml_kernel_hit *hits,
@@ -826,6 +917,7 @@ struct vml_kernel_request {
  * alone. req_size is sizeof(struct vml_kernel_request) as the caller knows
  * it (at least the first published size).
  */
+VML_PUBLIC
 struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    const struct vml_paging *paging,
 				    const struct vml_kernel_hints *hints,

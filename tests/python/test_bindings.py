@@ -109,6 +109,38 @@ def test_every_header_function_is_declared():
         assert (restype is _lib.error_p) == returns_error, name
 
 
+def exported_symbols(path):
+    """Names of the functions and data a shared library exports."""
+    out = subprocess.run(["nm", "-D", "--defined-only", path], check=True,
+                         capture_output=True, text=True,
+                         env=clean_env()).stdout
+    return {line.split()[2].split("@")[0] for line in out.splitlines()
+            if len(line.split()) == 3}
+
+
+def test_exports_are_exactly_the_header_functions():
+    """The .so exports the functions vmlayout.h declares and nothing else
+    (-fvisibility=hidden + VML_PUBLIC): internals such as the layout
+    builder, the core parser, the static out-of-memory error, the string
+    builder and the hash map are not part of the ABI."""
+    if not shutil.which("nm"):
+        pytest.skip("no nm (binutils)")
+    header = set(c_prototypes(header_text()))
+    assert len(header) > 40
+    exported = exported_symbols(_lib.lib._name)
+    # A sanitizer build's instrumentation adds its own symbols.
+    extra = {name for name in exported - header
+             if not (os.environ.get("ENABLE_SANITIZERS") == "yes" and
+                     name.startswith(("__asan", "__odr_asan", "__ubsan",
+                                      "__sanitizer")))}
+    assert sorted(extra) == []
+    assert sorted(header - exported) == []
+    for internal in ("vml_layout_append", "vml_core_parse", "vml_enomem",
+                     "vml_error_create", "vml_sb_printf", "vml_hashmap_put",
+                     "vml_arch_get", "vml_json_region"):
+        assert internal not in exported
+
+
 def test_enum_counts_match_header():
     text = header_text()
     kinds = re.search(r"enum vml_kind \{(.*?)\};", text, re.S).group(1)
