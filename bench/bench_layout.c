@@ -144,7 +144,8 @@ int main(int argc, char **argv)
 	const long wheres = 200000;
 	t0 = now_ms();
 	for (long i = 0; i < wheres; i++)
-		if ((err = vml_layout_where(layout, addrs[i & (NADDR - 1)], &w)))
+		if ((err = vml_layout_where(layout, addrs[i & (NADDR - 1)], &w,
+					    sizeof(w))))
 			return fail(err);
 	dt = now_ms() - t0;
 	printf("%-46s %8.2f M/s  (full answer, anonymous regions)\n",

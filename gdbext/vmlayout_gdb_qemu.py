@@ -167,7 +167,8 @@ class _Session:
     def stats(self):
         st = _lib.vml_source_stats()
         if self.source is not None:
-            _lib.vml_source_get_stats(self.source, ctypes.byref(st))
+            _lib.check(_lib.vml_source_get_stats(
+                self.source, ctypes.byref(st), ctypes.sizeof(st)))
         return st
 
     # -- one library call with the mode switched back whatever happens
@@ -374,8 +375,8 @@ def _prepare_reads(paging, hints):
             _flush_gdb_cache()
     plan = _lib.vml_read_plan()
     _lib.check(_lib.vml_kernel_read_plan(
-        paging.handle, ctypes.byref(hints.c), s.phys_supported,
-        ctypes.byref(plan), ctypes.sizeof(plan)))
+        paging.handle, ctypes.byref(hints.c), ctypes.sizeof(hints.c),
+        s.phys_supported, ctypes.byref(plan), ctypes.sizeof(plan)))
     s.direct_base = plan.direct_base \
         if plan.mode == _lib.VML_READ_DIRECT_MAP else None
     note = _lib.decode(plan.note)
@@ -468,8 +469,8 @@ def run(opts):
             note = _prepare_reads(paging, hints)
             _session.call(_lib.vml_kernel_answer, _session.get_source(),
                           paging.handle, ctypes.byref(hints.c),
-                          ctypes.byref(req), ctypes.sizeof(req),
-                          ctypes.byref(out))
+                          ctypes.sizeof(hints.c), ctypes.byref(req),
+                          ctypes.sizeof(req), ctypes.byref(out))
         except _lib.Error as e:
             raise KernelError(e.message)
     return _with_note(note, _lib.take_string(out.value), opts.json)
@@ -495,9 +496,11 @@ def walk_stats(registers=None):
         _prepare_reads(paging, hints)
         k = _lib.kernel_p()
         _session.call(_lib.vml_kernel_from_pagetables, _session.get_source(),
-                      paging.handle, ctypes.byref(hints.c), ctypes.byref(k))
+                      paging.handle, ctypes.byref(hints.c),
+                      ctypes.sizeof(hints.c), ctypes.byref(k))
         try:
-            _lib.vml_kernel_walk_stats(k, ctypes.byref(st))
+            _lib.check(_lib.vml_kernel_walk_stats(k, ctypes.byref(st),
+                                                  ctypes.sizeof(st)))
         finally:
             _lib.vml_kernel_free(k)
     return {"table_pages": st.table_pages, "entries": st.entries,

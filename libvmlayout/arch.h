@@ -182,6 +182,13 @@ bool vml_kernel_range_is_kernel(const struct vml_kernel *k,
  * (hits may be NULL) and returns how many there are. */
 size_t vml_kernel_ranges_phys(const struct vml_kernel *k, uint64_t pa,
 			      size_t max, struct vml_pt_phys_hit *hits);
+/* The caller's hints (hints_size bytes; hints may be NULL) read into
+ * *copy: *ret is copy, or NULL when hints is NULL. VML_ERROR_INVALID for a
+ * size below VML_KERNEL_HINTS_SIZE_V2. */
+struct vml_error *vml_kernel_read_hints(const struct vml_kernel_hints *hints,
+					size_t hints_size,
+					struct vml_kernel_hints *copy,
+					const struct vml_kernel_hints **ret);
 /* Record a documented slot (ignored when empty or when the table is full). */
 void vml_kernel_add_slot(struct vml_kernel *k, uint64_t start, uint64_t end,
 			 uint32_t kind, int base, const char *what);

@@ -88,6 +88,15 @@ struct vml_error *vml_error_fault(uint64_t address, const char *fmt, ...)
 	return err;
 }
 
+struct vml_error *vml_check_size(const char *what, size_t size, size_t min)
+{
+	if (size >= min)
+		return NULL;
+	return vml_error_create(VML_ERROR_INVALID,
+				"%s: struct of %zu bytes, want at least %zu"
+				" (pass sizeof)", what, size, min);
+}
+
 enum vml_error_code vml_error_code(const struct vml_error *err)
 {
 	return err ? err->code : VML_OK;

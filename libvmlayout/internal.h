@@ -39,6 +39,26 @@ struct vml_error *vml_error_from_errno(int errnum, const char *fmt, ...)
 struct vml_error *vml_error_fault(uint64_t address, const char *fmt, ...)
 	VML_PRINTF(2, 3);
 
+/* Sized structs (the ABI rule in vmlayout.h): a caller's struct comes with
+ * its size. vml_check_size is VML_ERROR_INVALID ("what: struct of N bytes,
+ * want at least MIN") when size < min, else NULL. */
+struct vml_error *vml_check_size(const char *what, size_t size, size_t min);
+/* Out: the first min(size, have) bytes of the library's src (have bytes)
+ * into the caller's dst (size bytes). */
+static inline void vml_copy_out(void *dst, size_t size, const void *src,
+				size_t have)
+{
+	memcpy(dst, src, size < have ? size : have);
+}
+/* In: the caller's src (size bytes) into the library's dst (have bytes);
+ * what an older caller's struct lacks reads as zero. */
+static inline void vml_copy_in(void *dst, size_t have, const void *src,
+			       size_t size)
+{
+	memset(dst, 0, have);
+	memcpy(dst, src, size < have ? size : have);
+}
+
 /* ------------------------------------------------------------- arena.c */
 
 /* Bump allocator for strings and small records that live as long as their
@@ -268,6 +288,9 @@ struct vml_layout {
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
 void vml_core_free(struct vml_core *core);
+/* layout_core.c: the core facts of a layout made from a core (owned by the
+ * layout), or NULL. */
+const struct vml_core_info *vml_layout_core(const struct vml_layout *layout);
 
 /* ------------------------------------------------------------- core_elf.c */
 
@@ -353,6 +376,10 @@ struct vml_error *vml_layout_append(struct vml_layout *layout,
 struct vml_error *vml_layout_finish(struct vml_layout *layout);
 /* Index of the region holding addr, or SIZE_MAX. */
 size_t vml_layout_index(const struct vml_layout *layout, uint64_t addr);
+/* vml_layout_gap without the size rule: false when addr is mapped, else
+ * *ret (the whole struct) is the gap holding it. layout may be NULL. */
+bool vml_layout_gap_at(const struct vml_layout *layout, uint64_t addr,
+		       struct vml_gap *ret);
 /* How the layout's address space divides: the picture's halves and
  * whether it shows kernel space. */
 struct vml_arch;

@@ -304,39 +304,78 @@ uint32_t vml_kernel_half(const struct vml_kernel *k, uint64_t va)
 	       VML_HALF_NONCANONICAL;
 }
 
+struct vml_error *vml_kernel_read_hints(const struct vml_kernel_hints *hints,
+					size_t hints_size,
+					struct vml_kernel_hints *copy,
+					const struct vml_kernel_hints **ret)
+{
+	*ret = NULL;
+	if (!hints)
+		return NULL;
+	struct vml_error *err = vml_check_size("kernel hints", hints_size,
+					       VML_KERNEL_HINTS_SIZE_V2);
+	if (err)
+		return err;
+	vml_copy_in(copy, sizeof(*copy), hints, hints_size);
+	*ret = copy;
+	return NULL;
+}
+
 struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 					 const struct vml_pt_range *ranges,
-					 size_t count,
+					 size_t count, size_t range_size,
 					 const struct vml_kernel_hints *hints,
+					 size_t hints_size,
 					 struct vml_kernel **ret)
 {
 	if (!paging || !paging->arch || !ret || (count && !ranges))
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel: NULL paging, ranges or result");
+	size_t bytes;
+	if (count && vml_mul_overflows(count, range_size, &bytes))
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel: %zu ranges of %zu bytes"
+					" overflow", count, range_size);
+	struct vml_error *err = count ? vml_check_size("kernel range",
+						       range_size,
+						       VML_PT_RANGE_SIZE_V2) :
+					NULL;
+	struct vml_kernel_hints hints_copy;
+	if (!err)
+		err = vml_kernel_read_hints(hints, hints_size, &hints_copy,
+					    &hints);
+	if (err)
+		return err;
 	if (!paging->arch->kernel)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"kernel: no kernel map for %s",
 					paging->arch->name);
-	for (size_t i = 1; i < count; i++)
-		if (ranges[i].start <= ranges[i - 1].last)
-			return vml_error_create(VML_ERROR_INVALID,
-				"kernel: range %zu (0x%" PRIx64 ") not sorted",
-				i, ranges[i].start);
 	struct vml_kernel *k = calloc(1, sizeof(*k));
 	if (!k)
 		return &vml_enomem;
 	k->paging = *paging;
 	k->kclass = paging->arch->kernel;
 	if (count) {
-		size_t bytes;
-		k->ranges = vml_mul_overflows(count, sizeof(*ranges), &bytes) ?
-			    NULL : malloc(bytes);
+		k->ranges = calloc(count, sizeof(*k->ranges));
 		k->kinds = calloc(count, sizeof(*k->kinds));
 		if (!k->ranges || !k->kinds) {
 			vml_kernel_free(k);
 			return &vml_enomem;
 		}
-		memcpy(k->ranges, ranges, bytes);
+		/* The caller's element i is i * range_size bytes in. */
+		for (size_t i = 0; i < count; i++)
+			vml_copy_in(&k->ranges[i], sizeof(k->ranges[i]),
+				    (const char *)ranges + i * range_size,
+				    range_size);
+	}
+	for (size_t i = 1; i < count; i++) {
+		if (k->ranges[i].start > k->ranges[i - 1].last)
+			continue;
+		err = vml_error_create(VML_ERROR_INVALID,
+				       "kernel: range %zu (0x%" PRIx64 ") not"
+				       " sorted", i, k->ranges[i].start);
+		vml_kernel_free(k);
+		return err;
 	}
 	k->nranges = count;
 	apply_hints(k, hints);
@@ -344,8 +383,8 @@ struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 	k->kclass->add_slots(k);
 	finish_slots(k);
 	for (size_t i = 0; i < count; i++)
-		k->kinds[i] = vml_kernel_kind_at(k, ranges[i].start);
-	struct vml_error *err = build_layout(k);
+		k->kinds[i] = vml_kernel_kind_at(k, k->ranges[i].start);
+	err = build_layout(k);
 	if (err) {
 		vml_kernel_free(k);
 		return err;
@@ -357,17 +396,28 @@ struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 					     const struct vml_paging *paging,
 					     const struct vml_kernel_hints *hints,
+					     size_t hints_size,
 					     struct vml_kernel **ret)
 {
 	if (!src || !paging || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel: NULL source, paging or result");
+	/* Checked before the walk: a bad size should not cost a walk. */
+	struct vml_kernel_hints hints_copy;
+	struct vml_error *err = vml_kernel_read_hints(hints, hints_size,
+						      &hints_copy, &hints);
+	if (err)
+		return err;
 	struct vml_pt_walk *walk;
-	struct vml_error *err = vml_pt_walk(src, paging, &walk);
+	err = vml_pt_walk(src, paging, &walk);
 	if (err)
 		return err;
 	struct vml_pt_walk_stats stats;
-	vml_pt_walk_get_stats(walk, &stats);
+	err = vml_pt_walk_get_stats(walk, &stats, sizeof(stats));
+	if (err) {
+		vml_pt_walk_free(walk);
+		return err;
+	}
 	if (!stats.entries) {
 		/* Not one present entry: "nothing mapped" would be a lie
 		 * about a kernel; what was read is no page table. */
@@ -394,7 +444,8 @@ struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 			ranges[i] = *r;
 	}
 	vml_pt_walk_free(walk);
-	err = vml_kernel_from_ranges(paging, ranges, n, hints, ret);
+	err = vml_kernel_from_ranges(paging, ranges, n, sizeof(*ranges), hints,
+				     sizeof(*hints), ret);
 	free(ranges);
 	if (!err) {
 		(*ret)->stats = stats;
@@ -457,12 +508,22 @@ uint32_t vml_kernel_range_kind(const struct vml_kernel *k, size_t i)
 	return k && i < k->nranges ? k->kinds[i] : VML_KIND_UNKNOWN;
 }
 
-void vml_kernel_walk_stats(const struct vml_kernel *k,
-			   struct vml_pt_walk_stats *ret)
+struct vml_error *vml_kernel_walk_stats(const struct vml_kernel *k,
+					struct vml_pt_walk_stats *ret,
+					size_t ret_size)
 {
 	if (!ret)
-		return;
-	*ret = k ? k->stats : (struct vml_pt_walk_stats){ 0 };
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel walk stats: NULL result");
+	struct vml_error *err = vml_check_size("kernel walk stats", ret_size,
+					       VML_PT_WALK_STATS_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_pt_walk_stats st = { 0 };
+	if (k)
+		st = k->stats;
+	vml_copy_out(ret, ret_size, &st, sizeof(st));
+	return NULL;
 }
 
 /* The one scan of the walk's ranges for physical address pa (hits or vas

@@ -15,13 +15,6 @@
 
 #include "arch.h"
 
-/* The first published sizes of the sized structs: smaller is a caller
- * built against something that never existed. */
-#define KERNEL_HIT_V1 sizeof(struct vml_kernel_hit)
-#define KERNEL_WHERE_V1 sizeof(struct vml_kernel_where)
-#define READ_PLAN_V1 sizeof(struct vml_read_plan)
-#define REQUEST_V1 sizeof(struct vml_kernel_request)
-
 /* How many hits whereis --phys lists (text, JSON). */
 #define PHYS_TEXT 64
 #define PHYS_JSON 1024
@@ -47,8 +40,8 @@ static struct vml_error *raw_phys(const struct vml_kernel *k, uint64_t pa,
 				  size_t *n, uint64_t *total)
 {
 	if (k->source)
-		return vml_pt_find_phys(k->source, &k->paging, pa, max, hits, n,
-					total);
+		return vml_pt_find_phys(k->source, &k->paging, pa, max, hits,
+					sizeof(*hits), n, total);
 	*total = vml_kernel_ranges_phys(k, pa, max, hits);
 	*n = *total < max ? (size_t)*total : max;
 	return NULL;
@@ -65,24 +58,27 @@ struct vml_error *vml_kernel_find_phys(const struct vml_kernel *k,
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel: physical search needs a kernel,"
 					" a count and room for the hits");
-	if (max && (hit_size < KERNEL_HIT_V1 ||
-		    vml_mul_overflows(max, hit_size, &bytes)))
+	if (max && vml_mul_overflows(max, hit_size, &bytes))
 		return vml_error_create(VML_ERROR_INVALID,
-					"kernel: hits of %zu bytes (want at"
-					" least %zu)", hit_size, KERNEL_HIT_V1);
+					"kernel: %zu hits of %zu bytes"
+					" overflow", max, hit_size);
+	struct vml_error *err = max ? vml_check_size("kernel hit", hit_size,
+						     VML_KERNEL_HIT_SIZE_V2) :
+				      NULL;
+	if (err)
+		return err;
 	struct vml_pt_phys_hit *raw = calloc(max ? max : 1, sizeof(*raw));
 	if (!raw)
 		return &vml_enomem;
 	size_t n = 0;
 	uint64_t total = 0;
-	struct vml_error *err = raw_phys(k, pa, max, raw, &n, &total);
+	err = raw_phys(k, pa, max, raw, &n, &total);
 	if (!err) {
-		size_t copy = hit_size < sizeof(struct vml_kernel_hit) ?
-			      hit_size : sizeof(struct vml_kernel_hit);
 		for (size_t i = 0; i < n; i++) {
 			struct vml_kernel_hit h;
 			make_hit(k, &raw[i], &h);
-			memcpy((char *)hits + i * hit_size, &h, copy);
+			vml_copy_out((char *)hits + i * hit_size, hit_size, &h,
+				     sizeof(h));
 		}
 		*nhits_ret = n;
 		if (total_ret)
@@ -138,11 +134,10 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 	if (!k || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel where: NULL kernel or result");
-	if (ret_size < KERNEL_WHERE_V1)
-		return vml_error_create(VML_ERROR_INVALID,
-					"kernel where: result of %zu bytes (want"
-					" at least %zu)", ret_size,
-					KERNEL_WHERE_V1);
+	struct vml_error *err = vml_check_size("kernel where", ret_size,
+					       VML_KERNEL_WHERE_SIZE_V2);
+	if (err)
+		return err;
 	if (!k->source)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"kernel where: a kernel made from ranges"
@@ -151,8 +146,8 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 	if (!w)
 		return &vml_enomem;
 	w->addr = addr;
-	struct vml_error *err = vml_pt_translate(k->source, &k->paging, addr,
-						 &w->walk);
+	err = vml_pt_translate(k->source, &k->paging, addr, &w->walk,
+			       sizeof(w->walk));
 	if (!err) {
 		w->half = vml_kernel_half(k, addr);
 		w->kind = vml_kernel_kind_at(k, addr);
@@ -168,7 +163,7 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 			err = where_aliases(k, w);
 	}
 	if (!err)
-		memcpy(ret, w, ret_size < sizeof(*w) ? ret_size : sizeof(*w));
+		vml_copy_out(ret, ret_size, w, sizeof(*w));
 	free(w);
 	return err;
 }
@@ -177,17 +172,21 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 
 struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
 				       const struct vml_kernel_hints *hints,
-				       bool phys_reads,
+				       size_t hints_size, bool phys_reads,
 				       struct vml_read_plan *ret,
 				       size_t ret_size)
 {
 	if (!paging || !paging->arch || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"read plan: NULL paging or result");
-	if (ret_size < READ_PLAN_V1)
-		return vml_error_create(VML_ERROR_INVALID,
-					"read plan: result of %zu bytes (want at"
-					" least %zu)", ret_size, READ_PLAN_V1);
+	struct vml_kernel_hints hints_copy;
+	struct vml_error *err = vml_check_size("read plan", ret_size,
+					       VML_READ_PLAN_SIZE_V2);
+	if (!err)
+		err = vml_kernel_read_hints(hints, hints_size, &hints_copy,
+					    &hints);
+	if (err)
+		return err;
 	const struct vml_kernel_class *kc = paging->arch->kernel;
 	struct vml_read_plan plan = { .mode = VML_READ_PHYSICAL };
 	if (!phys_reads) {
@@ -221,7 +220,7 @@ struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
 			 " reading the page tables through the direct map at"
 			 " 0x%" PRIx64 " (%s)", plan.direct_base, how);
 	}
-	memcpy(ret, &plan, ret_size < sizeof(plan) ? ret_size : sizeof(plan));
+	vml_copy_out(ret, ret_size, &plan, sizeof(plan));
 	return NULL;
 }
 
@@ -256,8 +255,8 @@ static struct vml_error *answer_where(const struct vml_kernel *k,
 	struct vml_error *err = vml_kernel_where(k, req->addr, req->symbol, w,
 						 sizeof(*w));
 	if (!err)
-		err = vml_render_kernel_where(k, w, req->format, req->flags,
-					      ret);
+		err = vml_render_kernel_where(k, w, sizeof(*w), req->format,
+					      req->flags, ret);
 	free(w);
 	return err;
 }
@@ -265,6 +264,7 @@ static struct vml_error *answer_where(const struct vml_kernel *k,
 struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    const struct vml_paging *paging,
 				    const struct vml_kernel_hints *hints,
+				    size_t hints_size,
 				    const struct vml_kernel_request *request,
 				    size_t req_size, char **ret)
 {
@@ -272,20 +272,18 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel answer: NULL source, paging,"
 					" request or result");
-	if (req_size < REQUEST_V1)
-		return vml_error_create(VML_ERROR_INVALID,
-					"kernel answer: request of %zu bytes"
-					" (want at least %zu)", req_size,
-					REQUEST_V1);
-	struct vml_kernel_request req = { 0 };
-	memcpy(&req, request, req_size < sizeof(req) ? req_size : sizeof(req));
+	struct vml_error *err = vml_check_size("kernel request", req_size,
+					       VML_KERNEL_REQUEST_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_kernel_request req;
+	vml_copy_in(&req, sizeof(req), request, req_size);
 	if (req.query > VML_KQUERY_PHYS)
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel answer: unknown query %" PRIu32,
 					req.query);
 	struct vml_kernel *k;
-	struct vml_error *err = vml_kernel_from_pagetables(src, paging, hints,
-							   &k);
+	err = vml_kernel_from_pagetables(src, paging, hints, hints_size, &k);
 	if (err)
 		return err;
 	uint32_t flags = req.flags & VML_RENDER_COLOR;

@@ -505,12 +505,32 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 	return layout_from_parsed(core, ret);
 }
 
-bool vml_layout_core_info(const struct vml_layout *layout,
-			  struct vml_core_info *ret)
+const struct vml_core_info *vml_layout_core(const struct vml_layout *layout)
 {
-	if (!layout || !layout->core)
-		return false;
-	if (ret)
-		*ret = layout->core->info;
-	return true;
+	return layout && layout->core ? &layout->core->info : NULL;
+}
+
+bool vml_layout_is_core(const struct vml_layout *layout)
+{
+	return vml_layout_core(layout) != NULL;
+}
+
+struct vml_error *vml_layout_core_info(const struct vml_layout *layout,
+				       struct vml_core_info *ret,
+				       size_t ret_size)
+{
+	if (!ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"core info: NULL result");
+	struct vml_error *err = vml_check_size("core info", ret_size,
+					       VML_CORE_INFO_SIZE_V2);
+	if (err)
+		return err;
+	const struct vml_core_info *info = vml_layout_core(layout);
+	if (!info)
+		return vml_error_create(VML_ERROR_INVALID,
+					"core info: the layout is not from a"
+					" core");
+	vml_copy_out(ret, ret_size, info, sizeof(*info));
+	return NULL;
 }

@@ -386,16 +386,22 @@ const struct vml_pt_range *vml_pt_walk_range(const struct vml_pt_walk *walk,
 	return &walk->ranges[i];
 }
 
-void vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
-			   struct vml_pt_walk_stats *ret)
+struct vml_error *vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
+					struct vml_pt_walk_stats *ret,
+					size_t ret_size)
 {
 	if (!ret)
-		return;
-	if (!walk) {
-		*ret = (struct vml_pt_walk_stats){ 0 };
-		return;
-	}
-	*ret = walk->stats;
+		return vml_error_create(VML_ERROR_INVALID,
+					"walk stats: NULL result");
+	struct vml_error *err = vml_check_size("walk stats", ret_size,
+					       VML_PT_WALK_STATS_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_pt_walk_stats st = { 0 };
+	if (walk)
+		st = walk->stats;
+	vml_copy_out(ret, ret_size, &st, sizeof(st));
+	return NULL;
 }
 
 void vml_pt_walk_free(struct vml_pt_walk *walk)
@@ -411,12 +417,17 @@ void vml_pt_walk_free(struct vml_pt_walk *walk)
 struct vml_error *vml_pt_translate(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t va,
-				   struct vml_pt_translation *ret)
+				   struct vml_pt_translation *ret,
+				   size_t ret_size)
 {
 	if (!src || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"translation needs a source");
-	struct vml_error *err = check_paging(paging);
+	struct vml_error *err = vml_check_size("translation", ret_size,
+					       VML_PT_TRANSLATION_SIZE_V2);
+	if (err)
+		return err;
+	err = check_paging(paging);
 	if (err)
 		return err;
 	const struct vml_arch *a = paging->arch;
@@ -473,7 +484,7 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 		eff = a->combine(eff, d.flags);
 		table = d.addr;
 	}
-	*ret = t;
+	vml_copy_out(ret, ret_size, &t, sizeof(t));
 	return NULL;
 }
 
@@ -510,7 +521,8 @@ struct pt_finder {
 			      * (level is never 0 and below the tables'
 			      * alignment, so keys are never 0 nor shared) */
 	pt_tables tables;    /* the table being scanned at each level */
-	struct vml_pt_phys_hit *hits;
+	void *hits;          /* max hits of hit_size bytes (the caller's) */
+	size_t hit_size;
 	size_t max, n;
 	uint64_t budget;   /* tables step 2 may still visit */
 };
@@ -611,8 +623,8 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 		if (!d.present || d.reserved)
 			continue;
 		if (d.leaf) {
-			if (leaf_covers(&d, f->pa))
-				f->hits[f->n++] = (struct vml_pt_phys_hit){
+			if (leaf_covers(&d, f->pa)) {
+				struct vml_pt_phys_hit h = {
 					.va = va + (f->pa - d.addr),
 					.page_size = d.page_size,
 					.level = level,
@@ -620,6 +632,10 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 							       d.flags),
 					.pkey = d.pkey,
 				};
+				vml_copy_out((char *)f->hits +
+					     f->n++ * f->hit_size,
+					     f->hit_size, &h, sizeof(h));
+			}
 			continue;
 		}
 		if (level <= 1)
@@ -644,17 +660,30 @@ struct vml_error *vml_pt_find_phys(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t pa, size_t max,
 				   struct vml_pt_phys_hit *hits,
-				   size_t *nhits_ret, uint64_t *total_ret)
+				   size_t hit_size, size_t *nhits_ret,
+				   uint64_t *total_ret)
 {
 	if (!src || !nhits_ret || (max && !hits))
 		return vml_error_create(VML_ERROR_INVALID,
 					"physical search needs a source, a"
 					" count and room for the hits");
-	struct vml_error *err = check_paging(paging);
+	size_t bytes;
+	if (max && vml_mul_overflows(max, hit_size, &bytes))
+		return vml_error_create(VML_ERROR_INVALID,
+					"physical search: %zu hits of %zu"
+					" bytes overflow", max, hit_size);
+	struct vml_error *err = max ? vml_check_size("physical search hit",
+						     hit_size,
+						     VML_PT_PHYS_HIT_SIZE_V2) :
+				      NULL;
+	if (err)
+		return err;
+	err = check_paging(paging);
 	if (err)
 		return err;
 	struct pt_finder f = { .src = src, .p = paging, .pa = pa,
-			       .hits = hits, .max = max };
+			       .hits = hits, .hit_size = hit_size,
+			       .max = max };
 	if (!tables_alloc(paging, f.tables)) {
 		tables_free(f.tables);
 		return &vml_enomem;

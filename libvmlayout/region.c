@@ -338,8 +338,13 @@ const struct vml_region *vml_layout_find(const struct vml_layout *layout,
 	return i == SIZE_MAX ? NULL : &layout->regions[i];
 }
 
-bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
-		    struct vml_gap *ret)
+size_t vml_layout_find_index(const struct vml_layout *layout, uint64_t addr)
+{
+	return vml_layout_index(layout, addr);
+}
+
+bool vml_layout_gap_at(const struct vml_layout *layout, uint64_t addr,
+		       struct vml_gap *ret)
 {
 	size_t n = layout ? layout->count : 0;
 	size_t ub = n ? upper_bound(layout, addr) : 0;
@@ -347,14 +352,33 @@ bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
 	const struct vml_region *above = ub < n ? &layout->regions[ub] : NULL;
 	if (below && vml_region_contains(below, addr))
 		return false;
-	if (ret) {
-		ret->start = below ? below->end : 0;
-		/* above->start > addr >= 0, so the subtraction cannot wrap. */
-		ret->last = above ? above->start - 1 : UINT64_MAX;
-		ret->below = below;
-		ret->above = above;
-	}
+	ret->start = below ? below->end : 0;
+	/* above->start > addr >= 0, so the subtraction cannot wrap. */
+	ret->last = above ? above->start - 1 : UINT64_MAX;
+	ret->below = below;
+	ret->above = above;
+	ret->below_index = below ? ub - 1 : SIZE_MAX;
+	ret->above_index = above ? ub : SIZE_MAX;
 	return true;
+}
+
+struct vml_error *vml_layout_gap(const struct vml_layout *layout,
+				 uint64_t addr, struct vml_gap *ret,
+				 size_t ret_size)
+{
+	if (!layout || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"gap: NULL layout or result");
+	struct vml_error *err = vml_check_size("gap", ret_size,
+					       VML_GAP_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_gap gap;
+	if (!vml_layout_gap_at(layout, addr, &gap))
+		return vml_error_create(VML_ERROR_INVALID,
+					"gap: 0x%" PRIx64 " is mapped", addr);
+	vml_copy_out(ret, ret_size, &gap, sizeof(gap));
+	return NULL;
 }
 
 /* A pseudo-region of the kernel half that every process of the

@@ -17,11 +17,12 @@ struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
 	if (!ret)
 		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
 	*ret = NULL;
-	struct vml_core_info info;
-	if (!layout || !vml_layout_core_info(layout, &info))
+	const struct vml_core_info *core = vml_layout_core(layout);
+	if (!core)
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: core summary of a layout that is "
 					"not from a core");
+	struct vml_core_info info = *core;
 	struct vml_strbuf sb = { 0 };
 	vml_sb_puts(&sb, "core");
 	if (path) {
@@ -61,7 +62,7 @@ struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
 		return vml_error_create(VML_ERROR_INVALID, "render: no layout");
 	struct vml_strbuf sb = { 0 };
 	if (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE) {
-		if (vml_layout_core_info(layout, NULL))
+		if (vml_layout_is_core(layout))
 			vml_sb_puts(&sb, "warning: the layout is incomplete: the core "
 				    "is truncated or damaged, or leaves out some "
 				    "mappings (\"???\" marks what is unknown)\n");

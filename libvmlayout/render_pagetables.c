@@ -111,11 +111,9 @@ static const char *kind_label(uint32_t half, uint32_t kind)
 
 static void ptdump_header(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	struct vml_pt_walk_stats st;
-	vml_kernel_walk_stats(k, &st);
 	vml_sb_printf(sb, "%s; %zu ranges, %" PRIu64 " table pages read\n",
 		      k->paging.description, vml_kernel_range_count(k),
-		      st.table_pages);
+		      k->stats.table_pages);
 }
 
 static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
@@ -489,19 +487,31 @@ static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 }
 
 struct vml_error *vml_render_kernel_where(const struct vml_kernel *k,
-					  const struct vml_kernel_where *w,
+					  const struct vml_kernel_where *where,
+					  size_t where_size,
 					  enum vml_format format,
 					  uint32_t flags, char **ret)
 {
 	(void)flags;
-	if (!k || !w || !ret)
+	if (!k || !where || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: NULL kernel, answer or result");
+	struct vml_error *err = vml_check_size("render kernel where",
+					       where_size,
+					       VML_KERNEL_WHERE_SIZE_V2);
+	if (err)
+		return err;
+	/* The caller's answer as this library's struct (big: on the heap). */
+	struct vml_kernel_where *w = malloc(sizeof(*w));
+	if (!w)
+		return &vml_enomem;
+	vml_copy_in(w, sizeof(*w), where, where_size);
 	struct vml_strbuf sb = { 0 };
 	if (format == VML_FORMAT_JSON)
 		where_json(&sb, k, w);
 	else
 		where_text(&sb, k, w);
+	free(w);
 	return vml_sb_finish(&sb, ret);
 }
 
@@ -540,13 +550,26 @@ struct vml_error *vml_render_phys_hits(const struct vml_kernel *k,
 				       uint32_t flags, char **ret)
 {
 	(void)flags;
-	if (!k || !ret || (n && (!hits || hit_size < sizeof(*hits))))
+	if (!k || !ret || (n && !hits))
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: NULL kernel, hits or result");
+	size_t bytes;
+	if (n && vml_mul_overflows(n, hit_size, &bytes))
+		return vml_error_create(VML_ERROR_INVALID,
+					"render: %zu hits of %zu bytes overflow",
+					n, hit_size);
+	struct vml_error *err = n ? vml_check_size("render hits", hit_size,
+						   VML_KERNEL_HIT_SIZE_V2) :
+				    NULL;
+	if (err)
+		return err;
 	const struct vml_paging *p = &k->paging;
 	struct vml_strbuf sb = { 0 };
-#define HIT(i) ((const struct vml_kernel_hit *)((const char *)hits + \
-						(i) * hit_size))
+	/* Hit i of the caller's array (hit_size bytes apart) as this
+	 * library's struct. */
+	struct vml_kernel_hit h;
+#define HIT(i) (vml_copy_in(&h, sizeof(h), (const char *)hits + \
+			    (i) * hit_size, hit_size), &h)
 	if (format == VML_FORMAT_JSON) {
 		vml_sb_printf(&sb, "{\"phys\": %" PRIu64 ", \"total\": %" PRIu64
 			      ", \"mappings\": [", pa, total);

@@ -1000,11 +1000,11 @@ struct vml_error *vml_render_picture(const struct vml_layout *layout,
 	pic.kernel_base = space.kernel_start;
 	pic.kernel_visible = space.kernel_visible;
 	pic.fault_name = space.noncanonical_fault;
-	struct vml_core_info core;
-	if (vml_layout_core_info(layout, &core) && core.has_fault_addr) {
+	const struct vml_core_info *core = vml_layout_core(layout);
+	if (core && core->has_fault_addr) {
 		pic.has_fault = true;
-		pic.fault = core.fault_addr;
-		pic.fault_signo = core.signo;
+		pic.fault = core->fault_addr;
+		pic.fault_signo = core->signo;
 	}
 	struct vml_strbuf sb = { 0 };
 	if (!pic_build(&pic)) {

@@ -265,23 +265,29 @@ static struct vml_error *where_json(const struct vml_where *w, char **ret)
 
 struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
-				   enum vml_format format, uint32_t flags,
-				   char **ret)
+				   size_t where_size, enum vml_format format,
+				   uint32_t flags, char **ret)
 {
 	if (!ret)
 		return vml_error_create(VML_ERROR_INVALID, "render: no result pointer");
 	*ret = NULL;
 	if (!where)
 		return vml_error_create(VML_ERROR_INVALID, "render: no whereis answer");
+	struct vml_error *err = vml_check_size("render where", where_size,
+					       VML_WHERE_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_where w;
+	vml_copy_in(&w, sizeof(w), where, where_size);
 	/* The answer carries every decision; the layout is not needed. */
 	(void)layout;
 	switch (format) {
 	case VML_FORMAT_TEXT:
-		return where_text(where, flags, ret);
+		return where_text(&w, flags, ret);
 	case VML_FORMAT_LINE:
-		return where_line(where, ret);
+		return where_line(&w, ret);
 	case VML_FORMAT_JSON:
-		return where_json(where, ret);
+		return where_json(&w, ret);
 	default:
 		return vml_error_create(VML_ERROR_INVALID,
 					"render: format %d is not a whereis format",

@@ -344,16 +344,22 @@ void vml_source_invalidate(struct vml_source *src)
 	vml_hashmap_release(&src->cache);
 }
 
-void vml_source_get_stats(const struct vml_source *src,
-			  struct vml_source_stats *ret)
+struct vml_error *vml_source_get_stats(const struct vml_source *src,
+				       struct vml_source_stats *ret,
+				       size_t ret_size)
 {
 	if (!ret)
-		return;
-	if (!src) {
-		*ret = (struct vml_source_stats){ 0 };
-		return;
-	}
-	*ret = src->stats;
+		return vml_error_create(VML_ERROR_INVALID,
+					"source stats: NULL result");
+	struct vml_error *err = vml_check_size("source stats", ret_size,
+					       VML_SOURCE_STATS_SIZE_V2);
+	if (err)
+		return err;
+	struct vml_source_stats st = { 0 };
+	if (src)
+		st = src->stats;
+	vml_copy_out(ret, ret_size, &st, sizeof(st));
+	return NULL;
 }
 
 void vml_source_free(struct vml_source *src)

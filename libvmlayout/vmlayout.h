@@ -13,8 +13,30 @@
  *  - all addresses are uint64_t; ranges are [start, end) unless a field is
  *    named "last" (inclusive, used where a range may touch 2^64).
  *
- * ABI: public structs only ever grow at the end; the libtool version in
- * configure.ac follows the usual current:revision:age rules.
+ * ABI (VML_ABI_VERSION; the soname is libvmlayout.so.VML_ABI_VERSION, from
+ * the libtool version in configure.ac, current:revision:age rules):
+ *  - Sized structs. A function that fills a struct the caller provides,
+ *    or reads one, takes the struct's size as the caller was compiled with
+ *    it (pass sizeof), next to the pointer; an array of structs comes with
+ *    the size of one element:
+ *        struct vml_where w;
+ *        err = vml_layout_where(layout, addr, &w, sizeof(w));
+ *    The library fills the first min(size, its own sizeof) bytes, and reads
+ *    what a caller's struct lacks as zero, so structs grow at the end
+ *    without breaking programs built against an older header. A size below
+ *    a struct's first published size, VML_<NAME>_SIZE_V2, is
+ *    VML_ERROR_INVALID. A struct marked "fixed" (it is embedded in another
+ *    struct, or passed in an array without an element size) keeps its
+ *    layout for the whole of this ABI.
+ *  - Pointers. Every function or field that hands out a pointer says who
+ *    owns it and how long it lives. A pointer to one element of an array
+ *    the library owns (vml_layout_region, vml_layout_find, vml_where.region,
+ *    vml_pt_walk_range, vml_kernel_range ...) is for that element alone:
+ *    never index, increment or subtract it (the element's size may grow);
+ *    ask by index, and use the indexes answers carry (vml_where.region_index,
+ *    vml_gap.below_index ...). Strings handed over through char **ret are
+ *    the caller's, freed with vml_free(); const char * results are the
+ *    library's and must not be freed.
  */
 #ifndef VMLAYOUT_H
 #define VMLAYOUT_H
@@ -41,6 +63,11 @@ extern "C" {
 #define VML_PUBLIC
 #endif
 
+/* The size of TYPE up to and including MEMBER: how the VML_*_SIZE_V2
+ * minimums of the sized structs are spelled (a published prefix). */
+#define VML_SIZE_THROUGH(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
 /* ---------------------------------------------------------------- errors */
 
 enum vml_error_code {
@@ -61,7 +88,8 @@ struct vml_error;
 
 VML_PUBLIC
 enum vml_error_code vml_error_code(const struct vml_error *err);
-/* One line, no trailing newline, names what was wrong and where. */
+/* One line, no trailing newline, names what was wrong and where. Owned by
+ * err: valid until vml_error_free(err). */
 VML_PUBLIC
 const char *vml_error_message(const struct vml_error *err);
 /* errno for VML_ERROR_IO/PERMISSION/NOT_FOUND from a system call, else 0. */
@@ -70,7 +98,8 @@ int vml_error_errno(const struct vml_error *err);
 /* Faulting address for VML_ERROR_FAULT; *has_address false otherwise. */
 VML_PUBLIC
 uint64_t vml_error_address(const struct vml_error *err, bool *has_address);
-/* Safe on NULL and on the library's static errors. */
+/* Every error returned is the caller's to free with this (once). Safe on
+ * NULL and on the library's static errors. */
 VML_PUBLIC
 void vml_error_free(struct vml_error *err);
 
@@ -78,6 +107,7 @@ void vml_error_free(struct vml_error *err);
 VML_PUBLIC
 void vml_free(void *ptr);
 
+/* The package version, "0.1.0". Static storage: lives forever. */
 VML_PUBLIC
 const char *vml_version(void);
 
@@ -97,8 +127,11 @@ enum vml_space {
 typedef int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 			void *buf, size_t len);
 
+/* A source is the caller's: free it with vml_source_free, after every
+ * layout and kernel that borrows it. */
 struct vml_source;
 
+/* fn and arg are kept: they must stay valid as long as the source. */
 VML_PUBLIC
 struct vml_error *vml_source_from_callback(vml_read_fn *fn, void *arg,
 					   struct vml_source **ret);
@@ -124,9 +157,13 @@ struct vml_source_stats {
 	uint64_t cache_hits;  /* page reads served from the cache */
 	uint64_t failures;    /* back-end reads that failed */
 };
+#define VML_SOURCE_STATS_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_source_stats, failures)
+/* Counters of src (all zero for a NULL src). Sized: ret_size = sizeof(*ret). */
 VML_PUBLIC
-void vml_source_get_stats(const struct vml_source *src,
-			  struct vml_source_stats *ret);
+struct vml_error *vml_source_get_stats(const struct vml_source *src,
+				       struct vml_source_stats *ret,
+				       size_t ret_size);
 VML_PUBLIC
 void vml_source_free(struct vml_source *src);
 
@@ -172,6 +209,7 @@ enum vml_kind {
 	VML_KIND_LDT_REMAP,     /* "ldt-remap" */
 	VML_KIND_COUNT
 };
+/* Static storage: lives forever. */
 VML_PUBLIC
 const char *vml_kind_name(enum vml_kind kind);
 
@@ -186,6 +224,7 @@ enum vml_group {
 	VML_GROUP_KERNEL,       /* "kernel" */
 	VML_GROUP_COUNT
 };
+/* Static storage: lives forever. */
 VML_PUBLIC
 const char *vml_group_name(enum vml_group group);
 
@@ -209,6 +248,16 @@ enum vml_region_flags {
 					   stated by the kernel; never cleared */
 };
 
+/*
+ * One region of a layout. The library owns every vml_region and hands out
+ * pointers to single ones (vml_layout_region, vml_layout_find, vml_where,
+ * vml_gap): they stay valid, and so do the strings in them, until the
+ * layout is freed; vml_layout_classify after a change rewrites the kind,
+ * group, flags, object and tid fields in place. Never do pointer arithmetic
+ * on them: the struct may grow at the end (callers read only the fields
+ * they know), so the next region is not at region + 1 in the caller's
+ * view. Use indexes (vml_layout_region(layout, i), region_index fields).
+ */
 struct vml_region {
 	uint64_t start;        /* inclusive */
 	uint64_t end;          /* exclusive */
@@ -231,7 +280,10 @@ struct vml_region {
 
 struct vml_layout;
 
-/* Parse /proc/PID/maps text. The text need not be NUL-terminated. */
+/* Parse /proc/PID/maps text. The text need not be NUL-terminated (it is
+ * copied: the caller's buffer is borrowed for the call). The new layout is
+ * the caller's: free it with vml_layout_free (which frees everything it
+ * handed out). */
 VML_PUBLIC
 struct vml_error *vml_layout_from_maps(const char *text, size_t len,
 				       struct vml_layout **ret);
@@ -245,7 +297,8 @@ struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret);
 VML_PUBLIC
 void vml_layout_free(struct vml_layout *layout);
 
-/* Context used by vml_layout_classify(); all optional. */
+/* Context used by vml_layout_classify(); all optional. Every argument is
+ * copied (borrowed for the call only). */
 VML_PUBLIC
 struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid,
 					uint64_t sp, bool is_main);
@@ -278,30 +331,46 @@ uint32_t vml_layout_flags(const struct vml_layout *layout);
 
 VML_PUBLIC
 size_t vml_layout_count(const struct vml_layout *layout);
-/* NULL when i >= count. Pointers stay valid until the layout is freed. */
+/* Region i, NULL when i >= count. Owned by the layout: valid until the
+ * layout is freed (see struct vml_region: no pointer arithmetic). */
 VML_PUBLIC
 const struct vml_region *vml_layout_region(const struct vml_layout *layout,
 					   size_t i);
-/* The region containing addr, or NULL. O(log n). */
+/* The region containing addr, or NULL. O(log n). Owned by the layout, as
+ * vml_layout_region's. */
 VML_PUBLIC
 const struct vml_region *vml_layout_find(const struct vml_layout *layout,
 					 uint64_t addr);
+/* The index of the region containing addr, SIZE_MAX when addr is
+ * unmapped (or layout is NULL). O(log n). */
+VML_PUBLIC
+size_t vml_layout_find_index(const struct vml_layout *layout, uint64_t addr);
 
+/* An unmapped span and its neighbours. Sized (vml_layout_gap); fixed for
+ * this ABI: it is embedded in struct vml_where. below and above are owned
+ * by the layout, as vml_layout_region's. */
 struct vml_gap {
 	uint64_t start;                 /* first unmapped address */
 	uint64_t last;                  /* last unmapped address (inclusive) */
 	const struct vml_region *below; /* region just below, or NULL */
 	const struct vml_region *above; /* region just above, or NULL */
+	size_t below_index;             /* index of below; SIZE_MAX when NULL */
+	size_t above_index;             /* index of above; SIZE_MAX when NULL */
 };
-/* False when addr is mapped; otherwise fills ret with the gap holding addr
- * (bounded by neighbouring regions, or by 0 / 2^64-1). O(log n). */
+#define VML_GAP_SIZE_V2 VML_SIZE_THROUGH(struct vml_gap, above_index)
+/* The gap holding the unmapped address addr (bounded by neighbouring
+ * regions, or by 0 / 2^64-1). O(log n). A mapped addr has no gap:
+ * VML_ERROR_INVALID (vml_layout_find_index tells which addresses are
+ * mapped). Sized: ret_size = sizeof(*ret). */
 VML_PUBLIC
-bool vml_layout_gap(const struct vml_layout *layout, uint64_t addr,
-		    struct vml_gap *ret);
+struct vml_error *vml_layout_gap(const struct vml_layout *layout,
+				 uint64_t addr, struct vml_gap *ret,
+				 size_t ret_size);
 
 /* ---------------------------------------------------------------- cores */
 
-/* Facts from an ELF core's notes (NT_PRPSINFO, NT_SIGINFO, NT_PRSTATUS ...). */
+/* Facts from an ELF core's notes (NT_PRPSINFO, NT_SIGINFO, NT_PRSTATUS ...).
+ * Sized (vml_layout_core_info). */
 struct vml_core_info {
 	int32_t pid;
 	int32_t signo;           /* signal that caused the dump; 0 if unknown */
@@ -314,6 +383,7 @@ struct vml_core_info {
 	bool has_auxv;
 	bool incomplete;         /* truncated or damaged input: layout is partial */
 };
+#define VML_CORE_INFO_SIZE_V2 VML_SIZE_THROUGH(struct vml_core_info, incomplete)
 
 /*
  * Maps the core (never reads it whole), builds its layout from PT_LOAD +
@@ -323,15 +393,20 @@ struct vml_core_info {
  */
 VML_PUBLIC
 struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret);
-/* Same, from a caller-owned buffer that must outlive the layout (fuzzing, tests). */
+/* Same, from a caller-owned buffer that must outlive the layout (fuzzing,
+ * tests): the layout reads it, never copies it. */
 VML_PUBLIC
 struct vml_error *vml_layout_from_core_buffer(const void *buf, size_t len,
 					      struct vml_layout **ret);
-/* Core facts for a layout made from a core; false for other layouts.
- * ret may be NULL (only asking whether the layout is from a core). */
+/* True when layout was made from a core (vml_layout_from_core*). */
 VML_PUBLIC
-bool vml_layout_core_info(const struct vml_layout *layout,
-			  struct vml_core_info *ret);
+bool vml_layout_is_core(const struct vml_layout *layout);
+/* Core facts of a layout made from a core; VML_ERROR_INVALID for other
+ * layouts (vml_layout_is_core tells). Sized: ret_size = sizeof(*ret). */
+VML_PUBLIC
+struct vml_error *vml_layout_core_info(const struct vml_layout *layout,
+				       struct vml_core_info *ret,
+				       size_t ret_size);
 /*
  * The one-line summary of a core that front ends print above its picture
  * or table, e.g.
@@ -369,12 +444,15 @@ enum vml_stack_note {
 };
 
 /*
- * The answer of vml_layout_where. Pointers in it (region, gap.below,
+ * The answer of vml_layout_where. Sized (vml_layout_where fills it,
+ * vml_render_where reads it). Pointers in it (region, gap.below,
  * gap.above, section, symbol) point into the layout: they stay valid until
- * the layout is freed or classified again after a change (a region
- * appended, threads, auxv, exe or sysroot set). vml_layout_classify on a
- * layout that has not changed since it was classified does nothing, so it
- * does not invalidate them.
+ * the layout is freed or classified again after a change (threads, auxv,
+ * exe or sysroot set). vml_layout_classify on a layout that has not changed
+ * since it was classified does nothing, so it does not invalidate them.
+ * noncanonical_fault is static storage (lives forever). Use region_index
+ * and gap.below_index / gap.above_index, never pointer arithmetic, to
+ * find the regions in the layout.
  */
 struct vml_where {
 	uint64_t addr;
@@ -395,9 +473,7 @@ struct vml_where {
 	bool has_insn;
 	uint32_t insn_len;
 	char insn[160];                  /* "mov    %rsp,%rbp" as GDB's x/i prints it */
-	/* Notes the library decides so every front end says the same
-	 * (added at the end: a caller built against an older header must
-	 * be rebuilt until vml_layout_where takes the struct's size). */
+	/* Notes the library decides so every front end says the same. */
 	uint32_t stack_note;             /* enum vml_stack_note (with has_stack_sp) */
 	bool null_page;                  /* unmapped user address below the lowest a
 	                                    process can map (vm.mmap_min_addr's usual
@@ -409,12 +485,16 @@ struct vml_where {
 	uint64_t kernel_start;           /*   [0, user_end) and [kernel_start, 2^64) */
 	const char *noncanonical_fault;  /* what touching a non-canonical address
 	                                    raises ("#GP"); static storage */
+	size_t region_index;             /* index of region in the layout;
+	                                    SIZE_MAX when unmapped */
 };
+#define VML_WHERE_SIZE_V2 VML_SIZE_THROUGH(struct vml_where, region_index)
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
- * is an answer, not an error. */
+ * is an answer, not an error. Classifies the layout first if it is not.
+ * Sized: ret_size = sizeof(*ret). */
 VML_PUBLIC
 struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
-				   struct vml_where *ret);
+				   struct vml_where *ret, size_t ret_size);
 
 /* ---------------------------------------------------------------- render */
 
@@ -436,12 +516,14 @@ struct vml_error *vml_render_layout(const struct vml_layout *layout,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
 /* format: VML_FORMAT_TEXT, VML_FORMAT_JSON or VML_FORMAT_LINE. Formats
- * where alone: layout may be NULL. */
+ * where alone: layout may be NULL. where is the caller's answer from
+ * vml_layout_where (sized: where_size = sizeof(*where)), read during the
+ * call only. *ret: free with vml_free(). */
 VML_PUBLIC
 struct vml_error *vml_render_where(const struct vml_layout *layout,
 				   const struct vml_where *where,
-				   enum vml_format format, uint32_t flags,
-				   char **ret);
+				   size_t where_size, enum vml_format format,
+				   uint32_t flags, char **ret);
 /* Human size: "4 KiB", "1.5 MiB", "128 TiB" (exact values without decimals). Always NUL-terminates. */
 VML_PUBLIC
 void vml_format_size(uint64_t bytes, char *buf, size_t size);
@@ -471,7 +553,8 @@ VML_PUBLIC
 const char *vml_arch_name(enum vml_arch_id arch);
 
 /* A name and a 64-bit value (registers, symbols). Arrays of them are
- * borrowed for the duration of the call that takes them, names included. */
+ * borrowed for the duration of the call that takes them, names included.
+ * Fixed for this ABI (arrays of them carry no element size). */
 struct vml_named_value {
 	const char *name;
 	uint64_t value;
@@ -553,7 +636,10 @@ enum vml_pt_status {
 	VML_PT_RESERVED = 3,   /* entry with reserved bits set: the CPU would fault */
 };
 
-/* One coalesced run of leaves (or a problem span). */
+/* One coalesced run of leaves (or a problem span). The library hands out
+ * pointers to single ranges it owns (vml_pt_walk_range, vml_kernel_range:
+ * no pointer arithmetic, see struct vml_region) and reads arrays of them
+ * with an element size (vml_kernel_from_ranges). */
 struct vml_pt_range {
 	uint64_t start;        /* first virtual address (canonical) */
 	uint64_t last;         /* last virtual address, inclusive */
@@ -569,20 +655,23 @@ struct vml_pt_range {
 	                          (smallest pages) ... vml_paging_levels = root */
 	uint32_t status;       /* enum vml_pt_status */
 };
+#define VML_PT_RANGE_SIZE_V2 VML_SIZE_THROUGH(struct vml_pt_range, status)
 
 struct vml_pt_walk;
 
 /* Walks every root of paging through src (physical reads, whole pages,
  * each table at most once). Unreadable tables and reserved entries become
  * problem ranges; only an unreadable root is an error (VML_ERROR_FAULT).
- * src is borrowed for the call. */
+ * src and paging are borrowed for the call. Free *ret with
+ * vml_pt_walk_free. */
 VML_PUBLIC
 struct vml_error *vml_pt_walk(struct vml_source *src,
 			      const struct vml_paging *paging,
 			      struct vml_pt_walk **ret);
 VML_PUBLIC
 size_t vml_pt_walk_count(const struct vml_pt_walk *walk);
-/* NULL when i >= count. Owned by the walk. */
+/* Range i, NULL when i >= count. Owned by the walk: valid until it is
+ * freed (no pointer arithmetic: see struct vml_pt_range). */
 VML_PUBLIC
 const struct vml_pt_range *vml_pt_walk_range(const struct vml_pt_walk *walk,
 					     size_t i);
@@ -592,13 +681,19 @@ struct vml_pt_walk_stats {
 	uint64_t leaves;       /* leaf entries seen (before coalescing) */
 	uint64_t problems;     /* ranges with status != MAPPED */
 };
+#define VML_PT_WALK_STATS_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_pt_walk_stats, problems)
+/* Counters of the walk (all zero for a NULL walk). Sized: ret_size =
+ * sizeof(*ret). */
 VML_PUBLIC
-void vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
-			   struct vml_pt_walk_stats *ret);
+struct vml_error *vml_pt_walk_get_stats(const struct vml_pt_walk *walk,
+					struct vml_pt_walk_stats *ret,
+					size_t ret_size);
 VML_PUBLIC
 void vml_pt_walk_free(struct vml_pt_walk *walk);
 
-/* One level of a single-address translation. */
+/* One level of a single-address translation. Fixed for this ABI: embedded
+ * (as an array) in struct vml_pt_translation. */
 struct vml_pt_step {
 	uint32_t level;        /* root level down to 1 */
 	uint32_t index;        /* entry index in the table */
@@ -609,6 +704,8 @@ struct vml_pt_step {
 	uint32_t pkey;
 };
 
+/* A single-address translation. Sized (vml_pt_translate); fixed for this
+ * ABI: embedded in struct vml_kernel_where. */
 struct vml_pt_translation {
 	uint64_t va;
 	uint32_t nsteps;
@@ -620,14 +717,20 @@ struct vml_pt_translation {
 	uint32_t stop_level;   /* level where the walk ended */
 	uint32_t status;       /* MAPPED, UNREADABLE, RESERVED; not mapped + MAPPED = not present */
 };
-/* A va no root translates is VML_ERROR_INVALID ("not canonical"). */
+#define VML_PT_TRANSLATION_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_pt_translation, status)
+/* Translates va level by level through src (borrowed for the call). A va
+ * no root translates is VML_ERROR_INVALID ("not canonical"). Sized:
+ * ret_size = sizeof(*ret). */
 VML_PUBLIC
 struct vml_error *vml_pt_translate(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t va,
-				   struct vml_pt_translation *ret);
+				   struct vml_pt_translation *ret,
+				   size_t ret_size);
 
-/* One virtual address that translates to the physical address asked for. */
+/* One virtual address that translates to the physical address asked for.
+ * Sized, in arrays with an element size (vml_pt_find_phys). */
 struct vml_pt_phys_hit {
 	uint64_t va;           /* canonical; maps exactly pa (not the page start) */
 	uint64_t page_size;    /* of the leaf */
@@ -635,6 +738,7 @@ struct vml_pt_phys_hit {
 	uint32_t flags;        /* effective, as vml_pt_range.flags (no A/D) */
 	uint32_t pkey;
 };
+#define VML_PT_PHYS_HIT_SIZE_V2 VML_SIZE_THROUGH(struct vml_pt_phys_hit, pkey)
 /*
  * Reverse translation: every virtual address whose walk ends in a leaf
  * covering pa, following every path through the tables, including shared
@@ -644,14 +748,17 @@ struct vml_pt_phys_hit {
  * ascending address order and *total_ret with how many there are (may be
  * astronomically many; saturates at UINT64_MAX). Work is bounded by the
  * number of distinct (table, level) pairs, not by the number of paths.
- * hits may be NULL when max is 0; total_ret may be NULL.
+ * hits is an array of max elements of hit_size bytes each (sizeof(*hits));
+ * each hit gets min(hit_size, sizeof) bytes. hits may be NULL when max is
+ * 0; total_ret may be NULL. src is borrowed for the call.
  */
 VML_PUBLIC
 struct vml_error *vml_pt_find_phys(struct vml_source *src,
 				   const struct vml_paging *paging,
 				   uint64_t pa, size_t max,
 				   struct vml_pt_phys_hit *hits,
-				   size_t *nhits_ret, uint64_t *total_ret);
+				   size_t hit_size, size_t *nhits_ret,
+				   uint64_t *total_ret);
 
 /* ---------------------------------------------------------------- kernel
  * A whole address space read from page tables, as under QEMU's gdbstub:
@@ -685,6 +792,7 @@ enum vml_symbol_want {
 	VML_SYMBOL_VALUE = 0,      /* the 64-bit value stored at the symbol */
 	VML_SYMBOL_ADDRESS = 1,    /* the symbol's address */
 };
+/* Fixed for this ABI: vml_arch_kernel_symbols returns an array of them. */
 struct vml_kernel_symbol {
 	const char *name;          /* "page_offset_base" */
 	uint32_t want;             /* enum vml_symbol_want */
@@ -697,6 +805,9 @@ VML_PUBLIC
 const struct vml_kernel_symbol *vml_arch_kernel_symbols(enum vml_arch_id arch,
 							size_t *count_ret);
 
+/* What the caller knows about the kernel. Sized: every function that
+ * reads it takes hints_size = sizeof(*hints) (ignored when hints is NULL)
+ * and reads it during the call only. */
 struct vml_kernel_hints {
 	uint64_t pc;               /* current program counter; 0 when unknown */
 	/* Symbols found (vml_arch_kernel_symbols), as wanted; names not in
@@ -705,27 +816,30 @@ struct vml_kernel_hints {
 	const struct vml_named_value *symbols;
 	size_t nsymbols;
 };
+#define VML_KERNEL_HINTS_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_kernel_hints, nsymbols)
 
 /* How a debugger should read physical memory for the walk. */
 enum vml_read_mode {
 	VML_READ_PHYSICAL = 0,     /* the stub's physical-memory reads */
 	VML_READ_DIRECT_MAP = 1,   /* virtual reads at direct_base + pa */
 };
+/* Sized (vml_kernel_read_plan). */
 struct vml_read_plan {
 	uint32_t mode;             /* enum vml_read_mode */
 	uint64_t direct_base;      /* VML_READ_DIRECT_MAP: where pa 0 is mapped */
 	char note[256];            /* one line for the user, no newline; ""
 				      for VML_READ_PHYSICAL */
 };
+#define VML_READ_PLAN_SIZE_V2 VML_SIZE_THROUGH(struct vml_read_plan, note)
 /* The reading policy: physical reads when the stub has them, else the
  * direct map at its base from the hints' symbols, else at the documented
- * default (wrong under KASLR; the note says so). Fills
- * min(ret_size, sizeof) bytes of *ret; ret_size below the first published
- * size is VML_ERROR_INVALID. hints may be NULL. */
+ * default (wrong under KASLR; the note says so). hints may be NULL. Sized:
+ * ret_size = sizeof(*ret). */
 VML_PUBLIC
 struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
 				       const struct vml_kernel_hints *hints,
-				       bool phys_reads,
+				       size_t hints_size, bool phys_reads,
 				       struct vml_read_plan *ret,
 				       size_t ret_size);
 
@@ -735,6 +849,7 @@ struct vml_kernel;
  * is copied; hints (may be NULL) are read during the call only. src is
  * borrowed and must outlive the kernel: vml_kernel_where and
  * vml_kernel_find_phys read the tables again through it (cached pages).
+ * The new kernel is the caller's: free it with vml_kernel_free.
  * Unreadable or corrupt tables make the layout INCOMPLETE, not an error;
  * an unreadable root is VML_ERROR_FAULT, and tables with no present entry
  * at all (a wrong root, or one outside RAM that reads as zeros) are
@@ -743,14 +858,17 @@ VML_PUBLIC
 struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 					     const struct vml_paging *paging,
 					     const struct vml_kernel_hints *hints,
+					     size_t hints_size,
 					     struct vml_kernel **ret);
 /* Same from ranges the caller already has (sorted by start, as
- * vml_pt_walk_range gives them); paging and the ranges are copied. */
+ * vml_pt_walk_range gives them): an array of count elements of range_size
+ * bytes each (sizeof(*ranges)). paging and the ranges are copied. */
 VML_PUBLIC
 struct vml_error *vml_kernel_from_ranges(const struct vml_paging *paging,
 					 const struct vml_pt_range *ranges,
-					 size_t count,
+					 size_t count, size_t range_size,
 					 const struct vml_kernel_hints *hints,
+					 size_t hints_size,
 					 struct vml_kernel **ret);
 VML_PUBLIC
 void vml_kernel_free(struct vml_kernel *kernel);
@@ -775,7 +893,8 @@ uint32_t vml_kernel_kind_at(const struct vml_kernel *kernel, uint64_t va);
 VML_PUBLIC
 uint32_t vml_kernel_half(const struct vml_kernel *kernel, uint64_t va);
 /* The ranges of the walk (all statuses) and the kind of each; owned by
- * the kernel. */
+ * the kernel, valid until it is freed (vml_kernel_range: NULL when i >=
+ * count; no pointer arithmetic, see struct vml_pt_range). */
 VML_PUBLIC
 size_t vml_kernel_range_count(const struct vml_kernel *kernel);
 VML_PUBLIC
@@ -783,10 +902,12 @@ const struct vml_pt_range *vml_kernel_range(const struct vml_kernel *kernel,
 					    size_t i);
 VML_PUBLIC
 uint32_t vml_kernel_range_kind(const struct vml_kernel *kernel, size_t i);
-/* Walk statistics (zero for vml_kernel_from_ranges). */
+/* Walk statistics (zero for vml_kernel_from_ranges). Sized: ret_size =
+ * sizeof(*ret). */
 VML_PUBLIC
-void vml_kernel_walk_stats(const struct vml_kernel *kernel,
-			   struct vml_pt_walk_stats *ret);
+struct vml_error *vml_kernel_walk_stats(const struct vml_kernel *kernel,
+					struct vml_pt_walk_stats *ret,
+					size_t ret_size);
 /* Every virtual address the walk's ranges map physical address pa at,
  * ascending: fills at most max of them into vas (may be NULL when max is
  * 0) and returns how many there are in total. Reads nothing (aliases
@@ -795,7 +916,10 @@ VML_PUBLIC
 size_t vml_kernel_phys_to_virt(const struct vml_kernel *kernel, uint64_t pa,
 			       uint64_t *vas, size_t max);
 
-/* One virtual address mapping a physical address, with what is there. */
+/* One virtual address mapping a physical address, with what is there.
+ * Sized, in arrays with an element size (vml_kernel_find_phys,
+ * vml_render_phys_hits); fixed for this ABI: embedded (as an array) in
+ * struct vml_kernel_where. */
 struct vml_kernel_hit {
 	uint64_t va;               /* maps exactly the physical address */
 	uint64_t page_size;        /* of the leaf */
@@ -805,13 +929,14 @@ struct vml_kernel_hit {
 	uint32_t half;             /* enum vml_half */
 	uint32_t kind;             /* vml_kernel_kind_at(va) */
 };
+#define VML_KERNEL_HIT_SIZE_V2 VML_SIZE_THROUGH(struct vml_kernel_hit, kind)
 /*
  * Every virtual address mapping pa: with a source, vml_pt_find_phys over
  * the kernel's tables (shared and recursive tables followed); without
  * (vml_kernel_from_ranges) the walk's ranges. hits is an array of max
- * elements of hit_size bytes each (hit_size >= the first published
- * sizeof(struct vml_kernel_hit); each gets min(hit_size, sizeof) bytes);
- * hits may be NULL when max is 0, total_ret may be NULL.
+ * elements of hit_size bytes each (sizeof(*hits); at least
+ * VML_KERNEL_HIT_SIZE_V2; each gets min(hit_size, sizeof) bytes); hits may
+ * be NULL when max is 0, total_ret may be NULL.
  */
 VML_PUBLIC
 struct vml_error *vml_kernel_find_phys(const struct vml_kernel *kernel,
@@ -823,7 +948,8 @@ struct vml_error *vml_kernel_find_phys(const struct vml_kernel *kernel,
 /* How many aliases a struct vml_kernel_where holds. */
 #define VML_KERNEL_WHERE_ALIASES 64
 
-/* whereis on a page-table target. */
+/* whereis on a page-table target. Sized (vml_kernel_where fills it,
+ * vml_render_kernel_where reads it). */
 struct vml_kernel_where {
 	uint64_t addr;
 	struct vml_pt_translation walk;  /* level by level; walk.mapped etc. */
@@ -849,13 +975,14 @@ struct vml_kernel_where {
 	bool text_maps_page;             /* the kernel image mapping maps the
 					    same physical page */
 };
+#define VML_KERNEL_WHERE_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_kernel_where, text_maps_page)
 /*
  * Explains addr: the translation through the kernel's tables, its slot,
  * region and aliases (reads through the kernel's source; a kernel from
  * ranges has no walk: VML_ERROR_UNSUPPORTED). symbol may be NULL. An
  * address no root translates is VML_ERROR_INVALID ("not canonical").
- * Fills min(ret_size, sizeof) bytes; ret_size below the first published
- * size is VML_ERROR_INVALID.
+ * symbol is copied. Sized: ret_size = sizeof(*ret).
  */
 VML_PUBLIC
 struct vml_error *vml_kernel_where(const struct vml_kernel *kernel,
@@ -878,14 +1005,16 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *kernel,
 				    enum vml_format format, uint32_t flags,
 				    char **ret);
 /* whereis: slot and region, the walk level by level with decoded bits,
- * page size, physical address, aliases. format TEXT or JSON. */
+ * page size, physical address, aliases. format TEXT or JSON. where is
+ * sized: where_size = sizeof(*where). */
 VML_PUBLIC
 struct vml_error *vml_render_kernel_where(const struct vml_kernel *kernel,
 					  const struct vml_kernel_where *where,
+					  size_t where_size,
 					  enum vml_format format,
 					  uint32_t flags, char **ret);
 /* whereis --phys: the hits of vml_kernel_find_phys (n of them, hit_size
- * bytes apart) out of total. format TEXT or JSON. */
+ * bytes apart: sizeof(*hits)) out of total. format TEXT or JSON. */
 VML_PUBLIC
 struct vml_error *vml_render_phys_hits(const struct vml_kernel *kernel,
 				       uint64_t pa,
@@ -902,6 +1031,7 @@ enum vml_kernel_query {
 	VML_KQUERY_WHERE = 3,      /* whereis ADDR */
 	VML_KQUERY_PHYS = 4,       /* whereis --phys ADDR */
 };
+/* Sized (vml_kernel_answer reads it). */
 struct vml_kernel_request {
 	uint32_t query;            /* enum vml_kernel_query */
 	uint32_t format;           /* VML_FORMAT_TEXT or VML_FORMAT_JSON */
@@ -909,18 +1039,21 @@ struct vml_kernel_request {
 	uint64_t addr;             /* WHERE: virtual, PHYS: physical address */
 	const char *symbol;        /* WHERE: "name+0x12" or NULL (borrowed) */
 };
+#define VML_KERNEL_REQUEST_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_kernel_request, symbol)
 /*
  * The one call a debugger bridge makes per command: walks, classifies,
  * answers the request and renders it into *ret (free with vml_free). Every
  * read of the command happens inside this call (through src, borrowed for
  * the call), so a bridge switches its stub's physical mode around it
- * alone. req_size is sizeof(struct vml_kernel_request) as the caller knows
- * it (at least the first published size).
+ * alone. hints (may be NULL) and req are sized (hints_size =
+ * sizeof(*hints), req_size = sizeof(*req)) and read during the call.
  */
 VML_PUBLIC
 struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    const struct vml_paging *paging,
 				    const struct vml_kernel_hints *hints,
+				    size_t hints_size,
 				    const struct vml_kernel_request *req,
 				    size_t req_size, char **ret);
 

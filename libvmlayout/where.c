@@ -118,34 +118,40 @@ static void where_insn(struct vml_layout *layout, struct vml_where *w)
 }
 
 struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
-				   struct vml_where *ret)
+				   struct vml_where *ret, size_t ret_size)
 {
 	if (!layout || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"where: NULL layout or result");
+	struct vml_error *err = vml_check_size("where", ret_size,
+					       VML_WHERE_SIZE_V2);
+	if (err)
+		return err;
 	if (!layout->classified) {
-		struct vml_error *err = vml_layout_classify(layout);
+		err = vml_layout_classify(layout);
 		if (err)
 			return err;
 	}
 	struct vml_where w;
 	memset(&w, 0, sizeof(w));
 	w.addr = addr;
+	w.gap.below_index = w.gap.above_index = SIZE_MAX;
 	where_half(layout, &w);
-	w.region = vml_layout_find(layout, addr);
+	w.region_index = vml_layout_index(layout, addr);
+	w.region = vml_layout_region(layout, w.region_index);
 	if (!w.region) {
-		vml_layout_gap(layout, addr, &w.gap);
+		vml_layout_gap_at(layout, addr, &w.gap);
 		where_unmapped_notes(layout, &w);
-		*ret = w;
-		return NULL;
+	} else {
+		if (w.region->path) {
+			w.has_file_offset = true;
+			w.file_offset = addr - w.region->start +
+					w.region->offset;
+		}
+		where_elf(layout, &w);
+		where_stack(layout, &w);
+		where_insn(layout, &w);
 	}
-	if (w.region->path) {
-		w.has_file_offset = true;
-		w.file_offset = addr - w.region->start + w.region->offset;
-	}
-	where_elf(layout, &w);
-	where_stack(layout, &w);
-	where_insn(layout, &w);
-	*ret = w;
+	vml_copy_out(ret, ret_size, &w, sizeof(w));
 	return NULL;
 }

@@ -159,7 +159,7 @@ class Where:
         self.addr = c.addr
         self.half = c.half
         self.canonical = bool(c.canonical)
-        self.region = layout._region_from_pointer(c.region)
+        self.region = layout._region_at(c.region_index)
         self.gap = None if self.region is not None else \
             layout._gap_dict(c.gap)
         self.has_file_offset = bool(c.has_file_offset)
@@ -247,41 +247,37 @@ class Layout:
     def __iter__(self):
         return iter(self.regions)
 
-    def _region_from_pointer(self, ptr):
-        """The Region for a struct vml_region * into this layout."""
-        if not ptr:
+    def _region_at(self, index):
+        """The Region at an index the library gave (region_index,
+        below_index ...), or None for SIZE_MAX (no region). Indexes, never
+        pointer arithmetic: vml_region may grow in a newer library."""
+        if index == _lib.SIZE_MAX:
             return None
-        h = self._h()
-        first = _lib.vml_layout_region(h, 0)
-        if first:
-            size = ctypes.sizeof(_lib.vml_region)
-            delta = ctypes.addressof(ptr.contents) - \
-                ctypes.addressof(first.contents)
-            index, rem = divmod(delta, size)
-            if rem == 0 and 0 <= index < len(self.regions):
-                return self.regions[index]
-        return Region(ptr.contents)
+        return self.regions[index]
 
     def _gap_dict(self, g):
         return {
             "start": g.start,
             "last": g.last,
             "size": g.last - g.start + 1,
-            "below": self._region_from_pointer(g.below),
-            "above": self._region_from_pointer(g.above),
+            "below": self._region_at(g.below_index),
+            "above": self._region_at(g.above_index),
         }
 
     def find(self, addr):
         """The Region holding addr, or None."""
-        return self._region_from_pointer(
-            _lib.vml_layout_find(self._h(), addr & _U64))
+        return self._region_at(
+            _lib.vml_layout_find_index(self._h(), addr & _U64))
 
     def gap(self, addr):
         """None when addr is mapped; else the unmapped gap holding it as a
         dict: start, last (inclusive), size, below, above (Region|None)."""
-        g = _lib.vml_gap()
-        if not _lib.vml_layout_gap(self._h(), addr & _U64, ctypes.byref(g)):
+        h = self._h()
+        if _lib.vml_layout_find_index(h, addr & _U64) != _lib.SIZE_MAX:
             return None
+        g = _lib.vml_gap()
+        _lib.check(_lib.vml_layout_gap(h, addr & _U64, ctypes.byref(g),
+                                       ctypes.sizeof(g)))
         return self._gap_dict(g)
 
     # -- whereis
@@ -289,7 +285,7 @@ class Layout:
     def _where_c(self, addr):
         w = _lib.vml_where()
         _lib.check(_lib.vml_layout_where(self._h(), addr & _U64,
-                                         ctypes.byref(w)))
+                                         ctypes.byref(w), ctypes.sizeof(w)))
         return w
 
     def where(self, addr):
@@ -307,7 +303,7 @@ class Layout:
         w = addr._c if isinstance(addr, Where) else self._where_c(addr)
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_render_where(
-            self._h(), ctypes.byref(w), _FORMATS[fmt],
+            self._h(), ctypes.byref(w), ctypes.sizeof(w), _FORMATS[fmt],
             _lib.VML_RENDER_COLOR if color else 0, ctypes.byref(out)))
         return _lib.take_string(out.value)
 
@@ -337,9 +333,12 @@ class Layout:
     @property
     def core_info(self):
         """Facts from the core's notes as a dict, or None (not a core)."""
-        ci = _lib.vml_core_info()
-        if not _lib.vml_layout_core_info(self._h(), ctypes.byref(ci)):
+        h = self._h()
+        if not _lib.vml_layout_is_core(h):
             return None
+        ci = _lib.vml_core_info()
+        _lib.check(_lib.vml_layout_core_info(h, ctypes.byref(ci),
+                                             ctypes.sizeof(ci)))
         return {
             "pid": ci.pid,
             "signo": ci.signo,
@@ -358,7 +357,7 @@ class Layout:
         newline), or None when the layout is not from a core. path: the
         core as the user named it."""
         h = self._h()
-        if not _lib.vml_layout_core_info(h, None):
+        if not _lib.vml_layout_is_core(h):
             return None
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_render_core_summary(

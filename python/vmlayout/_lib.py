@@ -144,6 +144,13 @@ VML_PT_RESERVED = 3
 
 c_enum = ctypes.c_int  # every C enum here fits an int (System V ABI)
 
+# size_t's largest value: the "no region" index (vml_where.region_index,
+# vml_gap.below_index, vml_layout_find_index ...).
+SIZE_MAX = ctypes.c_size_t(-1).value
+
+# Structs the library fills or reads are sized: pass ctypes.sizeof of the
+# struct (or of one array element) with the pointer, as the C header says.
+
 
 class vml_region(ctypes.Structure):
     _fields_ = [
@@ -171,6 +178,8 @@ class vml_gap(ctypes.Structure):
         ("last", ctypes.c_uint64),
         ("below", ctypes.POINTER(vml_region)),
         ("above", ctypes.POINTER(vml_region)),
+        ("below_index", ctypes.c_size_t),
+        ("above_index", ctypes.c_size_t),
     ]
 
 
@@ -215,6 +224,7 @@ class vml_where(ctypes.Structure):
         ("user_end", ctypes.c_uint64),
         ("kernel_start", ctypes.c_uint64),
         ("noncanonical_fault", ctypes.c_char_p),
+        ("region_index", ctypes.c_size_t),
     ]
 
 
@@ -454,7 +464,8 @@ _PROTOTYPES = [
     ("vml_source_read", error_p,
      [source_p, c_enum, _u64, ctypes.c_void_p, _size]),
     ("vml_source_invalidate", None, [source_p]),
-    ("vml_source_get_stats", None, [source_p, _P(vml_source_stats)]),
+    ("vml_source_get_stats", error_p,
+     [source_p, _P(vml_source_stats), _size]),
     ("vml_source_free", None, [source_p]),
     # regions and layouts
     ("vml_kind_name", ctypes.c_char_p, [c_enum]),
@@ -474,23 +485,25 @@ _PROTOTYPES = [
     ("vml_layout_count", _size, [layout_p]),
     ("vml_layout_region", _P(vml_region), [layout_p, _size]),
     ("vml_layout_find", _P(vml_region), [layout_p, _u64]),
-    ("vml_layout_gap", ctypes.c_bool, [layout_p, _u64, _P(vml_gap)]),
+    ("vml_layout_find_index", _size, [layout_p, _u64]),
+    ("vml_layout_gap", error_p, [layout_p, _u64, _P(vml_gap), _size]),
     # cores
     ("vml_layout_from_core", error_p, [ctypes.c_char_p, _P(layout_p)]),
     ("vml_layout_from_core_buffer", error_p,
      [ctypes.c_void_p, _size, _P(layout_p)]),
-    ("vml_layout_core_info", ctypes.c_bool, [layout_p, _P(vml_core_info)]),
+    ("vml_layout_is_core", ctypes.c_bool, [layout_p]),
+    ("vml_layout_core_info", error_p, [layout_p, _P(vml_core_info), _size]),
     ("vml_render_core_summary", error_p,
      [layout_p, ctypes.c_char_p, _P(ctypes.c_void_p)]),
     ("vml_render_layout_warnings", error_p,
      [layout_p, _P(ctypes.c_void_p)]),
     # whereis
-    ("vml_layout_where", error_p, [layout_p, _u64, _P(vml_where)]),
+    ("vml_layout_where", error_p, [layout_p, _u64, _P(vml_where), _size]),
     # render
     ("vml_render_layout", error_p,
      [layout_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
     ("vml_render_where", error_p,
-     [layout_p, _P(vml_where), c_enum, ctypes.c_uint32,
+     [layout_p, _P(vml_where), _size, c_enum, ctypes.c_uint32,
       _P(ctypes.c_void_p)]),
     ("vml_format_size", None, [_u64, ctypes.c_char_p, _size]),
     # disasm
@@ -513,23 +526,24 @@ _PROTOTYPES = [
     ("vml_pt_walk", error_p, [source_p, paging_p, _P(walk_p)]),
     ("vml_pt_walk_count", _size, [walk_p]),
     ("vml_pt_walk_range", _P(vml_pt_range), [walk_p, _size]),
-    ("vml_pt_walk_get_stats", None, [walk_p, _P(vml_pt_walk_stats)]),
+    ("vml_pt_walk_get_stats", error_p,
+     [walk_p, _P(vml_pt_walk_stats), _size]),
     ("vml_pt_walk_free", None, [walk_p]),
     ("vml_pt_translate", error_p,
-     [source_p, paging_p, _u64, _P(vml_pt_translation)]),
+     [source_p, paging_p, _u64, _P(vml_pt_translation), _size]),
     ("vml_pt_find_phys", error_p,
-     [source_p, paging_p, _u64, _size, _P(vml_pt_phys_hit), _P(_size),
-      _P(_u64)]),
+     [source_p, paging_p, _u64, _size, _P(vml_pt_phys_hit), _size,
+      _P(_size), _P(_u64)]),
     # kernel (page-table targets)
     ("vml_arch_kernel_symbols", _P(vml_kernel_symbol), [c_enum, _P(_size)]),
     ("vml_kernel_read_plan", error_p,
-     [paging_p, _P(vml_kernel_hints), ctypes.c_bool, _P(vml_read_plan),
-      _size]),
+     [paging_p, _P(vml_kernel_hints), _size, ctypes.c_bool,
+      _P(vml_read_plan), _size]),
     ("vml_kernel_from_pagetables", error_p,
-     [source_p, paging_p, _P(vml_kernel_hints), _P(kernel_p)]),
+     [source_p, paging_p, _P(vml_kernel_hints), _size, _P(kernel_p)]),
     ("vml_kernel_from_ranges", error_p,
-     [paging_p, _P(vml_pt_range), _size, _P(vml_kernel_hints),
-      _P(kernel_p)]),
+     [paging_p, _P(vml_pt_range), _size, _size, _P(vml_kernel_hints),
+      _size, _P(kernel_p)]),
     ("vml_kernel_free", None, [kernel_p]),
     ("vml_kernel_layout", layout_p, [kernel_p]),
     ("vml_kernel_paging", paging_p, [kernel_p]),
@@ -539,7 +553,8 @@ _PROTOTYPES = [
     ("vml_kernel_range_count", _size, [kernel_p]),
     ("vml_kernel_range", _P(vml_pt_range), [kernel_p, _size]),
     ("vml_kernel_range_kind", ctypes.c_uint32, [kernel_p, _size]),
-    ("vml_kernel_walk_stats", None, [kernel_p, _P(vml_pt_walk_stats)]),
+    ("vml_kernel_walk_stats", error_p,
+     [kernel_p, _P(vml_pt_walk_stats), _size]),
     ("vml_kernel_phys_to_virt", _size, [kernel_p, _u64, _P(_u64), _size]),
     ("vml_kernel_find_phys", error_p,
      [kernel_p, _u64, _size, _P(vml_kernel_hit), _size, _P(_size),
@@ -549,14 +564,14 @@ _PROTOTYPES = [
     ("vml_render_kernel", error_p,
      [kernel_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
     ("vml_render_kernel_where", error_p,
-     [kernel_p, _P(vml_kernel_where), c_enum, ctypes.c_uint32,
+     [kernel_p, _P(vml_kernel_where), _size, c_enum, ctypes.c_uint32,
       _P(ctypes.c_void_p)]),
     ("vml_render_phys_hits", error_p,
      [kernel_p, _u64, _P(vml_kernel_hit), _size, _size, _u64, c_enum,
       ctypes.c_uint32, _P(ctypes.c_void_p)]),
     ("vml_kernel_answer", error_p,
-     [source_p, paging_p, _P(vml_kernel_hints), _P(vml_kernel_request),
-      _size, _P(ctypes.c_void_p)]),
+     [source_p, paging_p, _P(vml_kernel_hints), _size,
+      _P(vml_kernel_request), _size, _P(ctypes.c_void_p)]),
 ]
 
 

@@ -54,13 +54,14 @@ static void render_all(struct vml_layout *layout, const struct vml_core_info *in
 	};
 	for (size_t a = 0; a < 4; a++) {
 		struct vml_where w;
-		struct vml_error *err = vml_layout_where(layout, addrs[a], &w);
+		struct vml_error *err = vml_layout_where(layout, addrs[a], &w,
+							sizeof(w));
 		if (err) {
 			vml_error_free(err);
 			continue;
 		}
 		for (size_t f = 0; f < sizeof(where_formats) / sizeof(where_formats[0]); f++)
-			check_render(vml_render_where(layout, &w, where_formats[f], 0, &out),
+			check_render(vml_render_where(layout, &w, sizeof(w), where_formats[f], 0, &out),
 				     out);
 	}
 }
@@ -84,7 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct vml_core_info info;
-	if (!vml_layout_core_info(layout, &info))
+	if (!vml_layout_is_core(layout) ||
+	    vml_layout_core_info(layout, &info, sizeof(info)))
 		abort();
 	uint8_t buf[64];
 	size_t n = vml_layout_count(layout);

@@ -13,11 +13,18 @@ static void probe(const struct vml_layout *layout, uint64_t addr)
 {
 	struct vml_gap gap;
 	const struct vml_region *r = vml_layout_find(layout, addr);
-	bool unmapped = vml_layout_gap(layout, addr, &gap);
-	/* find and gap must agree; a disagreement is a bug worth a crash */
-	if ((r != NULL) == unmapped)
+	size_t index = vml_layout_find_index(layout, addr);
+	struct vml_error *err = vml_layout_gap(layout, addr, &gap, sizeof(gap));
+	bool unmapped = err == NULL;
+	vml_error_free(err);
+	/* find, its index and gap must agree; a disagreement is a bug worth
+	 * a crash */
+	if ((r != NULL) == unmapped || (index == SIZE_MAX) != unmapped ||
+	    (r && vml_layout_region(layout, index) != r))
 		__builtin_trap();
-	if (unmapped && (addr < gap.start || addr > gap.last))
+	if (unmapped && (addr < gap.start || addr > gap.last ||
+			 vml_layout_region(layout, gap.below_index) != gap.below ||
+			 vml_layout_region(layout, gap.above_index) != gap.above))
 		__builtin_trap();
 }
 

@@ -33,7 +33,7 @@ static void translate_and_compare(struct vml_source *src,
 				  const struct vml_pt_range *r, uint64_t va)
 {
 	struct vml_pt_translation t;
-	struct vml_error *err = vml_pt_translate(src, cfg, va, &t);
+	struct vml_error *err = vml_pt_translate(src, cfg, va, &t, sizeof(t));
 	if (err == &vml_enomem)
 		return;
 	check(err == NULL); /* walk output is canonical */
@@ -57,7 +57,7 @@ static void find_and_compare(struct vml_source *src,
 	size_t n = 0;
 	uint64_t total = 0;
 	struct vml_error *err = vml_pt_find_phys(src, cfg, r->phys, 4, hits,
-						 &n, &total);
+						 sizeof(hits[0]), &n, &total);
 	if (err) {
 		enum vml_error_code code = vml_error_code(err);
 		check(code == VML_ERROR_LIMIT || code == VML_ERROR_NOMEM);
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		size_t n = vml_pt_walk_count(walk);
 		struct vml_pt_walk_stats st;
-		vml_pt_walk_get_stats(walk, &st);
+		check(!vml_pt_walk_get_stats(walk, &st, sizeof(st)));
 		check(st.table_pages <= len / 4096);
 		const struct vml_pt_range *prev = NULL;
 		for (size_t i = 0; i < n; i++) {
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* One arbitrary address, canonical or not. */
 	struct vml_pt_translation t;
 	uint64_t va = (uint64_t)data[3] * UINT64_C(0x0101010101010101) << 12;
-	err = vml_pt_translate(src, cfg, va, &t);
+	err = vml_pt_translate(src, cfg, va, &t, sizeof(t));
 	if (err) {
 		check(vml_error_code(err) == VML_ERROR_INVALID ||
 		      vml_error_code(err) == VML_ERROR_NOMEM);

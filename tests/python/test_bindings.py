@@ -82,6 +82,53 @@ def test_struct_layout_matches_c_compiler(tmp_path):
                 "%s.%s" % (name, field)
 
 
+# Structs that cross the API without a size: vml_region is only handed out
+# by pointer (callers read the fields they know); the others are fixed for
+# the ABI (arrays of them carry no element size, or they are embedded).
+UNSIZED = {"vml_region", "vml_named_value", "vml_kernel_symbol",
+           "vml_pt_step"}
+
+
+def sized_minimums(text):
+    """{struct name: (macro, last field of the published prefix)} from the
+    header's VML_*_SIZE_V2 definitions."""
+    pattern = (r"#define\s+(VML_\w+_SIZE_V2)\s*\\?\s*"
+               r"VML_SIZE_THROUGH\(struct\s+(\w+),\s*(\w+)\)")
+    return {name: (macro, field)
+            for macro, name, field in re.findall(pattern, text)}
+
+
+def test_sized_structs_have_published_minimums(tmp_path):
+    """Every struct the library fills or reads with a size has its
+    VML_*_SIZE_V2; the ctypes mirror holds that whole prefix (so the sizes
+    _lib.py passes are never refused) and the C compiler agrees on it."""
+    with open(HEADER) as f:
+        raw = f.read()
+    mins = sized_minimums(raw)
+    assert sorted(mins) == sorted(set(_lib.STRUCTS) - UNSIZED)
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if not gcc:
+        pytest.skip("no C compiler")
+    lines = ["#include <stdio.h>", '#include "vmlayout.h"', "int main(void) {"]
+    for name, (macro, _) in sorted(mins.items()):
+        lines.append('printf("%s %%zu\\n", (size_t)%s);' % (name, macro))
+    lines.append("return 0; }")
+    src = tmp_path / "mins.c"
+    src.write_text("\n".join(lines) + "\n")
+    exe = tmp_path / "mins"
+    subprocess.run([gcc, "-std=gnu11", "-I",
+                    os.path.join(TOP_SRCDIR, "libvmlayout"), "-o", str(exe),
+                    str(src)], check=True, env=clean_env())
+    out = subprocess.run([str(exe)], check=True, capture_output=True,
+                         text=True, env=clean_env()).stdout
+    c = {n: int(v) for n, v in (line.split() for line in out.splitlines())}
+    for name, (macro, field) in mins.items():
+        cls = _lib.STRUCTS[name]
+        f = getattr(cls, field)
+        assert c[name] == f.offset + f.size, macro
+        assert ctypes.sizeof(cls) >= c[name], name
+
+
 def c_prototypes(text):
     """{name: (returns an error?, parameter count)} from the header."""
     protos = {}

@@ -192,7 +192,7 @@ class Kernel:
         self.hints.pc = rip
         _lib.check(_lib.vml_kernel_from_pagetables(
             self.src, self.paging, ctypes.byref(self.hints),
-            ctypes.byref(self.k)))
+            ctypes.sizeof(self.hints), ctypes.byref(self.k)))
 
     def close(self):
         if self.k:
@@ -215,8 +215,8 @@ class Kernel:
         req.addr = addr & _U64
         req.symbol = symbol.encode() if symbol else None
         return _render(_lib.vml_kernel_answer, self.src, self.paging,
-                       ctypes.byref(self.hints), ctypes.byref(req),
-                       ctypes.sizeof(req))
+                       ctypes.byref(self.hints), ctypes.sizeof(self.hints),
+                       ctypes.byref(req), ctypes.sizeof(req))
 
     def whereis(self, va, fmt, symbol=None):
         return self.answer(_lib.VML_KQUERY_WHERE, va, fmt, symbol)
@@ -235,9 +235,9 @@ class Kernel:
     def layout_where_json(self, addr):
         w = _lib.vml_where()
         _lib.check(_lib.vml_layout_where(self.layout, addr & _U64,
-                                         ctypes.byref(w)))
+                                         ctypes.byref(w), ctypes.sizeof(w)))
         return _render(_lib.vml_render_where, self.layout, ctypes.byref(w),
-                       _lib.VML_FORMAT_JSON, 0)
+                       ctypes.sizeof(w), _lib.VML_FORMAT_JSON, 0)
 
 
 TEXT, JSON = _lib.VML_FORMAT_TEXT, _lib.VML_FORMAT_JSON

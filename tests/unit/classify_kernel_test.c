@@ -70,7 +70,7 @@ static struct vml_kernel *make(const struct vml_paging *c,
 			       const struct vml_kernel_hints *h)
 {
 	struct vml_kernel *k = NULL;
-	VML_ASSERT_OK(vml_kernel_from_ranges(c, r, n, h, &k));
+	VML_ASSERT_OK(vml_kernel_from_ranges(c, r, n, sizeof(*r), h, sizeof(*h), &k));
 	return k;
 }
 
@@ -333,13 +333,13 @@ static void test_bad_input(void)
 		R(0xffffffff81000000, K4, 0, 0, K4),
 	};
 	struct vml_kernel *k = NULL;
-	VML_ASSERT_ERR(vml_kernel_from_ranges(cfg4(), r, 2, NULL, &k),
+	VML_ASSERT_ERR(vml_kernel_from_ranges(cfg4(), r, 2, sizeof(struct vml_pt_range), NULL, 0, &k),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_ERR(vml_kernel_from_ranges(NULL, r, 1, NULL, &k),
+	VML_ASSERT_ERR(vml_kernel_from_ranges(NULL, r, 1, sizeof(struct vml_pt_range), NULL, 0, &k),
 		       VML_ERROR_INVALID);
 	CU_ASSERT_PTR_NULL(k);
 	/* Empty is fine: an empty layout. */
-	VML_ASSERT_OK(vml_kernel_from_ranges(cfg4(), NULL, 0, NULL, &k));
+	VML_ASSERT_OK(vml_kernel_from_ranges(cfg4(), NULL, 0, sizeof(struct vml_pt_range), NULL, 0, &k));
 	CU_ASSERT_EQUAL(vml_layout_count(vml_kernel_layout(k)), 0);
 	vml_kernel_free(k);
 	vml_kernel_free(NULL);
@@ -486,7 +486,7 @@ static char *render(const struct vml_kernel *k, const struct vml_kernel_where *w
 		    enum vml_format fmt)
 {
 	char *text = NULL;
-	VML_ASSERT_OK(vml_render_kernel_where(k, w, fmt, 0, &text));
+	VML_ASSERT_OK(vml_render_kernel_where(k, w, sizeof(*w), fmt, 0, &text));
 	return text;
 }
 
@@ -659,11 +659,11 @@ static void test_symbols_and_read_plan(void)
 	CU_ASSERT_EQUAL(n, 0);
 
 	struct vml_read_plan plan;
-	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, true, &plan,
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, 0, true, &plan,
 					   sizeof(plan)));
 	CU_ASSERT_EQUAL(plan.mode, VML_READ_PHYSICAL);
 	CU_ASSERT_STRING_EQUAL(plan.note, "");
-	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, false, &plan,
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), NULL, 0, false, &plan,
 					   sizeof(plan)));
 	CU_ASSERT_EQUAL(plan.mode, VML_READ_DIRECT_MAP);
 	CU_ASSERT_EQUAL(plan.direct_base, 0xffff888000000000);
@@ -671,19 +671,19 @@ static void test_symbols_and_read_plan(void)
 			       " physical-memory mode; reading the page tables"
 			       " through the direct map at 0xffff888000000000"
 			       " (documented default, wrong under KASLR)");
-	VML_ASSERT_OK(vml_kernel_read_plan(cfg5(), NULL, false, &plan,
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg5(), NULL, 0, false, &plan,
 					   sizeof(plan)));
 	CU_ASSERT_EQUAL(plan.direct_base, 0xff11000000000000);
 	struct vml_named_value syms[] = { { "vmalloc_base", 0xffffb1a2c0000000 },
 					  { "page_offset_base",
 					    0xffff9a4e40000000 } };
 	struct vml_kernel_hints h = { .symbols = syms, .nsymbols = 2 };
-	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), &h, false, &plan,
+	VML_ASSERT_OK(vml_kernel_read_plan(cfg4(), &h, sizeof(h), false, &plan,
 					   sizeof(plan)));
 	CU_ASSERT_EQUAL(plan.direct_base, 0xffff9a4e40000000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(plan.note, "at 0xffff9a4e40000000"
 				      " (page_offset_base)"));
-	VML_ASSERT_ERR(vml_kernel_read_plan(cfg4(), &h, false, &plan, 8),
+	VML_ASSERT_ERR(vml_kernel_read_plan(cfg4(), &h, sizeof(h), false, &plan, 8),
 		       VML_ERROR_INVALID);
 }
 

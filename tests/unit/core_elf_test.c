@@ -463,7 +463,7 @@ static void test_truncated_everywhere(void)
 					vml_error_message(err));
 			CU_ASSERT_PTR_NULL_FATAL(err);
 			struct vml_core_info info;
-			CU_ASSERT_TRUE(vml_layout_core_info(layout, &info));
+			VML_ASSERT_OK(vml_layout_core_info(layout, &info, sizeof(info)));
 			bool cut = len < b.len;
 			if (len < notes_end || cut)
 				CU_ASSERT_TRUE(info.incomplete);
@@ -518,7 +518,7 @@ static void test_note_lengths_past_segment(void)
 			struct vml_layout *layout;
 			VML_ASSERT_OK(vml_layout_from_core_buffer(c, b.len, &layout));
 			struct vml_core_info info;
-			CU_ASSERT_TRUE(vml_layout_core_info(layout, &info));
+			VML_ASSERT_OK(vml_layout_core_info(layout, &info, sizeof(info)));
 			CU_ASSERT_TRUE(info.incomplete);
 			CU_ASSERT_EQUAL(info.nthreads, 0); /* the first note was lost */
 			CU_ASSERT_TRUE(vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE);
@@ -731,7 +731,7 @@ static void test_layout_tiny(void)
 	CU_ASSERT_EQUAL(layout->auxv.sysinfo_ehdr, VDSO);
 
 	struct vml_core_info info;
-	CU_ASSERT_TRUE(vml_layout_core_info(layout, &info));
+	VML_ASSERT_OK(vml_layout_core_info(layout, &info, sizeof(info)));
 	CU_ASSERT_EQUAL(info.pid, 100);
 	CU_ASSERT_EQUAL(info.fault_addr, 0xdead);
 
@@ -826,7 +826,7 @@ static void test_layout_gcore_style(void)
 	check_regions(layout, want, VML_ARRAY_SIZE(want));
 	CU_ASSERT_TRUE(vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE);
 	struct vml_core_info info;
-	CU_ASSERT_TRUE(vml_layout_core_info(layout, &info));
+	VML_ASSERT_OK(vml_layout_core_info(layout, &info, sizeof(info)));
 	CU_ASSERT_FALSE(info.incomplete); /* nothing damaged: only unknown */
 	vml_layout_free(layout);
 	free(notes.p);
@@ -866,7 +866,9 @@ static void test_from_core_file(void)
 
 	/* Not from a core: no core facts. */
 	struct vml_core_info info;
-	CU_ASSERT_FALSE(vml_layout_core_info(NULL, &info));
+	CU_ASSERT_FALSE(vml_layout_is_core(NULL));
+	VML_ASSERT_ERR(vml_layout_core_info(NULL, &info, sizeof(info)),
+		       VML_ERROR_INVALID);
 }
 
 /* The summary line and the warnings front ends print: the facts written

@@ -153,7 +153,7 @@ static void test_leaf_sizes(void)
 		    F_P | VML_PT_PS, 3, VML_PT_MAPPED);
 	CU_ASSERT_PTR_NULL(vml_pt_walk_range(w, 3));
 	struct vml_pt_walk_stats st;
-	vml_pt_walk_get_stats(w, &st);
+	VML_ASSERT_OK(vml_pt_walk_get_stats(w, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.table_pages, 4);
 	CU_ASSERT_EQUAL(st.entries, 6);
 	CU_ASSERT_EQUAL(st.leaves, 3);
@@ -185,7 +185,7 @@ static void test_five_levels(void)
 	vml_pt_walk_free(w);
 
 	struct vml_pt_translation t;
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t, sizeof(t)));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.phys, 0xc0abc123);
 	CU_ASSERT_EQUAL(t.nsteps, 3);
@@ -193,7 +193,7 @@ static void test_five_levels(void)
 	CU_ASSERT_EQUAL(t.steps[0].index, 1);
 	/* Above 2^47 is not canonical with 4 levels. */
 	c.levels = 4;
-	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t),
+	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0001000080abc123ull, &t, sizeof(t)),
 		       VML_ERROR_INVALID);
 	mem_free(&m);
 }
@@ -221,7 +221,7 @@ static void test_coalescing(void)
 	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 4)->pkey, 3);
 	CU_ASSERT_EQUAL(vml_pt_walk_range(w, 3)->pkey, 0);
 	struct vml_pt_walk_stats st;
-	vml_pt_walk_get_stats(w, &st);
+	VML_ASSERT_OK(vml_pt_walk_get_stats(w, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.leaves, 9);
 	vml_pt_walk_free(w);
 	mem_free(&m);
@@ -328,7 +328,7 @@ static void test_shared_table_read_once(void)
 	check_range(w, 1, 0x200000, 0x3fffff, 0x4000, 0, F_P | F_W | F_U, 2,
 		    VML_PT_ALIAS);
 	struct vml_pt_walk_stats st;
-	vml_pt_walk_get_stats(w, &st);
+	VML_ASSERT_OK(vml_pt_walk_get_stats(w, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.table_pages, 4);
 	CU_ASSERT_EQUAL(st.problems, 1);
 	vml_pt_walk_free(w);
@@ -336,11 +336,11 @@ static void test_shared_table_read_once(void)
 	/* Four distinct table pages: four back-end reads, then a second walk
 	 * is served entirely from the cache. */
 	struct vml_source_stats ss;
-	vml_source_get_stats(m.src, &ss);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &ss, sizeof(ss)));
 	CU_ASSERT_EQUAL(ss.reads, 4);
 	CU_ASSERT_EQUAL(ss.cache_hits, 0);
 	w = walk_ok(&m, &c);
-	vml_source_get_stats(m.src, &ss);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &ss, sizeof(ss)));
 	CU_ASSERT_EQUAL(ss.reads, 4);
 	CU_ASSERT_EQUAL(ss.cache_hits, 4);
 	CU_ASSERT_EQUAL(vml_pt_walk_count(w), 2);
@@ -366,7 +366,7 @@ static void test_self_reference(void)
 	check_range(w, 1, 0xffff800000000000ull, 0xffff807fffffffffull, 0x1000,
 		    0, F_P | F_W, 4, VML_PT_ALIAS);
 	struct vml_pt_walk_stats st;
-	vml_pt_walk_get_stats(w, &st);
+	VML_ASSERT_OK(vml_pt_walk_get_stats(w, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.table_pages, 1);
 	vml_pt_walk_free(w);
 	mem_free(&m);
@@ -391,7 +391,7 @@ static void test_unreadable_table(void)
 		    VML_PT_UNREADABLE);
 	/* The bad page was asked for once only. */
 	struct vml_source_stats ss;
-	vml_source_get_stats(m.src, &ss);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &ss, sizeof(ss)));
 	CU_ASSERT_EQUAL(ss.failures, 1);
 	CU_ASSERT_EQUAL(ss.reads, 4);
 	vml_pt_walk_free(w);
@@ -431,7 +431,7 @@ static void test_reserved_bits(void)
 	check_range(w, 5, 1024 * GiB, 1536 * GiB - 1, 0x5000, 0, F_P, 4,
 		    VML_PT_RESERVED);
 	struct vml_pt_walk_stats st;
-	vml_pt_walk_get_stats(w, &st);
+	VML_ASSERT_OK(vml_pt_walk_get_stats(w, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.problems, 5);
 	vml_pt_walk_free(w);
 
@@ -486,7 +486,7 @@ static void test_translate(void)
 	struct vml_pt_translation t;
 
 	/* 4 KiB: VA 0x3abc is PML4[0] PDPT[0] PD[0] PT[3] + 0xabc. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x3abc, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x3abc, &t, sizeof(t)));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
 	CU_ASSERT_EQUAL(t.phys, 0x1234abc);
@@ -509,7 +509,7 @@ static void test_translate(void)
 			F_P | F_W | F_U | VML_PT_ACCESSED | VML_PT_NX);
 
 	/* 2 MiB: VA 0xa12345 is PD[5] + 0x12345; bit 12 is PAT, not address. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xa12345, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xa12345, &t, sizeof(t)));
 	CU_ASSERT_TRUE(t.mapped);
 	CU_ASSERT_EQUAL(t.phys, 0x40012345);
 	CU_ASSERT_EQUAL(t.page_size, 2 * MiB);
@@ -521,7 +521,7 @@ static void test_translate(void)
 	CU_ASSERT_EQUAL(t.flags, F_P | F_W | VML_PT_PS | VML_PT_PAT);
 
 	/* Not present: PDPT[1] is empty. */
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x40001000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0x40001000, &t, sizeof(t)));
 	CU_ASSERT_FALSE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_MAPPED);
 	CU_ASSERT_EQUAL(t.stop_level, 3);
@@ -531,23 +531,23 @@ static void test_translate(void)
 
 	/* Unreadable PT, and an entry with a reserved bit. */
 	set(&m, 3, 6, 0x7777000 | TBL);
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t, sizeof(t)));
 	CU_ASSERT_EQUAL(t.stop_level, 2); /* the cached PD has no entry 6 yet */
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 0xc00000, &t, sizeof(t)));
 	CU_ASSERT_FALSE(t.mapped);
 	CU_ASSERT_EQUAL(t.status, VML_PT_UNREADABLE);
 	CU_ASSERT_EQUAL(t.stop_level, 1);
 	CU_ASSERT_EQUAL(t.nsteps, 3);
 	set(&m, 1, 7, 0x2000 | TBL | PS);
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 7 * 512 * GiB, &t));
+	VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), 7 * 512 * GiB, &t, sizeof(t)));
 	CU_ASSERT_EQUAL(t.status, VML_PT_RESERVED);
 	CU_ASSERT_EQUAL(t.stop_level, 4);
 
-	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0000800000000000ull, &t),
+	VML_ASSERT_ERR(vml_pt_translate(m.src, pg(&m, &c), 0x0000800000000000ull, &t, sizeof(t)),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_ERR(vml_pt_translate(m.src, NULL, 0, &t), VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_pt_translate(m.src, NULL, 0, &t, sizeof(t)), VML_ERROR_INVALID);
 	mem_free(&m);
 }
 
@@ -571,7 +571,7 @@ static void test_walk_and_translate_agree(void)
 		for (uint64_t k = 0; k < npages; k++) {
 			uint64_t va = r->start + k * r->page_size + 5;
 			struct vml_pt_translation t;
-			VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), va, &t));
+			VML_ASSERT_OK(vml_pt_translate(m.src, pg(&m, &c), va, &t, sizeof(t)));
 			CU_ASSERT_TRUE(t.mapped);
 			CU_ASSERT_EQUAL(t.phys, r->phys + (va - r->start));
 			CU_ASSERT_EQUAL(t.flags, r->flags);
@@ -602,7 +602,7 @@ static void find(struct mem *m, const struct regs *c, uint64_t pa,
 {
 	size_t n = SIZE_MAX;
 	uint64_t total = 0;
-	VML_ASSERT_OK(vml_pt_find_phys(m->src, pg(m, c), pa, max, hits, &n,
+	VML_ASSERT_OK(vml_pt_find_phys(m->src, pg(m, c), pa, max, hits, sizeof(*hits), &n,
 				       &total));
 	CU_ASSERT_EQUAL(n, want_n);
 	CU_ASSERT_EQUAL(total, want_total);
@@ -708,10 +708,10 @@ static void test_find_phys_astronomical(void)
 	check_hit(&h[2], 0x2010, 4096, 1, F_P);
 	/* Four table pages, each read once; the second search reads none. */
 	struct vml_source_stats st;
-	vml_source_get_stats(m.src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 4);
 	find(&m, &c, 0x9010, 3, h, 3, 1ull << 36);
-	vml_source_get_stats(m.src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 4);
 
 	/* 512 x 512 under one PML4E: one PT shared by 512 PDEs of one PD
@@ -744,7 +744,7 @@ static void test_find_phys_recursive_everywhere(void)
 	check_hit(&h[0], 0xfff, 4096, 1, F_P | F_W | F_U);
 	check_hit(&h[1], 0x1fff, 4096, 1, F_P | F_W | F_U);
 	struct vml_source_stats st;
-	vml_source_get_stats(m.src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(m.src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 1);
 	mem_free(&m);
 }
@@ -791,16 +791,16 @@ static void test_find_phys_problems(void)
 	find(&m, &c, 0x9000, 4, h, 1, 1);
 	check_hit(&h[0], 0, 4096, 1, F_P);
 	size_t n;
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, NULL, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, NULL, sizeof(struct vml_pt_phys_hit), &n, NULL),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, NULL, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, sizeof(*h), NULL, NULL),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_OK(vml_pt_find_phys(m.src, pg(&m, &c), 0x9000, 4, h, &n, NULL));
+	VML_ASSERT_OK(vml_pt_find_phys(m.src, pg(&m, &c), 0x9000, 4, h, sizeof(*h), &n, NULL));
 	CU_ASSERT_EQUAL(n, 1);
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, NULL, 0, 4, h, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, NULL, 0, 4, h, sizeof(*h), &n, NULL),
 		       VML_ERROR_INVALID);
 	c.cr3 = 0x7f000000;
-	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, &n, NULL),
+	VML_ASSERT_ERR(vml_pt_find_phys(m.src, pg(&m, &c), 0, 4, h, sizeof(*h), &n, NULL),
 		       VML_ERROR_FAULT);
 	mem_free(&m);
 }
@@ -829,7 +829,7 @@ static char *render_where(const struct vml_kernel *k, uint64_t va,
 	struct vml_kernel_where w;
 	VML_ASSERT_OK(vml_kernel_where(k, va, NULL, &w, sizeof(w)));
 	char *text = NULL;
-	VML_ASSERT_OK(vml_render_kernel_where(k, &w, fmt, 0, &text));
+	VML_ASSERT_OK(vml_render_kernel_where(k, &w, sizeof(w), fmt, 0, &text));
 	return text;
 }
 
@@ -841,7 +841,7 @@ static void check_answer(struct mem *m, const struct regs *c,
 	struct vml_kernel_request req = { .query = q, .format = fmt,
 					  .addr = addr };
 	char *text = NULL;
-	VML_ASSERT_OK(vml_kernel_answer(m->src, pg(m, c), NULL, &req,
+	VML_ASSERT_OK(vml_kernel_answer(m->src, pg(m, c), NULL, 0, &req,
 					sizeof(req), &text));
 	CU_ASSERT_STRING_EQUAL(text, want);
 	vml_free(text);
@@ -861,7 +861,7 @@ static void test_render_phys_follows_aliases(void)
 	set(&m, 4, 0, 0x9000 | P | RW | NX);
 	struct regs c = cfg4();
 	struct vml_kernel *k = NULL;
-	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k));
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, 0, &k));
 	char *text = NULL;
 	text = render_phys(k, 0x9008, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "physical 0x9008 is mapped at 2"
@@ -903,7 +903,7 @@ static void test_render_phys_follows_aliases(void)
 	for (unsigned i = 0; i < 512; i++)
 		set(&m, 3, i, 0x4000 | P | RW);
 	vml_source_invalidate(m.src);
-	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k));
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, 0, &k));
 	text = render_phys(k, 0x9000, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "is mapped at 512 virtual"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  ... and 448 more\n"));
@@ -1009,7 +1009,7 @@ static void test_kernel_from_empty_or_unreadable_root(void)
 	c.cr3 = 0x5000;                       /* a zero page of the buffer */
 	struct vml_kernel *k = NULL;
 	struct vml_error *err = vml_kernel_from_pagetables(m.src, pg(&m, &c),
-							   NULL, &k);
+							   NULL, 0, &k);
 	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
 	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err),
 				      "the page tables at CR3 0x5000 map"
@@ -1021,7 +1021,7 @@ static void test_kernel_from_empty_or_unreadable_root(void)
 	CU_ASSERT_EQUAL(vml_pt_walk_count(w), 0);
 	vml_pt_walk_free(w);
 	c.cr3 = 0xdead000;                    /* outside the buffer */
-	err = vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, &k);
+	err = vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, 0, &k);
 	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FAULT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err), "0xdead000"));
 	vml_error_free(err);

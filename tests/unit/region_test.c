@@ -64,42 +64,45 @@ static void test_gaps(void)
 	const struct vml_region *r2 = vml_layout_region(l, 2);
 
 	/* below the first region: [0, 0x3fffff], 4 MiB */
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0);
 	CU_ASSERT_EQUAL(g.last, 0x3fffff);
 	CU_ASSERT_EQUAL(g.last - g.start + 1, 4u << 20);
 	CU_ASSERT_PTR_NULL(g.below);
 	CU_ASSERT_PTR_EQUAL(g.above, r0);
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0x3fffff, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0x3fffff, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0);
 
 	/* between: [0x403000, 0x7fffefff], 0x7fbfc000 bytes */
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0x403000, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0x403000, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0x403000);
 	CU_ASSERT_EQUAL(g.last, 0x7fffefff);
 	CU_ASSERT_EQUAL(g.last - g.start + 1, 0x7fbfc000);
 	CU_ASSERT_PTR_EQUAL(g.below, r1);
 	CU_ASSERT_PTR_EQUAL(g.above, r2);
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0x7fffefff, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0x7fffefff, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0x403000);
 
 	/* above the last: [0x80000000, 2^64-1] */
-	CU_ASSERT_TRUE(vml_layout_gap(l, UINT64_MAX, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, UINT64_MAX, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0x80000000);
 	CU_ASSERT_EQUAL(g.last, UINT64_MAX);
 	CU_ASSERT_PTR_EQUAL(g.below, r2);
 	CU_ASSERT_PTR_NULL(g.above);
 
 	/* mapped addresses have no gap, adjacent regions leave none between */
-	CU_ASSERT_FALSE(vml_layout_gap(l, 0x400000, &g));
-	CU_ASSERT_FALSE(vml_layout_gap(l, 0x401000, &g));
-	CU_ASSERT_FALSE(vml_layout_gap(l, 0x7fffffff, &g));
+	VML_ASSERT_ERR(vml_layout_gap(l, 0x400000, &g, sizeof(g)),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_layout_gap(l, 0x401000, &g, sizeof(g)),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_layout_gap(l, 0x7fffffff, &g, sizeof(g)),
+		       VML_ERROR_INVALID);
 	vml_layout_free(l);
 
 	/* empty layout: the whole space is one gap */
 	VML_ASSERT_OK(vml_layout_create(&l));
 	VML_ASSERT_OK(vml_layout_finish(l));
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0x1234, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0x1234, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0);
 	CU_ASSERT_EQUAL(g.last, UINT64_MAX);
 	CU_ASSERT_PTR_NULL(g.below);
@@ -115,10 +118,10 @@ static void test_region_at_top_of_space(void)
 	struct vml_layout *l = build(r, 1);
 	struct vml_gap g;
 	CU_ASSERT_PTR_NOT_NULL(vml_layout_find(l, 0xffffffffff600000));
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0xffffffffff601000, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0xffffffffff601000, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0xffffffffff601000);
 	CU_ASSERT_EQUAL(g.last, UINT64_MAX);
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0, &g));
+	VML_ASSERT_OK(vml_layout_gap(l, 0, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.last, 0xffffffffff5fffff);
 	vml_layout_free(l);
 }
@@ -141,8 +144,9 @@ static void test_region_ending_at_2_64(void)
 	CU_ASSERT_EQUAL(vml_region_size(r), 4096);
 	CU_ASSERT_PTR_EQUAL(vml_layout_find(l, 0xfffffffffffffffe), r);
 	struct vml_gap g;
-	CU_ASSERT_FALSE(vml_layout_gap(l, UINT64_MAX, &g));
-	CU_ASSERT_TRUE(vml_layout_gap(l, 0xffffffffffffefff, &g));
+	VML_ASSERT_ERR(vml_layout_gap(l, UINT64_MAX, &g, sizeof(g)),
+		       VML_ERROR_INVALID);
+	VML_ASSERT_OK(vml_layout_gap(l, 0xffffffffffffefff, &g, sizeof(g)));
 	CU_ASSERT_EQUAL(g.start, 0x2000);
 	CU_ASSERT_EQUAL(g.last, 0xffffffffffffefff);
 	CU_ASSERT_PTR_EQUAL(g.above, r);
@@ -234,11 +238,17 @@ static void test_many_regions(void)
 		bad += vml_layout_find(l, s + 0x1fff) != r;
 		bad += vml_layout_find(l, s + 0x2000) != NULL;
 		bad += vml_layout_find(l, s + 0x2fff) != NULL;
+		bad += vml_layout_find_index(l, s + 0x1fff) != i;
+		bad += vml_layout_find_index(l, s + 0x2000) != SIZE_MAX;
 		struct vml_gap g;
-		if (!vml_layout_gap(l, s + 0x2800, &g) || g.start != s + 0x2000 ||
+		struct vml_error *err = vml_layout_gap(l, s + 0x2800, &g, sizeof(g));
+		if (err || g.start != s + 0x2000 ||
 		    g.last != (i + 1 < N ? s + 0x2fff : UINT64_MAX) || g.below != r ||
-		    (i + 1 < N ? g.above != vml_layout_region(l, i + 1) : g.above != NULL))
+		    (i + 1 < N ? g.above != vml_layout_region(l, i + 1) : g.above != NULL) ||
+		    g.below_index != i ||
+		    g.above_index != (i + 1 < N ? i + 1 : SIZE_MAX))
 			bad++;
+		vml_error_free(err);
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT_PTR_NULL(vml_layout_find(l, base - 1));

@@ -527,9 +527,9 @@ static void test_render_errors(void)
 		       VML_ERROR_INVALID);
 	struct vml_where w;
 	memset(&w, 0, sizeof(w));
-	VML_ASSERT_ERR(vml_render_where(layout, &w, VML_FORMAT_PICTURE, 0, &out),
+	VML_ASSERT_ERR(vml_render_where(layout, &w, sizeof(w), VML_FORMAT_PICTURE, 0, &out),
 		       VML_ERROR_INVALID);
-	VML_ASSERT_ERR(vml_render_where(layout, NULL, VML_FORMAT_TEXT, 0, &out),
+	VML_ASSERT_ERR(vml_render_where(layout, NULL, sizeof(w), VML_FORMAT_TEXT, 0, &out),
 		       VML_ERROR_INVALID);
 	vml_layout_free(layout);
 }
@@ -538,7 +538,7 @@ static char *render_where(const struct vml_layout *layout,
 			  const struct vml_where *w, enum vml_format format)
 {
 	char *out = NULL;
-	VML_ASSERT_OK(vml_render_where(layout, w, format, 0, &out));
+	VML_ASSERT_OK(vml_render_where(layout, w, sizeof(*w), format, 0, &out));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	return out;
 }
@@ -790,13 +790,13 @@ static void test_region_ending_at_top(void)
 
 	/* whereis: the region line and a gap neighbour use the same end. */
 	struct vml_where w;
-	VML_ASSERT_OK(vml_layout_where(layout, UINT64_MAX, &w));
+	VML_ASSERT_OK(vml_layout_where(layout, UINT64_MAX, &w, sizeof(w)));
 	CU_ASSERT_PTR_EQUAL(w.region, vml_layout_region(layout, 2));
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  region   fixmap  0xfffffffffffff000-0x10000000000000000 "
 					   "rw-p +0xfff into the region\n"));
 	vml_free(out);
-	VML_ASSERT_OK(vml_layout_where(layout, 0xfffffffffffff000 - 1, &w));
+	VML_ASSERT_OK(vml_layout_where(layout, 0xfffffffffffff000 - 1, &w, sizeof(w)));
 	CU_ASSERT_PTR_NULL(w.region);
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, " and fixmap (0xfffffffffffff000-0x10000000000000000); "));

@@ -52,7 +52,7 @@ static void test_callback(void)
 	vml_error_free(err);
 
 	struct vml_source_stats st;
-	vml_source_get_stats(src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 2);
 	CU_ASSERT_EQUAL(st.bytes, 8);
 	CU_ASSERT_EQUAL(st.failures, 1);
@@ -127,7 +127,7 @@ static void test_page_cache_hits(void)
 	CU_ASSERT_EQUAL(a[4095], 2);
 	CU_ASSERT_EQUAL(c[0], 3);
 	struct vml_source_stats st;
-	vml_source_get_stats(src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 2);
 	CU_ASSERT_EQUAL(st.bytes, 2 * 4096);
 	CU_ASSERT_EQUAL(st.cache_hits, 1);
@@ -164,7 +164,7 @@ static void test_negative_cache_and_invalidate(void)
 	CU_ASSERT_EQUAL(p[1], 7); /* 0x1001 * 7 = 0x7007 */
 
 	struct vml_source_stats st;
-	vml_source_get_stats(src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 3);
 	CU_ASSERT_EQUAL(st.failures, 1);
 	CU_ASSERT_EQUAL(st.cache_hits, 1);
@@ -180,7 +180,7 @@ static void test_negative_cache_and_invalidate(void)
 	VML_ASSERT_OK(vml_source_read_page(src, VML_SPACE_PHYSICAL, 0x5000, &p));
 	CU_ASSERT_EQUAL(p[0], 1); /* 0x5000 * 7 = 0x23000 -> 0, plus 1 */
 	CU_ASSERT_EQUAL(f.calls, 5);
-	vml_source_get_stats(src, &st);
+	VML_ASSERT_OK(vml_source_get_stats(src, &st, sizeof(st)));
 	CU_ASSERT_EQUAL(st.reads, 5);
 	CU_ASSERT_EQUAL(st.cache_hits, 2);
 	vml_source_free(src);

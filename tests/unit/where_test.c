@@ -34,7 +34,7 @@ static void test_halves_and_gaps(void)
 	struct vml_where w;
 
 	/* Below the first region: the gap from 0. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x300000, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x300000, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.addr, 0x300000);
 	CU_ASSERT_EQUAL(w.half, VML_HALF_USER);
 	CU_ASSERT_TRUE(w.canonical);
@@ -52,7 +52,7 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_EQUAL(w.kernel_start, 0xffff800000000000ull);
 
 	/* The one-page hole inside the program. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x402abc, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x402abc, &w, sizeof(w)));
 	CU_ASSERT_PTR_NULL(w.region);
 	CU_ASSERT_EQUAL(w.gap.start, 0x402000);
 	CU_ASSERT_EQUAL(w.gap.last, 0x402fff);
@@ -60,7 +60,7 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_PTR_EQUAL(w.gap.above, vml_layout_region(l, 2));
 
 	/* Non-canonical: between the [stack] and [vsyscall]. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x0000900000000000ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x0000900000000000ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_NONCANONICAL);
 	CU_ASSERT_FALSE(w.canonical);
 	CU_ASSERT_PTR_NULL(w.region);
@@ -70,22 +70,22 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_PTR_EQUAL(w.gap.above, vml_layout_region(l, 6));
 
 	/* Edges of the canonical halves. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x00007fffffffffffull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x00007fffffffffffull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_USER);
-	VML_ASSERT_OK(vml_layout_where(l, 0x0000800000000000ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x0000800000000000ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_NONCANONICAL);
-	VML_ASSERT_OK(vml_layout_where(l, 0xffff7fffffffffffull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffff7fffffffffffull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_NONCANONICAL);
-	VML_ASSERT_OK(vml_layout_where(l, 0xffff800000000000ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffff800000000000ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_KERNEL);
 	CU_ASSERT_TRUE(w.canonical);
 
 	/* Kernel half: vsyscall is mapped, above it is the gap to 2^64-1. */
-	VML_ASSERT_OK(vml_layout_where(l, 0xffffffffff600123ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffffffffff600123ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.half, VML_HALF_KERNEL);
 	CU_ASSERT_PTR_EQUAL(w.region, vml_layout_region(l, 6));
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_VSYSCALL);
-	VML_ASSERT_OK(vml_layout_where(l, 0xffffffffff601000ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffffffffff601000ull, &w, sizeof(w)));
 	CU_ASSERT_PTR_NULL(w.region);
 	CU_ASSERT_EQUAL(w.gap.start, 0xffffffffff601000ull);
 	CU_ASSERT_EQUAL(w.gap.last, UINT64_MAX);
@@ -95,12 +95,12 @@ static void test_halves_and_gaps(void)
 	CU_ASSERT_FALSE(w.null_page);
 
 	/* Below 64 KiB (vm.mmap_min_addr's default): a NULL dereference. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x18, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x18, &w, sizeof(w)));
 	CU_ASSERT_TRUE(w.null_page);
 	CU_ASSERT_FALSE(w.kernel_hidden);
-	VML_ASSERT_OK(vml_layout_where(l, 0xffff, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffff, &w, sizeof(w)));
 	CU_ASSERT_TRUE(w.null_page);
-	VML_ASSERT_OK(vml_layout_where(l, 0x10000, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x10000, &w, sizeof(w)));
 	CU_ASSERT_FALSE(w.null_page);
 	vml_layout_free(l);
 
@@ -109,7 +109,7 @@ static void test_halves_and_gaps(void)
 		"00400000-00401000 r--p 00000000 08:01 100 /nonexistent/vml/prog\n"
 		"ffffffff81000000-ffffffff82000000 r-xp 00000000 00:00 0 \n";
 	VML_ASSERT_OK(vml_layout_from_maps(with_kernel, sizeof(with_kernel) - 1, &l));
-	VML_ASSERT_OK(vml_layout_where(l, 0xffffffff80000000ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0xffffffff80000000ull, &w, sizeof(w)));
 	CU_ASSERT_PTR_NULL(w.region);
 	CU_ASSERT_FALSE(w.kernel_hidden);
 	vml_layout_free(l);
@@ -122,7 +122,7 @@ static void test_file_offset_and_stacks(void)
 
 	/* where classifies on demand. */
 	CU_ASSERT_FALSE(l->classified);
-	VML_ASSERT_OK(vml_layout_where(l, 0x403010, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x403010, &w, sizeof(w)));
 	CU_ASSERT_TRUE(l->classified);
 	CU_ASSERT_PTR_EQUAL(w.region, vml_layout_region(l, 2));
 	CU_ASSERT_TRUE(w.has_file_offset);
@@ -131,7 +131,7 @@ static void test_file_offset_and_stacks(void)
 	CU_ASSERT_FALSE(w.has_stack_sp);
 
 	/* 0x100 below thread 101's sp. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x7f00007fff00ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f00007fff00ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_THREAD_STACK);
 	CU_ASSERT_FALSE(w.has_file_offset);
 	CU_ASSERT_EQUAL(w.stack_tid, 101);
@@ -141,14 +141,14 @@ static void test_file_offset_and_stacks(void)
 	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_UNUSED);   /* > 128: past the red zone */
 
 	/* Exactly 128 below sp: the last byte of the x86-64 red zone. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 128, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 128, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.above_sp, -128);
 	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_RED_ZONE);
-	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 129, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000800000ull - 129, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_UNUSED);
 
 	/* 0x18 above the main thread's sp, in [stack]. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x7ffc00020018ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x7ffc00020018ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_STACK);
 	CU_ASSERT_EQUAL(w.stack_tid, 100);
 	CU_ASSERT_EQUAL(w.stack_sp, 0x7ffc00020000ull);
@@ -156,7 +156,7 @@ static void test_file_offset_and_stacks(void)
 	CU_ASSERT_EQUAL(w.stack_note, VML_STACK_NOTE_NONE);
 
 	/* The guard below thread 101's stack is no stack itself. */
-	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000000010ull, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x7f0000000010ull, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_GUARD);
 	CU_ASSERT_FALSE(w.has_stack_sp);
 	vml_layout_free(l);
@@ -167,12 +167,12 @@ static void test_empty_layout(void)
 	struct vml_layout *l = NULL;
 	VML_ASSERT_OK(vml_layout_from_maps("", 0, &l));
 	struct vml_where w;
-	VML_ASSERT_OK(vml_layout_where(l, 0x1234, &w));
+	VML_ASSERT_OK(vml_layout_where(l, 0x1234, &w, sizeof(w)));
 	CU_ASSERT_PTR_NULL(w.region);
 	CU_ASSERT_EQUAL(w.gap.start, 0);
 	CU_ASSERT_EQUAL(w.gap.last, UINT64_MAX);
 	vml_layout_free(l);
-	VML_ASSERT_ERR(vml_layout_where(NULL, 0, &w), VML_ERROR_INVALID);
+	VML_ASSERT_ERR(vml_layout_where(NULL, 0, &w, sizeof(w)), VML_ERROR_INVALID);
 }
 
 /* ------------------------------------------------------- this process */
@@ -255,7 +255,7 @@ static void test_self_text_symbol(void)
 	uint64_t bias = vml_test_exe_bias(self_exe);
 	uint64_t addr = (uintptr_t)&vml_where_test_fn + 5;
 	struct vml_where w;
-	VML_ASSERT_OK(vml_layout_where(l, addr, &w));
+	VML_ASSERT_OK(vml_layout_where(l, addr, &w, sizeof(w)));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w.region);
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_TEXT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w.symbol);
@@ -289,7 +289,7 @@ static void test_self_data_sections(void)
 
 	where_bss[0] = 1;
 	uint64_t addr = (uintptr_t)&where_bss[8100];
-	VML_ASSERT_OK(vml_layout_where(l, addr, &w));
+	VML_ASSERT_OK(vml_layout_where(l, addr, &w, sizeof(w)));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w.region);
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_BSS);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w.section);
@@ -303,7 +303,7 @@ static void test_self_data_sections(void)
 	CU_ASSERT_FALSE(w.has_insn);
 
 	addr = (uintptr_t)&where_rodata[3];
-	VML_ASSERT_OK(vml_layout_where(l, addr, &w));
+	VML_ASSERT_OK(vml_layout_where(l, addr, &w, sizeof(w)));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w.section);
 	CU_ASSERT_STRING_EQUAL(w.section, ".rodata");
 	CU_ASSERT_TRUE_FATAL(readelf_section(".rodata", &sa, &so, &ss));
@@ -315,7 +315,7 @@ static void test_self_data_sections(void)
 	CU_ASSERT_EQUAL(w.symbol_offset, 3);
 
 	/* Our own stack, 0 bytes above the sp we gave. */
-	VML_ASSERT_OK(vml_layout_where(l, (uintptr_t)&here, &w));
+	VML_ASSERT_OK(vml_layout_where(l, (uintptr_t)&here, &w, sizeof(w)));
 	CU_ASSERT_EQUAL(w.region->kind, VML_KIND_STACK);
 	CU_ASSERT_EQUAL(w.stack_tid, getpid());
 	CU_ASSERT_TRUE(w.has_stack_sp);
