@@ -137,3 +137,8 @@ const char *vml_version(void)
 {
 	return PACKAGE_VERSION;
 }
+
+int vml_abi_version(void)
+{
+	return VML_ABI_VERSION;
+}

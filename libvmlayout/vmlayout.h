@@ -49,7 +49,11 @@
 extern "C" {
 #endif
 
-#define VML_ABI_VERSION 1
+/* The ABI this header describes: the soname's number (libvmlayout.so.2).
+ * It changes whenever a program built against this header would break
+ * with a newer library; vml_abi_version() says which one the loaded
+ * library has (a binding loading it at run time checks the two agree). */
+#define VML_ABI_VERSION 2
 
 /*
  * Marks what the shared library exports. The library is built with
@@ -110,6 +114,9 @@ void vml_free(void *ptr);
 /* The package version, "0.1.0". Static storage: lives forever. */
 VML_PUBLIC
 const char *vml_version(void);
+/* VML_ABI_VERSION as the library was built. */
+VML_PUBLIC
+int vml_abi_version(void);
 
 /* ---------------------------------------------------------------- sources */
 

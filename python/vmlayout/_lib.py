@@ -10,6 +10,11 @@ import os
 
 # ------------------------------------------------------------------ loading
 
+# The ABI these declarations describe (VML_ABI_VERSION in vmlayout.h): a
+# library of another ABI has other signatures and struct layouts, so it is
+# refused rather than called wrongly.
+VML_ABI_VERSION = 2
+
 
 def _candidates():
     """Where to look for the shared library, most specific first."""
@@ -21,7 +26,8 @@ def _candidates():
     except ImportError:
         pass
     else:
-        for name in ("libvmlayout.so", "libvmlayout.so.1"):
+        for name in ("libvmlayout.so",
+                     "libvmlayout.so.%d" % VML_ABI_VERSION):
             yield os.path.join(_installconfig.LIBDIR, name)
     # In the source tree: an in-tree build, or the build/ directory that
     # scripts/build (and the README's commands) use.
@@ -35,6 +41,17 @@ def _candidates():
         yield found
 
 
+def abi_of(dll):
+    """The ABI version a loaded libvmlayout reports; 1 for a library from
+    before vml_abi_version existed."""
+    fn = getattr(dll, "vml_abi_version", None)
+    if fn is None:
+        return 1
+    fn.restype = ctypes.c_int
+    fn.argtypes = []
+    return fn()
+
+
 def _load():
     tried = []
     for path in _candidates():
@@ -45,12 +62,22 @@ def _load():
             tried.append(path)
             continue
         try:
-            return ctypes.CDLL(path)
+            dll = ctypes.CDLL(path)
         except OSError as e:
             if explicit:
                 raise ImportError("cannot load libvmlayout from "
                                   "VMLAYOUT_LIBRARY=%s: %s" % (path, e))
             tried.append(path)
+            continue
+        abi = abi_of(dll)
+        if abi == VML_ABI_VERSION:
+            return dll
+        why = "%s has libvmlayout ABI %d; this vmlayout package needs ABI " \
+              "%d (libvmlayout.so.%d)" % (path, abi, VML_ABI_VERSION,
+                                          VML_ABI_VERSION)
+        if explicit:
+            raise ImportError("cannot use VMLAYOUT_LIBRARY: " + why)
+        tried.append(why)
     raise ImportError("cannot find libvmlayout (set VMLAYOUT_LIBRARY); tried: "
                       + ", ".join(tried))
 
@@ -58,8 +85,6 @@ def _load():
 lib = _load()
 
 # ------------------------------------------------------------------ constants
-
-VML_ABI_VERSION = 1
 
 # enum vml_error_code
 VML_OK = 0
@@ -455,6 +480,7 @@ _PROTOTYPES = [
     ("vml_error_free", None, [error_p]),
     ("vml_free", None, [ctypes.c_void_p]),
     ("vml_version", ctypes.c_char_p, []),
+    ("vml_abi_version", ctypes.c_int, []),
     # sources
     ("vml_source_from_callback", error_p,
      [vml_read_fn, ctypes.c_void_p, _P(source_p)]),

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -186,6 +187,53 @@ def test_exports_are_exactly_the_header_functions():
                      "vml_error_create", "vml_sb_printf", "vml_hashmap_put",
                      "vml_arch_get", "vml_json_region"):
         assert internal not in exported
+
+
+def test_abi_version_and_soname():
+    """The header's VML_ABI_VERSION, the loaded library's vml_abi_version(),
+    the bindings' constant and the shared library's soname (from libtool's
+    -version-info, read back with readelf) all say the same ABI."""
+    with open(HEADER) as f:
+        header = int(re.search(r"#define\s+VML_ABI_VERSION\s+(\d+)",
+                               f.read()).group(1))
+    assert header == _lib.VML_ABI_VERSION == _lib.vml_abi_version()
+    if not shutil.which("readelf"):
+        pytest.skip("no readelf (binutils)")
+    out = subprocess.run(["readelf", "-d", _lib.lib._name], check=True,
+                         capture_output=True, text=True,
+                         env=clean_env()).stdout
+    soname = re.search(r"\(SONAME\).*\[(.*)\]", out).group(1)
+    assert soname == "libvmlayout.so.%d" % header
+
+
+# A stand-in libvmlayout of another ABI: one that reports ABI 1, and one
+# from before vml_abi_version existed (ABI 1 too).
+OTHER_ABI = {
+    "reports-1": "int vml_abi_version(void) { return 1; }\n"
+                 "const char *vml_version(void) { return \"0.0.1\"; }\n",
+    "predates": "const char *vml_version(void) { return \"0.0.1\"; }\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_ABI))
+def test_library_of_another_abi_is_refused(tmp_path, kind):
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if not gcc:
+        pytest.skip("no C compiler")
+    src = tmp_path / "other.c"
+    src.write_text(OTHER_ABI[kind])
+    lib = tmp_path / "libvmlayout.so.1"
+    subprocess.run([gcc, "-shared", "-fPIC", "-o", str(lib), str(src)],
+                   check=True, env=clean_env())
+    env = clean_env()
+    env["PYTHONPATH"] = os.path.join(TOP_SRCDIR, "python")
+    env["VMLAYOUT_LIBRARY"] = str(lib)
+    r = subprocess.run([sys.executable, "-c", "import vmlayout"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode != 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: cannot use VMLAYOUT_LIBRARY"), last
+    assert "ABI 1" in last and "needs ABI %d" % _lib.VML_ABI_VERSION in last
 
 
 def test_enum_counts_match_header():
