@@ -297,7 +297,8 @@ struct vml_error *vml_layout_from_maps(const char *text, size_t len,
 /*
  * Everything the kernel tells about PID: maps, auxv, exe path, every
  * thread's stack pointer (from /proc/PID/task/TID/syscall when readable),
- * then classifies. Also attaches a /proc/PID/mem source when readable.
+ * then classifies. Also attaches a /proc/PID/mem source when readable (the
+ * layout's own: freed with it). Free *ret with vml_layout_free.
  */
 VML_PUBLIC
 struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret);
@@ -320,7 +321,8 @@ struct vml_error *vml_layout_set_exe(struct vml_layout *layout,
  * read instruction bytes and in-memory ELF headers. */
 VML_PUBLIC
 void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
-/* Prefix for every file path read from disk (like GDB's sysroot); "" or NULL for none. */
+/* Prefix for every file path read from disk (like GDB's sysroot); "" or
+ * NULL for none. Copied. */
 VML_PUBLIC
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 					 const char *sysroot);
@@ -395,8 +397,9 @@ struct vml_core_info {
 /*
  * Maps the core (never reads it whole), builds its layout from PT_LOAD +
  * NT_FILE, takes threads from NT_PRSTATUS and auxv from NT_AUXV, and
- * classifies. The layout reads memory from the core itself (its own source).
- * Unsupported cores (not ELF64 x86-64 ET_CORE) give VML_ERROR_UNSUPPORTED.
+ * classifies. The layout reads memory from the core itself (its own source,
+ * freed with it). Unsupported cores (not ELF64 x86-64 ET_CORE) give
+ * VML_ERROR_UNSUPPORTED. Free *ret with vml_layout_free.
  */
 VML_PUBLIC
 struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret);
@@ -538,7 +541,8 @@ void vml_format_size(uint64_t bytes, char *buf, size_t size);
 /* ---------------------------------------------------------------- disasm */
 
 /* Decode one x86-64 instruction (AT&T syntax, as GDB's default x/i) from
- * code[0..len) located at addr. */
+ * code[0..len) located at addr into the caller's out (out_size bytes,
+ * always NUL-terminated). */
 VML_PUBLIC
 struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 				 char *out, size_t out_size,
