@@ -17,7 +17,8 @@
 	X(disasm) \
 	X(render) \
 	X(core_elf) \
-	X(classify_kernel)
+	X(classify_kernel) \
+	X(i386)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
