@@ -241,3 +241,41 @@ class Guest:
             self.proc.kill()
             self.proc.wait()
         self.proc.stderr.close()
+
+
+def make_cores(kcore_out, gcore_out):
+    """Boots the guest and leaves its kernel's core of the fixture in
+    kcore_out and a gcore of a fresh run (stopped in fixture_ready) in
+    gcore_out: real 32-bit cores for the fuzzer's seeds."""
+    import tempfile
+    work = tempfile.mkdtemp(prefix="vml-i386-cores-")
+    g = Guest(work)
+    try:
+        env = dict(os.environ)
+        env.pop("LD_PRELOAD", None)
+        subprocess.run(
+            [os.environ.get("GDB", "gdb"), "-nx", "-batch",
+             "-ex", "set sysroot /", "-ex", "set confirm off",
+             "-ex", "target extended-remote 127.0.0.1:%d" % g.port,
+             "-ex", "remote get %s %s" % (g.kcore, kcore_out),
+             "-ex", "set remote exec-file %s" % g.fixture,
+             "-ex", "break fixture_ready", "-ex", "run",
+             "-ex", "gcore %s" % gcore_out, "-ex", "kill", g.fixture],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=600, env=env)
+    finally:
+        g.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3:
+        sys.exit("usage: i386_guest.py KERNEL-CORE-OUT GCORE-OUT")
+    why = skip_reason()
+    if why:
+        sys.exit("i386_guest: %s" % why)
+    try:
+        make_cores(sys.argv[1], sys.argv[2])
+    except BaseException as e:   # pytest.skip/fail outside a test
+        sys.exit("i386_guest: %s" % e)
