@@ -1,4 +1,5 @@
-"""vmlayout: where every byte of an x86-64 virtual address space lives.
+"""vmlayout: where every byte of an x86-64 (or 32-bit x86 process's) virtual
+address space lives.
 
 A thin Pythonic layer over libvmlayout (see _lib.py for the raw ctypes
 declarations). Every decision is made in C; this module converts types,
@@ -190,7 +191,9 @@ class Where:
     stack_sp and insn are None when their has_* flag is false; section and
     symbol are None when unknown. stack_note (STACK_NOTE_*), null_page and
     kernel_hidden are the notes the library decided; user_end and
-    kernel_start the canonical halves addr was judged by."""
+    kernel_start the canonical halves addr was judged by (equal for a
+    32-bit process: no hole), space_last the last address of the space
+    (half is HALF_OUTSIDE above it)."""
 
     def __init__(self, c, layout):
         self._c = c            # rendered again by Layout.where_text(self)
@@ -220,6 +223,7 @@ class Where:
         self.user_end = c.user_end
         self.kernel_start = c.kernel_start
         self.noncanonical_fault = _lib.decode(c.noncanonical_fault)
+        self.space_last = c.space_last
 
     def __repr__(self):
         where = repr(self.region) if self.region is not None else "unmapped"

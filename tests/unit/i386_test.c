@@ -817,6 +817,16 @@ static void test_set_arch(void)
 	vml_layout_free(l);
 }
 
+/* vml_layout_from_pid takes the architecture from /proc/PID/exe: this
+ * test program is x86-64 (its own ELF header says so, as readelf would). */
+static void test_from_pid_arch(void)
+{
+	struct vml_layout *l = NULL;
+	VML_ASSERT_OK(vml_layout_from_pid(getpid(), &l));
+	CU_ASSERT_EQUAL(vml_layout_get_arch(l), VML_ARCH_X86_64);
+	vml_layout_free(l);
+}
+
 static void test_space_from_evidence(void)
 {
 	struct vml_layout_space s;
@@ -978,6 +988,7 @@ int vml_suite_i386(void)
 		{ "ELF32 core: damage and x32", test_core_damage_and_x32 },
 		{ "ELF32 files", test_elf32_file },
 		{ "set arch, auxv word size", test_set_arch },
+		{ "from pid: arch from /proc/PID/exe", test_from_pid_arch },
 		{ "kernel part from the evidence", test_space_from_evidence },
 		{ "whereis and renderers of a 4 GiB space", test_where_and_render },
 		{ "i386 disassembly", test_disasm },
