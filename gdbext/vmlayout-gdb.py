@@ -145,6 +145,28 @@ def _threads(inferior):
     return result
 
 
+def _address_bits():
+    """Bits of the selected target's addresses (its pointers' size)."""
+    try:
+        return 8 * gdb.lookup_type("void").pointer().sizeof
+    except (gdb.error, RuntimeError):
+        return 64
+
+
+def _arch_name(inferior):
+    """GDB's name of the inferior's architecture ("i386", "i386:x86-64",
+    "i386:x64-32"), for the library to pick its own (it decides, x32
+    included); None when GDB cannot say (the library's default)."""
+    try:
+        return inferior.architecture().name()
+    except (AttributeError, gdb.error, RuntimeError):
+        pass
+    try:
+        return gdb.selected_frame().architecture().name()
+    except (gdb.error, RuntimeError):
+        return None
+
+
 def _reader(inferior):
     def read(space, addr, size):
         if space != vmlayout.SPACE_VIRTUAL:
@@ -186,7 +208,7 @@ def _layout(cmd):
         return vmlayout.from_maps(
             maps, threads=_threads(inferior), auxv=auxv,
             exe=gdb.current_progspace().filename, reader=_reader(inferior),
-            sysroot=_sysroot()), None
+            sysroot=_sysroot(), arch=_arch_name(inferior)), None
     except vmlayout.Error as e:
         what = "the core file" if conn is not None and conn.type == "core" \
             else "/proc/%d/maps" % inferior.pid
@@ -450,7 +472,13 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
                     value.address is not None:
                 # A function or an array names its address, as in C.
                 value = value.address
-            # Negative numbers wrap to 64 bits, as GDB's own x command does.
+            # Negative numbers wrap to the target's address width, as
+            # GDB's own x command does: 64 bits, or 32 for a 32-bit
+            # process ($eax holding 0xf7c00000 is -138412032 there); a
+            # wider value is left as it is (and may be beyond the space).
+            width = _address_bits()
+            if value.type.strip_typedefs().sizeof * 8 <= width:
+                return int(value) & ((1 << width) - 1)
             return int(value) & _U64
         except (gdb.error, TypeError, ValueError, OverflowError) as e:
             raise gdb.GdbError(_one_line(

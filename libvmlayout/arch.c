@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,12 @@
 /* Every architecture described; adding one is one line here. */
 static const struct vml_arch *const arches[] = {
 	&vml_arch_x86_64,
+	&vml_arch_i386,
+};
+
+/* ABIs recognised only to say they are not supported. */
+static const struct vml_arch_unsupported *const unsupported[] = {
+	&vml_arch_x32,
 };
 
 const struct vml_arch *vml_arch_get(enum vml_arch_id id)
@@ -30,25 +37,89 @@ const struct vml_arch *vml_arch_default(void)
 	return arches[0];
 }
 
+static bool name_matches(const char *name, const char *own,
+			 const char *const *aliases)
+{
+	if (!strcmp(own, name))
+		return true;
+	for (const char *const *n = aliases; n && *n; n++)
+		if (!strcmp(*n, name))
+			return true;
+	return false;
+}
+
 enum vml_arch_id vml_arch_from_name(const char *name)
 {
 	if (!name)
 		return VML_ARCH_UNKNOWN;
-	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++) {
-		const struct vml_arch *a = arches[i];
-		if (!strcmp(a->name, name))
-			return a->id;
-		for (const char *const *n = a->aliases; n && *n; n++)
-			if (!strcmp(*n, name))
-				return a->id;
-	}
+	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++)
+		if (name_matches(name, arches[i]->name, arches[i]->aliases))
+			return arches[i]->id;
+	for (size_t i = 0; i < VML_ARRAY_SIZE(unsupported); i++)
+		if (name_matches(name, unsupported[i]->name,
+				 unsupported[i]->aliases))
+			return unsupported[i]->id;
 	return VML_ARCH_UNKNOWN;
 }
 
 const char *vml_arch_name(enum vml_arch_id id)
 {
 	const struct vml_arch *a = vml_arch_get(id);
-	return a ? a->name : NULL;
+	if (a)
+		return a->name;
+	for (size_t i = 0; i < VML_ARRAY_SIZE(unsupported); i++)
+		if (unsupported[i]->id == id)
+			return unsupported[i]->name;
+	return NULL;
+}
+
+struct vml_error *vml_arch_lookup(enum vml_arch_id id,
+				  const struct vml_arch **ret)
+{
+	const struct vml_arch *a = vml_arch_get(id);
+	if (a) {
+		*ret = a;
+		return NULL;
+	}
+	for (size_t i = 0; i < VML_ARRAY_SIZE(unsupported); i++)
+		if (unsupported[i]->id == id)
+			return vml_error_create(VML_ERROR_UNSUPPORTED, "%s",
+						unsupported[i]->why);
+	return vml_error_create(VML_ERROR_INVALID,
+				"unknown architecture id %d", (int)id);
+}
+
+struct vml_error *vml_arch_for_elf(uint8_t elf_class, uint16_t elf_machine,
+				   const struct vml_arch **ret)
+{
+	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++) {
+		if (arches[i]->elf_class == elf_class &&
+		    arches[i]->elf_machine == elf_machine) {
+			*ret = arches[i];
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < VML_ARRAY_SIZE(unsupported); i++)
+		if (unsupported[i]->elf_class == elf_class &&
+		    unsupported[i]->elf_machine == elf_machine)
+			return vml_error_create(VML_ERROR_UNSUPPORTED, "%s",
+						unsupported[i]->why);
+	/* Name what is supported, from the table. */
+	char known[128] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < VML_ARRAY_SIZE(arches); i++) {
+		int n = snprintf(known + len, sizeof(known) - len, "%s%s",
+				 i ? ", " : "", arches[i]->name);
+		if (n < 0 || (size_t)n >= sizeof(known) - len)
+			break;
+		len += (size_t)n;
+	}
+	return vml_error_create(VML_ERROR_UNSUPPORTED,
+				"unsupported: ELF machine %u in a %s file "
+				"(vmlayout reads %s)", elf_machine,
+				elf_class == ELFCLASS32 ? "32-bit" :
+				elf_class == ELFCLASS64 ? "64-bit" : "bad-class",
+				known);
 }
 
 const char *const *vml_arch_paging_registers(enum vml_arch_id id)

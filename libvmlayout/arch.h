@@ -206,6 +206,47 @@ struct vml_arch_process {
 	uint64_t null_guard_end;   /* nothing is ever mapped below (the usual
 				    * vm.mmap_min_addr): NULL + field offset */
 	const char *noncanonical_fault; /* what an access raises: "#GP" */
+	/* Architectures whose processes have no non-canonical hole (a 32-bit
+	 * space is all addresses): the last address of the space, and where
+	 * the kernel part starts as the process sees it, one candidate per
+	 * kernel kind, ascending; the layout takes the lowest one no user
+	 * region reaches above (the evidence: where the stack and the vdso
+	 * were put), default_kernel_start when it has no region at all.
+	 * nkernel_starts == 0: the canonical halves of va_bits (x86-64). */
+	uint64_t space_last;
+	const uint64_t *kernel_starts;
+	size_t nkernel_starts;
+	uint64_t default_kernel_start;
+};
+
+/* Where the architecture's Linux core notes keep what the core reader
+ * uses: struct elf_prstatus, elf_prpsinfo and siginfo_t as the kernel (and
+ * GDB's gcore) write them for this ABI. Offsets in bytes; NT_FILE and
+ * NT_AUXV words are pointer_size bytes. The unit tests check them against
+ * <sys/procfs.h> and <signal.h> compiled for the ABI. */
+struct vml_arch_core_notes {
+	uint32_t prstatus_cursig;      /* short pr_cursig */
+	uint32_t prstatus_pid;         /* int pr_pid */
+	uint32_t prstatus_reg;         /* pr_reg: struct user_regs_struct */
+	uint32_t reg_size;             /* bytes of one register in pr_reg */
+	uint32_t reg_sp, reg_ip;       /* their indexes in pr_reg */
+	uint32_t prpsinfo_size;        /* sizeof(struct elf_prpsinfo) */
+	uint32_t prpsinfo_pid;         /* int pr_pid */
+	uint32_t prpsinfo_fname;       /* char pr_fname[16] */
+	uint32_t prpsinfo_psargs;      /* char pr_psargs[80] */
+	uint32_t siginfo_signo, siginfo_code; /* int si_signo, si_code */
+	uint32_t siginfo_addr;         /* void *si_addr (pointer_size bytes) */
+};
+
+/* An ABI vmlayout recognises but does not support (x86-64's x32): its
+ * identity, and the one line that says so. */
+struct vml_arch_unsupported {
+	enum vml_arch_id id;
+	const char *name;              /* "x32" */
+	const char *const *aliases;    /* GDB's "i386:x64-32" */
+	uint16_t elf_machine;
+	uint8_t elf_class;
+	const char *why;               /* "unsupported: x32 processes ..." */
 };
 
 struct vml_arch {
@@ -251,7 +292,9 @@ struct vml_arch {
 	size_t nptdump_columns;
 
 	struct vml_arch_process process;
-	const struct vml_kernel_class *kernel;
+	const struct vml_kernel_class *kernel;   /* NULL: user space only */
+	/* Its processes' core notes (NULL: no cores of this architecture). */
+	const struct vml_arch_core_notes *core;
 };
 
 struct vml_arch_bit {
@@ -272,6 +315,16 @@ const struct vml_arch *vml_arch_get(enum vml_arch_id id);
  * (from the ELF header): the only one user space supports today. */
 const struct vml_arch *vml_arch_default(void);
 
+/* The supported architecture id names, or an error: VML_ERROR_UNSUPPORTED
+ * with the ABI's own line for one recognised but not supported (x32),
+ * VML_ERROR_INVALID for an unknown id. */
+struct vml_error *vml_arch_lookup(enum vml_arch_id id,
+				  const struct vml_arch **ret);
+/* The architecture of an ELF file or core from its header's class and
+ * machine; VML_ERROR_UNSUPPORTED (one line naming them) when none is. */
+struct vml_error *vml_arch_for_elf(uint8_t elf_class, uint16_t elf_machine,
+				   const struct vml_arch **ret);
+
 /* The architecture of a layout (the default one for NULL). */
 static inline const struct vml_arch *vml_layout_arch(const struct vml_layout *l)
 {
@@ -280,6 +333,9 @@ static inline const struct vml_arch *vml_layout_arch(const struct vml_layout *l)
 
 /* arch_x86_64.c */
 extern const struct vml_arch vml_arch_x86_64;
+extern const struct vml_arch_unsupported vml_arch_x32;
+/* arch_i386.c */
+extern const struct vml_arch vml_arch_i386;
 /* classify_kernel_x86_64.c */
 extern const struct vml_kernel_class vml_kernel_class_x86_64;
 

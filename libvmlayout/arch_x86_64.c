@@ -231,6 +231,38 @@ static const struct vml_arch_column ptdump_columns[] = {
 
 static const char *const aliases[] = { "i386:x86-64", "x86_64", NULL };
 
+/* struct elf_prstatus, elf_prpsinfo and siginfo_t of x86-64 Linux
+ * (<sys/procfs.h>, <sys/user.h>: rip is register 16, rsp 19). */
+static const struct vml_arch_core_notes core_notes = {
+	.prstatus_cursig = 12,
+	.prstatus_pid = 32,
+	.prstatus_reg = 112,
+	.reg_size = 8,
+	.reg_sp = 19,
+	.reg_ip = 16,
+	.prpsinfo_size = 136,
+	.prpsinfo_pid = 24,
+	.prpsinfo_fname = 40,
+	.prpsinfo_psargs = 56,
+	.siginfo_signo = 0,
+	.siginfo_code = 8,
+	.siginfo_addr = 16,
+};
+
+/* x86-64's x32 ABI (ELFCLASS32 objects of EM_X86_64, GDB's
+ * "i386:x64-32"): 32-bit pointers in 64-bit mode. Not supported: its
+ * cores and processes get this one line instead of a wrong answer. */
+static const char *const x32_aliases[] = { "i386:x64-32", NULL };
+const struct vml_arch_unsupported vml_arch_x32 = {
+	.id = VML_ARCH_X32,
+	.name = "x32",
+	.aliases = x32_aliases,
+	.elf_machine = EM_X86_64,
+	.elf_class = ELFCLASS32,
+	.why = "unsupported: x32 processes (the x86-64 ABI with 32-bit"
+	       " pointers, ELFCLASS32 x86-64)",
+};
+
 const struct vml_arch vml_arch_x86_64 = {
 	.id = VML_ARCH_X86_64,
 	.name = "x86-64",
@@ -262,6 +294,8 @@ const struct vml_arch vml_arch_x86_64 = {
 		.red_zone = 128,                         /* System V ABI */
 		.null_guard_end = 0x10000,               /* vm.mmap_min_addr */
 		.noncanonical_fault = "#GP",
+		.space_last = UINT64_MAX,
 	},
 	.kernel = &vml_kernel_class_x86_64,
+	.core = &core_notes,
 };

@@ -258,10 +258,21 @@ static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 		    (!rw || elf->segments[i].vaddr > rw->vaddr))
 			rw = &elf->segments[i];
 	struct vml_region *bss = anon_after(layout, last);
+	/* Kernels before 6.4 name "[heap]" every mapping that reaches the brk
+	 * start, so with brk unrandomized (ASLR off, as under GDB) the .bss
+	 * mapping right below the heap is "[heap]" too: it is .bss when it
+	 * lies wholly inside the segment. */
+	bool named_heap = false;
+	if (!bss && last + 1 < layout->count && layout->regions[last + 1].name &&
+	    strcmp(layout->regions[last + 1].name, "[heap]") == 0) {
+		bss = &layout->regions[last + 1];
+		named_heap = true;
+	}
 	if (rw && bss) {
 		uint64_t lo, hi, link = bss->start - obj.bias;
 		segment_span(rw, pg, &lo, &hi);
-		if (link >= lo && link < hi) {
+		if (link >= lo && link < hi &&
+		    (!named_heap || bss->end - obj.bias <= hi)) {
 			mark_object_region(bss, path, is_exe, VML_KIND_BSS, false);
 			if (bss->end > obj.end)
 				obj.end = bss->end;

@@ -1,5 +1,8 @@
 /*
- * core_elf.c — reader for ELF64 x86-64 core files (kernel dumps and gcore).
+ * core_elf.c — reader for ELF core files (kernel dumps and gcore) of the
+ * architectures arch.c describes: ELF64 x86-64 and ELF32 i386, picked from
+ * the ELF header. Where each note keeps what we read comes from the
+ * architecture's description (struct vml_arch_core_notes).
  *
  * Parses the ELF header, the program headers (PT_LOAD, PT_NOTE) and the notes
  * we use (NT_PRSTATUS, NT_PRPSINFO, NT_AUXV, NT_SIGINFO, NT_FILE) out of a
@@ -17,32 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
-
-/* Sizes and field offsets of the ELF64 headers come from <elf.h>'s types;
- * fields are read byte by byte (little-endian) from the untrusted file. */
-#define EHDR_SIZE sizeof(Elf64_Ehdr)
-#define PHDR_SIZE sizeof(Elf64_Phdr)
-#define SHDR_SIZE sizeof(Elf64_Shdr)
-#define EHDR(field) offsetof(Elf64_Ehdr, field)
-#define PHDR(field) offsetof(Elf64_Phdr, field)
-#define SHDR(field) offsetof(Elf64_Shdr, field)
-
-/* struct elf_prstatus / elf_prpsinfo / siginfo_t on x86-64; the unit tests
- * check these against <sys/procfs.h> and <signal.h> with offsetof. */
-#define PRSTATUS_CURSIG 12
-#define PRSTATUS_PID 32
-#define PRSTATUS_REG 112
-#define USER_REGS_RIP 16
-#define USER_REGS_RSP 19
-#define PRSTATUS_MIN (PRSTATUS_REG + (USER_REGS_RSP + 1) * 8)
-#define PRPSINFO_PID 24
-#define PRPSINFO_FNAME 40
-#define PRPSINFO_PSARGS 56
-#define PRPSINFO_SIZE 136
-#define SIGINFO_SIGNO 0
-#define SIGINFO_CODE 8
-#define SIGINFO_ADDR 16
+#include "arch.h"
 
 /* No real process has more; bounds memory a hostile note can make us use. */
 #define MAX_FILE_ENTRIES (1u << 22)
@@ -61,6 +39,12 @@ static uint32_t rd32(const uint8_t *p)
 static uint64_t rd64(const uint8_t *p)
 {
 	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+/* One word of the core's architecture (4 or 8 bytes, little-endian). */
+static uint64_t rd_word(const struct vml_core *core, const uint8_t *p)
+{
+	return core->arch->pointer_size == 4 ? rd32(p) : rd64(p);
 }
 
 /* Records the first damage found; later ones only keep the flag set. */
@@ -94,7 +78,16 @@ void vml_core_free(struct vml_core *core)
 
 /* ------------------------------------------------------------ ELF header */
 
-static struct vml_error *check_ident(const uint8_t *d, size_t len)
+/* The architecture, class and widened header of a core, or why not. */
+struct core_header {
+	const struct vml_arch *arch;
+	uint8_t elf_class;
+	struct vml_elf_class_sizes sizes;
+	Elf64_Ehdr ehdr;
+};
+
+static struct vml_error *check_ident(const uint8_t *d, size_t len,
+				     struct core_header *h)
 {
 	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
 
@@ -107,48 +100,55 @@ static struct vml_error *check_ident(const uint8_t *d, size_t len)
 	if (len <= EI_DATA)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"core truncated: ELF header needs %zu bytes, file has %zu",
-					EHDR_SIZE, len);
-	if (d[EI_CLASS] == ELFCLASS32)
+					sizeof(Elf32_Ehdr), len);
+	h->elf_class = d[EI_CLASS];
+	if (!vml_elf_class_sizes(h->elf_class, &h->sizes))
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: 32-bit ELF core (only ELF64 x86-64)");
-	if (d[EI_CLASS] != ELFCLASS64)
-		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: ELF class %u (only ELF64 x86-64)",
+					"unsupported: ELF class %u (neither 32- nor 64-bit)",
 					d[EI_CLASS]);
 	if (d[EI_DATA] != ELFDATA2LSB)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: big-endian ELF (only ELF64 x86-64)");
-	if (len < EHDR_SIZE)
+					"unsupported: big-endian ELF (vmlayout reads little-endian cores)");
+	if (len < h->sizes.ehdr)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"core truncated: ELF header needs %zu bytes, file has %zu",
-					EHDR_SIZE, len);
-	uint16_t type = rd16(d + EHDR(e_type)), machine = rd16(d + EHDR(e_machine));
-	if (machine != EM_X86_64)
+					h->sizes.ehdr, len);
+	vml_elf_ehdr_widen(h->elf_class, d, &h->ehdr);
+	/* The class and machine pick the architecture (x32: its own line). */
+	struct vml_error *err = vml_arch_for_elf(h->elf_class,
+						 h->ehdr.e_machine, &h->arch);
+	if (err)
+		return err;
+	if (!h->arch->core)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: ELF machine %u (only x86-64)", machine);
-	if (type != ET_CORE)
+					"unsupported: %s cores", h->arch->name);
+	if (h->ehdr.e_type != ET_CORE)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: ELF type %u is not a core file (ET_CORE)",
-					type);
+					h->ehdr.e_type);
 	return NULL;
 }
 
 /* Program header count, following PN_XNUM to section header 0's sh_info
  * the way the kernel writes cores with more than 65534 mappings. */
-static struct vml_error *phdr_count(const uint8_t *d, size_t len, uint64_t *ret)
+static struct vml_error *phdr_count(const struct vml_core *core,
+				    const struct core_header *h, uint64_t *ret)
 {
-	uint64_t phnum = rd16(d + EHDR(e_phnum));
+	uint64_t phnum = h->ehdr.e_phnum;
 	if (phnum != PN_XNUM) {
 		*ret = phnum;
 		return NULL;
 	}
-	uint64_t shoff = rd64(d + EHDR(e_shoff));
-	if (shoff == 0 || shoff > len || SHDR_SIZE > len - shoff)
+	uint64_t shoff = h->ehdr.e_shoff;
+	size_t len = core->size;
+	if (shoff == 0 || shoff > len || h->sizes.shdr > len - shoff)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"core truncated: e_phnum is PN_XNUM but section header 0 "
 					"at 0x%llx is past the end (%zu bytes)",
 					(unsigned long long)shoff, len);
-	*ret = rd32(d + shoff + SHDR(sh_info));
+	Elf64_Shdr sh;
+	vml_elf_shdr_widen(h->elf_class, core->data + shoff, &sh);
+	*ret = sh.sh_info;
 	return NULL;
 }
 
@@ -157,55 +157,63 @@ static struct vml_error *phdr_count(const uint8_t *d, size_t len, uint64_t *ret)
 static struct vml_error *note_prstatus(struct vml_core *core,
 				       const uint8_t *desc, uint64_t size)
 {
-	if (size < PRSTATUS_MIN) {
-		core_damaged(core, "NT_PRSTATUS of %llu bytes is too short (need %d)",
-			     (unsigned long long)size, PRSTATUS_MIN);
+	const struct vml_arch_core_notes *n = core->arch->core;
+	uint32_t last_reg = n->reg_sp > n->reg_ip ? n->reg_sp : n->reg_ip;
+	uint64_t need = n->prstatus_reg + (uint64_t)(last_reg + 1) * n->reg_size;
+	if (size < need) {
+		core_damaged(core, "NT_PRSTATUS of %llu bytes is too short (need %llu)",
+			     (unsigned long long)size, (unsigned long long)need);
 		return NULL;
 	}
 	if (!vml_grow((void **)&core->threads, &core->threads_capacity,
 		      core->nthreads + 1, sizeof(*core->threads)))
 		return &vml_enomem;
 	struct vml_core_thread *t = &core->threads[core->nthreads++];
-	t->tid = (int32_t)rd32(desc + PRSTATUS_PID);
-	t->ip = rd64(desc + PRSTATUS_REG + USER_REGS_RIP * 8);
-	t->sp = rd64(desc + PRSTATUS_REG + USER_REGS_RSP * 8);
+	const uint8_t *regs = desc + n->prstatus_reg;
+	t->tid = (int32_t)rd32(desc + n->prstatus_pid);
+	t->ip = n->reg_size == 4 ? rd32(regs + n->reg_ip * 4) :
+				   rd64(regs + n->reg_ip * 8);
+	t->sp = n->reg_size == 4 ? rd32(regs + n->reg_sp * 4) :
+				   rd64(regs + n->reg_sp * 8);
 	core->info.nthreads++;
 	/* The first thread's current signal stands in when NT_SIGINFO is absent. */
 	if (core->nthreads == 1 && core->info.signo == 0)
-		core->info.signo = (int16_t)rd16(desc + PRSTATUS_CURSIG);
+		core->info.signo = (int16_t)rd16(desc + n->prstatus_cursig);
 	return NULL;
 }
 
 static void note_prpsinfo(struct vml_core *core, const uint8_t *desc,
 			  uint64_t size)
 {
-	if (size < PRPSINFO_SIZE) {
-		core_damaged(core, "NT_PRPSINFO of %llu bytes is too short (need %d)",
-			     (unsigned long long)size, PRPSINFO_SIZE);
+	const struct vml_arch_core_notes *n = core->arch->core;
+	if (size < n->prpsinfo_size) {
+		core_damaged(core, "NT_PRPSINFO of %llu bytes is too short (need %u)",
+			     (unsigned long long)size, n->prpsinfo_size);
 		return;
 	}
-	core->info.pid = (int32_t)rd32(desc + PRPSINFO_PID);
+	core->info.pid = (int32_t)rd32(desc + n->prpsinfo_pid);
 	/* Fixed-size fields, NUL-padded but not always NUL-terminated. */
-	memcpy(core->info.command, desc + PRPSINFO_FNAME, 16);
+	memcpy(core->info.command, desc + n->prpsinfo_fname, 16);
 	core->info.command[16] = '\0';
-	memcpy(core->info.args, desc + PRPSINFO_PSARGS, 80);
+	memcpy(core->info.args, desc + n->prpsinfo_psargs, 80);
 	core->info.args[80] = '\0';
 	/* The kernel pads psargs with spaces after the last argument. */
-	size_t n = strlen(core->info.args);
-	while (n > 0 && core->info.args[n - 1] == ' ')
-		core->info.args[--n] = '\0';
+	size_t len = strlen(core->info.args);
+	while (len > 0 && core->info.args[len - 1] == ' ')
+		core->info.args[--len] = '\0';
 }
 
 static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 			 uint64_t size)
 {
-	if (size < SIGINFO_ADDR + 8) {
+	const struct vml_arch_core_notes *n = core->arch->core;
+	if (size < n->siginfo_addr + (uint64_t)core->arch->pointer_size) {
 		core_damaged(core, "NT_SIGINFO of %llu bytes is too short",
 			     (unsigned long long)size);
 		return;
 	}
-	int32_t signo = (int32_t)rd32(desc + SIGINFO_SIGNO);
-	int32_t code = (int32_t)rd32(desc + SIGINFO_CODE);
+	int32_t signo = (int32_t)rd32(desc + n->siginfo_signo);
+	int32_t code = (int32_t)rd32(desc + n->siginfo_code);
 	core->info.signo = signo;
 	/* si_addr is only meaningful for a fault the kernel raised (si_code > 0);
 	 * kill() and tgkill() put the sender's pid/uid in the same union. */
@@ -213,7 +221,7 @@ static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 		     signo == SIGSEGV;
 	if (fault && code > 0) {
 		core->info.has_fault_addr = true;
-		core->info.fault_addr = rd64(desc + SIGINFO_ADDR);
+		core->info.fault_addr = rd_word(core, desc + n->siginfo_addr);
 	}
 }
 
@@ -239,21 +247,26 @@ static void files_sort_dedup(struct vml_core *core)
 	core->nfiles = out;
 }
 
+/* NT_FILE: count, page size, then count (start, end, page offset)
+ * triples, all words of the architecture, then count NUL-terminated
+ * names. */
 static struct vml_error *note_file(struct vml_core *core, const uint8_t *desc,
 				   uint64_t size)
 {
+	uint64_t word = core->arch->pointer_size;
 	if (core->info.has_file_note) {
 		core_damaged(core, "second NT_FILE note ignored");
 		return NULL;
 	}
-	if (size < 16) {
+	if (size < 2 * word) {
 		core_damaged(core, "NT_FILE of %llu bytes is too short",
 			     (unsigned long long)size);
 		return NULL;
 	}
-	uint64_t count = rd64(desc), page_size = rd64(desc + 8);
-	/* count * 24 must fit in what follows the two header words. */
-	if (count > (size - 16) / 24 || count > MAX_FILE_ENTRIES) {
+	uint64_t count = rd_word(core, desc), page_size = rd_word(core, desc + word);
+	uint64_t entry = 3 * word;
+	/* count * entry must fit in what follows the two header words. */
+	if (count > (size - 2 * word) / entry || count > MAX_FILE_ENTRIES) {
 		core_damaged(core, "NT_FILE count %llu does not fit in its %llu bytes",
 			     (unsigned long long)count, (unsigned long long)size);
 		return NULL;
@@ -270,10 +283,10 @@ static struct vml_error *note_file(struct vml_core *core, const uint8_t *desc,
 	core->files = calloc(count, sizeof(*core->files));
 	if (!core->files)
 		return &vml_enomem;
-	const uint8_t *names = desc + 16 + count * 24;
-	uint64_t names_left = size - 16 - count * 24;
+	const uint8_t *names = desc + 2 * word + count * entry;
+	uint64_t names_left = size - 2 * word - count * entry;
 	for (uint64_t i = 0; i < count; i++) {
-		const uint8_t *e = desc + 16 + i * 24;
+		const uint8_t *e = desc + 2 * word + i * entry;
 		const uint8_t *nul = memchr(names, '\0', names_left);
 		if (!nul) {
 			core_damaged(core, "NT_FILE names end after %llu of %llu entries",
@@ -281,7 +294,8 @@ static struct vml_error *note_file(struct vml_core *core, const uint8_t *desc,
 			break;
 		}
 		size_t name_len = (size_t)(nul - names);
-		uint64_t start = rd64(e), end = rd64(e + 8), pgoff = rd64(e + 16);
+		uint64_t start = rd_word(core, e), end = rd_word(core, e + word);
+		uint64_t pgoff = rd_word(core, e + 2 * word);
 		uint64_t offset;
 		bool bad = start >= end ||
 			   __builtin_mul_overflow(pgoff, page_size, &offset);
@@ -410,20 +424,25 @@ static void loads_sort_dedup(struct vml_core *core)
 	core->nloads = out;
 }
 
-static void add_load(struct vml_core *core, const uint8_t *ph, size_t len)
+static void add_load(struct vml_core *core, const Elf64_Phdr *ph, size_t len)
 {
 	struct vml_core_load l = {
-		.flags = rd32(ph + PHDR(p_flags)),
-		.offset = rd64(ph + PHDR(p_offset)),
-		.vaddr = rd64(ph + PHDR(p_vaddr)),
-		.filesz = rd64(ph + PHDR(p_filesz)),
-		.memsz = rd64(ph + PHDR(p_memsz)),
+		.flags = ph->p_flags,
+		.offset = ph->p_offset,
+		.vaddr = ph->p_vaddr,
+		.filesz = ph->p_filesz,
+		.memsz = ph->p_memsz,
 	};
 	if (l.memsz == 0)
 		return; /* nothing mapped there */
-	if (l.memsz - 1 > UINT64_MAX - l.vaddr) {
-		core_damaged(core, "PT_LOAD at 0x%llx of 0x%llx bytes wraps past 2^64",
-			     (unsigned long long)l.vaddr, (unsigned long long)l.memsz);
+	/* A load must lie inside the address space (2^64 for x86-64, 4 GiB
+	 * for a 32-bit process: an ELF32 load may still run past 2^32). */
+	uint64_t last = core->arch->process.space_last;
+	if (l.vaddr > last || l.memsz - 1 > last - l.vaddr) {
+		core_damaged(core, "PT_LOAD at 0x%llx of 0x%llx bytes runs past the "
+			     "end of the %s address space",
+			     (unsigned long long)l.vaddr, (unsigned long long)l.memsz,
+			     core->arch->name);
 		return;
 	}
 	if (l.filesz > l.memsz) {
@@ -444,37 +463,40 @@ static void add_load(struct vml_core *core, const uint8_t *ph, size_t len)
 	core->loads[core->nloads++] = l;
 }
 
-static struct vml_error *parse_phdrs(struct vml_core *core)
+static struct vml_error *parse_phdrs(struct vml_core *core,
+				     const struct core_header *h)
 {
 	const uint8_t *d = core->data;
 	size_t len = core->size;
-	uint64_t phoff = rd64(d + EHDR(e_phoff)), phnum = 0;
-	uint16_t phentsize = rd16(d + EHDR(e_phentsize));
-	struct vml_error *err = phdr_count(d, len, &phnum);
+	size_t phsize = h->sizes.phdr;
+	uint64_t phoff = h->ehdr.e_phoff, phnum = 0;
+	uint16_t phentsize = h->ehdr.e_phentsize;
+	struct vml_error *err = phdr_count(core, h, &phnum);
 	if (err)
 		return err;
 	if (phnum == 0)
 		return NULL;
-	if (phentsize != PHDR_SIZE)
+	if (phentsize != phsize)
 		return vml_error_create(VML_ERROR_FORMAT,
-					"bad core: program header size %u (ELF64 needs %zu)",
-					phentsize, PHDR_SIZE);
-	if (phoff > len || phnum > (len - phoff) / PHDR_SIZE)
+					"bad core: program header size %u (ELF%s needs %zu)",
+					phentsize, h->elf_class == ELFCLASS32 ? "32" : "64",
+					phsize);
+	if (phoff > len || phnum > (len - phoff) / phsize)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"core truncated: %llu program headers at 0x%llx need "
 					"more than the file's %zu bytes",
 					(unsigned long long)phnum, (unsigned long long)phoff, len);
-	/* phnum * PHDR_SIZE <= len, so this allocation is bounded by the file. */
+	/* phnum * phsize <= len, so this allocation is bounded by the file. */
 	core->loads = calloc(phnum, sizeof(*core->loads));
 	if (!core->loads)
 		return &vml_enomem;
 	for (uint64_t i = 0; i < phnum; i++) {
-		const uint8_t *ph = d + phoff + i * PHDR_SIZE;
-		uint32_t type = rd32(ph + PHDR(p_type));
-		if (type == PT_LOAD) {
-			add_load(core, ph, len);
-		} else if (type == PT_NOTE) {
-			uint64_t off = rd64(ph + PHDR(p_offset)), filesz = rd64(ph + PHDR(p_filesz));
+		Elf64_Phdr ph;
+		vml_elf_phdr_widen(h->elf_class, d + phoff + i * phsize, &ph);
+		if (ph.p_type == PT_LOAD) {
+			add_load(core, &ph, len);
+		} else if (ph.p_type == PT_NOTE) {
+			uint64_t off = ph.p_offset, filesz = ph.p_filesz;
 			if (off > len) {
 				core_damaged(core, "PT_NOTE at 0x%llx is past the end of the file",
 					     (unsigned long long)off);
@@ -497,7 +519,8 @@ struct vml_error *vml_core_parse(const void *buf, size_t len,
 				 struct vml_core **ret)
 {
 	const uint8_t *d = buf;
-	struct vml_error *err = check_ident(d, len);
+	struct core_header h;
+	struct vml_error *err = check_ident(d, len, &h);
 	if (err)
 		return err;
 	struct vml_core *core = calloc(1, sizeof(*core));
@@ -506,7 +529,9 @@ struct vml_error *vml_core_parse(const void *buf, size_t len,
 	vml_arena_init(&core->strings);
 	core->data = d;
 	core->size = len;
-	err = parse_phdrs(core);
+	core->arch = h.arch;
+	core->elf_class = h.elf_class;
+	err = parse_phdrs(core, &h);
 	if (err) {
 		vml_core_free(core);
 		return err;

@@ -1,6 +1,7 @@
 /*
- * disasm.c — one x86-64 instruction in AT&T syntax, the way GDB's x/i shows
- * it, decoded by libopcodes (binutils).
+ * disasm.c — one instruction of the layout's architecture (x86-64, i386)
+ * in AT&T syntax, the way GDB's x/i shows it, decoded by libopcodes
+ * (binutils).
  *
  * libopcodes prints through printf-style callbacks into a stream we own; we
  * point the stream at a bounded buffer so an instruction (or a very long
@@ -126,7 +127,8 @@ static void vml_disasm_memory_error(int status, bfd_vma vma,
 	ctx->error_addr = vma;
 }
 
-static struct vml_error *vml_disasm_decode(const struct vml_layout *layout,
+static struct vml_error *vml_disasm_decode(const struct vml_arch *arch,
+					   const struct vml_layout *layout,
 					   const uint8_t *code, size_t len,
 					   uint64_t addr, char *out,
 					   size_t out_size,
@@ -140,8 +142,6 @@ static struct vml_error *vml_disasm_decode(const struct vml_layout *layout,
 		return vml_error_fault(addr, "disasm: no bytes at 0x%" PRIx64,
 				       addr);
 	/* Never let libopcodes look past what it needs: it reads on demand. */
-	/* The layout's instruction set (the default one without a layout). */
-	const struct vml_arch *arch = vml_layout_arch(layout);
 	if (len > insn_window(arch))
 		len = insn_window(arch);
 
@@ -195,7 +195,30 @@ struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 				 char *out, size_t out_size,
 				 size_t *insn_len_ret)
 {
-	return vml_disasm_decode(NULL, code, len, addr, out, out_size,
+	return vml_disasm_decode(vml_arch_default(), NULL, code, len, addr, out,
+				 out_size, insn_len_ret);
+}
+
+struct vml_error *vml_disasm_one_arch(enum vml_arch_id id,
+				      const uint8_t *code, size_t len,
+				      uint64_t addr, char *out,
+				      size_t out_size, size_t *insn_len_ret)
+{
+	if (out && out_size)
+		out[0] = '\0';
+	const struct vml_arch *arch;
+	struct vml_error *err = vml_arch_lookup(id, &arch);
+	if (err) {
+		/* Unknown ids are not a bad argument here: no decoder. */
+		if (vml_error_code(err) != VML_ERROR_UNSUPPORTED) {
+			vml_error_free(err);
+			return vml_error_create(VML_ERROR_UNSUPPORTED,
+						"disasm: no decoder for "
+						"architecture id %d", (int)id);
+		}
+		return err;
+	}
+	return vml_disasm_decode(arch, NULL, code, len, addr, out, out_size,
 				 insn_len_ret);
 }
 
@@ -286,6 +309,7 @@ struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
 		return vml_error_fault(addr,
 				       "disasm: cannot read instruction bytes at 0x%" PRIx64,
 				       addr);
-	return vml_disasm_decode(layout, buf, got, addr, out, out_size,
-				 insn_len_ret);
+	/* The layout's instruction set: i386 for a 32-bit process. */
+	return vml_disasm_decode(vml_layout_arch(layout), layout, buf, got, addr,
+				 out, out_size, insn_len_ret);
 }

@@ -1,12 +1,14 @@
 /*
- * elf_file.c — what one ELF64 x86-64 file on disk says about itself:
- * PT_LOAD segments, allocated sections and symbols.
+ * elf_file.c — what one ELF file on disk (ELF64 or ELF32, of an
+ * architecture arch.c describes) says about itself: PT_LOAD segments,
+ * allocated sections and symbols; and the widening of ELF32 structures into
+ * the Elf64 ones, so ELF32 objects go through the same code as ELF64 ones.
  *
  * The file is untrusted: every table is read with pread after its offset
  * and size were checked against the file size and a sane cap, every string
- * is bounded by its table. A file that is not a usable ELF64 x86-64 object
- * is an answer (valid == false), not an error; a damaged section or symbol
- * table only drops what it would have described.
+ * is bounded by its table. A file that is not a usable ELF object is an
+ * answer (valid == false), not an error; a damaged section or symbol table
+ * only drops what it would have described.
  */
 #include "config.h"
 
@@ -18,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "arch.h"
 
 /* Caps far above anything a real object has, low enough to bound memory. */
 #define VML_ELF_MAX_PHDRS 65535u
@@ -31,10 +33,115 @@
 struct elf_reader {
 	int fd;
 	uint64_t size;             /* file size */
-	Elf64_Ehdr ehdr;
-	Elf64_Shdr *shdrs;         /* NULL when the section table is unusable */
+	uint8_t elf_class;         /* ELFCLASS32 or ELFCLASS64 */
+	struct vml_elf_class_sizes sizes; /* of its entries in the file */
+	Elf64_Ehdr ehdr;           /* widened */
+	Elf64_Shdr *shdrs;         /* widened; NULL when the table is unusable */
 	size_t nshdrs;
 };
+
+/* ------------------------------------------------------------ widening */
+
+bool vml_elf_class_sizes(uint8_t elf_class, struct vml_elf_class_sizes *ret)
+{
+	if (elf_class == ELFCLASS64) {
+		*ret = (struct vml_elf_class_sizes){
+			sizeof(Elf64_Ehdr), sizeof(Elf64_Phdr),
+			sizeof(Elf64_Shdr), sizeof(Elf64_Sym),
+		};
+		return true;
+	}
+	if (elf_class == ELFCLASS32) {
+		*ret = (struct vml_elf_class_sizes){
+			sizeof(Elf32_Ehdr), sizeof(Elf32_Phdr),
+			sizeof(Elf32_Shdr), sizeof(Elf32_Sym),
+		};
+		return true;
+	}
+	return false;
+}
+
+/* memcpy: the bytes come from files, cores and target memory at any
+ * alignment. Field by field: the two classes order some fields apart. */
+void vml_elf_ehdr_widen(uint8_t elf_class, const void *raw, Elf64_Ehdr *ret)
+{
+	if (elf_class != ELFCLASS32) {
+		memcpy(ret, raw, sizeof(*ret));
+		return;
+	}
+	Elf32_Ehdr e;
+	memcpy(&e, raw, sizeof(e));
+	memcpy(ret->e_ident, e.e_ident, EI_NIDENT);
+	ret->e_type = e.e_type;
+	ret->e_machine = e.e_machine;
+	ret->e_version = e.e_version;
+	ret->e_entry = e.e_entry;
+	ret->e_phoff = e.e_phoff;
+	ret->e_shoff = e.e_shoff;
+	ret->e_flags = e.e_flags;
+	ret->e_ehsize = e.e_ehsize;
+	ret->e_phentsize = e.e_phentsize;
+	ret->e_phnum = e.e_phnum;
+	ret->e_shentsize = e.e_shentsize;
+	ret->e_shnum = e.e_shnum;
+	ret->e_shstrndx = e.e_shstrndx;
+}
+
+void vml_elf_phdr_widen(uint8_t elf_class, const void *raw, Elf64_Phdr *ret)
+{
+	if (elf_class != ELFCLASS32) {
+		memcpy(ret, raw, sizeof(*ret));
+		return;
+	}
+	Elf32_Phdr p;
+	memcpy(&p, raw, sizeof(p));
+	ret->p_type = p.p_type;
+	ret->p_flags = p.p_flags;
+	ret->p_offset = p.p_offset;
+	ret->p_vaddr = p.p_vaddr;
+	ret->p_paddr = p.p_paddr;
+	ret->p_filesz = p.p_filesz;
+	ret->p_memsz = p.p_memsz;
+	ret->p_align = p.p_align;
+}
+
+void vml_elf_shdr_widen(uint8_t elf_class, const void *raw, Elf64_Shdr *ret)
+{
+	if (elf_class != ELFCLASS32) {
+		memcpy(ret, raw, sizeof(*ret));
+		return;
+	}
+	Elf32_Shdr h;
+	memcpy(&h, raw, sizeof(h));
+	ret->sh_name = h.sh_name;
+	ret->sh_type = h.sh_type;
+	ret->sh_flags = h.sh_flags;
+	ret->sh_addr = h.sh_addr;
+	ret->sh_offset = h.sh_offset;
+	ret->sh_size = h.sh_size;
+	ret->sh_link = h.sh_link;
+	ret->sh_info = h.sh_info;
+	ret->sh_addralign = h.sh_addralign;
+	ret->sh_entsize = h.sh_entsize;
+}
+
+void vml_elf_sym_widen(uint8_t elf_class, const void *raw, Elf64_Sym *ret)
+{
+	if (elf_class != ELFCLASS32) {
+		memcpy(ret, raw, sizeof(*ret));
+		return;
+	}
+	Elf32_Sym y;
+	memcpy(&y, raw, sizeof(y));
+	ret->st_name = y.st_name;
+	ret->st_info = y.st_info;   /* the same bits in both classes */
+	ret->st_other = y.st_other;
+	ret->st_shndx = y.st_shndx;
+	ret->st_value = y.st_value;
+	ret->st_size = y.st_size;
+}
+
+/* ------------------------------------------------------------ the file */
 
 /* A symbol while loading: binding and type decide which alias survives. */
 struct elf_sym_tmp {
@@ -84,15 +191,60 @@ static void *elf_read_table(struct elf_reader *r, uint64_t off, size_t count,
 	return buf;
 }
 
-static bool elf_header_ok(const Elf64_Ehdr *e)
+/* A table of count entries of the file's class, widened into the Elf64
+ * type: program headers (phdrs true) or section headers. */
+static void *elf_read_widened(struct elf_reader *r, uint64_t off, size_t count,
+			      bool phdrs, bool *nomem)
 {
-	return memcmp(e->e_ident, ELFMAG, SELFMAG) == 0 &&
-	       e->e_ident[EI_CLASS] == ELFCLASS64 &&
-	       e->e_ident[EI_DATA] == ELFDATA2LSB &&
-	       e->e_ident[EI_VERSION] == EV_CURRENT &&
-	       e->e_machine == EM_X86_64 &&
-	       (e->e_type == ET_EXEC || e->e_type == ET_DYN) &&
-	       e->e_ehsize >= sizeof(Elf64_Ehdr);
+	size_t raw_size = phdrs ? r->sizes.phdr : r->sizes.shdr;
+	size_t out_size = phdrs ? sizeof(Elf64_Phdr) : sizeof(Elf64_Shdr);
+	uint8_t *raw = elf_read_table(r, off, count, raw_size, nomem);
+	if (!raw)
+		return NULL;
+	/* count * raw_size fit in the file, and out_size <= 2 * raw_size. */
+	uint8_t *out = calloc(count, out_size);
+	if (!out) {
+		free(raw);
+		*nomem = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (phdrs)
+			vml_elf_phdr_widen(r->elf_class, raw + i * raw_size,
+					   (Elf64_Phdr *)(void *)(out + i * out_size));
+		else
+			vml_elf_shdr_widen(r->elf_class, raw + i * raw_size,
+					   (Elf64_Shdr *)(void *)(out + i * out_size));
+	}
+	free(raw);
+	return out;
+}
+
+/* Reads and widens the ELF header; false for anything that is not an
+ * executable or shared object of an architecture arch.c describes. */
+static bool elf_read_header(struct elf_reader *r, const struct vml_arch **arch)
+{
+	unsigned char raw[sizeof(Elf64_Ehdr)];
+	if (!elf_read(r, 0, raw, EI_NIDENT) ||
+	    memcmp(raw, ELFMAG, SELFMAG) != 0 ||
+	    !vml_elf_class_sizes(raw[EI_CLASS], &r->sizes) ||
+	    !elf_read(r, 0, raw, r->sizes.ehdr))
+		return false;
+	r->elf_class = raw[EI_CLASS];
+	vml_elf_ehdr_widen(r->elf_class, raw, &r->ehdr);
+	const Elf64_Ehdr *e = &r->ehdr;
+	if (e->e_ident[EI_DATA] != ELFDATA2LSB ||
+	    e->e_ident[EI_VERSION] != EV_CURRENT ||
+	    (e->e_type != ET_EXEC && e->e_type != ET_DYN) ||
+	    e->e_ehsize < r->sizes.ehdr)
+		return false;
+	struct vml_error *err = vml_arch_for_elf(r->elf_class, e->e_machine,
+						 arch);
+	if (err) {
+		vml_error_free(err);
+		return false;
+	}
+	return true;
 }
 
 /* PT_LOAD entries. False (file unusable) when the table is damaged. */
@@ -105,9 +257,9 @@ static bool elf_load_segments(struct elf_reader *r, struct vml_elf_info *info,
 	if (phnum == PN_XNUM && r->shdrs && r->nshdrs > 0)
 		phnum = r->shdrs[0].sh_info;
 	if (phnum == 0 || phnum > VML_ELF_MAX_PHDRS ||
-	    e->e_phentsize != sizeof(Elf64_Phdr))
+	    e->e_phentsize != r->sizes.phdr)
 		return false;
-	Elf64_Phdr *ph = elf_read_table(r, e->e_phoff, phnum, sizeof(*ph), nomem);
+	Elf64_Phdr *ph = elf_read_widened(r, e->e_phoff, phnum, true, nomem);
 	if (!ph)
 		return false;
 	size_t nload = 0;
@@ -142,17 +294,18 @@ static bool elf_load_segments(struct elf_reader *r, struct vml_elf_info *info,
 static void elf_load_shdrs(struct elf_reader *r, bool *nomem)
 {
 	const Elf64_Ehdr *e = &r->ehdr;
-	if (e->e_shoff == 0 || e->e_shentsize != sizeof(Elf64_Shdr))
+	if (e->e_shoff == 0 || e->e_shentsize != r->sizes.shdr)
 		return;
+	unsigned char raw[sizeof(Elf64_Shdr)];
 	Elf64_Shdr first;
-	if (!elf_read(r, e->e_shoff, &first, sizeof(first)))
+	if (!elf_read(r, e->e_shoff, raw, r->sizes.shdr))
 		return;
+	vml_elf_shdr_widen(r->elf_class, raw, &first);
 	/* e_shnum == 0 with a table means the count is in section 0's sh_size. */
 	uint64_t shnum = e->e_shnum ? e->e_shnum : first.sh_size;
 	if (shnum == 0 || shnum > VML_ELF_MAX_SECTIONS)
 		return;
-	r->shdrs = elf_read_table(r, e->e_shoff, (size_t)shnum,
-				  sizeof(Elf64_Shdr), nomem);
+	r->shdrs = elf_read_widened(r, e->e_shoff, (size_t)shnum, false, nomem);
 	if (r->shdrs)
 		r->nshdrs = (size_t)shnum;
 }
@@ -273,18 +426,19 @@ static bool elf_load_symtab(struct elf_reader *r, struct vml_elf_info *info,
 			    const Elf64_Shdr *sh, struct elf_sym_tmp **syms,
 			    size_t *nsyms, size_t *cap, bool *nomem)
 {
-	if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_size == 0)
+	size_t symsz = r->sizes.sym;
+	if (sh->sh_entsize != symsz || sh->sh_size == 0)
 		return true;
 	if (sh->sh_offset > r->size || sh->sh_size > r->size - sh->sh_offset)
 		return true;
-	uint64_t count = sh->sh_size / sizeof(Elf64_Sym);
+	uint64_t count = sh->sh_size / symsz;
 	if (count > VML_ELF_MAX_SYMBOLS)
 		return true;
 	size_t strsz = 0;
 	char *strs = elf_read_strtab(r, sh->sh_link, &strsz, nomem);
 	if (!strs)
 		return !*nomem;
-	Elf64_Sym *chunk = malloc(VML_ELF_SYM_CHUNK * sizeof(*chunk));
+	uint8_t *chunk = malloc(VML_ELF_SYM_CHUNK * symsz);
 	if (!chunk) {
 		free(strs);
 		*nomem = true;
@@ -294,11 +448,12 @@ static bool elf_load_symtab(struct elf_reader *r, struct vml_elf_info *info,
 	for (uint64_t base = 0; ok && base < count; base += VML_ELF_SYM_CHUNK) {
 		size_t n = count - base < VML_ELF_SYM_CHUNK ?
 				   (size_t)(count - base) : VML_ELF_SYM_CHUNK;
-		if (!elf_read(r, sh->sh_offset + base * sizeof(*chunk), chunk,
-			      n * sizeof(*chunk)))
+		if (!elf_read(r, sh->sh_offset + base * symsz, chunk, n * symsz))
 			break;
 		for (size_t i = 0; i < n; i++) {
-			const Elf64_Sym *s = &chunk[i];
+			Elf64_Sym wide;
+			vml_elf_sym_widen(r->elf_class, chunk + i * symsz, &wide);
+			const Elf64_Sym *s = &wide;
 			if (!elf_symbol_wanted(s))
 				continue;
 			const char *name = elf_string(strs, strsz, s->st_name);
@@ -424,12 +579,14 @@ static bool elf_load_fd(int fd, struct vml_elf_info *info)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return true;
 	struct elf_reader r = { .fd = fd, .size = (uint64_t)st.st_size };
-	if (!elf_read(&r, 0, &r.ehdr, sizeof(r.ehdr)) || !elf_header_ok(&r.ehdr))
+	const struct vml_arch *arch;
+	if (!elf_read_header(&r, &arch))
 		return true;
 	bool nomem = false;
 	elf_load_shdrs(&r, &nomem);
 	if (!nomem && elf_load_segments(&r, info, &nomem)) {
 		info->valid = true;
+		info->arch = arch;
 		info->type = r.ehdr.e_type;
 		info->entry = r.ehdr.e_entry;
 		if (elf_load_sections(&r, info, &nomem))

@@ -60,15 +60,13 @@ void vml_format_hole(uint64_t user_end, uint64_t kernel_start, char *buf,
 	snprintf(buf, size, "16 EiB - %s", halves);
 }
 
-void vml_format_region_end(const struct vml_region *r, bool pad, char *buf,
-			   size_t size)
+void vml_format_region_end(const struct vml_region *r, unsigned pad_digits,
+			   char *buf, size_t size)
 {
 	if (vml_region_last(r) == UINT64_MAX)
 		snprintf(buf, size, "0x10000000000000000");
-	else if (pad)
-		snprintf(buf, size, "0x%016" PRIx64, r->end);
 	else
-		snprintf(buf, size, "0x%" PRIx64, r->end);
+		snprintf(buf, size, "0x%0*" PRIx64, (int)pad_digits, r->end);
 }
 
 /* ------------------------------------------------------------ names */

@@ -5,6 +5,7 @@
 #ifndef VML_INTERNAL_H
 #define VML_INTERNAL_H
 
+#include <elf.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -185,6 +186,21 @@ struct vml_error *vml_source_read_page(struct vml_source *src,
 
 /* ------------------------------------------------------------- elf_file.c */
 
+/* ELF structures of either class, read from untrusted bytes: ELF32 ones are
+ * widened into the Elf64 types, so every reader (files on disk, cores, the
+ * program headers in a core's memory) has one code path. Little-endian
+ * objects on a little-endian host (every architecture described). */
+struct vml_elf_class_sizes {
+	size_t ehdr, phdr, shdr, sym;   /* bytes of one entry in the file */
+};
+/* False for a class that is neither ELFCLASS32 nor ELFCLASS64. */
+bool vml_elf_class_sizes(uint8_t elf_class, struct vml_elf_class_sizes *ret);
+/* raw holds one entry of elf_class (its size from vml_elf_class_sizes). */
+void vml_elf_ehdr_widen(uint8_t elf_class, const void *raw, Elf64_Ehdr *ret);
+void vml_elf_phdr_widen(uint8_t elf_class, const void *raw, Elf64_Phdr *ret);
+void vml_elf_shdr_widen(uint8_t elf_class, const void *raw, Elf64_Shdr *ret);
+void vml_elf_sym_widen(uint8_t elf_class, const void *raw, Elf64_Sym *ret);
+
 /* One allocated section of an ELF object, at its link-time address. */
 struct vml_elf_section {
 	const char *name;
@@ -209,7 +225,9 @@ struct vml_elf_segment {   /* PT_LOAD */
 /* What we learned from one ELF file on disk (bounded reads only). */
 struct vml_elf_info {
 	const char *path;
-	bool valid;            /* false: not readable or not ELF64 x86-64 */
+	bool valid;            /* false: not readable or not an ELF object of
+				  an architecture described (arch.c) */
+	const struct vml_arch *arch; /* from its class and machine (valid only) */
 	uint16_t type;         /* ET_EXEC / ET_DYN */
 	uint64_t entry;
 	struct vml_elf_segment *segments;
@@ -284,6 +302,10 @@ struct vml_layout {
 	const struct vml_arch *arch;
 	bool halves_known;
 	uint64_t user_end, kernel_start;
+	/* The raw auxv as given (parsed into auxv with the architecture's
+	 * word size, again when the architecture changes). */
+	uint8_t *auxv_raw;
+	size_t auxv_raw_len;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -318,6 +340,9 @@ struct vml_core_thread {   /* one NT_PRSTATUS */
 struct vml_core {
 	const uint8_t *data;   /* the whole core (mapped or caller's buffer) */
 	size_t size;
+	const struct vml_arch *arch; /* from the ELF header: picks the notes'
+					layout and the words' size */
+	uint8_t elf_class;
 	void *mapping;         /* munmap'd by vml_core_free when non-NULL */
 	size_t mapping_size;
 	struct vml_core_load *loads;     /* sorted by vaddr, non-overlapping */
@@ -334,8 +359,9 @@ struct vml_core {
 	struct vml_arena strings;
 };
 
-/* Parses headers and notes of an ELF64 x86-64 core held in buf (borrowed,
- * must outlive the core). Damage that still leaves something usable sets
+/* Parses headers and notes of an ELF core of an architecture arch.c
+ * describes (ELF64 x86-64, ELF32 i386) held in buf (borrowed, must
+ * outlive the core). Damage that still leaves something usable sets
  * info.incomplete (and problem) instead of failing. */
 struct vml_error *vml_core_parse(const void *buf, size_t len,
 				 struct vml_core **ret);
@@ -388,6 +414,9 @@ struct vml_layout_space {
 	uint64_t kernel_start;   /* first address of the kernel half */
 	bool kernel_visible;     /* kernel-half regions besides [vsyscall] */
 	const char *noncanonical_fault; /* what touching the hole raises */
+	uint64_t last;           /* last address of the space */
+	unsigned addr_digits;    /* hex digits of a full address (16, or 8
+				    for a 32-bit space) */
 };
 void vml_layout_space(const struct vml_layout *layout,
 		      struct vml_layout_space *ret);
@@ -414,11 +443,12 @@ void vml_format_span(uint64_t start, uint64_t last, char *buf, size_t size);
  * [kernel_start, 2^64) as "16 EiB - 256 TiB". */
 void vml_format_hole(uint64_t user_end, uint64_t kernel_start, char *buf,
 		     size_t size);
-/* A region's exclusive end in hex, "0x7ffff7dd0000" (or zero-padded to 16
- * digits with pad); "0x10000000000000000" for a region that ends at 2^64.
- * The one rule every text output uses for a region's end. */
-void vml_format_region_end(const struct vml_region *r, bool pad, char *buf,
-			   size_t size);
+/* A region's exclusive end in hex, "0x7ffff7dd0000", zero-padded to
+ * pad_digits digits (0: no padding; the table pads to its space's width);
+ * "0x10000000000000000" for a region that ends at 2^64. The one rule
+ * every text output uses for a region's end. */
+void vml_format_region_end(const struct vml_region *r, unsigned pad_digits,
+			   char *buf, size_t size);
 /* r->perms as 4 printable characters ("r-xp"; anything else '?'). */
 void vml_format_perms(const struct vml_region *r, char *buf, size_t size);
 /* Last component of path ("libc.so.6"); NULL for NULL. */

@@ -221,15 +221,19 @@ static bool is_anon(const struct vml_region *r)
 static uint64_t exe_end_of_bss(const struct vml_core *core,
 			       const struct vml_auxv *a)
 {
-	if (!a->phdr || a->phnum == 0 || a->phnum > MAX_PHNUM)
+	struct vml_elf_class_sizes sizes;
+	if (!a->phdr || a->phnum == 0 || a->phnum > MAX_PHNUM ||
+	    !vml_elf_class_sizes(core->elf_class, &sizes))
 		return 0;
 	uint64_t bias = 0, end = 0;
 	for (uint64_t i = 0; i < a->phnum; i++) {
-		/* x86-64 cores are little-endian, as the host reading them. */
+		/* Program headers of the core's class (the process's). */
+		uint8_t raw[sizeof(Elf64_Phdr)];
 		Elf64_Phdr ph;
 		if (vml_core_read((void *)core, VML_SPACE_VIRTUAL,
-				  a->phdr + i * sizeof(ph), &ph, sizeof(ph)) != 0)
+				  a->phdr + i * sizes.phdr, raw, sizes.phdr) != 0)
 			return 0;
+		vml_elf_phdr_widen(core->elf_class, raw, &ph);
 		if (ph.p_type == PT_PHDR) {
 			bias = a->phdr - ph.p_vaddr;
 		} else if (ph.p_type == PT_LOAD) {
@@ -386,9 +390,12 @@ static struct vml_error *build(struct vml_layout *layout, struct vml_core *core)
 	uint64_t main_sp = 0;
 	bool has_main = false;
 
-	if (core->auxv_len)
+	/* The core's architecture first: the auxv's word size follows it. */
+	err = vml_layout_set_arch(layout, core->arch->id);
+	size_t pair = 2 * (size_t)core->arch->pointer_size;
+	if (!err && core->auxv_len)
 		err = vml_layout_set_auxv(layout, core->auxv,
-					  core->auxv_len - core->auxv_len % 16);
+					  core->auxv_len - core->auxv_len % pair);
 	if (!err)
 		err = build_regions(layout, core);
 	if (!err)
@@ -427,7 +434,7 @@ static struct vml_error *layout_from_parsed(struct vml_core *core,
 		return err;
 	}
 	layout->core = core;
-	if (core->auxv_len % 16)
+	if (core->auxv_len % (2 * (size_t)core->arch->pointer_size))
 		core->info.incomplete = true;
 	err = build(layout, core);
 	if (err) {

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "arch.h"
 
 /* The kernel caps a process at vm.max_map_count mappings (65530 by
  * default, ~80 bytes each plus the path); 1 GiB leaves room for raised
@@ -261,6 +262,41 @@ static struct vml_error *read_threads(struct vml_layout *layout, int pid)
 	return err;
 }
 
+/* The process's architecture from its executable's ELF header, read
+ * through /proc/PID/exe (the file the process runs, even if deleted or
+ * replaced since). An unreadable one (permission, kernel thread) leaves the
+ * default and marks nothing: the maps still say most. x32 and other
+ * unsupported ABIs are an error: the answer would be wrong. */
+static struct vml_error *read_arch(struct vml_layout *layout, int pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	unsigned char h[EI_NIDENT + 4];
+	ssize_t n;
+	do
+		n = pread(fd, h, sizeof(h), 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0 ||
+	    h[EI_DATA] != ELFDATA2LSB)
+		return NULL;
+	/* e_machine follows e_type right after e_ident in both classes. */
+	uint16_t machine = (uint16_t)(h[EI_NIDENT + 2] | h[EI_NIDENT + 3] << 8);
+	const struct vml_arch *arch;
+	struct vml_error *err = vml_arch_for_elf(h[EI_CLASS], machine, &arch);
+	if (err) {
+		struct vml_error *named = vml_error_create(
+			vml_error_code(err), "process %d: %s", pid,
+			vml_error_message(err));
+		vml_error_free(err);
+		return named;
+	}
+	return vml_layout_set_arch(layout, arch->id);
+}
+
 struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret)
 {
 	if (!ret || pid <= 0)
@@ -270,6 +306,12 @@ struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret)
 	struct vml_error *err = read_maps(pid, &layout);
 	if (err)
 		return err;
+	/* The architecture before the auxv: its word size follows it. */
+	err = read_arch(layout, pid);
+	if (err) {
+		vml_layout_free(layout);
+		return err;
+	}
 	read_auxv(layout, pid);
 	err = read_exe(layout, pid);
 	if (!err)

@@ -103,6 +103,7 @@ void vml_layout_free(struct vml_layout *layout)
 	free(layout->threads);
 	free(layout->exe_path);
 	free(layout->sysroot);
+	free(layout->auxv_raw);
 	vml_arena_release(&layout->strings);
 	free(layout);
 }
@@ -238,23 +239,29 @@ struct vml_error *vml_layout_add_thread(struct vml_layout *layout, int64_t tid,
 	return NULL;
 }
 
-struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
-				      const void *auxv, size_t len)
+/* Parses layout->auxv_raw into layout->auxv: (tag, value) pairs of the
+ * architecture's word size (uint32_t for a 32-bit process), up to AT_NULL.
+ * The length was checked to be whole pairs. */
+static void parse_auxv(struct vml_layout *layout)
 {
-	if (!layout || (!auxv && len))
-		return vml_error_create(VML_ERROR_INVALID,
-					"auxv: NULL layout or buffer");
-	if (len % 16)
-		return vml_error_create(VML_ERROR_FORMAT,
-			"auxv: length %zu is not a whole number of 16-byte pairs",
-			len);
+	size_t word = vml_layout_arch(layout)->pointer_size;
+	const unsigned char *p = layout->auxv_raw;
+	size_t len = layout->auxv_raw_len;
 	struct vml_auxv a = { .present = len > 0 };
-	const unsigned char *p = auxv;
-	for (size_t off = 0; off < len; off += 16) {
+	for (size_t off = 0; len - off >= 2 * word; off += 2 * word) {
 		uint64_t tag, val;
-		/* memcpy: core notes need not be 8-byte aligned. */
-		memcpy(&tag, p + off, 8);
-		memcpy(&val, p + off + 8, 8);
+		/* memcpy: core notes need not be aligned; little-endian, as
+		 * every architecture described and the host. */
+		if (word == 4) {
+			uint32_t t32, v32;
+			memcpy(&t32, p + off, 4);
+			memcpy(&v32, p + off + 4, 4);
+			tag = t32;
+			val = v32;
+		} else {
+			memcpy(&tag, p + off, 8);
+			memcpy(&val, p + off + 8, 8);
+		}
 		if (tag == AT_NULL)
 			break;
 		switch (tag) {
@@ -271,7 +278,67 @@ struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
 	}
 	layout->auxv = a;
 	layout->classified = false;
+}
+
+struct vml_error *vml_layout_set_auxv(struct vml_layout *layout,
+				      const void *auxv, size_t len)
+{
+	if (!layout || (!auxv && len))
+		return vml_error_create(VML_ERROR_INVALID,
+					"auxv: NULL layout or buffer");
+	size_t pair = 2 * (size_t)vml_layout_arch(layout)->pointer_size;
+	if (len % pair)
+		return vml_error_create(VML_ERROR_FORMAT,
+			"auxv: length %zu is not a whole number of %zu-byte "
+			"pairs (%s)", len, pair, vml_layout_arch(layout)->name);
+	uint8_t *copy = NULL;
+	if (len) {
+		copy = malloc(len);
+		if (!copy)
+			return &vml_enomem;
+		memcpy(copy, auxv, len);
+	}
+	free(layout->auxv_raw);
+	layout->auxv_raw = copy;
+	layout->auxv_raw_len = len;
+	parse_auxv(layout);
 	return NULL;
+}
+
+struct vml_error *vml_layout_set_arch(struct vml_layout *layout,
+				      enum vml_arch_id id)
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID, "layout: NULL layout");
+	const struct vml_arch *a;
+	struct vml_error *err = vml_arch_lookup(id, &a);
+	if (err)
+		return err;
+	for (size_t i = 0; i < layout->count; i++) {
+		const struct vml_region *r = &layout->regions[i];
+		if (vml_region_last(r) > a->process.space_last)
+			return vml_error_create(VML_ERROR_INVALID,
+				"layout: region 0x%" PRIx64 "-0x%" PRIx64
+				" lies beyond the address space of an %s"
+				" process (last address 0x%" PRIx64 ")",
+				r->start, r->end, a->name,
+				a->process.space_last);
+	}
+	/* An auxv of whole pairs of one word size may not be of the other. */
+	if (layout->auxv_raw_len % (2 * (size_t)a->pointer_size))
+		return vml_error_create(VML_ERROR_FORMAT,
+			"layout: its auxv of %zu bytes is not whole %s pairs",
+			layout->auxv_raw_len, a->name);
+	if (layout->arch != a) {
+		layout->arch = a;
+		parse_auxv(layout);
+	}
+	return NULL;
+}
+
+enum vml_arch_id vml_layout_get_arch(const struct vml_layout *layout)
+{
+	return layout ? vml_layout_arch(layout)->id : VML_ARCH_UNKNOWN;
 }
 
 /* Replace the layout's *slot with a malloc'ed copy of s, or NULL when s is
@@ -393,13 +460,31 @@ static bool is_process_pseudo(const struct vml_arch *a,
 	       r->end == a->process.vsyscall_end;
 }
 
+/* The kernel part of a process without a hole (a 32-bit one): the lowest
+ * of the architecture's candidates that no user region reaches above (the
+ * evidence: where the kernel put the stack and the vdso), the default one
+ * for a layout with no region. */
+static uint64_t process_kernel_start(const struct vml_arch *a,
+				     const struct vml_layout *layout)
+{
+	size_t n = layout ? layout->count : 0;
+	if (n == 0)
+		return a->process.default_kernel_start;
+	uint64_t top = vml_region_last(&layout->regions[n - 1]);
+	for (size_t i = 0; i < a->process.nkernel_starts; i++)
+		if (top < a->process.kernel_starts[i])
+			return a->process.kernel_starts[i];
+	return a->process.kernel_starts[a->process.nkernel_starts - 1];
+}
+
 /*
  * The one place that decides how the layout's address space divides. A
  * layout made from page tables knows its halves from its paging. A process
  * cannot see its kernel's paging mode: its halves are the architecture's
  * usual ones, or the wide ones (x86-64 LA57) when a region lies where only
- * the wide mode has canonical addresses. O(log n) plus the (few) regions
- * of the kernel half.
+ * the wide mode has canonical addresses; a 32-bit process has no hole and
+ * its kernel part starts where the evidence says (process_kernel_start).
+ * O(log n) plus the (few) regions of the kernel half.
  */
 void vml_layout_space(const struct vml_layout *layout,
 		      struct vml_layout_space *ret)
@@ -407,10 +492,15 @@ void vml_layout_space(const struct vml_layout *layout,
 	const struct vml_arch *a = vml_layout_arch(layout);
 	*ret = (struct vml_layout_space){
 		.noncanonical_fault = a->process.noncanonical_fault,
+		.last = a->process.space_last,
+		.addr_digits = 2 * a->pointer_size,
 	};
 	if (layout && layout->halves_known) {
 		ret->user_end = layout->user_end;
 		ret->kernel_start = layout->kernel_start;
+	} else if (a->process.nkernel_starts) {
+		ret->user_end = ret->kernel_start =
+			process_kernel_start(a, layout);
 	} else {
 		a->halves(a->process.va_bits, &ret->user_end, &ret->kernel_start);
 	}

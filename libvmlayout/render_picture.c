@@ -31,7 +31,8 @@
  *                      ~                2.3 TiB unmapped                ~
  */
 
-#define PIC_ADDR_W 18
+/* Address column: "0x" and 16 digits (8 in a 32-bit picture). */
+#define PIC_ADDR_W_MAX 18
 #define PIC_BOX_W 50                  /* including both borders */
 #define PIC_INNER_W (PIC_BOX_W - 2)
 #define PIC_SIZE_W 10
@@ -79,6 +80,8 @@ struct pic {
 	uint64_t kernel_base;   /* first canonical kernel address */
 	bool kernel_visible;    /* layout has kernel regions of its own */
 	const char *fault_name; /* what touching the hole raises ("#GP") */
+	uint64_t space_last;    /* last address of the space */
+	unsigned addr_digits;   /* hex digits of an address */
 	size_t hidden_first, hidden_n; /* regions drawn inside KERNEL_HIDDEN */
 	struct pic_row *rows;
 	size_t nrows, cap;
@@ -489,11 +492,15 @@ static bool pic_build(struct pic *pic)
 		if (!pic_insert(pic, PIC_LOW, 0, pic->rows[0].start - 1))
 			return false;
 	}
-	if (!pic_overlaps(pic, pic->user_top, pic->kernel_base - 1) &&
+	/* A 32-bit space has no hole: the user part ends where the kernel's
+	 * starts. */
+	if (pic->user_top < pic->kernel_base &&
+	    !pic_overlaps(pic, pic->user_top, pic->kernel_base - 1) &&
 	    !pic_insert(pic, PIC_HOLE, pic->user_top, pic->kernel_base - 1))
 		return false;
-	if (!pic->kernel_visible &&
-	    !pic_insert(pic, PIC_KERNEL_HIDDEN, pic->kernel_base, UINT64_MAX))
+	if (!pic->kernel_visible && pic->kernel_base <= pic->space_last &&
+	    !pic_insert(pic, PIC_KERNEL_HIDDEN, pic->kernel_base,
+			pic->space_last))
 		return false;
 	return pic_fold(pic);
 }
@@ -855,25 +862,28 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 	}
 }
 
-static void pic_addr(struct vml_strbuf *sb, bool show, uint64_t addr)
+static void pic_addr(const struct pic *pic, struct vml_strbuf *sb, bool show,
+		     uint64_t addr)
 {
 	if (show)
-		vml_sb_printf(sb, "0x%016" PRIx64 " ", addr);
+		vml_sb_printf(sb, "0x%0*" PRIx64 " ", (int)pic->addr_digits, addr);
 	else
-		vml_sb_repeat(sb, " ", PIC_ADDR_W + 1);
+		vml_sb_repeat(sb, " ", pic->addr_digits + 3);
 }
 
-static void pic_border(struct vml_strbuf *sb, bool show, uint64_t addr)
+static void pic_border(const struct pic *pic, struct vml_strbuf *sb, bool show,
+		       uint64_t addr)
 {
-	pic_addr(sb, show, addr);
+	pic_addr(pic, sb, show, addr);
 	vml_sb_putc(sb, '+');
 	vml_sb_repeat(sb, "-", PIC_INNER_W);
 	vml_sb_puts(sb, "+\n");
 }
 
-static void pic_inner_border(struct vml_strbuf *sb, uint64_t addr)
+static void pic_inner_border(const struct pic *pic, struct vml_strbuf *sb,
+			     uint64_t addr)
 {
-	pic_addr(sb, true, addr);
+	pic_addr(pic, sb, true, addr);
 	vml_sb_puts(sb, "|");
 	vml_sb_repeat(sb, " -", PIC_INNER_W / 2);
 	vml_sb_puts(sb, "|\n");
@@ -886,7 +896,7 @@ static void pic_gap(struct pic *pic, struct vml_strbuf *sb, uint64_t size)
 	snprintf(text, sizeof(text), "%s unmapped", sz);
 	size_t w = strlen(text);
 	size_t left = (PIC_INNER_W - w) / 2;
-	pic_addr(sb, false, 0);
+	pic_addr(pic, sb, false, 0);
 	vml_sb_putc(sb, '~');
 	vml_sb_repeat(sb, " ", left);
 	if (pic->color)
@@ -901,7 +911,7 @@ static void pic_gap(struct pic *pic, struct vml_strbuf *sb, uint64_t size)
 static void pic_line_out(struct pic *pic, struct vml_strbuf *sb,
 			 const struct pic_line *line)
 {
-	pic_addr(sb, false, 0);
+	pic_addr(pic, sb, false, 0);
 	vml_sb_puts(sb, "| ");
 	if (pic->color && line->colored)
 		vml_sb_puts(sb, vml_group_color(line->group));
@@ -935,7 +945,7 @@ static void pic_fault_line(struct pic *pic, struct vml_strbuf *sb, bool in_gap)
 	size_t w = strlen(text);
 	if (w > PIC_INNER_W - 2)
 		w = PIC_INNER_W - 2;
-	pic_addr(sb, false, 0);
+	pic_addr(pic, sb, false, 0);
 	vml_sb_putc(sb, in_gap ? '~' : '|');
 	vml_sb_putc(sb, ' ');
 	if (pic->color)
@@ -959,20 +969,21 @@ static void pic_draw(struct pic *pic, struct vml_strbuf *sb)
 		const struct pic_row *above = k + 1 < pic->nrows ? &pic->rows[k + 1] : NULL;
 		/* The top line shows the first address above the row (its
 		 * exclusive end), or the last address of the space. */
-		uint64_t top = row->last == UINT64_MAX ? UINT64_MAX : row->last + 1;
+		uint64_t top = row->last >= pic->space_last ? row->last :
+							      row->last + 1;
 		if (!above) {
-			pic_border(sb, true, top);
+			pic_border(pic, sb, true, top);
 		} else if (above->start == top) {
 			if (above->joined_below)
-				pic_inner_border(sb, top);
+				pic_inner_border(pic, sb, top);
 			else
-				pic_border(sb, true, top);
+				pic_border(pic, sb, true, top);
 		} else {
-			pic_border(sb, true, above->start);
+			pic_border(pic, sb, true, above->start);
 			pic_gap(pic, sb, above->start - top);
 			if (pic_fault_in(pic, top, above->start - 1))
 				pic_fault_line(pic, sb, true);
-			pic_border(sb, true, top);
+			pic_border(pic, sb, true, top);
 		}
 		bool block_top = !above || !above->joined_below;
 		struct pic_line lines[3];
@@ -983,7 +994,7 @@ static void pic_draw(struct pic *pic, struct vml_strbuf *sb)
 			pic_fault_line(pic, sb, false);
 	}
 	if (pic->nrows)
-		pic_border(sb, true, pic->rows[0].start);
+		pic_border(pic, sb, true, pic->rows[0].start);
 }
 
 struct vml_error *vml_render_picture(const struct vml_layout *layout,
@@ -1000,6 +1011,9 @@ struct vml_error *vml_render_picture(const struct vml_layout *layout,
 	pic.kernel_base = space.kernel_start;
 	pic.kernel_visible = space.kernel_visible;
 	pic.fault_name = space.noncanonical_fault;
+	pic.space_last = space.last;
+	pic.addr_digits = space.addr_digits > PIC_ADDR_W_MAX - 2 ?
+				  PIC_ADDR_W_MAX - 2 : space.addr_digits;
 	const struct vml_core_info *core = vml_layout_core(layout);
 	if (core && core->has_fault_addr) {
 		pic.has_fault = true;

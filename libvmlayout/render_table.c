@@ -21,8 +21,12 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 {
 	struct vml_strbuf sb = { 0 };
 	bool color = flags & VML_RENDER_COLOR;
-	vml_sb_puts(&sb, "START              END                SIZE      PERMS "
-		     "OFFSET   KIND          NAME\n");
+	/* Addresses as wide as the space's (8 digits for a 32-bit one). */
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
+	int w = (int)space.addr_digits + 2;
+	vml_sb_printf(&sb, "%-*s %-*s SIZE      PERMS OFFSET   KIND          NAME\n",
+		      w, "START", w, "END");
 	size_t count = vml_layout_count(layout);
 	for (size_t i = 0; i < count && !sb.failed; i++) {
 		const struct vml_region *r = vml_layout_region(layout, i);
@@ -34,9 +38,10 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 		vml_format_perms(r, perms, sizeof(perms));
 		/* A region ending at 2^64 shows its end as 2^64, one digit wider. */
 		char end[24];
-		vml_format_region_end(r, true, end, sizeof(end));
-		vml_sb_printf(&sb, "0x%016" PRIx64 " %s %-9s %-5s %08" PRIx64 " ",
-			      r->start, end, size, perms, r->offset);
+		vml_format_region_end(r, space.addr_digits, end, sizeof(end));
+		vml_sb_printf(&sb, "0x%0*" PRIx64 " %s %-9s %-5s %08" PRIx64 " ",
+			      (int)space.addr_digits, r->start, end, size, perms,
+			      r->offset);
 		const char *kind = vml_kind_name(r->kind);
 		if (color)
 			vml_sb_puts(&sb, vml_group_color(r->group));

@@ -31,7 +31,7 @@ static void sb_region_desc(struct vml_strbuf *sb, const struct vml_region *r)
 static void sb_region_span(struct vml_strbuf *sb, const struct vml_region *r)
 {
 	char end[24];
-	vml_format_region_end(r, false, end, sizeof(end));
+	vml_format_region_end(r, 0, end, sizeof(end));
 	vml_sb_printf(sb, "0x%" PRIx64 "-%s", r->start, end);
 }
 
@@ -58,7 +58,11 @@ static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w
 	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
 	sb_neighbour(sb, g->below, "address 0");
 	vml_sb_puts(sb, " and ");
-	sb_neighbour(sb, g->above, "the top of the address space");
+	/* The gap ends below the kernel part (or the hole) when it is in user
+	 * space and no region bounds it. */
+	sb_neighbour(sb, g->above, !g->above && w->half == VML_HALF_USER &&
+				   w->user_end && g->last + 1 == w->user_end ?
+			 "the end of user space" : "the top of the address space");
 	if (g->below) {
 		vml_format_size(w->addr - g->below->end, below, sizeof(below));
 		vml_sb_printf(sb, "; %s above the end of the region below", below);
@@ -144,6 +148,21 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 /* The answer's first line: what kind of address it is. */
 static void where_headline(struct vml_strbuf *sb, const struct vml_where *w)
 {
+	if (w->half == VML_HALF_OUTSIDE) {
+		/* space_last is 2^bits - 1. */
+		unsigned bits = w->space_last ? 64 - (unsigned)__builtin_clzll(w->space_last) : 0;
+		vml_sb_printf(sb, "0x%" PRIx64 " is outside the %u-bit address "
+			      "space (0x0-0x%" PRIx64 "): this process cannot "
+			      "address it\n", w->addr, bits, w->space_last);
+		return;
+	}
+	/* A space without a hole (32-bit) has no canonical form to speak of
+	 * (an answer filled by hand with no halves at all has one). */
+	if (w->user_end == w->kernel_start && w->user_end != 0) {
+		vml_sb_printf(sb, "0x%" PRIx64 " is a %s-space address\n", w->addr,
+			      w->half == VML_HALF_KERNEL ? "kernel" : "user");
+		return;
+	}
 	if (!w->canonical) {
 		/* The halves are powers of two: user_end = 2^bit. */
 		unsigned bit = w->user_end ? (unsigned)__builtin_ctzll(w->user_end) : 63;
@@ -162,6 +181,8 @@ static struct vml_error *where_text(const struct vml_where *w, uint32_t flags,
 {
 	struct vml_strbuf sb = { 0 };
 	where_headline(&sb, w);
+	if (w->half == VML_HALF_OUTSIDE)
+		return vml_sb_finish(&sb, ret);
 	if (!w->canonical) {
 		char hole[48];
 		vml_format_hole(w->user_end, w->kernel_start, hole, sizeof(hole));
@@ -202,12 +223,13 @@ static void json_opt_u64(struct vml_strbuf *sb, const char *key, bool has,
 
 static struct vml_error *where_json(const struct vml_where *w, char **ret)
 {
-	static const char *const halves[] = { "user", "kernel", "non-canonical" };
+	static const char *const halves[] = { "user", "kernel", "non-canonical",
+					      "outside" };
 	struct vml_strbuf sb = { 0 };
 	const char *half = w->half < VML_ARRAY_SIZE(halves) ? halves[w->half] : "?";
 	vml_sb_printf(&sb, "{\"address\": %" PRIu64 ", \"canonical\": %s, \"half\": \"%s\", "
 		  "\"mapped\": %s", w->addr, w->canonical ? "true" : "false",
-		  w->canonical ? half : "non-canonical", w->region ? "true" : "false");
+		  half, w->region ? "true" : "false");
 	if (w->region) {
 		vml_sb_puts(&sb, ", ");
 		vml_json_region_members(&sb, w->region);

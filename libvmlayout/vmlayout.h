@@ -370,7 +370,9 @@ struct vml_gap {
 /* The gap holding the unmapped address addr (bounded by neighbouring
  * regions, or by 0 / 2^64-1). O(log n). A mapped addr has no gap:
  * VML_ERROR_INVALID (vml_layout_find_index tells which addresses are
- * mapped). Sized: ret_size = sizeof(*ret). */
+ * mapped). vml_layout_where's gap is also bounded by the part of the space
+ * holding the address (user space ends below the non-canonical hole, or
+ * below a 32-bit process's kernel part). Sized: ret_size = sizeof(*ret). */
 VML_PUBLIC
 struct vml_error *vml_layout_gap(const struct vml_layout *layout,
 				 uint64_t addr, struct vml_gap *ret,
@@ -444,6 +446,8 @@ enum vml_half {
 	VML_HALF_USER = 0,
 	VML_HALF_KERNEL = 1,
 	VML_HALF_NONCANONICAL = 2,
+	VML_HALF_OUTSIDE = 3,      /* beyond the address space (above 4 GiB for
+				      a 32-bit process) */
 };
 
 /* Where an address below a thread's $sp lies (vml_where.stack_note). */
@@ -466,7 +470,9 @@ enum vml_stack_note {
  */
 struct vml_where {
 	uint64_t addr;
-	uint32_t half;                   /* enum vml_half (48-bit canonical form) */
+	uint32_t half;                   /* enum vml_half, by the layout's halves
+					    (vml_layout_space: 48-bit canonical
+					    form on x86-64) */
 	bool canonical;
 	const struct vml_region *region; /* NULL when unmapped */
 	struct vml_gap gap;              /* valid when region == NULL */
@@ -497,8 +503,10 @@ struct vml_where {
 	                                    raises ("#GP"); static storage */
 	size_t region_index;             /* index of region in the layout;
 	                                    SIZE_MAX when unmapped */
+	uint64_t space_last;             /* last address of the space
+	                                    (0xffffffff for a 32-bit process) */
 };
-#define VML_WHERE_SIZE_V2 VML_SIZE_THROUGH(struct vml_where, region_index)
+#define VML_WHERE_SIZE_V2 VML_SIZE_THROUGH(struct vml_where, space_last)
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. Classifies the layout first if it is not.
  * Sized: ret_size = sizeof(*ret). */
@@ -542,7 +550,7 @@ void vml_format_size(uint64_t bytes, char *buf, size_t size);
 
 /* Decode one x86-64 instruction (AT&T syntax, as GDB's default x/i) from
  * code[0..len) located at addr into the caller's out (out_size bytes,
- * always NUL-terminated). */
+ * always NUL-terminated); other instruction sets: vml_disasm_one_arch. */
 VML_PUBLIC
 struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 				 char *out, size_t out_size,
@@ -554,6 +562,11 @@ struct vml_error *vml_disasm_one(const uint8_t *code, size_t len, uint64_t addr,
 enum vml_arch_id {
 	VML_ARCH_UNKNOWN = 0,
 	VML_ARCH_X86_64 = 1,
+	VML_ARCH_I386 = 2,   /* 32-bit x86 processes (ELFCLASS32 EM_386): user
+				space only, no paging */
+	VML_ARCH_X32 = 3,    /* x86-64's x32 ABI (ELFCLASS32 EM_X86_64, GDB's
+				"i386:x64-32"): recognised only to say it is
+				not supported */
 };
 /* The architecture called name: its own name ("x86-64") or a debugger's
  * (GDB's Architecture.name(), "i386:x86-64"); VML_ARCH_UNKNOWN for none. */
@@ -562,6 +575,30 @@ enum vml_arch_id vml_arch_from_name(const char *name);
 /* "x86-64"; NULL for an unknown id. Static storage: lives forever. */
 VML_PUBLIC
 const char *vml_arch_name(enum vml_arch_id arch);
+
+/*
+ * The architecture of a layout's address space: its halves, pointer size,
+ * auxv word size, red zone, disassembler. Builders set it themselves (a
+ * core from its ELF header, vml_layout_from_pid from /proc/PID/exe's);
+ * a layout from maps is x86-64 until told (set it before the auxv: a
+ * 32-bit auxv is pairs of uint32_t). VML_ERROR_UNSUPPORTED for VML_ARCH_X32
+ * (its one line says so), VML_ERROR_INVALID for an unknown id or a layout
+ * with regions beyond the architecture's address space.
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_set_arch(struct vml_layout *layout,
+				      enum vml_arch_id arch);
+/* VML_ARCH_X86_64 until set (VML_ARCH_UNKNOWN for NULL). */
+VML_PUBLIC
+enum vml_arch_id vml_layout_get_arch(const struct vml_layout *layout);
+/* vml_disasm_one for arch's instruction set (VML_ARCH_I386: i386, as GDB's
+ * x/i shows a 32-bit process). VML_ERROR_UNSUPPORTED for an id without a
+ * decoder (VML_ARCH_UNKNOWN, VML_ARCH_X32). */
+VML_PUBLIC
+struct vml_error *vml_disasm_one_arch(enum vml_arch_id arch,
+				      const uint8_t *code, size_t len,
+				      uint64_t addr, char *out,
+				      size_t out_size, size_t *insn_len_ret);
 
 /* A name and a 64-bit value (registers, symbols). Arrays of them are
  * borrowed for the duration of the call that takes them, names included.

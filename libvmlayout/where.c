@@ -11,22 +11,24 @@
 
 #include "arch.h"
 
-/* The canonical rule of the layout's architecture, with the address width
- * a process assumes (it cannot see its kernel's paging mode). */
-static void where_half(const struct vml_layout *layout, struct vml_where *w)
+/* Which part of the layout's space holds addr: the user part, the kernel
+ * part, the non-canonical hole between them (x86-64), or beyond the last
+ * address of the space (above 4 GiB for a 32-bit process). */
+static void where_half(const struct vml_layout_space *space,
+		       struct vml_where *w)
 {
-	const struct vml_arch *a = vml_layout_arch(layout);
-	uint64_t user_end, kernel_start;
-	a->halves(a->process.va_bits, &user_end, &kernel_start);
-	w->user_end = user_end;
-	w->kernel_start = kernel_start;
-	w->noncanonical_fault = a->process.noncanonical_fault;
-	if (w->addr < user_end) {
+	w->user_end = space->user_end;
+	w->kernel_start = space->kernel_start;
+	w->noncanonical_fault = space->noncanonical_fault;
+	w->space_last = space->last;
+	w->canonical = true;
+	if (w->addr > space->last) {
+		w->half = VML_HALF_OUTSIDE;
+		w->canonical = false;
+	} else if (w->addr < space->user_end) {
 		w->half = VML_HALF_USER;
-		w->canonical = true;
-	} else if (w->addr >= kernel_start) {
+	} else if (w->addr >= space->kernel_start) {
 		w->half = VML_HALF_KERNEL;
-		w->canonical = true;
 	} else {
 		w->half = VML_HALF_NONCANONICAL;
 		w->canonical = false;
@@ -83,14 +85,45 @@ static void where_stack(const struct vml_layout *layout, struct vml_where *w)
 			VML_STACK_NOTE_RED_ZONE : VML_STACK_NOTE_UNUSED;
 }
 
+/* The gap around an unmapped address never runs past the part of the
+ * space holding it: a user address's gap ends where user space ends (the
+ * hole, or a 32-bit process's kernel part), a kernel address's starts
+ * where the kernel part does and ends at the last address of the space.
+ * A bound that is not a region leaves below/above NULL. */
+static void where_gap(const struct vml_layout *layout,
+		      const struct vml_layout_space *space, struct vml_where *w)
+{
+	struct vml_gap *g = &w->gap;
+	vml_layout_gap_at(layout, w->addr, g);
+	uint64_t lo, hi;
+	if (w->half == VML_HALF_USER) {
+		lo = 0;
+		hi = space->user_end - 1;
+	} else if (w->half == VML_HALF_KERNEL) {
+		lo = space->kernel_start;
+		hi = space->last;
+	} else {
+		return;
+	}
+	if (g->start < lo) {
+		g->start = lo;
+		g->below = NULL;
+		g->below_index = SIZE_MAX;
+	}
+	if (g->last > hi) {
+		g->last = hi;
+		g->above = NULL;
+		g->above_index = SIZE_MAX;
+	}
+}
+
 /* What an unmapped address says about the program that touched it. */
 static void where_unmapped_notes(const struct vml_layout *layout,
+				 const struct vml_layout_space *space,
 				 struct vml_where *w)
 {
 	if (w->half == VML_HALF_KERNEL) {
-		struct vml_layout_space space;
-		vml_layout_space(layout, &space);
-		w->kernel_hidden = !space.kernel_visible;
+		w->kernel_hidden = !space->kernel_visible;
 	} else if (w->half == VML_HALF_USER) {
 		/* Nothing can ever be mapped that low: this is what a NULL
 		 * pointer (plus a field offset) looks like. */
@@ -136,12 +169,14 @@ struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 	memset(&w, 0, sizeof(w));
 	w.addr = addr;
 	w.gap.below_index = w.gap.above_index = SIZE_MAX;
-	where_half(layout, &w);
+	struct vml_layout_space space;
+	vml_layout_space(layout, &space);
+	where_half(&space, &w);
 	w.region_index = vml_layout_index(layout, addr);
 	w.region = vml_layout_region(layout, w.region_index);
 	if (!w.region) {
-		vml_layout_gap_at(layout, addr, &w.gap);
-		where_unmapped_notes(layout, &w);
+		where_gap(layout, &space, &w);
+		where_unmapped_notes(layout, &space, &w);
 	} else {
 		if (w.region->path) {
 			w.has_file_offset = true;

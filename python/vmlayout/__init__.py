@@ -1,4 +1,5 @@
-"""vmlayout: where every byte of an x86-64 virtual address space lives.
+"""vmlayout: where every byte of an x86-64 (or 32-bit x86 process's) virtual
+address space lives.
 
 A thin Pythonic layer over libvmlayout (see _lib.py for the raw ctypes
 declarations). Every decision is made in C; this module converts types,
@@ -18,6 +19,7 @@ __all__ = [
     "Error", "Region", "Where", "Layout", "open_pid", "from_maps",
     "open_core", "open_core_bytes", "KINDS", "GROUPS", "version",
     "format_size", "disasm",
+    "arch_from_name", "arch_name",
 ]
 
 # Error codes (Error.code), as in enum vml_error_code.
@@ -41,6 +43,7 @@ SPACE_PHYSICAL = _lib.VML_SPACE_PHYSICAL
 HALF_USER = _lib.VML_HALF_USER
 HALF_KERNEL = _lib.VML_HALF_KERNEL
 HALF_NONCANONICAL = _lib.VML_HALF_NONCANONICAL
+HALF_OUTSIDE = _lib.VML_HALF_OUTSIDE
 
 # Where.stack_note values.
 STACK_NOTE_NONE = _lib.VML_STACK_NOTE_NONE
@@ -75,15 +78,51 @@ def format_size(nbytes):
     return buf.value.decode()
 
 
-def disasm(code, addr):
+def disasm(code, addr, arch=None):
     """Decode one instruction of bytes `code` located at `addr`.
-    Returns (text, length) as GDB's x/i would print it."""
+    Returns (text, length) as GDB's x/i would print it. arch: an
+    ARCH_* id or a name ("i386"); x86-64 when None."""
     code = bytes(code)
     out = ctypes.create_string_buffer(256)
     n = ctypes.c_size_t(0)
-    _lib.check(_lib.vml_disasm_one(code, len(code), addr & _U64, out,
-                                   len(out), ctypes.byref(n)))
+    if arch is None:
+        _lib.check(_lib.vml_disasm_one(code, len(code), addr & _U64, out,
+                                       len(out), ctypes.byref(n)))
+    else:
+        _lib.check(_lib.vml_disasm_one_arch(
+            _arch_id(arch), code, len(code), addr & _U64, out, len(out),
+            ctypes.byref(n)))
     return out.value.decode("utf-8", "surrogateescape"), n.value
+
+
+# Architecture ids (enum vml_arch_id).
+ARCH_UNKNOWN = _lib.VML_ARCH_UNKNOWN
+ARCH_X86_64 = _lib.VML_ARCH_X86_64
+ARCH_I386 = _lib.VML_ARCH_I386
+ARCH_X32 = _lib.VML_ARCH_X32
+
+
+def arch_from_name(name):
+    """The library's id of an architecture named as it or a debugger
+    names it ("i386", GDB's "i386:x86-64", "i386:x64-32"); ARCH_UNKNOWN
+    for none."""
+    return _lib.vml_arch_from_name(name.encode())
+
+
+def arch_name(arch):
+    """The library's name of an architecture id ("x86-64", "i386"), or
+    None."""
+    return _lib.decode(_lib.vml_arch_name(arch))
+
+
+def _arch_id(arch):
+    if not isinstance(arch, str):
+        return int(arch)
+    arch_id = arch_from_name(arch)
+    if arch_id == ARCH_UNKNOWN:
+        raise Error(ERROR_UNSUPPORTED, "unsupported: architecture %r "
+                    "(not one the library describes)" % arch)
+    return arch_id
 
 
 def _name_of(names, value):
@@ -152,7 +191,9 @@ class Where:
     stack_sp and insn are None when their has_* flag is false; section and
     symbol are None when unknown. stack_note (STACK_NOTE_*), null_page and
     kernel_hidden are the notes the library decided; user_end and
-    kernel_start the canonical halves addr was judged by."""
+    kernel_start the canonical halves addr was judged by (equal for a
+    32-bit process: no hole), space_last the last address of the space
+    (half is HALF_OUTSIDE above it)."""
 
     def __init__(self, c, layout):
         self._c = c            # rendered again by Layout.where_text(self)
@@ -182,6 +223,7 @@ class Where:
         self.user_end = c.user_end
         self.kernel_start = c.kernel_start
         self.noncanonical_fault = _lib.decode(c.noncanonical_fault)
+        self.space_last = c.space_last
 
     def __repr__(self):
         where = repr(self.region) if self.region is not None else "unmapped"
@@ -366,6 +408,12 @@ class Layout:
         return _lib.take_string(out.value).rstrip("\n")
 
     @property
+    def arch(self):
+        """The architecture of the address space, by the library's name
+        ("x86-64", "i386")."""
+        return arch_name(_lib.vml_layout_get_arch(self._h()))
+
+    @property
     def warnings(self):
         """Warnings about the whole layout, one line each ("warning: the
         layout is incomplete: ..."); [] when there are none."""
@@ -442,18 +490,24 @@ def open_pid(pid):
 
 
 def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
-              sysroot=None):
+              sysroot=None, arch=None):
     """Layout from /proc/PID/maps text plus optional context, classified.
 
     threads: iterable of (tid, sp, is_main); auxv: raw bytes of
     /proc/PID/auxv; exe: path of the main executable; reader(space, addr,
     size) -> bytes|None reads target memory (space is SPACE_VIRTUAL or
-    SPACE_PHYSICAL); sysroot: prefix for every file path read from disk."""
+    SPACE_PHYSICAL); sysroot: prefix for every file path read from disk;
+    arch: the process's architecture, an ARCH_* id or a name ("i386", or
+    GDB's Architecture.name()); x86-64 when None. An x32 process raises
+    Error (unsupported)."""
     data = _to_bytes(text, "maps text")
     h = _lib.layout_p()
     _lib.check(_lib.vml_layout_from_maps(data, len(data), ctypes.byref(h)))
     layout = Layout(h.value)
     try:
+        if arch is not None:
+            # First: the auxv's word size follows it.
+            _lib.check(_lib.vml_layout_set_arch(layout._h(), _arch_id(arch)))
         for tid, sp, is_main in threads:
             _lib.check(_lib.vml_layout_add_thread(
                 layout._h(), int(tid), int(sp) & _U64, bool(is_main)))

@@ -130,6 +130,7 @@ VML_LAYOUT_INCOMPLETE = 1 << 0
 VML_HALF_USER = 0
 VML_HALF_KERNEL = 1
 VML_HALF_NONCANONICAL = 2
+VML_HALF_OUTSIDE = 3
 
 # enum vml_stack_note
 VML_STACK_NOTE_NONE = 0
@@ -250,6 +251,7 @@ class vml_where(ctypes.Structure):
         ("kernel_start", ctypes.c_uint64),
         ("noncanonical_fault", ctypes.c_char_p),
         ("region_index", ctypes.c_size_t),
+        ("space_last", ctypes.c_uint64),
     ]
 
 
@@ -265,6 +267,8 @@ class vml_source_stats(ctypes.Structure):
 # enum vml_arch_id
 VML_ARCH_UNKNOWN = 0
 VML_ARCH_X86_64 = 1
+VML_ARCH_I386 = 2
+VML_ARCH_X32 = 3
 
 
 class vml_named_value(ctypes.Structure):
@@ -598,6 +602,12 @@ _PROTOTYPES = [
     ("vml_kernel_answer", error_p,
      [source_p, paging_p, _P(vml_kernel_hints), _size,
       _P(vml_kernel_request), _size, _P(ctypes.c_void_p)]),
+    # the architecture of a layout (32-bit processes)
+    ("vml_layout_set_arch", error_p, [layout_p, c_enum]),
+    ("vml_layout_get_arch", c_enum, [layout_p]),
+    ("vml_disasm_one_arch", error_p,
+     [c_enum, ctypes.c_char_p, _size, _u64, ctypes.c_char_p, _size,
+      _P(_size)]),
 ]
 
 
