@@ -60,9 +60,10 @@ static void classify_by_name(struct vml_region *r)
 {
 	const char *name = r->name;
 	if (!name || (r->flags & VML_REGION_ANON_NAMED)) {
-		/* PROT_NONE anonymous memory reserves space and traps. */
+		/* PROT_NONE anonymous memory reserves address space (and
+		 * traps); classify_stacks makes the ones below stacks guards. */
 		set_kind(r, r->prot & ~VML_PROT_SHARED ? VML_KIND_MMAP_ANON :
-			 VML_KIND_GUARD, VML_GROUP_MMAP);
+			 VML_KIND_RESERVED, VML_GROUP_MMAP);
 		return;
 	}
 	if (r->path) {
@@ -190,7 +191,7 @@ static enum vml_kind segment_kind(const struct vml_region *r, bool in_rw_segment
 	if (r->prot & VML_PROT_WRITE)
 		return VML_KIND_DATA;
 	if (!(r->prot & VML_PROT_READ))
-		return VML_KIND_GUARD;
+		return VML_KIND_RESERVED;
 	return in_rw_segment ? VML_KIND_RELRO : VML_KIND_RODATA;
 }
 
@@ -249,6 +250,16 @@ static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 		/* No region is a segment: an ELF file mapped as plain data. */
 		vml_elf_info_free(elf);
 		return NULL;
+	}
+	/* The loader reserves the object's whole span with one mapping of
+	 * the file and maps the segments over it; what stays between them
+	 * (alignment holes, PROT_NONE) still belongs to the object. */
+	for (size_t i = 0; i < n; i++) {
+		struct vml_region *r = &layout->regions[refs[i].idx];
+		if (!r->object && !(r->prot & ~VML_PROT_SHARED) &&
+		    r->start >= obj.start && r->end <= obj.end)
+			mark_object_region(r, path, is_exe, VML_KIND_RESERVED,
+					   false);
 	}
 	/* .bss beyond the file's last page is anonymous memory right after
 	 * the last file page, inside the last writable segment's memsz. */
@@ -409,39 +420,126 @@ static bool may_be_stack(const struct vml_region *r)
 	return r->kind == VML_KIND_MMAP_ANON && !r->object;
 }
 
+static bool is_stack(const struct vml_region *r)
+{
+	return r->kind == VML_KIND_STACK || r->kind == VML_KIND_THREAD_STACK;
+}
+
+/* PROT_NONE anonymous memory nobody has claimed: a guard if it turns out
+ * to lie right below a stack. */
+static bool is_anon_reserved(const struct vml_region *r)
+{
+	return r->kind == VML_KIND_RESERVED && !r->object && !r->path;
+}
+
+/* A region and one thread whose $sp it holds. */
+struct sp_ref {
+	size_t idx;
+	int64_t tid;
+};
+
+static int sp_ref_cmp(const void *a, const void *b)
+{
+	const struct sp_ref *x = a, *y = b;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Every region's nthreads/tids: the threads whose $sp it holds, by tid.
+ * Each thread's $sp is in at most one region, so the runs together need
+ * no more than nthreads entries. */
+static struct vml_error *assign_sps(struct vml_layout *layout)
+{
+	for (size_t i = 0; i < layout->count; i++) {
+		layout->regions[i].nthreads = 0;
+		layout->regions[i].tids = NULL;
+	}
+	size_t n = layout->nthreads;
+	if (n == 0)
+		return NULL;
+	if (!vml_grow((void **)&layout->region_tids,
+		      &layout->region_tids_capacity, n,
+		      sizeof(*layout->region_tids)))
+		return &vml_enomem;
+	struct sp_ref *refs = calloc(n, sizeof(*refs));
+	if (!refs)
+		return &vml_enomem;
+	size_t m = 0;
+	for (size_t t = 0; t < n; t++) {
+		size_t idx = vml_layout_index(layout, layout->threads[t].sp);
+		if (idx != SIZE_MAX)
+			refs[m++] = (struct sp_ref){ idx, layout->threads[t].tid };
+	}
+	qsort(refs, m, sizeof(*refs), sp_ref_cmp);
+	for (size_t k = 0; k < m; k++) {
+		struct vml_region *r = &layout->regions[refs[k].idx];
+		layout->region_tids[k] = refs[k].tid;
+		if (r->nthreads++ == 0)
+			r->tids = &layout->region_tids[k];
+	}
+	free(refs);
+	return NULL;
+}
+
+static bool region_holds_tid(const struct vml_region *r, int64_t tid)
+{
+	for (uint32_t k = 0; k < r->nthreads; k++)
+		if (r->tids[k] == tid)
+			return true;
+	return false;
+}
+
+/*
+ * Stacks by each thread's own $sp: a mapping holding no $sp is no stack
+ * (but [stack] is the main thread's by name); one holding several is the
+ * stack of each of them. A guard is a PROT_NONE mapping right below a
+ * stack; one holding a thread's $sp is the guard that thread overflowed
+ * into, and the mapping above it is that thread's stack. Every other
+ * PROT_NONE mapping stays RESERVED.
+ */
 static void classify_stacks(struct vml_layout *layout)
 {
 	const struct vml_thread *main_t = main_thread(layout);
-	if (main_t) {
-		for (size_t i = 0; i < layout->count; i++)
-			if (layout->regions[i].name &&
-			    strcmp(layout->regions[i].name, "[stack]") == 0)
-				layout->regions[i].tid = main_t->tid;
-	}
-	for (size_t t = 0; t < layout->nthreads; t++) {
-		const struct vml_thread *th = &layout->threads[t];
-		size_t idx = vml_layout_index(layout, th->sp);
-		if (idx == SIZE_MAX)
+	for (size_t i = 0; i < layout->count; i++) {
+		struct vml_region *r = &layout->regions[i];
+		if (main_t && r->name && strcmp(r->name, "[stack]") == 0)
+			r->tid = main_t->tid;
+		if (r->nthreads == 0 || !may_be_stack(r))
 			continue;
-		struct vml_region *r = &layout->regions[idx];
-		if (!may_be_stack(r))
-			continue;
-		if (th->is_main || r->kind == VML_KIND_STACK) {
+		bool has_main = main_t && region_holds_tid(r, main_t->tid);
+		if (has_main || r->kind == VML_KIND_STACK) {
 			set_kind(r, VML_KIND_STACK, VML_GROUP_STACK);
-			if (th->is_main)
-				r->tid = th->tid;
-		} else {
+			if (has_main)
+				r->tid = main_t->tid;
+		} else if (r->kind != VML_KIND_THREAD_STACK || !r->tid) {
+			/* [stack:TID] keeps the kernel's word for whose. */
 			set_kind(r, VML_KIND_THREAD_STACK, VML_GROUP_STACK);
-			r->tid = th->tid;
+			r->tid = r->tids[0];
 		}
 	}
-	/* glibc and the kernel put a PROT_NONE guard right below a stack. */
+	/* Overflows: a thread's $sp in PROT_NONE memory right below anonymous
+	 * writable memory. */
+	for (size_t i = 0; i + 1 < layout->count; i++) {
+		struct vml_region *g = &layout->regions[i];
+		struct vml_region *s = &layout->regions[i + 1];
+		if (!is_anon_reserved(g) || g->nthreads == 0 || g->end != s->start)
+			continue;
+		if (!is_stack(s) && !(may_be_stack(s) && (s->prot & VML_PROT_WRITE)))
+			continue;
+		set_kind(g, VML_KIND_GUARD, VML_GROUP_STACK);
+		g->tid = g->tids[0];
+		if (!is_stack(s)) {
+			set_kind(s, VML_KIND_THREAD_STACK, VML_GROUP_STACK);
+			s->tid = g->tid;
+		}
+	}
+	/* glibc and other runtimes put a PROT_NONE guard right below a stack. */
 	for (size_t i = 0; i + 1 < layout->count; i++) {
 		struct vml_region *g = &layout->regions[i];
 		const struct vml_region *s = &layout->regions[i + 1];
-		if (g->kind == VML_KIND_GUARD && !g->object && g->end == s->start &&
-		    (s->kind == VML_KIND_STACK || s->kind == VML_KIND_THREAD_STACK)) {
-			g->group = VML_GROUP_STACK;
+		if (is_anon_reserved(g) && g->end == s->start && is_stack(s)) {
+			set_kind(g, VML_KIND_GUARD, VML_GROUP_STACK);
 			g->tid = s->tid;
 		}
 	}
@@ -497,6 +595,11 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 		.kernel_start = space.kernel_start,
 	};
 	struct vml_error *err = classify_files(&ctx);
+	if (err) {
+		vml_layout_free_objects(layout);
+		return err;
+	}
+	err = assign_sps(layout);
 	if (err) {
 		vml_layout_free_objects(layout);
 		return err;

@@ -149,7 +149,7 @@ void vml_signal_name(int32_t signo, char *buf, size_t size)
 /* The keys of a region object, in the order they are written. */
 static const char *const region_keys[] = {
 	"start", "end", "perms", "kind", "group", "path", "name", "offset",
-	"object", "tid", "deleted", "guessed",
+	"object", "tid", "tids", "deleted", "guessed",
 };
 
 void vml_json_end(struct vml_strbuf *sb, uint64_t last)
@@ -184,6 +184,10 @@ void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r)
 		vml_sb_printf(sb, ", \"tid\": %" PRId64, r->tid);
 	else
 		vml_sb_puts(sb, ", \"tid\": null");
+	vml_sb_puts(sb, ", \"tids\": [");
+	for (uint32_t k = 0; r->tids && k < r->nthreads; k++)
+		vml_sb_printf(sb, "%s%" PRId64, k ? ", " : "", r->tids[k]);
+	vml_sb_putc(sb, ']');
 	vml_sb_printf(sb, ", \"deleted\": %s, \"guessed\": %s",
 		      (r->flags & VML_REGION_DELETED) ? "true" : "false",
 		      (r->flags & VML_REGION_GUESSED) ? "true" : "false");
@@ -204,4 +208,11 @@ void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r)
 	vml_sb_putc(sb, '{');
 	vml_json_region_members(sb, r);
 	vml_sb_putc(sb, '}');
+}
+
+void vml_sb_thread_list(struct vml_strbuf *sb, const struct vml_region *r)
+{
+	vml_sb_printf(sb, "thread%s ", r->nthreads == 1 ? "" : "s");
+	for (uint32_t k = 0; r->tids && k < r->nthreads; k++)
+		vml_sb_printf(sb, "%s%" PRId64, k ? ", " : "", r->tids[k]);
 }

@@ -286,6 +286,11 @@ struct vml_layout {
 	struct vml_arena strings;      /* names, paths */
 	struct vml_thread *threads;
 	size_t nthreads, threads_capacity;
+	/* The tids of vml_region.tids: each region's run, by tid, in region
+	 * order (every thread's $sp lies in at most one region). Rebuilt by
+	 * the classifier. */
+	int64_t *region_tids;
+	size_t region_tids_capacity;
 	struct vml_auxv auxv;
 	char *exe_path;
 	char *sysroot;
@@ -458,6 +463,9 @@ const char *vml_region_label(const struct vml_region *r);
 /* The Linux name of a signal: "SIGSEGV", "SIGRTMIN+3"; "signal 99" for a
  * number Linux does not use. 16 bytes always suffice. */
 void vml_signal_name(int32_t signo, char *buf, size_t size);
+/* "threads 4788, 4789" (or "thread 4788"): the threads whose $sp r
+ * holds, as the picture and the table name a shared stack. */
+void vml_sb_thread_list(struct vml_strbuf *sb, const struct vml_region *r);
 /* ANSI colour of a group in the picture, table and whereis. */
 const char *vml_group_color(uint32_t group);
 #define VML_COLOR_RESET "\033[0m"
@@ -474,7 +482,8 @@ void vml_json_end(struct vml_strbuf *sb, uint64_t last);
  * JSON output uses for a region (layout, whereis, gap neighbours, kernel):
  * "start", "end" (exclusive, exact: 18446744073709551616 for a region that
  * ends at 2^64), "perms", "kind", "group", "path", "name", "offset",
- * "object", "tid" (null when none), "deleted", "guessed" (the kind or
+ * "object", "tid" (null when none), "tids" (every thread whose $sp
+ * the region holds, [] when none), "deleted", "guessed" (the kind or
  * perms were inferred without full information). NULL r gives null. */
 void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
 /* The same members without the braces, for an object that carries a
@@ -482,6 +491,24 @@ void vml_json_region(struct vml_strbuf *sb, const struct vml_region *r);
 void vml_json_region_members(struct vml_strbuf *sb, const struct vml_region *r);
 /* Every region member with the value null (whereis of an unmapped address). */
 void vml_json_region_null_members(struct vml_strbuf *sb);
+
+/* where.c: a thread's stack overflow, as whereis and the picture tell it. */
+struct vml_overflow {
+	int64_t tid;             /* the thread that overflowed */
+	bool is_main;
+	uint64_t sp;             /* its $sp */
+	uint64_t depth;          /* from the stack's lowest address down to sp */
+	size_t stack_index;      /* the stack it overflowed */
+};
+/* Region guard_index is a guard holding the $sp of the thread whose stack
+ * is above it: true and *ret (the thread with the highest $sp in it, or
+ * the stack's own thread). */
+bool vml_guard_overflow(const struct vml_layout *layout, size_t guard_index,
+			struct vml_overflow *ret);
+/* The main stack, region stack_index, did not reach its thread's $sp: the
+ * $sp is unmapped, in the gap right below it. true and *ret. */
+bool vml_stack_gap_overflow(const struct vml_layout *layout,
+			    size_t stack_index, struct vml_overflow *ret);
 
 /* render_picture.c: the picture of vml_render_layout (format checked). */
 struct vml_error *vml_render_picture(const struct vml_layout *layout,

@@ -45,6 +45,7 @@ static const char *const kind_names[VML_KIND_COUNT] = {
 	[VML_KIND_FIXMAP] = "fixmap",
 	[VML_KIND_KASAN] = "kasan-shadow",
 	[VML_KIND_LDT_REMAP] = "ldt-remap",
+	[VML_KIND_RESERVED] = "reserved",
 };
 
 static const char *const group_names[VML_GROUP_COUNT] = {
@@ -101,6 +102,7 @@ void vml_layout_free(struct vml_layout *layout)
 	free(layout->regions);
 	free(layout->starts);
 	free(layout->threads);
+	free(layout->region_tids);
 	free(layout->exe_path);
 	free(layout->sysroot);
 	free(layout->auxv_raw);

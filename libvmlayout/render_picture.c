@@ -59,7 +59,8 @@ enum pic_role {
 
 enum pic_cat {
 	PIC_CAT_LIB, PIC_CAT_FILE, PIC_CAT_ANON, PIC_CAT_GUARD,
-	PIC_CAT_STACK, PIC_CAT_KERNEL, PIC_CAT_OTHER, PIC_CAT_COUNT
+	PIC_CAT_STACK, PIC_CAT_KERNEL, PIC_CAT_OTHER, PIC_CAT_RESERVED,
+	PIC_CAT_COUNT
 };
 
 struct pic_row {
@@ -129,14 +130,15 @@ static struct pic_row *pic_add_regions(struct pic *pic, uint8_t role,
 
 static bool is_kernel_kind(uint32_t kind)
 {
-	return kind >= VML_KIND_KERNEL && kind < VML_KIND_COUNT;
+	return kind >= VML_KIND_KERNEL && kind <= VML_KIND_LDT_REMAP;
 }
 
 static bool is_anon_like(const struct vml_region *r)
 {
 	if (r->flags & VML_REGION_ANON_NAMED)
 		return false;
-	if (r->kind == VML_KIND_MMAP_ANON || r->kind == VML_KIND_GUARD)
+	if (r->kind == VML_KIND_MMAP_ANON || r->kind == VML_KIND_GUARD ||
+	    (r->kind == VML_KIND_RESERVED && !r->path))
 		return true;
 	return r->kind == VML_KIND_UNKNOWN && !r->path && !r->name;
 }
@@ -336,6 +338,8 @@ static enum pic_cat region_cat(const struct vml_region *r)
 		return PIC_CAT_KERNEL;
 	if (r->kind == VML_KIND_GUARD)
 		return PIC_CAT_GUARD;
+	if (r->kind == VML_KIND_RESERVED && !r->object)
+		return PIC_CAT_RESERVED;
 	if (r->kind == VML_KIND_THREAD_STACK || r->kind == VML_KIND_STACK)
 		return PIC_CAT_STACK;
 	if (r->flags & VML_REGION_LIBRARY)
@@ -613,9 +617,24 @@ static const char *exe_kind_text(uint32_t kind)
 	}
 }
 
-static void region_row_text(const struct pic *pic, const struct pic_row *row,
-			    struct pic_line *line)
+/* "stacks of threads 4788, 4789": a mapping holding several $sp. */
+static void shared_stack_text(const struct vml_region *r, struct pic_line *line)
 {
+	struct vml_strbuf sb = { 0 };
+	vml_sb_puts(&sb, "stacks of ");
+	vml_sb_thread_list(&sb, r);
+	line_text(line, "%s", sb.data && !sb.failed ? sb.data : "stacks of threads");
+	vml_sb_release(&sb);
+}
+
+/* A region's row: one line, or two for a guard a thread overflowed into
+ * ("guard page of thread 23229's stack" / "$sp is 0xe20 into it ...").
+ * Returns how many lines of lines[] it filled. */
+static size_t region_row_text(const struct pic *pic, const struct pic_row *row,
+			      struct pic_line *lines)
+{
+	struct pic_line *line = &lines[0];
+	struct vml_overflow o;
 	const struct vml_region *r = pic_region(pic, row->first);
 	const char *name = vml_region_label(r);
 	const char *del = (r->flags & VML_REGION_DELETED) ? " (deleted)" : "";
@@ -623,35 +642,50 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 	case VML_KIND_STACK:
 		line_text(line, "%s main thread stack, grows down  v",
 			  r->name ? r->name : "[stack]");
-		return;
+		return 1;
 	case VML_KIND_HEAP:
 		line_text(line, "%s grows up  ^", r->name ? r->name : "[heap]");
-		return;
+		return 1;
 	case VML_KIND_THREAD_STACK:
-		if (r->tid)
+		if (r->nthreads > 1)
+			shared_stack_text(r, line);
+		else if (r->tid)
 			line_text(line, "thread %" PRId64 " stack, grows down  v",
 				  r->tid);
 		else
 			line_text(line, "thread stack, grows down  v");
-		return;
+		return 1;
 	case VML_KIND_GUARD:
+		if (vml_guard_overflow(pic->layout, row->first, &o)) {
+			line_text(line, "guard page of %sthread %" PRId64 "'s stack",
+				  o.is_main ? "main " : "", o.tid);
+			lines[1].colored = true;
+			lines[1].group = line->group;
+			line_text(&lines[1], "$sp is 0x%" PRIx64 " into it (stack "
+				  "overflow)", o.depth);
+			return 2;
+		}
 		if (is_stack_guard(pic, row->first))
 			line_text(line, "guard (a stack overflow faults here)");
 		else
 			line_text(line, "guard%s%s%s", name ? " " : "",
 				  name ? vml_base_name(name) : "", del);
-		return;
+		return 1;
+	case VML_KIND_RESERVED:
+		line_text(line, "reserved address space%s%s%s", name ? " " : "",
+			  name ? vml_base_name(name) : " (PROT_NONE)", del);
+		return 1;
 	case VML_KIND_VDSO: case VML_KIND_VVAR: case VML_KIND_VSYSCALL: {
 		const char *k = vml_kind_name(r->kind);
 		line_text(line, "%s", name ? name : (k ? k : "?"));
-		return;
+		return 1;
 	}
 	case VML_KIND_MMAP_ANON:
 		if (name)
 			line_text(line, "%s%s", name, del);
 		else
 			line_text(line, "anonymous mapping");
-		return;
+		return 1;
 	default:
 		break;
 	}
@@ -661,7 +695,7 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 				  kernel_kind_text(r->kind), row->n);
 		else
 			line_text(line, "%s", kernel_kind_text(r->kind));
-		return;
+		return 1;
 	}
 	if (name)
 		line_text(line, "%s%s", r->path ? vml_base_name(name) : name, del);
@@ -669,12 +703,14 @@ static void region_row_text(const struct pic *pic, const struct pic_row *row,
 		line_text(line, "%s", vml_kind_name(r->kind));
 	else
 		line_text(line, "anonymous mapping");
+	return 1;
 }
 
 static void more_text(const struct pic_row *row, struct pic_line *line)
 {
 	static const char *const names[PIC_CAT_COUNT] = {
 		"libs", "files", "anon", "guards", "stacks", "kernel", "other",
+		"reserved",
 	};
 	char parts[128];
 	size_t len = 0;
@@ -697,24 +733,29 @@ static void more_text(const struct pic_row *row, struct pic_line *line)
 static void anon_run_text(const struct pic *pic, const struct pic_row *row,
 			  struct pic_line *line)
 {
-	size_t guards = 0;
+	size_t guards = 0, reserved = 0;
 	bool alternating = true;
 	for (size_t i = 0; i < row->n; i++) {
 		const struct vml_region *r = pic_region(pic, row->first + i);
-		bool g = r->kind == VML_KIND_GUARD;
-		guards += g;
+		bool g = r->kind == VML_KIND_GUARD || r->kind == VML_KIND_RESERVED;
+		guards += r->kind == VML_KIND_GUARD;
+		reserved += r->kind == VML_KIND_RESERVED;
 		if (i > 0) {
 			const struct vml_region *p = pic_region(pic, row->first + i - 1);
-			if ((p->kind == VML_KIND_GUARD) == g)
+			if ((p->kind == VML_KIND_GUARD ||
+			     p->kind == VML_KIND_RESERVED) == g)
 				alternating = false;
 		}
 	}
-	if (guards == 0)
+	/* The PROT_NONE members: guards, reservations, or both. */
+	size_t none = guards + reserved;
+	const char *what = !reserved ? "guard" : !guards ? "reserved" : "PROT_NONE";
+	if (none == 0)
 		line_text(line, "%zu anonymous mappings", row->n);
-	else if (guards == row->n)
-		line_text(line, "%zu guard mappings", row->n);
+	else if (none == row->n)
+		line_text(line, "%zu %s mappings", row->n, what);
 	else
-		line_text(line, "%zu anon / %zu guard%s", row->n - guards, guards,
+		line_text(line, "%zu anon / %zu %s%s", row->n - none, none, what,
 			  alternating ? ", alternating" : "");
 }
 
@@ -857,8 +898,7 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 	case PIC_REGION:
 	default:
 		perms_summary(pic, row, l->perms, sizeof(l->perms));
-		region_row_text(pic, row, l);
-		return 1;
+		return region_row_text(pic, row, lines);
 	}
 }
 
@@ -957,6 +997,32 @@ static void pic_fault_line(struct pic *pic, struct vml_strbuf *sb, bool in_gap)
 	vml_sb_puts(sb, in_gap ? "~\n" : "|\n");
 }
 
+/* The main thread's $sp below its stack, in the gap the stack could not
+ * grow into: said in that gap, as the fault is. */
+static void pic_gap_overflow_line(struct pic *pic, struct vml_strbuf *sb,
+				  const struct pic_row *above)
+{
+	struct vml_overflow o;
+	if (above->role != PIC_REGION || above->n != 1 ||
+	    !vml_stack_gap_overflow(pic->layout, above->first, &o))
+		return;
+	char text[80];
+	snprintf(text, sizeof(text), "$sp 0x%" PRIx64 " below the stack: stack "
+		 "overflow", o.depth);
+	size_t w = strlen(text);
+	if (w > PIC_INNER_W - 2)
+		w = PIC_INNER_W - 2;
+	pic_addr(pic, sb, false, 0);
+	vml_sb_puts(sb, "~ ");
+	if (pic->color)
+		vml_sb_puts(sb, "\033[1;31m");
+	vml_sb_putn(sb, text, w);
+	if (pic->color)
+		vml_sb_puts(sb, VML_COLOR_RESET);
+	vml_sb_repeat(sb, " ", PIC_INNER_W - 1 - w);
+	vml_sb_puts(sb, "~\n");
+}
+
 static bool pic_fault_in(const struct pic *pic, uint64_t start, uint64_t last)
 {
 	return pic->has_fault && pic->fault >= start && pic->fault <= last;
@@ -981,6 +1047,7 @@ static void pic_draw(struct pic *pic, struct vml_strbuf *sb)
 		} else {
 			pic_border(pic, sb, true, above->start);
 			pic_gap(pic, sb, above->start - top);
+			pic_gap_overflow_line(pic, sb, above);
 			if (pic_fault_in(pic, top, above->start - 1))
 				pic_fault_line(pic, sb, true);
 			pic_border(pic, sb, true, top);

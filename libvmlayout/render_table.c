@@ -16,6 +16,26 @@
 
 /* ------------------------------------------------------------ table */
 
+/* What the NAME column cannot say about stacks: a mapping holding the
+ * $sp of several threads, a guard holding one (a stack overflow). */
+static void table_threads(struct vml_strbuf *sb, const struct vml_region *r)
+{
+	bool stack = r->kind == VML_KIND_STACK || r->kind == VML_KIND_THREAD_STACK;
+	if (!(stack && r->nthreads > 1) &&
+	    !(r->kind == VML_KIND_GUARD && r->nthreads > 0))
+		return;
+	vml_sb_puts(sb, " (");
+	if (stack) {
+		vml_sb_puts(sb, "stacks of ");
+		vml_sb_thread_list(sb, r);
+	} else {
+		vml_sb_puts(sb, "$sp of ");
+		vml_sb_thread_list(sb, r);
+		vml_sb_puts(sb, ": stack overflow");
+	}
+	vml_sb_putc(sb, ')');
+}
+
 static struct vml_error *render_table(const struct vml_layout *layout,
 				      uint32_t flags, char **ret)
 {
@@ -55,6 +75,7 @@ static struct vml_error *render_table(const struct vml_layout *layout,
 			vml_sb_put_display(&sb, name, SIZE_MAX);
 		if (r->flags & VML_REGION_DELETED)
 			vml_sb_puts(&sb, name ? " (deleted)" : "(deleted)");
+		table_threads(&sb, r);
 		vml_sb_putc(&sb, '\n');
 	}
 	return vml_sb_finish(&sb, ret);

@@ -56,10 +56,13 @@ static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w
 	char size[32], below[32], above[32];
 	vml_format_span(g->start, g->last, size, sizeof(size));
 	vml_sb_printf(sb, "  not mapped: in a gap of %s between ", size);
-	sb_neighbour(sb, g->below, "address 0");
+	/* A gap ends where its part of the space does (where.c) when no
+	 * region bounds it: user space below the hole (or a 32-bit process's
+	 * kernel part), kernel space above it. */
+	sb_neighbour(sb, g->below, !g->below && w->half == VML_HALF_KERNEL &&
+				   g->start && g->start == w->kernel_start ?
+			 "the start of kernel space" : "address 0");
 	vml_sb_puts(sb, " and ");
-	/* The gap ends below the kernel part (or the hole) when it is in user
-	 * space and no region bounds it. */
 	sb_neighbour(sb, g->above, !g->above && w->half == VML_HALF_USER &&
 				   w->user_end && g->last + 1 == w->user_end ?
 			 "the end of user space" : "the top of the address space");
@@ -72,6 +75,98 @@ static void where_text_unmapped(struct vml_strbuf *sb, const struct vml_where *w
 		vml_sb_printf(sb, "%s%s below the region above", g->below ? ", " : "; ",
 			  above);
 	}
+	vml_sb_putc(sb, '\n');
+}
+
+/* stack_tid is the main thread. An answer from a caller built before
+ * stack_role existed has none of the new facts: its main thread's stack
+ * is the one of kind "stack". */
+static bool thread_is_main(const struct vml_where *w)
+{
+	if (w->stack_role == VML_STACK_ROLE_NONE && w->region)
+		return w->region->kind == VML_KIND_STACK;
+	return w->stack_is_main;
+}
+
+/* "main thread 4242" / "thread 4243". */
+static void sb_thread(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	vml_sb_printf(sb, "%sthread %" PRId64, thread_is_main(w) ? "main " : "",
+		      w->stack_tid);
+}
+
+/* ", 0x18 bytes above its $sp (0x7ffc...)" and the red zone or unused
+ * note below it. */
+static void sb_sp_distance(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
+					: (uint64_t)w->above_sp;
+	const char *note =
+		w->stack_note == VML_STACK_NOTE_RED_ZONE ? ", in the red zone" :
+		w->stack_note == VML_STACK_NOTE_UNUSED ? ", unused" : "";
+	vml_sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
+		      dist, w->above_sp < 0 ? "below" : "above", w->stack_sp,
+		      note);
+}
+
+/* "; the mapping also holds the stacks of threads 4788, 4790": the other
+ * threads whose $sp is in the same stack mapping. */
+static void sb_sharing(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	uint32_t others = 0;
+	for (uint32_t k = 0; w->stack_threads && k < w->nstack_threads; k++)
+		others += w->stack_threads[k] != w->stack_tid;
+	if (others == 0)
+		return;
+	vml_sb_printf(sb, "; the mapping also holds the stack%s of thread%s ",
+		      others == 1 ? "" : "s", others == 1 ? "" : "s");
+	const char *sep = "";
+	for (uint32_t k = 0; k < w->nstack_threads; k++) {
+		if (w->stack_threads[k] == w->stack_tid)
+			continue;
+		vml_sb_printf(sb, "%s%" PRId64, sep, w->stack_threads[k]);
+		sep = ", ";
+	}
+}
+
+/* The "stack" line: whose stack, guard or stack gap addr is on. */
+static void where_text_stack(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	switch (w->stack_role) {
+	case VML_STACK_ROLE_GUARD:
+		vml_sb_puts(sb, "  stack    guard page of ");
+		if (w->stack_tid) {
+			sb_thread(sb, w);
+			vml_sb_puts(sb, "'s stack");
+		} else {
+			vml_sb_puts(sb, "a stack");
+		}
+		vml_sb_puts(sb, ": an overflow of that stack faults here\n");
+		return;
+	case VML_STACK_ROLE_OVERFLOW:
+	case VML_STACK_ROLE_GAP_OVERFLOW:
+		vml_sb_puts(sb, w->stack_role == VML_STACK_ROLE_OVERFLOW ?
+			    "  stack    guard page of " :
+			    "  stack    stack guard gap below ");
+		sb_thread(sb, w);
+		vml_sb_printf(sb, "'s stack: $sp is 0x%" PRIx64 " %s it (stack "
+			      "overflow)", w->overflow_depth,
+			      w->stack_role == VML_STACK_ROLE_OVERFLOW ?
+			      "into" : "below");
+		if (w->above_sp != 0)
+			sb_sp_distance(sb, w);
+		vml_sb_putc(sb, '\n');
+		return;
+	default:
+		break;
+	}
+	if (!w->stack_tid)
+		return;
+	vml_sb_puts(sb, "  stack    ");
+	sb_thread(sb, w);
+	if (w->has_stack_sp)
+		sb_sp_distance(sb, w);
+	sb_sharing(sb, w);
 	vml_sb_putc(sb, '\n');
 }
 
@@ -120,21 +215,7 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 			vml_sb_printf(sb, "+%" PRIu64, w->symbol_offset);
 		vml_sb_putc(sb, '\n');
 	}
-	if (w->stack_tid) {
-		vml_sb_printf(sb, "  stack    %sthread %" PRId64,
-			  r->kind == VML_KIND_STACK ? "main " : "", w->stack_tid);
-		if (w->has_stack_sp) {
-			uint64_t dist = w->above_sp < 0 ? -(uint64_t)w->above_sp
-							: (uint64_t)w->above_sp;
-			const char *note =
-				w->stack_note == VML_STACK_NOTE_RED_ZONE ? ", in the red zone" :
-				w->stack_note == VML_STACK_NOTE_UNUSED ? ", unused" : "";
-			vml_sb_printf(sb, ", 0x%" PRIx64 " bytes %s its $sp (0x%" PRIx64 ")%s",
-				      dist, w->above_sp < 0 ? "below" : "above",
-				      w->stack_sp, note);
-		}
-		vml_sb_putc(sb, '\n');
-	}
+	where_text_stack(sb, w);
 	if (w->has_insn) {
 		char insn[sizeof(w->insn)];
 		memcpy(insn, w->insn, sizeof(insn));
@@ -198,6 +279,8 @@ static struct vml_error *where_text(const struct vml_where *w, uint32_t flags,
 			    "this process\n");
 	else
 		where_text_unmapped(&sb, w);
+	if (!w->region && w->stack_role != VML_STACK_ROLE_NONE)
+		where_text_stack(&sb, w);
 	if (w->null_page)
 		vml_sb_printf(&sb, "  note     0x%" PRIx64 " bytes past NULL: a NULL "
 			      "pointer dereference faults here\n", w->addr);
@@ -219,6 +302,50 @@ static void json_opt_u64(struct vml_strbuf *sb, const char *key, bool has,
 		vml_sb_printf(sb, ", \"%s\": %" PRIu64, key, value);
 	else
 		vml_sb_printf(sb, ", \"%s\": null", key);
+}
+
+/* "thread": whose stack (guard, stack gap) addr is on, or null. */
+static void where_json_thread(struct vml_strbuf *sb, const struct vml_where *w)
+{
+	static const char *const roles[] = {
+		[VML_STACK_ROLE_NONE] = "none",
+		[VML_STACK_ROLE_LIVE] = "live",
+		[VML_STACK_ROLE_RED_ZONE] = "red-zone",
+		[VML_STACK_ROLE_UNUSED] = "unused",
+		[VML_STACK_ROLE_GUARD] = "guard",
+		[VML_STACK_ROLE_OVERFLOW] = "overflow",
+		[VML_STACK_ROLE_GAP_OVERFLOW] = "gap-overflow",
+	};
+	if (!w->stack_tid && w->stack_role == VML_STACK_ROLE_NONE) {
+		vml_sb_puts(sb, ", \"thread\": null");
+		return;
+	}
+	vml_sb_puts(sb, ", \"thread\": {\"tid\": ");
+	if (w->stack_tid)
+		vml_sb_printf(sb, "%" PRId64, w->stack_tid);
+	else
+		vml_sb_puts(sb, "null");
+	if (w->has_stack_sp)
+		vml_sb_printf(sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64,
+			      w->stack_sp, w->above_sp);
+	else
+		vml_sb_puts(sb, ", \"sp\": null, \"above_sp\": null");
+	vml_sb_printf(sb, ", \"main\": %s, \"role\": \"%s\"",
+		      thread_is_main(w) ? "true" : "false",
+		      w->stack_role < VML_ARRAY_SIZE(roles) ? roles[w->stack_role] : "?");
+	json_opt_u64(sb, "overflow_depth",
+		     w->stack_role == VML_STACK_ROLE_OVERFLOW ||
+		     w->stack_role == VML_STACK_ROLE_GAP_OVERFLOW,
+		     w->overflow_depth);
+	vml_sb_puts(sb, ", \"sharing\": [");
+	const char *sep = "";
+	for (uint32_t k = 0; w->stack_threads && k < w->nstack_threads; k++) {
+		if (w->stack_threads[k] == w->stack_tid)
+			continue;
+		vml_sb_printf(sb, "%s%" PRId64, sep, w->stack_threads[k]);
+		sep = ", ";
+	}
+	vml_sb_puts(sb, "]}");
 }
 
 static struct vml_error *where_json(const struct vml_where *w, char **ret)
@@ -244,16 +371,7 @@ static struct vml_error *where_json(const struct vml_where *w, char **ret)
 	vml_sb_puts(&sb, ", \"symbol\": ");
 	vml_sb_json_string(&sb, w->symbol);
 	json_opt_u64(&sb, "symbol_offset", w->symbol != NULL, w->symbol_offset);
-	if (w->stack_tid) {
-		vml_sb_printf(&sb, ", \"thread\": {\"tid\": %" PRId64, w->stack_tid);
-		if (w->has_stack_sp)
-			vml_sb_printf(&sb, ", \"sp\": %" PRIu64 ", \"above_sp\": %" PRId64 "}",
-				  w->stack_sp, w->above_sp);
-		else
-			vml_sb_puts(&sb, ", \"sp\": null, \"above_sp\": null}");
-	} else {
-		vml_sb_puts(&sb, ", \"thread\": null");
-	}
+	where_json_thread(&sb, w);
 	vml_sb_puts(&sb, ", \"insn\": ");
 	if (w->has_insn) {
 		char insn[sizeof(w->insn)];

@@ -195,7 +195,8 @@ enum vml_kind {
 	VML_KIND_HEAP,          /* "heap": brk heap */
 	VML_KIND_STACK,         /* "stack": main thread's stack */
 	VML_KIND_THREAD_STACK,  /* "thread-stack" */
-	VML_KIND_GUARD,         /* "guard": PROT_NONE mapping */
+	VML_KIND_GUARD,         /* "guard": PROT_NONE mapping directly below a
+				   stack (a thread's, or the main one) */
 	VML_KIND_MMAP_FILE,     /* "mmap-file": file mapping that is no ELF segment */
 	VML_KIND_MMAP_ANON,     /* "mmap-anon" */
 	VML_KIND_VDSO,          /* "vdso" */
@@ -214,6 +215,12 @@ enum vml_kind {
 	VML_KIND_FIXMAP,        /* "fixmap" */
 	VML_KIND_KASAN,         /* "kasan-shadow" */
 	VML_KIND_LDT_REMAP,     /* "ldt-remap" */
+	/* user space again (added later; values never change) */
+	VML_KIND_RESERVED,      /* "reserved": PROT_NONE address space that is no
+				   stack guard: glibc's malloc arena
+				   reservations, Go's heap reservations, a
+				   library's alignment hole (that one has the
+				   library as its object) */
 	VML_KIND_COUNT
 };
 /* Static storage: lives forever. */
@@ -260,7 +267,7 @@ enum vml_region_flags {
  * pointers to single ones (vml_layout_region, vml_layout_find, vml_where,
  * vml_gap): they stay valid, and so do the strings in them, until the
  * layout is freed; vml_layout_classify after a change rewrites the kind,
- * group, flags, object and tid fields in place. Never do pointer arithmetic
+ * group, flags, object, tid, nthreads and tids fields in place. Never do pointer arithmetic
  * on them: the struct may grow at the end (callers read only the fields
  * they know), so the next region is not at region + 1 in the caller's
  * view. Use indexes (vml_layout_region(layout, i), region_index fields).
@@ -280,7 +287,17 @@ struct vml_region {
 	const char *name;      /* maps' last column verbatim minus " (deleted)"; NULL if empty */
 	const char *path;      /* file path when name is a file (starts with '/'); else NULL */
 	const char *object;    /* ELF object this region belongs to (exe or lib path), else NULL */
-	int64_t tid;           /* thread whose stack this is; 0 if none */
+	int64_t tid;           /* thread whose stack this is (for a stack shared by
+				  several threads, the first of tids; for a
+				  guard, the thread of the stack above it);
+				  0 if none */
+	/* Every thread whose $sp lies in the region, by tid ascending (a
+	 * mapping holding the stacks of several threads, a guard page a
+	 * thread overflowed into). tids is owned by the layout, valid as
+	 * the region's strings are until the layout is classified again
+	 * after a change; NULL when nthreads is 0. */
+	uint32_t nthreads;
+	const int64_t *tids;
 };
 
 /* ---------------------------------------------------------------- layouts */
@@ -458,9 +475,37 @@ enum vml_stack_note {
 };
 
 /*
+ * What an address is to a thread's stack (vml_where.stack_role). An
+ * address is on thread T's stack only by T's own $sp: in a mapping holding
+ * the $sp of several threads, it belongs to the thread whose $sp is the
+ * nearest at or below it (below every $sp there: the thread with the
+ * lowest, as its red zone or unused stack); a mapping holding no $sp is no
+ * stack (except [stack], the main thread's by name).
+ */
+enum vml_stack_role {
+	VML_STACK_ROLE_NONE = 0,      /* not on or by a stack */
+	VML_STACK_ROLE_LIVE = 1,      /* at or above the thread's $sp: the part
+					 in use (or $sp unknown: has_stack_sp
+					 is false) */
+	VML_STACK_ROLE_RED_ZONE = 2,  /* below $sp, inside the ABI's red zone */
+	VML_STACK_ROLE_UNUSED = 3,    /* below $sp and the red zone */
+	VML_STACK_ROLE_GUARD = 4,     /* the guard page(s) of a stack, no $sp in
+					 them: an overflow of that stack faults
+					 here */
+	VML_STACK_ROLE_OVERFLOW = 5,  /* a guard holding the thread's own $sp:
+					 the thread overflowed its stack */
+	VML_STACK_ROLE_GAP_OVERFLOW = 6, /* unmapped, in the gap right below the
+					 main stack, which holds its thread's
+					 $sp: the kernel did not grow the stack
+					 down to $sp (RLIMIT_STACK, or the
+					 stack guard gap above the mapping
+					 below): a stack overflow */
+};
+
+/*
  * The answer of vml_layout_where. Sized (vml_layout_where fills it,
  * vml_render_where reads it). Pointers in it (region, gap.below,
- * gap.above, section, symbol) point into the layout: they stay valid until
+ * gap.above, section, symbol, stack_threads) point into the layout: they stay valid until
  * the layout is freed or classified again after a change (threads, auxv,
  * exe or sysroot set). vml_layout_classify on a layout that has not changed
  * since it was classified does nothing, so it does not invalidate them.
@@ -475,14 +520,19 @@ struct vml_where {
 					    form on x86-64) */
 	bool canonical;
 	const struct vml_region *region; /* NULL when unmapped */
-	struct vml_gap gap;              /* valid when region == NULL */
+	struct vml_gap gap;              /* valid when region == NULL; never
+	                                    runs past the half holding addr (a
+	                                    bound that is no region leaves
+	                                    below/above NULL) */
 	bool has_file_offset;
 	uint64_t file_offset;            /* offset of addr in region->path */
 	const char *section;             /* ".text", ".bss" ...; NULL if none */
 	uint64_t section_offset;
 	const char *symbol;              /* nearest ELF symbol at or below addr; NULL */
 	uint64_t symbol_offset;
-	int64_t stack_tid;               /* thread whose stack holds addr; 0 none */
+	int64_t stack_tid;               /* thread whose stack holds addr (or
+	                                    whose guard or stack gap it is:
+	                                    stack_role); 0 none */
 	bool has_stack_sp;
 	uint64_t stack_sp;               /* that thread's $sp */
 	int64_t above_sp;                /* addr - sp (negative: below sp, red zone or unused) */
@@ -505,8 +555,26 @@ struct vml_where {
 	                                    SIZE_MAX when unmapped */
 	uint64_t space_last;             /* last address of the space
 	                                    (0xffffffff for a 32-bit process) */
+	/* Stack facts: stack_tid, has_stack_sp, stack_sp and above_sp above
+	 * describe the thread stack_role names. */
+	uint32_t stack_role;             /* enum vml_stack_role */
+	bool stack_is_main;              /* stack_tid is the main thread */
+	uint64_t overflow_depth;         /* OVERFLOW: bytes from the top of the
+	                                    guard (the stack's lowest address)
+	                                    down to the thread's $sp ("$sp is
+	                                    0xe20 into it"); GAP_OVERFLOW: from
+	                                    the main stack's lowest address down
+	                                    to $sp; else 0 */
+	size_t stack_region_index;       /* the stack mapping (for a guard the
+	                                    stack above it, for GAP_OVERFLOW the
+	                                    main stack); SIZE_MAX when none */
+	uint32_t nstack_threads;         /* threads whose $sp lies in that stack */
+	const int64_t *stack_threads;    /*   mapping, by tid ascending (stack_tid
+	                                    among them unless its $sp is in the
+	                                    guard or gap); owned by the layout,
+	                                    as region */
 };
-#define VML_WHERE_SIZE_V2 VML_SIZE_THROUGH(struct vml_where, space_last)
+#define VML_WHERE_SIZE_V2 VML_SIZE_THROUGH(struct vml_where, stack_threads)
 /* Explain addr. Never fails for an unmapped or non-canonical address: that
  * is an answer, not an error. Classifies the layout first if it is not.
  * Sized: ret_size = sizeof(*ret). */

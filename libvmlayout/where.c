@@ -55,34 +55,179 @@ static void where_elf(const struct vml_layout *layout, struct vml_where *w)
 	}
 }
 
+static const struct vml_thread *find_thread(const struct vml_layout *layout,
+					    int64_t tid)
+{
+	for (size_t i = 0; tid && i < layout->nthreads; i++)
+		if (layout->threads[i].tid == tid)
+			return &layout->threads[i];
+	return NULL;
+}
+
+static bool is_stack_kind(const struct vml_region *r)
+{
+	return r && (r->kind == VML_KIND_STACK ||
+		     r->kind == VML_KIND_THREAD_STACK);
+}
+
+/* Of the threads whose $sp region r holds, the one whose $sp is the
+ * nearest at or below addr, else (addr below all of them) the one with
+ * the lowest $sp. NULL when r holds none. */
+static const struct vml_thread *sp_owner(const struct vml_layout *layout,
+					 const struct vml_region *r,
+					 uint64_t addr)
+{
+	const struct vml_thread *below = NULL, *lowest = NULL;
+	for (uint32_t k = 0; k < r->nthreads; k++) {
+		const struct vml_thread *t = find_thread(layout, r->tids[k]);
+		if (!t)
+			continue;
+		if (t->sp <= addr && (!below || t->sp > below->sp))
+			below = t;
+		if (!lowest || t->sp < lowest->sp)
+			lowest = t;
+	}
+	return below ? below : lowest;
+}
+
+bool vml_guard_overflow(const struct vml_layout *layout, size_t guard_index,
+			struct vml_overflow *ret)
+{
+	const struct vml_region *g = vml_layout_region(layout, guard_index);
+	const struct vml_region *s = vml_layout_region(layout, guard_index + 1);
+	if (!g || g->kind != VML_KIND_GUARD || !is_stack_kind(s) ||
+	    s->start != g->end || g->nthreads == 0)
+		return false;
+	/* The thread the classifier named (the stack's, when its own $sp is
+	 * in the guard), else the $sp nearest the top. */
+	const struct vml_thread *t = find_thread(layout, g->tid);
+	if (!t || !vml_region_contains(g, t->sp))
+		t = sp_owner(layout, g, g->end - 1);
+	if (!t)
+		return false;
+	*ret = (struct vml_overflow){
+		.tid = t->tid, .is_main = t->is_main, .sp = t->sp,
+		.depth = g->end - t->sp, .stack_index = guard_index + 1,
+	};
+	return true;
+}
+
+bool vml_stack_gap_overflow(const struct vml_layout *layout,
+			    size_t stack_index, struct vml_overflow *ret)
+{
+	const struct vml_region *s = vml_layout_region(layout, stack_index);
+	if (!s || s->kind != VML_KIND_STACK)
+		return false;
+	const struct vml_thread *t = find_thread(layout, s->tid);
+	if (!t || t->sp >= s->start)
+		return false;
+	/* Unmapped, and no region between it and the stack. */
+	struct vml_gap gap;
+	if (!vml_layout_gap_at(layout, t->sp, &gap) ||
+	    gap.above_index != stack_index)
+		return false;
+	*ret = (struct vml_overflow){
+		.tid = t->tid, .is_main = t->is_main, .sp = t->sp,
+		.depth = s->start - t->sp, .stack_index = stack_index,
+	};
+	return true;
+}
+
+/* addr relative to thread t's $sp: the distance, and the red zone or the
+ * unused stack below it. */
+static void where_sp(const struct vml_layout *layout, struct vml_where *w,
+		     const struct vml_thread *t, bool set_role)
+{
+	w->stack_tid = t->tid;
+	w->stack_is_main = t->is_main;
+	w->has_stack_sp = true;
+	w->stack_sp = t->sp;
+	/* Two's complement: below sp gives a negative distance. */
+	w->above_sp = (int64_t)(w->addr - t->sp);
+	if (w->addr < t->sp)
+		w->stack_note = t->sp - w->addr <=
+				vml_layout_arch(layout)->process.red_zone ?
+			VML_STACK_NOTE_RED_ZONE : VML_STACK_NOTE_UNUSED;
+	if (set_role)
+		w->stack_role = w->stack_note == VML_STACK_NOTE_RED_ZONE ?
+					VML_STACK_ROLE_RED_ZONE :
+				w->stack_note == VML_STACK_NOTE_UNUSED ?
+					VML_STACK_ROLE_UNUSED :
+					VML_STACK_ROLE_LIVE;
+}
+
+static void where_stack_mapping(const struct vml_layout *layout,
+				struct vml_where *w, size_t index)
+{
+	const struct vml_region *s = vml_layout_region(layout, index);
+	w->stack_region_index = index;
+	w->nstack_threads = s->nthreads;
+	w->stack_threads = s->tids;
+}
+
+/* Whose stack a mapped address is on, by each thread's own $sp. */
 static void where_stack(const struct vml_layout *layout, struct vml_where *w)
 {
 	const struct vml_region *r = w->region;
-	if (r->kind != VML_KIND_STACK && r->kind != VML_KIND_THREAD_STACK)
+	struct vml_overflow o;
+	if (r->kind == VML_KIND_GUARD) {
+		const struct vml_region *s =
+			vml_layout_region(layout, w->region_index + 1);
+		if (is_stack_kind(s) && s->start == r->end)
+			where_stack_mapping(layout, w, w->region_index + 1);
+		w->stack_role = VML_STACK_ROLE_GUARD;
+		w->stack_tid = r->tid;
+		const struct vml_thread *t = find_thread(layout, r->tid);
+		w->stack_is_main = t && t->is_main;
+		if (vml_guard_overflow(layout, w->region_index, &o)) {
+			/* The $sp nearest at or below addr owns it, as on a
+			 * stack; the overflow is that thread's. */
+			const struct vml_thread *owner = sp_owner(layout, r, w->addr);
+			if (!owner)
+				return;
+			w->stack_role = VML_STACK_ROLE_OVERFLOW;
+			where_sp(layout, w, owner, false);
+			w->overflow_depth = r->end - owner->sp;
+		}
 		return;
-	w->stack_tid = r->tid;
-	const struct vml_thread *found = NULL;
-	for (size_t i = 0; i < layout->nthreads; i++) {
-		const struct vml_thread *t = &layout->threads[i];
-		if (t->sp < r->start || t->sp >= r->end)
-			continue;
-		/* The region's own thread wins over any other sp in it. */
-		if (!found || t->tid == r->tid)
-			found = t;
-		if (t->tid == r->tid)
-			break;
 	}
-	if (!found)
+	if (!is_stack_kind(r))
 		return;
-	w->stack_tid = found->tid;
-	w->has_stack_sp = true;
-	w->stack_sp = found->sp;
-	/* Two's complement: below sp gives a negative distance. */
-	w->above_sp = (int64_t)(w->addr - found->sp);
-	if (w->addr < found->sp)
-		w->stack_note = found->sp - w->addr <=
-				vml_layout_arch(layout)->process.red_zone ?
-			VML_STACK_NOTE_RED_ZONE : VML_STACK_NOTE_UNUSED;
+	where_stack_mapping(layout, w, w->region_index);
+	const struct vml_thread *t = sp_owner(layout, r, w->addr);
+	if (t) {
+		where_sp(layout, w, t, true);
+		return;
+	}
+	/* No $sp in the mapping: the stack's own thread, whose $sp may have
+	 * gone below it (into its guard, or the gap below the main stack). */
+	w->stack_role = VML_STACK_ROLE_LIVE;
+	w->stack_tid = r->tid;
+	t = find_thread(layout, r->tid);
+	w->stack_is_main = t && t->is_main;
+	if (vml_guard_overflow(layout, w->region_index - 1, &o) ||
+	    vml_stack_gap_overflow(layout, w->region_index, &o)) {
+		if (o.tid == r->tid && t)
+			where_sp(layout, w, t, true);
+	}
+}
+
+/* An unmapped address in the gap right below the main stack, when the
+ * main thread's $sp is there too: the stack overflowed into that gap. */
+static void where_gap_stack(const struct vml_layout *layout,
+			    struct vml_where *w)
+{
+	struct vml_overflow o;
+	size_t above = w->gap.above_index;
+	if (above == SIZE_MAX || !vml_stack_gap_overflow(layout, above, &o))
+		return;
+	const struct vml_thread *t = find_thread(layout, o.tid);
+	if (!t)
+		return;
+	where_stack_mapping(layout, w, above);
+	where_sp(layout, w, t, false);
+	w->stack_role = VML_STACK_ROLE_GAP_OVERFLOW;
+	w->overflow_depth = o.depth;
 }
 
 /* The gap around an unmapped address never runs past the part of the
@@ -172,11 +317,13 @@ struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 	struct vml_layout_space space;
 	vml_layout_space(layout, &space);
 	where_half(&space, &w);
+	w.stack_region_index = SIZE_MAX;
 	w.region_index = vml_layout_index(layout, addr);
 	w.region = vml_layout_region(layout, w.region_index);
 	if (!w.region) {
 		where_gap(layout, &space, &w);
 		where_unmapped_notes(layout, &space, &w);
+		where_gap_stack(layout, &w);
 	} else {
 		if (w.region->path) {
 			w.has_file_offset = true;

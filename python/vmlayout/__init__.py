@@ -50,6 +50,15 @@ STACK_NOTE_NONE = _lib.VML_STACK_NOTE_NONE
 STACK_NOTE_RED_ZONE = _lib.VML_STACK_NOTE_RED_ZONE
 STACK_NOTE_UNUSED = _lib.VML_STACK_NOTE_UNUSED
 
+# Where.stack_role values: what the address is to a thread's stack.
+STACK_ROLE_NONE = _lib.VML_STACK_ROLE_NONE
+STACK_ROLE_LIVE = _lib.VML_STACK_ROLE_LIVE
+STACK_ROLE_RED_ZONE = _lib.VML_STACK_ROLE_RED_ZONE
+STACK_ROLE_UNUSED = _lib.VML_STACK_ROLE_UNUSED
+STACK_ROLE_GUARD = _lib.VML_STACK_ROLE_GUARD
+STACK_ROLE_OVERFLOW = _lib.VML_STACK_ROLE_OVERFLOW
+STACK_ROLE_GAP_OVERFLOW = _lib.VML_STACK_ROLE_GAP_OVERFLOW
+
 # Names as the library spells them (the JSON "kind" / "group"), by enum value.
 KINDS = [_lib.decode(_lib.vml_kind_name(i)) for i in range(_lib.VML_KIND_COUNT)]
 GROUPS = [_lib.decode(_lib.vml_group_name(i))
@@ -137,7 +146,7 @@ class Region:
 
     __slots__ = ("start", "end", "offset", "inode", "dev_major",
                  "dev_minor", "prot", "kind", "group", "flags", "perms",
-                 "name", "path", "object", "tid", "index")
+                 "name", "path", "object", "tid", "tids", "index")
 
     def __init__(self, c, index=None):
         self.start = c.start
@@ -157,6 +166,9 @@ class Region:
         self.path = _lib.decode(c.path)
         self.object = _lib.decode(c.object)
         self.tid = c.tid
+        # Every thread whose $sp the region holds, by tid.
+        self.tids = [c.tids[k] for k in range(c.nthreads)] \
+            if c.tids else []
         self.index = index
 
     @property
@@ -224,6 +236,17 @@ class Where:
         self.kernel_start = c.kernel_start
         self.noncanonical_fault = _lib.decode(c.noncanonical_fault)
         self.space_last = c.space_last
+        # Stack facts: the role (STACK_ROLE_*), whether stack_tid is the
+        # main thread, how deep its $sp went into the guard (or below the
+        # main stack), the stack mapping and every thread whose $sp is in
+        # it.
+        self.stack_role = c.stack_role
+        self.stack_is_main = bool(c.stack_is_main)
+        self.overflow_depth = c.overflow_depth
+        self.stack_region = layout._region_at(c.stack_region_index)
+        self.stack_threads = [c.stack_threads[k]
+                              for k in range(c.nstack_threads)] \
+            if c.stack_threads else []
 
     def __repr__(self):
         where = repr(self.region) if self.region is not None else "unmapped"

@@ -109,7 +109,8 @@ VML_PROT_WRITE = 1 << 1
 VML_PROT_EXEC = 1 << 2
 VML_PROT_SHARED = 1 << 3
 
-VML_KIND_COUNT = 27   # enum vml_kind
+VML_KIND_RESERVED = 27   # enum vml_kind (added after the kernel kinds)
+VML_KIND_COUNT = 28
 VML_GROUP_COUNT = 7   # enum vml_group
 
 # enum vml_region_flags
@@ -136,6 +137,15 @@ VML_HALF_OUTSIDE = 3
 VML_STACK_NOTE_NONE = 0
 VML_STACK_NOTE_RED_ZONE = 1
 VML_STACK_NOTE_UNUSED = 2
+
+# enum vml_stack_role
+VML_STACK_ROLE_NONE = 0
+VML_STACK_ROLE_LIVE = 1
+VML_STACK_ROLE_RED_ZONE = 2
+VML_STACK_ROLE_UNUSED = 3
+VML_STACK_ROLE_GUARD = 4
+VML_STACK_ROLE_OVERFLOW = 5
+VML_STACK_ROLE_GAP_OVERFLOW = 6
 
 # enum vml_format
 VML_FORMAT_PICTURE = 0
@@ -195,6 +205,8 @@ class vml_region(ctypes.Structure):
         ("path", ctypes.c_char_p),
         ("object", ctypes.c_char_p),
         ("tid", ctypes.c_int64),
+        ("nthreads", ctypes.c_uint32),
+        ("tids", ctypes.POINTER(ctypes.c_int64)),
     ]
 
 
@@ -252,6 +264,12 @@ class vml_where(ctypes.Structure):
         ("noncanonical_fault", ctypes.c_char_p),
         ("region_index", ctypes.c_size_t),
         ("space_last", ctypes.c_uint64),
+        ("stack_role", ctypes.c_uint32),
+        ("stack_is_main", ctypes.c_bool),
+        ("overflow_depth", ctypes.c_uint64),
+        ("stack_region_index", ctypes.c_size_t),
+        ("nstack_threads", ctypes.c_uint32),
+        ("stack_threads", ctypes.POINTER(ctypes.c_int64)),
     ]
 
 

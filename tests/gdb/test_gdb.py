@@ -199,7 +199,8 @@ def test_picture_and_table(local):
 
 def test_fixture_regions_have_expected_kinds(local):
     doc, f = local.json("json"), local.facts
-    assert region_at(doc, f["guard"])["kind"] == "guard"
+    # A PROT_NONE window below no stack is a reservation, not a guard.
+    assert region_at(doc, f["guard"])["kind"] == "reserved"
     assert region_at(doc, f["rw_anon"])["kind"] == "mmap-anon"
     fm = region_at(doc, f["file_map"])
     assert fm["kind"] == "mmap-file" and fm["path"] == f["file_path"]
@@ -210,6 +211,11 @@ def test_fixture_regions_have_expected_kinds(local):
     stack = region_at(doc, f["thread_sp"])
     assert stack["kind"] == "thread-stack"
     assert stack["tid"] == f["thread_tid"]
+    assert stack["tids"] == [f["thread_tid"]]
+    # glibc's guard right below the thread's stack names that thread.
+    guard = [r for r in doc["regions"] if r["end"] == stack["start"]]
+    assert len(guard) == 1 and guard[0]["perms"] == "---p"
+    assert guard[0]["kind"] == "guard" and guard[0]["tid"] == f["thread_tid"]
 
 
 def test_selected_frame_and_thread_restored(local):

@@ -250,7 +250,7 @@ def test_kind_and_group_names():
         "thread-stack", "guard", "mmap-file", "mmap-anon", "vdso", "vvar",
         "vsyscall", "kernel", "direct-map", "vmalloc", "vmemmap",
         "cpu-entry-area", "espfix", "efi", "kernel-text", "modules",
-        "fixmap", "kasan-shadow", "ldt-remap"]
+        "fixmap", "kasan-shadow", "ldt-remap", "reserved"]
     assert vmlayout.GROUPS == ["none", "exe", "heap", "mmap", "stack",
                                "special", "kernel"]
 
@@ -322,8 +322,11 @@ def test_from_maps_regions(hand_layout):
 def test_from_maps_kinds(hand_layout):
     regs = hand_layout.regions
     assert regs[2].kind == "heap" and regs[2].group == "heap"
-    assert regs[3].kind == "guard"
+    # PROT_NONE not right below a stack: a reservation, not a guard.
+    assert regs[3].kind == "reserved" and regs[3].tid == 0
     assert regs[5].kind == "thread-stack" and regs[5].tid == 1001
+    assert regs[5].tids == [1001] and regs[6].tids == [1000]
+    assert regs[3].tids == [] and regs[2].tids == []
     assert regs[6].kind == "stack" and regs[6].group == "stack"
     assert regs[6].tid == 1000
 
@@ -492,7 +495,15 @@ def test_open_pid_known_kinds(waiting_fixture):
     with vmlayout.open_pid(pid) as layout:
         def kind(name):
             return layout.find(facts[name]).kind
-        assert kind("guard") == "guard"
+        # The fixture's PROT_NONE window lies below no stack: reserved;
+        # the second thread's glibc guard is right below its stack.
+        assert kind("guard") == "reserved"
+        stack = layout.find(facts["thread_sp"])
+        assert stack.kind == "thread-stack"
+        assert stack.tids == [facts["thread_tid"]]
+        below = layout.regions[stack.index - 1]
+        assert below.end == stack.start and below.perms == "---p"
+        assert below.kind == "guard" and below.tid == facts["thread_tid"]
         assert kind("rw_anon") == "mmap-anon"
         assert kind("file_map") == "mmap-file"
         assert layout.find(facts["file_map"]).path == facts["file_path"]

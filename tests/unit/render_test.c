@@ -606,6 +606,7 @@ static void test_where_mapped(void)
 	w.addr = 0x40001821e40;
 	w.above_sp = 0xe00;
 	w.stack_note = VML_STACK_NOTE_NONE;
+	w.stack_role = VML_STACK_ROLE_LIVE;       /* decided by where.c */
 	out = render_where(layout, &w, VML_FORMAT_TEXT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "  stack    thread 4321, 0xe00 bytes above its $sp "
 					   "(0x40001821040)\n"));
@@ -613,7 +614,8 @@ static void test_where_mapped(void)
 	out = render_where(layout, &w, VML_FORMAT_JSON);
 	py = run_python(out, "import json,sys\nd = json.load(sys.stdin)\nprint(d[\"thread\"])\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(py);
-	snprintf(want, sizeof(want), "{'tid': 4321, 'sp': %" PRIu64 ", 'above_sp': 3584}\n",
+	snprintf(want, sizeof(want), "{'tid': 4321, 'sp': %" PRIu64 ", 'above_sp': 3584, "
+		 "'main': False, 'role': 'live', 'overflow_depth': None, 'sharing': []}\n",
 		 UINT64_C(0x40001821040));
 	CU_ASSERT_STRING_EQUAL(py, want);
 	free(py);
@@ -664,7 +666,7 @@ static void test_where_unmapped(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(py);
 	char want[1024];
 	const char *keys = "['deleted', 'end', 'group', 'guessed', 'kind', 'name', 'object', 'offset', 'path', "
-			   "'perms', 'start', 'tid']";
+			   "'perms', 'start', 'tid', 'tids']";
 	snprintf(want, sizeof(want),
 		 "False None None None None\n"
 		 "%d %" PRIu64 " %" PRIu64 "\n"
