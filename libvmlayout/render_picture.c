@@ -617,14 +617,26 @@ static const char *exe_kind_text(uint32_t kind)
 	}
 }
 
-/* "stacks of threads 4788, 4789": a mapping holding several $sp. */
+/* "stacks of threads 4788, 4789": a mapping holding several $sp. As
+ * many tids as fit the box, then "+N more". */
 static void shared_stack_text(const struct vml_region *r, struct pic_line *line)
 {
-	struct vml_strbuf sb = { 0 };
-	vml_sb_puts(&sb, "stacks of ");
-	vml_sb_thread_list(&sb, r);
-	line_text(line, "%s", sb.data && !sb.failed ? sb.data : "stacks of threads");
-	vml_sb_release(&sb);
+	size_t max = PIC_INNER_W - 2 - (strlen(line->perms) + 1);
+	for (uint32_t k = r->nthreads; k > 0; k--) {
+		struct vml_strbuf sb = { 0 };
+		vml_sb_puts(&sb, "stacks of threads ");
+		for (uint32_t i = 0; i < k; i++)
+			vml_sb_printf(&sb, "%s%" PRId64, i ? ", " : "", r->tids[i]);
+		if (k < r->nthreads)
+			vml_sb_printf(&sb, " +%" PRIu32 " more", r->nthreads - k);
+		bool fits = !sb.failed && sb.data && strlen(sb.data) <= max;
+		if (fits || k == 1)
+			line_text(line, "%s", sb.data && !sb.failed ? sb.data :
+				  "stacks of several threads");
+		vml_sb_release(&sb);
+		if (fits || k == 1)
+			return;
+	}
 }
 
 /* A region's row: one line, or two for a guard a thread overflowed into

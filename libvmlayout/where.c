@@ -70,24 +70,30 @@ static bool is_stack_kind(const struct vml_region *r)
 		     r->kind == VML_KIND_THREAD_STACK);
 }
 
-/* Of the threads whose $sp region r holds, the one whose $sp is the
- * nearest at or below addr, else (addr below all of them) the one with
- * the lowest $sp. NULL when r holds none. */
+/* Of the threads whose $sp region r holds: the one whose red zone holds
+ * addr (the ABI lets it use those bytes below its $sp), else the one whose
+ * $sp is the nearest at or below addr, else (addr below all of them) the
+ * one with the lowest $sp. NULL when r holds none. Nothing else is known
+ * of where one thread's stack ends in a mapping several share. */
 static const struct vml_thread *sp_owner(const struct vml_layout *layout,
 					 const struct vml_region *r,
 					 uint64_t addr)
 {
-	const struct vml_thread *below = NULL, *lowest = NULL;
+	uint64_t red_zone = vml_layout_arch(layout)->process.red_zone;
+	const struct vml_thread *below = NULL, *lowest = NULL, *red = NULL;
 	for (uint32_t k = 0; k < r->nthreads; k++) {
 		const struct vml_thread *t = find_thread(layout, r->tids[k]);
 		if (!t)
 			continue;
 		if (t->sp <= addr && (!below || t->sp > below->sp))
 			below = t;
+		if (addr < t->sp && t->sp - addr <= red_zone &&
+		    (!red || t->sp < red->sp))
+			red = t;
 		if (!lowest || t->sp < lowest->sp)
 			lowest = t;
 	}
-	return below ? below : lowest;
+	return red ? red : below ? below : lowest;
 }
 
 bool vml_guard_overflow(const struct vml_layout *layout, size_t guard_index,

@@ -19,7 +19,8 @@
 	X(core_elf) \
 	X(classify_kernel) \
 	X(abi) \
-	X(i386)
+	X(i386) \
+	X(stacks)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
