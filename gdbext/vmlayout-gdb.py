@@ -407,7 +407,9 @@ EXPR is any GDB expression (a number, a pointer, a symbol, &var, $sp,
 $pc ...); its value is the address. whereis names the region that holds
 it and what that region is, the offset in the mapped file, the ELF
 section and nearest symbol, whose stack it is on and how far from that
-thread's stack pointer, and the instruction there when it is code. An
+thread's stack pointer (by each thread's own $sp: a mapping may hold the
+stacks of several threads), a guard page a thread overflowed into, and
+the instruction there when it is code. An
 unmapped address is described by the gap around it; a non-canonical
 address is reported as such. On a kernel under QEMU's gdbstub it shows
 the page-table walk for the address, level by level.

@@ -205,7 +205,10 @@ class Where:
     kernel_hidden are the notes the library decided; user_end and
     kernel_start the canonical halves addr was judged by (equal for a
     32-bit process: no hole), space_last the last address of the space
-    (half is HALF_OUTSIDE above it)."""
+    (half is HALF_OUTSIDE above it). stack_role (STACK_ROLE_*),
+    stack_is_main, overflow_depth, stack_region (a Region or None) and
+    stack_threads (tids) say whose stack, guard or stack gap addr is,
+    decided by each thread's own $sp."""
 
     def __init__(self, c, layout):
         self._c = c            # rendered again by Layout.where_text(self)

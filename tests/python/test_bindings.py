@@ -631,3 +631,44 @@ def test_open_core_bytes_equals_open_core(fixture_core):
         assert a.regions == b.regions
         assert a.core_info == b.core_info
     del data   # the Layout kept its own copy alive until closed
+
+
+# ------------------------------------------------------------------ stacks
+
+STACK_MAPS = """\
+7f0000000000-7f0000001000 ---p 00000000 00:00 0 
+7f0000001000-7f0000041000 rw-p 00000000 00:00 0 
+7f0000100000-7f0000101000 ---p 00000000 00:00 0 
+7f0000101000-7f0000141000 rw-p 00000000 00:00 0 
+7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]
+"""
+
+
+def test_stacks_by_sp():
+    """Two threads' $sp in one mapping, a third's in a guard, the main
+    thread's below [stack]: the answers worked out by hand."""
+    threads = [(10, 0x7ffffffde000 - 0x800, True),
+               (12, 0x7f0000021000, False), (11, 0x7f0000011000, False),
+               (13, 0x7f0000101000 - 0xe20, False)]
+    with vmlayout.from_maps(STACK_MAPS, threads=threads) as layout:
+        shared = layout.find(0x7f0000001000)
+        assert shared.kind == "thread-stack"
+        assert shared.tids == [11, 12] and shared.tid == 11
+        assert layout.find(0x7f0000000000).kind == "guard"
+        guard = layout.find(0x7f0000100000)
+        assert guard.kind == "guard" and guard.tids == [13]
+        w = layout.where(0x7f0000021000)
+        assert (w.stack_tid, w.above_sp) == (12, 0)
+        assert w.stack_role == vmlayout.STACK_ROLE_LIVE
+        assert w.stack_threads == [11, 12] and w.stack_region == shared
+        w = layout.where(0x7f0000101000 - 0xe20)
+        assert w.stack_role == vmlayout.STACK_ROLE_OVERFLOW
+        assert (w.stack_tid, w.overflow_depth) == (13, 0xe20)
+        assert w.stack_region == layout.find(0x7f0000101000)
+        w = layout.where(0x7ffffffde000 - 0x800)
+        assert w.region is None and w.stack_is_main
+        assert w.stack_role == vmlayout.STACK_ROLE_GAP_OVERFLOW
+        assert (w.stack_tid, w.overflow_depth) == (10, 0x800)
+        doc = json.loads(layout.render("json"))
+        assert [r["tids"] for r in doc["regions"]] == [[], [11, 12], [13],
+                                                       [], []]
