@@ -18,7 +18,8 @@
 	X(render) \
 	X(core_elf) \
 	X(classify_kernel) \
-	X(abi)
+	X(abi) \
+	X(scan)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
