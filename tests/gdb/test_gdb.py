@@ -306,7 +306,7 @@ def test_errors_are_one_line(local):
     assert_one_line_error(local, "pre_whereis", "whereis: " + msg)
     assert_one_line_error(local, "err_noarg",
                           "whereis: missing address (usage: whereis "
-                          "[--json] EXPR)")
+                          "[--json] [--deref N] EXPR)")
     assert_one_line_error(local, "err_nosym",
                           "whereis: cannot evaluate 'nosuchsymbol': ")
     assert "nosuchsymbol" in local.out["err_nosym"]
@@ -369,8 +369,9 @@ def test_completion():
                  ("c4", "complete whereis fixture_gu")], FIXTURE)
     assert s.lines("c1") == ["vmlayout --table"]
     assert sorted(s.lines("c2")) == [
-        "vmlayout --cr3", "vmlayout --json", "vmlayout --pagetables",
-        "vmlayout --picture", "vmlayout --table", "vmlayout --wx"]
+        "vmlayout --cr3", "vmlayout --json", "vmlayout --max",
+        "vmlayout --pagetables", "vmlayout --picture", "vmlayout --scan",
+        "vmlayout --table", "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
     assert s.lines("c4") == ["whereis fixture_guard"]
 
