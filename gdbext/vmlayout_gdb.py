@@ -58,6 +58,7 @@ class _StopCache:
         self.forget_listeners = []
         self.counters = {"builds": 0, "hits": 0, "invalidations": 0}
         self.last_reason = None
+        self.by_reason = {}        # reason -> invalidations
         self.elf_cache = None
 
     # -- invalidation
@@ -65,13 +66,18 @@ class _StopCache:
     def invalidate(self, reason="explicit", forget=False):
         entries, self.entries = self.entries, {}
         for _key, value in entries.values():
-            close = getattr(value, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    pass
+            # Close what was handed out (a Layout, a Kernel, or a tuple
+            # holding one): a script still holding it gets ValueError,
+            # never an answer about a target that has changed.
+            for item in value if isinstance(value, tuple) else (value,):
+                close = getattr(item, "close", None)
+                if close is not None:
+                    try:
+                        close()
+                    except Exception:
+                        pass
         self.counters["invalidations"] += 1
+        self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
         self.last_reason = reason
         for fn in list(self.listeners):
             fn()
@@ -195,9 +201,12 @@ def invalidate(reason="explicit"):
 
 def cache_stats():
     """Counters for tests and the benchmark: builds, hits, invalidations,
-    the reason of the last invalidation, and the ElfCache's counters."""
+    the reason of the last invalidation and invalidations by reason (the
+    event's name, "key changed", "vmlayout-cache off" ...), and the
+    ElfCache's counters."""
     out = dict(_cache.counters)
     out["last_reason"] = _cache.last_reason
+    out["by_reason"] = dict(_cache.by_reason)
     out["elf"] = _cache.elf_cache.stats() if _cache.elf_cache else None
     return out
 
@@ -281,6 +290,17 @@ def _address_value(n):
         return gdb.Value(n)
 
 
+def _string_value(text):
+    """text as a GDB string value. gdb.Value("") is an array of no
+    characters that prints as 0x0; the empty string is a C "" instead."""
+    if text:
+        return text
+    try:
+        return gdb.parse_and_eval('""')
+    except (gdb.error, RuntimeError):
+        return text
+
+
 class _Answer:
     """What a convenience function says about one address."""
 
@@ -354,7 +374,7 @@ $sp). Example: break free if $_streq($_vml_kind(ptr), "stack")"""
     NAME = "_vml_kind"
 
     def answer(self, a):
-        return a.kind
+        return _string_value(a.kind)
 
 
 class MappedFunction(_VmlFunction):
@@ -376,7 +396,7 @@ printf "%s\\n", $_vml_symbol($pc)"""
     SYMBOL = True
 
     def answer(self, a):
-        return a.symbol
+        return _string_value(a.symbol)
 
 
 class RegionStartFunction(_VmlFunction):

@@ -348,6 +348,9 @@ class Layout:
         stops the scan (Error with code ERROR_CANCELLED), and an exception
         it raises (KeyboardInterrupt) stops it and is raised again.
         source: a Source to read through instead of the layout's."""
+        for k in self._keep:
+            if isinstance(k, _OwnedSource):
+                k.interrupted = False   # only a Ctrl-C during this scan
         return _run_scan(_lib.vml_layout_scan, self._h(), self, frm, to,
                          max_hits, progress, source, block,
                          self._sources_interrupted)
