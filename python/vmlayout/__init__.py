@@ -564,7 +564,7 @@ class Scan:
         layout = self._owner.layout if isinstance(self._owner, Kernel) \
             else self._owner
         out = []
-        h = _lib.vml_scan_hit()
+        h = _lib.vml_scan_hit_struct()
         for i in range(self.stats["kept"]):
             _lib.check(_lib.vml_scan_hit(self._h(), i, ctypes.byref(h),
                                          ctypes.sizeof(h)))

@@ -475,6 +475,11 @@ class vml_scan_hit(ctypes.Structure):
     ]
 
 
+# The function vml_scan_hit() takes this module's name vml_scan_hit below
+# (as in C, where struct names and function names do not collide): the
+# struct stays reachable as vml_scan_hit_struct (and STRUCTS).
+vml_scan_hit_struct = vml_scan_hit
+
 VML_SCAN_DEFAULT_MAX_HITS = 100000
 VML_DEREF_MAX_DEPTH = 8
 # enum vml_deref_end
