@@ -503,20 +503,25 @@ struct vml_unit {
 	uint32_t kind;                 /* enum vml_kind */
 	bool readable;                 /* may be read (FROM) */
 	const struct vml_region *region; /* names: object, path, maps name */
+	size_t region_index;           /* of region in its layout, or SIZE_MAX */
 };
-/* [start, last], inclusive. */
+/* [start, last], inclusive, inside unit (an index into the units), or
+ * SIZE_MAX when it was merged across units. */
 struct vml_span {
 	uint64_t start, last;
+	size_t unit;
 };
 /* Parses spec (vmlayout.h, "pointer scans": kinds, "all", objects, paths,
  * START-END, comma-separated; NULL or "" means "all") against units and
- * returns the memory it selects as sorted, merged spans (*spans_ret: free
- * with free(); may be NULL when *count_ret is 0). readable_only keeps
- * units that may be read. what names the selection in errors ("FROM"). */
+ * returns the memory it selects as sorted spans (*spans_ret: free with
+ * free(); may be NULL when *count_ret is 0): merged across units into as
+ * few as possible, or with per_unit one or more per unit, each naming its
+ * unit. readable_only keeps units that may be read. what names the
+ * selection in errors ("FROM"). */
 struct vml_error *vml_select(const char *spec, const char *what,
 			     const struct vml_unit *units, size_t nunits,
-			     bool readable_only, struct vml_span **spans_ret,
-			     size_t *count_ret);
+			     bool readable_only, bool per_unit,
+			     struct vml_span **spans_ret, size_t *count_ret);
 /* The units of a process layout: one per region. *ret: free with free(). */
 struct vml_error *vml_layout_units(const struct vml_layout *layout,
 				   struct vml_unit **ret, size_t *count_ret);

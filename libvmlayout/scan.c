@@ -36,18 +36,37 @@ struct vml_scan {
 	char *from, *to;                  /* the selections as given */
 };
 
-/* The destination set: sorted, merged spans as two key arrays. */
+/* The destination set: sorted spans (one or more per region) as key
+ * arrays, and two pre-filters: the lowest and highest address, then a
+ * bitmap of the address chunks (2 MiB or coarser) the spans touch,
+ * indexed by a hash of the chunk number. A value passing both is looked
+ * up exactly. */
+#define FILTER_BITS 20u                   /* 2^20 bits: 128 KiB */
+#define FILTER_MAX_CHUNKS (1u << 18)      /* a quarter of the bits, at most */
 struct dest_set {
 	uint64_t *starts, *lasts;
+	size_t *regions;                  /* region index of each span */
 	size_t n;
 	uint64_t lo, width;               /* v is a candidate iff v - lo <= width */
+	uint64_t gap_lo, gap_width;       /* ... and not v - gap_lo <= gap_width:
+					     the widest hole between spans (a
+					     process's: from its last mapping to
+					     [vsyscall]) */
+	uint64_t *filter;                 /* FILTER_BITS bits, or NULL: none */
+	unsigned shift;                   /* chunk = v >> shift */
 };
+
+static inline uint64_t filter_bit(uint64_t v, unsigned shift)
+{
+	return ((v >> shift) * 0x9e3779b97f4a7c15ull) >> (64 - FILTER_BITS);
+}
 
 struct scan_run {
 	struct vml_scan *scan;
 	struct vml_source *src;
 	const struct dest_set *dest;
 	uint8_t *buf;
+	size_t last_span;                 /* span of the last hit, or SIZE_MAX */
 	struct vml_error *err;            /* sticky (out of memory) */
 };
 
@@ -81,49 +100,116 @@ void vml_value_facts(const struct vml_layout *layout, uint64_t value,
 
 /* ------------------------------------------------------------ the loop */
 
-static bool dest_contains(const struct dest_set *d, uint64_t v)
+/* The span holding v: its index, or SIZE_MAX. */
+static size_t dest_find(const struct dest_set *d, uint64_t v)
 {
-	size_t ub = vml_upper_bound(d->starts, d->n, sizeof(uint64_t), 0, v);
-	return ub > 0 && v <= d->lasts[ub - 1];
+	const uint64_t *starts = d->starts;
+	size_t lo = 0, len = d->n;
+	while (len > 0) {
+		size_t half = len / 2;
+		if (starts[lo + half] <= v) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo > 0 && v <= d->lasts[lo - 1] ? lo - 1 : SIZE_MAX;
 }
 
-static void on_hit(struct scan_run *run, uint64_t at, uint64_t value)
+static void on_hit(struct scan_run *run, uint64_t at, uint64_t value,
+		   size_t region)
 {
 	struct vml_scan *scan = run->scan;
 	scan->stats.hits++;
-	struct vml_value_facts f;
-	vml_value_facts(scan->layout, value, &f);
-	if (f.region_index != SIZE_MAX && f.region_index < scan->ncounts)
-		scan->counts[f.region_index]++;
+	if (region < scan->ncounts)
+		scan->counts[region]++;
 	if (scan->stats.kept >= scan->max_hits || run->err)
 		return;
+	/* The facts only for the hits kept: counting needs none. */
+	struct vml_value_facts f;
+	vml_value_facts(scan->layout, value, &f);
 	if (!vml_grow((void **)&scan->hits, &scan->capacity,
 		      (size_t)scan->stats.kept + 1, sizeof(*scan->hits))) {
 		run->err = &vml_enomem;
 		return;
 	}
 	scan->hits[scan->stats.kept++] = (struct vml_scan_hit){
-		.at = at, .value = value, .region_index = f.region_index,
+		.at = at, .value = value, .region_index = region,
 		.section = f.section, .section_offset = f.section_offset,
 		.symbol = f.symbol, .symbol_offset = f.symbol_offset,
 	};
 }
 
-/* Tests every whole word of p[0..len) (addr is 8-byte aligned). */
+/* What the word loop carries from word to word. */
+struct word_state {
+	const struct dest_set *d;
+	size_t last;                      /* span of the last hit, or SIZE_MAX */
+	uint64_t last_lo, last_width;
+};
+
+/* One candidate value (it passed the min/max test). */
+static inline void test_candidate(struct scan_run *run, struct word_state *ws,
+				  uint64_t at, uint64_t v)
+{
+	const struct dest_set *d = ws->d;
+	/* Pointers cluster: most point into the same span as the last. */
+	if (v - ws->last_lo <= ws->last_width) {
+		on_hit(run, at, v, d->regions[ws->last]);
+		return;
+	}
+	if (d->filter) {
+		uint64_t bit = filter_bit(v, d->shift);
+		if (!(d->filter[bit >> 6] & (1ull << (bit & 63))))
+			return;
+	}
+	size_t span = dest_find(d, v);
+	if (span == SIZE_MAX)
+		return;
+	on_hit(run, at, v, d->regions[span]);
+	ws->last = span;
+	ws->last_lo = d->starts[span];
+	ws->last_width = d->lasts[span] - ws->last_lo;
+}
+
+/* Tests every whole word of p[0..len) (addr is 8-byte aligned). Words go
+ * eight at a time through the min/max test without branches (a bit mask
+ * of candidates), so data that is mostly not pointers costs no
+ * mispredicted branch per word. */
 static void test_words(struct scan_run *run, uint64_t addr, const uint8_t *p,
 		       size_t len)
 {
 	const struct dest_set *d = run->dest;
 	const uint64_t lo = d->lo, width = d->width;
-	size_t n = len / WORD;
-	for (size_t i = 0; i < n; i++) {
+	const uint64_t gap_lo = d->gap_lo, gap_width = d->gap_width;
+	struct word_state ws = { .d = d, .last = run->last_span,
+				 .last_lo = 1, .last_width = 0 };
+	if (ws.last < d->n) {
+		ws.last_lo = d->starts[ws.last];
+		ws.last_width = d->lasts[ws.last] - ws.last_lo;
+	}
+	size_t n = len / WORD, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w[8];
+		memcpy(w, p + i * WORD, sizeof(w));
+		unsigned mask = 0;
+#pragma GCC unroll 8
+		for (unsigned j = 0; j < 8; j++)
+			mask |= (unsigned)((w[j] - lo <= width) &
+					   (w[j] - gap_lo > gap_width)) << j;
+		while (mask) {
+			unsigned j = (unsigned)__builtin_ctz(mask);
+			mask &= mask - 1;
+			test_candidate(run, &ws, addr + (i + j) * WORD, w[j]);
+		}
+	}
+	for (; i < n; i++) {
 		uint64_t v;
 		memcpy(&v, p + i * WORD, sizeof(v));
-		if (v - lo > width)
-			continue;
-		if (dest_contains(d, v))
-			on_hit(run, addr + i * WORD, v);
+		if (v - lo <= width && v - gap_lo > gap_width)
+			test_candidate(run, &ws, addr + i * WORD, v);
 	}
+	run->last_span = ws.last;
 	run->scan->stats.scanned += (uint64_t)n * WORD;
 }
 
@@ -225,7 +311,47 @@ static uint64_t spans_bytes(const struct vml_span *s, size_t n)
 	return total;
 }
 
+static void free_dest(struct dest_set *d)
+{
+	free(d->starts);
+	free(d->lasts);
+	free(d->regions);
+	free(d->filter);
+}
+
+/* The chunk filter, at the finest chunk size (from 2 MiB up) whose chunk
+ * count stays a quarter of the bits; none when even 2^40-byte chunks are
+ * too many (a filter that passes everything is no filter). */
+static void make_filter(struct dest_set *d)
+{
+	unsigned shift;
+	for (shift = 21; shift <= 40; shift++) {
+		uint64_t chunks = 0;
+		for (size_t i = 0; i < d->n && chunks <= FILTER_MAX_CHUNKS; i++)
+			chunks += (d->lasts[i] >> shift) -
+				  (d->starts[i] >> shift) + 1;
+		if (chunks <= FILTER_MAX_CHUNKS)
+			break;
+	}
+	if (shift > 40)
+		return;
+	d->filter = calloc((1u << FILTER_BITS) / 64, sizeof(uint64_t));
+	if (!d->filter)
+		return;   /* slower, not wrong */
+	d->shift = shift;
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t c = d->starts[i] >> shift, last = d->lasts[i] >> shift;
+		for (;; c++) {
+			uint64_t bit = filter_bit(c << shift, shift);
+			d->filter[bit >> 6] |= 1ull << (bit & 63);
+			if (c == last)
+				break;
+		}
+	}
+}
+
 static struct vml_error *make_dest(const struct vml_span *spans, size_t n,
+				   const struct vml_unit *units,
 				   struct dest_set *d)
 {
 	*d = (struct dest_set){ 0 };
@@ -238,18 +364,30 @@ static struct vml_error *make_dest(const struct vml_span *spans, size_t n,
 	}
 	d->starts = malloc(n * sizeof(uint64_t));
 	d->lasts = malloc(n * sizeof(uint64_t));
-	if (!d->starts || !d->lasts) {
-		free(d->starts);
-		free(d->lasts);
+	d->regions = malloc(n * sizeof(size_t));
+	if (!d->starts || !d->lasts || !d->regions) {
+		free_dest(d);
 		return &vml_enomem;
 	}
 	for (size_t i = 0; i < n; i++) {
 		d->starts[i] = spans[i].start;
 		d->lasts[i] = spans[i].last;
+		d->regions[i] = spans[i].unit == SIZE_MAX ? SIZE_MAX :
+				units[spans[i].unit].region_index;
 	}
 	d->n = n;
 	d->lo = spans[0].start;
 	d->width = spans[n - 1].last - spans[0].start;
+	/* No hole: an empty one that excludes nothing (gap_lo 0 width 0
+	 * would exclude 0, which is below lo anyway). */
+	for (size_t i = 0; i + 1 < n; i++) {
+		uint64_t hole = spans[i + 1].start - spans[i].last - 1;
+		if (hole > d->gap_width) {
+			d->gap_lo = spans[i].last + 1;
+			d->gap_width = hole - 1;
+		}
+	}
+	make_filter(d);
 	return NULL;
 }
 
@@ -291,11 +429,12 @@ static struct vml_error *run_scan(const struct vml_layout *layout,
 	struct vml_scan *scan = NULL;
 	uint8_t *buf = NULL;
 	struct vml_error *err = vml_select(req->from, "FROM", units, nunits,
-					   true, &from, &nfrom);
+					   true, false, &from, &nfrom);
 	if (!err)
-		err = vml_select(req->to, "TO", units, nunits, false, &to, &nto);
+		err = vml_select(req->to, "TO", units, nunits, false, true, &to,
+				 &nto);
 	if (!err)
-		err = make_dest(to, nto, &dest);
+		err = make_dest(to, nto, units, &dest);
 	if (err)
 		goto out;
 	size_t block = req->block ? (size_t)req->block : VML_SCAN_BLOCK;
@@ -327,13 +466,13 @@ static struct vml_error *run_scan(const struct vml_layout *layout,
 	scan->stats.ranges = nfrom;
 	struct scan_run run = {
 		.scan = scan, .src = src, .dest = &dest, .buf = buf,
+		.last_span = SIZE_MAX,
 	};
 	err = scan_spans(&run, from, nfrom, block, req);
 out:
 	free(from);
 	free(to);
-	free(dest.starts);
-	free(dest.lasts);
+	free_dest(&dest);
 	free(buf);
 	if (err) {
 		vml_scan_free(scan);
@@ -404,13 +543,15 @@ struct vml_error *vml_kernel_units(const struct vml_kernel *kernel,
 		const struct vml_pt_range *r = vml_kernel_range(kernel, i);
 		if (r->status != VML_PT_MAPPED)
 			continue;
-		const struct vml_region *reg = vml_layout_find(layout, r->start);
+		size_t ri = vml_layout_find_index(layout, r->start);
+		const struct vml_region *reg = vml_layout_region(layout, ri);
 		units[m++] = (struct vml_unit){
 			.start = r->start,
 			.last = r->last,
 			.kind = reg ? reg->kind : vml_kernel_range_kind(kernel, i),
 			.readable = !(r->flags & VML_PT_PCD),
 			.region = reg,
+			.region_index = ri,
 		};
 	}
 	*ret = units;

@@ -24,12 +24,13 @@ struct span_list {
 	size_t count, capacity;
 };
 
-static bool add_span(struct span_list *l, uint64_t start, uint64_t last)
+static bool add_span(struct span_list *l, uint64_t start, uint64_t last,
+		     size_t unit)
 {
 	if (!vml_grow((void **)&l->spans, &l->capacity, l->count + 1,
 		      sizeof(*l->spans)))
 		return false;
-	l->spans[l->count++] = (struct vml_span){ start, last };
+	l->spans[l->count++] = (struct vml_span){ start, last, unit };
 	return true;
 }
 
@@ -41,8 +42,9 @@ static int span_cmp(const void *a, const void *b)
 	return x->last < y->last ? -1 : x->last > y->last;
 }
 
-/* Sorts and merges overlapping or touching spans in place. */
-static void merge_spans(struct span_list *l)
+/* Sorts and merges overlapping or touching spans in place (per_unit:
+ * only spans of the same unit, which never overlap another unit's). */
+static void merge_spans(struct span_list *l, bool per_unit)
 {
 	if (l->count < 2)
 		return;
@@ -51,9 +53,13 @@ static void merge_spans(struct span_list *l)
 	for (size_t i = 1; i < l->count; i++) {
 		struct vml_span *cur = &l->spans[out];
 		const struct vml_span *next = &l->spans[i];
-		if (cur->last == UINT64_MAX || next->start <= cur->last + 1) {
+		bool touch = cur->last == UINT64_MAX ||
+			     next->start <= cur->last + 1;
+		if (touch && (!per_unit || next->unit == cur->unit)) {
 			if (next->last > cur->last)
 				cur->last = next->last;
+			if (next->unit != cur->unit)
+				cur->unit = SIZE_MAX;
 		} else {
 			l->spans[++out] = *next;
 		}
@@ -161,7 +167,7 @@ static bool add_range(struct span_list *l, const struct vml_unit *units,
 			continue;
 		uint64_t s = u->start > start ? u->start : start;
 		uint64_t e = u->last < last ? u->last : last;
-		if (!add_span(l, s, e))
+		if (!add_span(l, s, e, i))
 			return false;
 	}
 	return true;
@@ -181,7 +187,7 @@ static struct vml_error *select_item(struct span_list *l, const char *what,
 			if ((readable_only && !u->readable) ||
 			    (!all && u->kind != (uint32_t)kind))
 				continue;
-			if (!add_span(l, u->start, u->last))
+			if (!add_span(l, u->start, u->last, i))
 				return &vml_enomem;
 		}
 		return NULL;
@@ -203,7 +209,7 @@ static struct vml_error *select_item(struct span_list *l, const char *what,
 		named = true;
 		if (readable_only && !u->readable)
 			continue;
-		if (!add_span(l, u->start, u->last))
+		if (!add_span(l, u->start, u->last, i))
 			return &vml_enomem;
 	}
 	if (named)
@@ -222,8 +228,8 @@ static bool is_space(char c)
 
 struct vml_error *vml_select(const char *spec, const char *what,
 			     const struct vml_unit *units, size_t nunits,
-			     bool readable_only, struct vml_span **spans_ret,
-			     size_t *count_ret)
+			     bool readable_only, bool per_unit,
+			     struct vml_span **spans_ret, size_t *count_ret)
 {
 	if (!spans_ret || !count_ret || (!units && nunits))
 		return vml_error_create(VML_ERROR_INVALID,
@@ -264,7 +270,7 @@ struct vml_error *vml_select(const char *spec, const char *what,
 		free(l.spans);
 		return err;
 	}
-	merge_spans(&l);
+	merge_spans(&l, per_unit);
 	*spans_ret = l.spans;
 	*count_ret = l.count;
 	return NULL;
@@ -288,6 +294,7 @@ struct vml_error *vml_layout_units(const struct vml_layout *layout,
 			.kind = r->kind,
 			.readable = (r->prot & VML_PROT_READ) != 0,
 			.region = r,
+			.region_index = i,
 		};
 	}
 	*ret = units;

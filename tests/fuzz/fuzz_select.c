@@ -23,7 +23,7 @@ static const char maps[] =
 static uint64_t memory[1024];
 
 static void check_spans(struct vml_layout *layout, const char *spec,
-			bool readable)
+			bool readable, bool per_unit)
 {
 	struct vml_unit *units = NULL;
 	size_t nunits = 0;
@@ -34,13 +34,23 @@ static void check_spans(struct vml_layout *layout, const char *spec,
 	}
 	struct vml_span *spans = NULL;
 	size_t n = 0;
-	err = vml_select(spec, "FROM", units, nunits, readable, &spans, &n);
+	err = vml_select(spec, "FROM", units, nunits, readable, per_unit,
+			 &spans, &n);
 	if (!err) {
 		for (size_t i = 0; i < n; i++) {
 			if (spans[i].last < spans[i].start)
 				__builtin_trap();
-			/* Merged: a gap of at least one byte between spans. */
-			if (i && spans[i].start <= spans[i - 1].last + 1)
+			/* Sorted, disjoint; merged: a gap of at least one byte
+			 * between spans; per unit: inside the unit named. */
+			if (i && spans[i].start <= spans[i - 1].last)
+				__builtin_trap();
+			if (!per_unit && i &&
+			    spans[i].start <= spans[i - 1].last + 1)
+				__builtin_trap();
+			if (per_unit &&
+			    (spans[i].unit >= nunits ||
+			     spans[i].start < units[spans[i].unit].start ||
+			     spans[i].last > units[spans[i].unit].last))
 				__builtin_trap();
 			/* Only mapped memory is ever selected. */
 			if (vml_layout_index(layout, spans[i].start) == SIZE_MAX ||
@@ -77,8 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *to = strchr(text, '\n');
 	if (to)
 		*to++ = '\0';
-	check_spans(layout, text, true);
-	check_spans(layout, text, false);
+	check_spans(layout, text, true, false);
+	check_spans(layout, text, false, false);
+	check_spans(layout, text, false, true);
 	struct vml_scan_request req = {
 		.from = text, .to = to, .max_hits = 16, .block = 4096,
 	};

@@ -46,7 +46,7 @@ static struct vml_error *select_on(struct vml_layout *l, const char *spec,
 	struct vml_error *err = vml_layout_units(l, &units, &nunits);
 	if (err)
 		return err;
-	err = vml_select(spec, "FROM", units, nunits, readable, spans, n);
+	err = vml_select(spec, "FROM", units, nunits, readable, false, spans, n);
 	free(units);
 	return err;
 }
@@ -109,6 +109,23 @@ static void test_select(void)
 	expect_spans(l, ",,all,", true, all, 4);
 	/* A kind with no region selects nothing: not an error. */
 	expect_spans(l, "vdso", true, NULL, 0);
+
+	/* Per unit: neighbours stay apart, each span names its region, and
+	 * the same region named twice is one span. */
+	struct vml_unit *units;
+	size_t nunits, np;
+	struct vml_span *ps;
+	VML_ASSERT_OK(vml_layout_units(l, &units, &nunits));
+	VML_ASSERT_OK(vml_select("mmap-anon,guard,0x7f000000f000-0x7f0000010010",
+				 "TO", units, nunits, false, true, &ps, &np));
+	CU_ASSERT_EQUAL_FATAL(np, 2);
+	CU_ASSERT_EQUAL(ps[0].start, ANON);
+	CU_ASSERT_EQUAL(ps[0].last, ANON + ANON_SIZE - 1);
+	CU_ASSERT_EQUAL(units[ps[0].unit].region_index, 3);
+	CU_ASSERT_EQUAL(ps[1].start, 0x7f0000010000);
+	CU_ASSERT_EQUAL(units[ps[1].unit].region_index, 4);
+	free(ps);
+	free(units);
 
 	struct vml_span *s = NULL;
 	size_t n;
