@@ -7,7 +7,8 @@
  * fixture's) and heap-like words (one in eight a pointer into the block,
  * the rest small numbers, zeros and text). Prints medians of CPU time
  * and the ratio beside the target (issue 8: scan <= 3x read). Usage:
- * bench_scan [MIB]
+ * bench_scan [MIB]; bench_scan --hold [MIB] only holds heap-like memory
+ * (prints "ready PID START END") for the GDB figure (bench_scan_gdb.py).
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -158,6 +159,21 @@ static int measure(const char *what, size_t bytes, int heap_like)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--hold") == 0) {
+		/* For the GDB figure: hold heap-like memory, say where. */
+		size_t mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 64;
+		size_t bytes = mib << 20;
+		uint64_t *w = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w == MAP_FAILED)
+			return 1;
+		fill(w, bytes / 8, 1);
+		printf("ready %d 0x%" PRIx64 " 0x%" PRIx64 "\n", (int)getpid(),
+		       (uint64_t)(uintptr_t)w, (uint64_t)(uintptr_t)w + bytes);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
 	if (mib < 1 || mib > 4096) {
 		fprintf(stderr, "usage: bench_scan [MIB]\n");

@@ -52,7 +52,7 @@ class _StopCache:
     """Answers about the stopped target, valid until it can change."""
 
     def __init__(self):
-        self.entries = {}          # name -> (key, value)
+        self.entries = {}          # (name, inferior) -> (key, value)
         self.enabled = True
         self.listeners = []        # fn(): called on every invalidation
         self.forget_listeners = []
@@ -89,10 +89,13 @@ class _StopCache:
 
     def get(self, name, build):
         """The value cached under name for the target as it is now, or
-        build() (cached when the target is stopped and the cache is on)."""
+        build() (cached when the target is stopped and the cache is on).
+        Each inferior has its own entries: switching between inferiors
+        keeps both."""
         key = target_key() if self.enabled else None
         if key is not None:
-            entry = self.entries.get(name)
+            slot = (name, key[0])
+            entry = self.entries.get(slot)
             if entry is not None:
                 if entry[0] == key:
                     self.counters["hits"] += 1
@@ -102,7 +105,7 @@ class _StopCache:
         value = build()
         self.counters["builds"] += 1
         if key is not None:
-            self.entries[name] = (key, value)
+            self.entries[(name, key[0])] = (key, value)
         return value
 
     def elf(self):

@@ -523,6 +523,13 @@ def test_inferiors_are_kept_apart():
         ("pid2", "python print(gdb.selected_inferior().pid)"),
         (None, "inferior 1"),
         ("sp1b", "whereis --json $sp"),
+        # Both stopped: switching back and forth builds nothing more.
+        ("s_sw0", STATS),
+        (None, "inferior 2"),
+        ("sp2b", "whereis --json $sp"),
+        (None, "inferior 1"),
+        (None, "whereis $sp"),
+        ("s_sw1", STATS),
         (None, "kill inferiors 2"),
         ("s_pre", STATS),
         (None, "remove-inferiors 2"),
@@ -539,6 +546,10 @@ def test_inferiors_are_kept_apart():
     assert s.json("sp1")["thread"]["tid"] == pid1
     assert s.json("sp2")["thread"]["tid"] == pid2
     assert s.json("sp1b")["thread"]["tid"] == pid1
+    assert s.json("sp2b")["thread"]["tid"] == pid2
+    sw0, sw1 = stats(s, "s_sw0"), stats(s, "s_sw1")
+    assert sw1["builds"] == sw0["builds"]
+    assert sw1["hits"] - sw0["hits"] == 2
     assert seen(stats(s, "s_pre"), stats(s, "s_del"), "inferior_deleted")
     assert s.json("sp1c")["thread"]["tid"] == pid1
 
