@@ -191,8 +191,9 @@ def elf_cache():
 def set_enabled(on):
     _cache.enabled = bool(on)
     _cache.invalidate("vmlayout-cache %s" % ("on" if on else "off"))
-    if not on and _cache.elf_cache is not None:
-        _cache.elf_cache.close()
+    if not on:
+        # Dropped, not closed: a layout a script still holds keeps it
+        # alive (and may classify with it) until it goes.
         _cache.elf_cache = None
 
 

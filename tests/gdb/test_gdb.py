@@ -154,7 +154,10 @@ def local():
         ("err_noncanonical", "whereis 0x0000800000000000"),
         ("err_maxphy", "set vmlayout-maxphyaddr 60"),
         # /proc/PID/maps unreadable (as for another user's process when GDB
-        # is not root): the bridge's open() is made to fail with EACCES.
+        # is not root): the bridge's open() is made to fail with EACCES,
+        # after the layout cached at this stop is dropped (unreadable from
+        # the start, maps would fail the first command already).
+        (None, "python import vmlayout_gdb; vmlayout_gdb.invalidate()"),
         (None, DENY_MAPS),
         ("err_perm", "vmlayout"),
         (None, "python builtins.open = _vml_real_open"),
