@@ -40,6 +40,13 @@ except ImportError as e:  # reported when a command is used, not at source
     vmlayout = None
     _IMPORT_ERROR = str(e)
 
+if vmlayout is not None:
+    # The per-stop cache, the convenience functions ($_vml_kind ...) and
+    # the Python API for scripts (vmlayout_gdb.layout()), beside this file.
+    import vmlayout_gdb
+else:
+    vmlayout_gdb = None
+
 _U64 = (1 << 64) - 1
 _NOT_RUNNING = ("the program is not being run: start it, attach to a "
                 "process, or load a core file")
@@ -192,7 +199,15 @@ def _sysroot():
 
 def _layout(cmd):
     """(a classified Layout of the selected inferior, the core file's path
-    when the target is a core, else None)."""
+    when the target is a core, else None), built once per stop: the
+    per-stop cache (vmlayout_gdb) keeps it until the target can change.
+    The Layout is the cache's: never close it."""
+    _require_package(cmd)
+    return vmlayout_gdb.layout_and_core(cmd)
+
+
+def _build_layout(cmd):
+    """_layout() without the cache: reads the target now."""
     _require_package(cmd)
     inferior = gdb.selected_inferior()
     conn = inferior.connection
@@ -208,7 +223,8 @@ def _layout(cmd):
         return vmlayout.from_maps(
             maps, threads=_threads(inferior), auxv=auxv,
             exe=gdb.current_progspace().filename, reader=_reader(inferior),
-            sysroot=_sysroot(), arch=_arch_name(inferior)), None
+            sysroot=_sysroot(), arch=_arch_name(inferior),
+            elf_cache=vmlayout_gdb.elf_cache()), None
     except vmlayout.Error as e:
         what = "the core file" if conn is not None and conn.type == "core" \
             else "/proc/%d/maps" % inferior.pid
@@ -278,6 +294,7 @@ def _complete_options(options, text, word):
 class VmlayoutCommand(gdb.Command):
     """Show the layout of the program's virtual address space.
 Usage: vmlayout [--picture|--table|--json]
+       vmlayout --scan FROM [TO] [--max N] [--json]
        vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]   (kernel)
 
 Draws every region of the address space of the program being debugged
@@ -297,6 +314,22 @@ space from its page tables instead.
 --json
   The same regions as a JSON document, for scripts.
 
+--scan FROM [TO]
+  Every aligned 8-byte word of the memory FROM selects whose value
+  points into the memory TO selects (default: anything mapped): first
+  the count of pointers per destination, then each pointer with what it
+  points at (kind, object, section, symbol). FROM and TO are kinds as
+  --table prints them (heap, stack, mmap-anon, data, direct-map ...),
+  'all', objects or files (libc.so.6, a path), or START-END; join several
+  with commas (heap,stack). With --json: {"scanned": BYTES, "pointers":
+  [{"at", "value", "kind", "path", "section", "symbol", "offset"}], ...}.
+  A live local process is read through /proc/PID/mem, a core in place.
+  Long scans print their progress; Ctrl-C stops them.
+
+--max N
+  With --scan: list at most N pointers (default 100000; the counts are
+  always complete).
+
 --pagetables
   Kernel targets: every range of the page-table walk with its flags,
   like the kernel's ptdump.
@@ -310,11 +343,12 @@ space from its page tables instead.
 
 Colour is used when GDB's styling is on (set style enabled on)."""
 
-    OPTIONS = ("--picture", "--table", "--json")
+    OPTIONS = ("--picture", "--table", "--json", "--scan", "--max")
     # Paging registers a user may replace (VALUE instead of the target's).
     REGISTER_OPTIONS = ("--cr3",)
     KERNEL_OPTIONS = ("--pagetables", "--wx") + REGISTER_OPTIONS
-    USAGE = ("usage: vmlayout [--picture|--table|--json], on a kernel: "
+    USAGE = ("usage: vmlayout [--picture|--table|--json], vmlayout --scan "
+             "FROM [TO] [--max N] [--json], on a kernel: "
              "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]")
 
     def __init__(self):
@@ -335,10 +369,34 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         registers = {}
         kernel = []
         argv = gdb.string_to_argv(arg)
+        self._scan = None         # (FROM, TO or None, max) for --scan
+        self._max = 0
         i = 0
         while i < len(argv):
             a = argv[i]
-            if a in self.OPTIONS:
+            if a == "--scan":
+                if i + 1 >= len(argv) or argv[i + 1].startswith("--"):
+                    raise gdb.GdbError("vmlayout: --scan needs FROM (%s)"
+                                       % self.USAGE)
+                i += 1
+                frm, to = argv[i], None
+                if i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+                    i += 1
+                    to = argv[i]
+                self._scan = (frm, to)
+            elif a == "--max":
+                if i + 1 >= len(argv):
+                    raise gdb.GdbError("vmlayout: --max needs N (%s)"
+                                       % self.USAGE)
+                i += 1
+                try:
+                    self._max = int(argv[i], 0)
+                    if self._max <= 0:
+                        raise ValueError
+                except ValueError:
+                    raise gdb.GdbError("vmlayout: --max: %r is not a "
+                                       "positive number" % argv[i])
+            elif a in self.OPTIONS:
                 fmt = a[2:]
             elif a in ("--pagetables", "--wx"):
                 kernel.append(a)
@@ -371,6 +429,16 @@ Colour is used when GDB's styling is on (set style enabled on)."""
     def _invoke(self, arg):
         fmt, query, registers, kernel = self._parse(arg)
         _require_package("vmlayout")
+        if self._scan is not None:
+            if fmt not in ("picture", "json") or kernel:
+                raise gdb.GdbError("vmlayout: --scan takes --json and --max "
+                                   "only (%s)" % self.USAGE)
+            frm, to = self._scan
+            _write(vmlayout_gdb.scan("vmlayout", frm, to, fmt == "json",
+                                     self._max, _color() and fmt != "json"))
+            return
+        if self._max:
+            raise gdb.GdbError("vmlayout: --max goes with --scan")
         qemu = _kernel_module()
         if qemu is not None:
             if fmt == "table":
@@ -385,22 +453,22 @@ Colour is used when GDB's styling is on (set style enabled on)."""
             raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)" % kernel[0])
         layout, core_path = _layout("vmlayout")
-        with layout:
-            text = layout.render(fmt, color=_color() and fmt != "json")
-            if fmt != "json":
-                # As the command line does: the library's warnings, then
-                # the core's facts above the picture or table. JSON stays
-                # one document (it has "incomplete" itself).
-                for warning in layout.warnings:
-                    gdb.write("vmlayout: %s\n" % warning, gdb.STDERR)
-                if core_path is not None:
-                    text = layout.core_summary(core_path) + "\n" + text
-            _write(text)
+        text = layout.render(fmt, color=_color() and fmt != "json")
+        if fmt != "json":
+            # As the command line does: the library's warnings, then the
+            # core's facts above the picture or table. JSON stays one
+            # document (it has "incomplete" itself).
+            for warning in layout.warnings:
+                gdb.write("vmlayout: %s\n" % warning, gdb.STDERR)
+            if core_path is not None:
+                text = layout.core_summary(core_path) + "\n" + text
+        _write(text)
 
 
 class WhereisCommand(gdb.Command):
     """Explain what lives at an address.
 Usage: whereis [--json] EXPR
+       whereis [--json] --deref N EXPR
        whereis [--json] [--phys] EXPR   (kernel)
 
 EXPR is any GDB expression (a number, a pointer, a symbol, &var, $sp,
@@ -417,14 +485,20 @@ the page-table walk for the address, level by level.
 --json
   Print the answer as a JSON document, for scripts.
 
+--deref N
+  Read N 8-byte words from EXPR and show each with what its value points
+  at (kind, object, section, symbol), following pointer chains a few
+  levels (a cycle ends a chain): one line per word, like a debugger's
+  telescope.
+
 --phys
   Kernel targets: EXPR is a physical address; list every virtual
   address that maps it.
 
 Options must come before EXPR; use -- to end them (whereis -- -8)."""
 
-    OPTIONS = ("--json", "--phys")
-    USAGE = "usage: whereis [--json] EXPR"
+    OPTIONS = ("--json", "--phys", "--deref")
+    USAGE = "usage: whereis [--json] [--deref N] EXPR"
 
     def __init__(self):
         super().__init__("whereis", gdb.COMMAND_DATA)
@@ -445,12 +519,25 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         verbatim, not split into words: it may hold spaces and quotes."""
         rest = arg.strip()
         as_json = phys = False
+        self._deref = None        # N of --deref N
         while rest.startswith("--"):
             word, _, tail = rest.partition(" ")
             if word == "--json":
                 as_json = True
             elif word == "--phys":
                 phys = True
+            elif word == "--deref" or word.startswith("--deref="):
+                if word == "--deref":
+                    count, _, tail = tail.strip().partition(" ")
+                else:
+                    count = word.split("=", 1)[1]
+                try:
+                    self._deref = int(count, 0)
+                    if not 0 < self._deref <= 65536:
+                        raise ValueError
+                except ValueError:
+                    raise gdb.GdbError("whereis: --deref needs a count of "
+                                       "words, 1 to 65536 (%s)" % self.USAGE)
             elif word == "--":
                 rest = tail.strip()
                 break
@@ -490,6 +577,13 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         as_json, phys, expr = self._parse(arg)
         addr = self._address(expr)
         _require_package("whereis")
+        if self._deref is not None:
+            if phys:
+                raise gdb.GdbError("whereis: --deref and --phys do not go "
+                                   "together")
+            _write(vmlayout_gdb.deref("whereis", addr, self._deref, as_json,
+                                      _color() and not as_json))
+            return
         qemu = _kernel_module()
         if qemu is not None:
             _write(qemu.run(qemu.KernelOptions(
@@ -499,17 +593,18 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)")
         layout, _ = _layout("whereis")
-        with layout:
-            where = layout.where(addr)
-            if not as_json and not where.canonical:
-                # No memory can be there: report it like GDB reports an
-                # address it cannot access, with the one line the library
-                # makes for it (JSON callers get the full answer with
-                # "canonical": false instead).
-                raise gdb.GdbError(_one_line(
-                    "whereis: " + layout.where_text(where, "line")))
-            _write(layout.where_text(where, "json" if as_json else "text",
-                                     color=_color() and not as_json))
+        # The C answer itself (no Python Where object: converting one
+        # builds Region objects), rendered by the library.
+        where = layout._where_c(addr)
+        if not as_json and not where.canonical:
+            # No memory can be there: report it like GDB reports an
+            # address it cannot access, with the one line the library
+            # makes for it (JSON callers get the full answer with
+            # "canonical": false instead).
+            raise gdb.GdbError(_one_line(
+                "whereis: " + layout.where_text(where, "line")))
+        _write(layout.where_text(where, "json" if as_json else "text",
+                                 color=_color() and not as_json))
 
 
 class MaxPhysAddrParameter(gdb.Parameter):
@@ -546,6 +641,35 @@ the architectural maximum, 52, is assumed. QEMU's qemu64 CPU has 40."""
             % svalue
 
 
+class CacheParameter(gdb.Parameter):
+    """Whether vmlayout keeps its answers while the target is stopped.
+On (the default), the layout of the program is built at the first command
+after a stop and kept until the target can have changed (it resumes or
+steps, a function is called, memory or a register is written, object
+files change, the process exits, another core or inferior is selected),
+and parsed ELF files are kept across stops while they do not change on
+disk. Off, every command reads everything again."""
+
+    set_doc = "Set whether vmlayout keeps its answers while the target is stopped."
+    show_doc = "Show whether vmlayout keeps its answers while the target is stopped."
+
+    def __init__(self):
+        super().__init__("vmlayout-cache", gdb.COMMAND_DATA, gdb.PARAM_BOOLEAN)
+        self.value = True
+
+    def get_set_string(self):
+        if vmlayout_gdb is not None:
+            vmlayout_gdb.set_enabled(self.value)
+        return ""
+
+    def get_show_string(self, svalue):
+        return "vmlayout keeps its answers while the target is stopped: %s." \
+            % svalue
+
+
 VmlayoutCommand()
 WhereisCommand()
 MaxPhysAddrParameter()
+CacheParameter()
+if vmlayout_gdb is not None:
+    vmlayout_gdb.set_builder("process", _build_layout)

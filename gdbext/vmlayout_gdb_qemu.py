@@ -21,7 +21,10 @@ Physical-memory mode (``maintenance packet Qqemu.PhyMemMode:1``) is switched
 on lazily, only when a table page is not in the library's page cache, and
 switched back in a ``finally`` on every path (errors, Ctrl-C, Python
 exceptions). The cache lives until the target runs, a register or memory is
-changed from GDB, or the connection goes away.
+changed from GDB, or the connection goes away: the page cache is dropped
+by the bridge's one invalidation mechanism, vmlayout_gdb's per-stop cache,
+which also keeps the classified walk (cached_kernel) for the convenience
+functions, scans, whereis --deref and scripts.
 """
 
 import ctypes
@@ -29,6 +32,8 @@ import re
 
 import gdb
 
+import vmlayout
+import vmlayout_gdb
 from vmlayout import _lib
 
 _U64 = (1 << 64) - 1
@@ -196,18 +201,11 @@ class _Session:
 _session = _Session()
 
 
-def _connect_events():
-    ev = gdb.events
-    ev.cont.connect(_session.invalidate)
-    for name in ("memory_changed", "register_changed", "inferior_call"):
-        if hasattr(ev, name):
-            getattr(ev, name).connect(_session.invalidate)
-    for name in ("exited", "connection_removed", "new_inferior"):
-        if hasattr(ev, name):
-            getattr(ev, name).connect(_session.forget)
-
-
-_connect_events()
+# One invalidation mechanism: the per-stop cache's events (resume, step,
+# inferior call, memory or register written, objfiles, exit, inferiors,
+# connection gone) drop the page cache with everything else.
+vmlayout_gdb.on_invalidate(_session.invalidate)
+vmlayout_gdb.on_forget(_session.forget)
 
 
 # ------------------------------------------------------------------ target
@@ -401,6 +399,11 @@ def _require_target():
     return target_arch()
 
 
+def symbol_for(addr):
+    """GDB's symbol at addr ("name+0xoff"), or None."""
+    return _symbol_for(addr)
+
+
 def _symbol_for(addr):
     """"name+0xoff" from GDB's symbols (vmlinux loaded), else None."""
     if not gdb.objfiles():
@@ -474,6 +477,83 @@ def run(opts):
         except _lib.Error as e:
             raise KernelError(e.message)
     return _with_note(note, _lib.take_string(out.value), opts.json)
+
+
+# ------------------------------------------------------------------ cached walk
+
+
+def _build_kernel(registers):
+    arch = _require_target()
+    try:
+        pc = _reg("pc")
+    except gdb.error as e:
+        raise KernelError("cannot read $pc from the target: %s" % e)
+    hints = _Hints(arch, pc)
+    k = _lib.kernel_p()
+    with _Paging(arch, registers) as paging:
+        try:
+            _prepare_reads(paging, hints)
+            _session.call(_lib.vml_kernel_from_pagetables,
+                          _session.get_source(), paging.handle,
+                          ctypes.byref(hints.c), ctypes.sizeof(hints.c),
+                          ctypes.byref(k))
+        except _lib.Error as e:
+            raise KernelError(e.message)
+    # The kernel reads through the session's source, which lives as long
+    # as the session.
+    return vmlayout.Kernel(k.value)
+
+
+def cached_kernel(registers=None):
+    """The classified page-table walk of the target (a vmlayout.Kernel),
+    built once per stop (vmlayout_gdb's cache) with paging registers
+    replaced by registers ({"cr3": VALUE})."""
+    registers = dict(registers or {})
+    name = ("kernel",) + tuple(sorted(registers.items()))
+    return vmlayout_gdb.cached(name, lambda: _build_kernel(registers))
+
+
+def _reading(fn):
+    """Run fn() (which reads the target's memory through the session's
+    source) with the stub left in virtual mode afterwards whatever
+    happens, and an exception raised inside a read (Ctrl-C, gdb.error)
+    raised again after it."""
+    s = _session
+    s.pending = None
+    try:
+        result = fn()
+    finally:
+        s.leave_phys()
+        pending, s.pending = s.pending, None
+    if pending is not None:
+        s.invalidate()
+        if isinstance(pending, gdb.error):
+            raise KernelError("reading memory failed: %s" % pending)
+        raise pending
+    return result
+
+
+def kernel_scan(kernel, frm, to, max_hits, progress):
+    """Kernel.scan through the gdbstub (virtual reads of the walk's mapped
+    ranges, in large blocks); Ctrl-C inside a read stops it."""
+    def check(done, total):
+        if _session.pending is not None:
+            raise _session.pending
+        return progress(done, total)
+    try:
+        return _reading(lambda: kernel.scan(frm, to, max_hits=max_hits,
+                                            progress=check))
+    except _lib.Error as e:
+        raise KernelError(e.message)
+
+
+def kernel_deref(kernel, addr, count, depth, fmt, color):
+    """whereis --deref on a kernel target: the rendered text."""
+    try:
+        return _reading(lambda: kernel.deref_text(addr, count, depth, fmt,
+                                                  color))
+    except _lib.Error as e:
+        raise KernelError(e.message)
 
 
 # ------------------------------------------------------------------ tests/bench

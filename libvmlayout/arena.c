@@ -33,6 +33,14 @@ void vml_arena_release(struct vml_arena *arena)
 	arena->head = NULL;
 }
 
+size_t vml_arena_bytes(const struct vml_arena *arena)
+{
+	size_t total = 0;
+	for (const struct vml_arena_chunk *c = arena->head; c; c = c->next)
+		total += sizeof(*c) + c->size;
+	return total;
+}
+
 void *vml_arena_alloc(struct vml_arena *arena, size_t size)
 {
 	/* Keep every allocation 16-byte aligned. */

@@ -248,7 +248,7 @@ static struct vml_error *classify_elf_object(struct classify_ctx *ctx,
 	}
 	if (last == SIZE_MAX) {
 		/* No region is a segment: an ELF file mapped as plain data. */
-		vml_elf_info_free(elf);
+		vml_elf_info_put(elf);
 		return NULL;
 	}
 	/* The loader reserves the object's whole span with one mapping of
@@ -334,13 +334,14 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 	/* A deleted file's path now names another file or nothing. */
 	if (!deleted) {
 		struct vml_elf_info *elf = NULL;
-		struct vml_error *err = vml_elf_info_load(layout->sysroot,
-							  refs[0].path, &elf);
+		struct vml_error *err = vml_elf_cache_load(layout->elf_cache,
+							   layout->sysroot,
+							   refs[0].path, &elf);
 		if (err)
 			return err;
 		if (elf->valid && elf->nsegments > 0)
 			return classify_elf_object(ctx, refs, n, elf);
-		vml_elf_info_free(elf);
+		vml_elf_info_put(elf);
 	}
 	bool is_exe = ctx->exe && strcmp(refs[0].path, ctx->exe) == 0;
 	/* Otherwise it stays MMAP_FILE: a file mapped without execute

@@ -73,6 +73,8 @@ void *vml_arena_alloc(struct vml_arena *arena, size_t size);
 /* Copies len bytes and adds a NUL. NULL on out of memory. */
 char *vml_arena_strndup(struct vml_arena *arena, const char *s, size_t len);
 char *vml_arena_strdup(struct vml_arena *arena, const char *s);
+/* Bytes the arena holds (chunks included), for memory accounting. */
+size_t vml_arena_bytes(const struct vml_arena *arena);
 
 /* Overflow-checked arithmetic: false on overflow. */
 static inline bool vml_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
@@ -184,6 +186,12 @@ struct vml_error *vml_source_read_page(struct vml_source *src,
 				       enum vml_space space, uint64_t pa,
 				       const uint8_t **page_ret);
 
+/* Direct pointer to [addr, addr + len) when the source holds those bytes
+ * in memory (a buffer, a mapped core's dumped bytes), else NULL (read
+ * them with vml_source_read). Valid as long as the source. */
+const uint8_t *vml_source_peek(struct vml_source *src, enum vml_space space,
+			       uint64_t addr, size_t len);
+
 /* ------------------------------------------------------------- elf_file.c */
 
 /* ELF structures of either class, read from untrusted bytes: ELF32 ones are
@@ -237,6 +245,9 @@ struct vml_elf_info {
 	struct vml_elf_symbol *symbols;    /* sorted by addr, .symtab + .dynsym */
 	size_t nsymbols;
 	struct vml_arena arena;
+	/* References beyond the first (elf_cache.c): layouts sharing a
+	 * cached object each hold one; vml_elf_info_put drops one. */
+	uint32_t extra_refs;
 };
 
 /* Reads path (with sysroot prefix) and fills *ret. A file that cannot be
@@ -245,6 +256,18 @@ struct vml_elf_info {
 struct vml_error *vml_elf_info_load(const char *sysroot, const char *path,
 				    struct vml_elf_info **ret);
 void vml_elf_info_free(struct vml_elf_info *info);
+/* ------------------------------------------------------------- elf_cache.c */
+
+/* vml_elf_info_load through cache (NULL: no cache): the parsed object of
+ * the file sysroot + path, shared with every layout that loaded the same
+ * file (same device, inode, size and mtime). The caller holds one
+ * reference to *ret and drops it with vml_elf_info_put. */
+struct vml_error *vml_elf_cache_load(struct vml_elf_cache *cache,
+				     const char *sysroot, const char *path,
+				     struct vml_elf_info **ret);
+/* Drops one reference; the last frees the object. NULL-safe. */
+void vml_elf_info_put(struct vml_elf_info *info);
+
 /* Section containing the link-time address vaddr, or NULL. O(log n). */
 const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info,
 						   uint64_t vaddr);
@@ -311,6 +334,9 @@ struct vml_layout {
 	 * word size, again when the architecture changes). */
 	uint8_t *auxv_raw;
 	size_t auxv_raw_len;
+	/* Parsed ELF objects shared across layouts (borrowed, may be NULL):
+	 * vml_layout_set_elf_cache. */
+	struct vml_elf_cache *elf_cache;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -523,5 +549,62 @@ struct vml_source *vml_kernel_source(const struct vml_kernel *k);
 struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
 				char *out, size_t out_size,
 				size_t *insn_len_ret);
+
+/* ------------------------------------------------------------- select.c */
+
+/* A piece of mapped memory a selection chooses from: a process region, or
+ * a kernel's mapped page-table range (with the region of the kernel's
+ * layout holding it). Arrays of them are sorted by start, non-overlapping. */
+struct vml_unit {
+	uint64_t start, last;          /* inclusive last */
+	uint32_t kind;                 /* enum vml_kind */
+	bool readable;                 /* may be read (FROM) */
+	const struct vml_region *region; /* names: object, path, maps name */
+	size_t region_index;           /* of region in its layout, or SIZE_MAX */
+};
+/* [start, last], inclusive, inside unit (an index into the units), or
+ * SIZE_MAX when it was merged across units. */
+struct vml_span {
+	uint64_t start, last;
+	size_t unit;
+};
+/* Parses spec (vmlayout.h, "pointer scans": kinds, "all", objects, paths,
+ * START-END, comma-separated; NULL or "" means "all") against units and
+ * returns the memory it selects as sorted spans (*spans_ret: free with
+ * free(); may be NULL when *count_ret is 0): merged across units into as
+ * few as possible, or with per_unit one or more per unit, each naming its
+ * unit. readable_only keeps units that may be read. what names the
+ * selection in errors ("FROM"). */
+struct vml_error *vml_select(const char *spec, const char *what,
+			     const struct vml_unit *units, size_t nunits,
+			     bool readable_only, bool per_unit,
+			     struct vml_span **spans_ret, size_t *count_ret);
+/* The units of a process layout: one per region. *ret: free with free(). */
+struct vml_error *vml_layout_units(const struct vml_layout *layout,
+				   struct vml_unit **ret, size_t *count_ret);
+
+/* ------------------------------------------------------------- scan.c */
+
+/* The facts of a whereis one-liner about value: the region holding it
+ * (SIZE_MAX when none), its ELF section and symbol (NULL when unknown). */
+struct vml_value_facts {
+	size_t region_index;
+	const char *section;
+	uint64_t section_offset;
+	const char *symbol;
+	uint64_t symbol_offset;
+};
+void vml_value_facts(const struct vml_layout *layout, uint64_t value,
+		     struct vml_value_facts *ret);
+/* A kernel's mapped page-table ranges as units (uncached ones not
+ * readable), named by its layout's regions. *ret: free with free(). */
+struct vml_error *vml_kernel_units(const struct vml_kernel *kernel,
+				   struct vml_unit **ret, size_t *count_ret);
+/* What render_scan.c reads of a scan. */
+const struct vml_layout *vml_scan_layout(const struct vml_scan *scan);
+const uint64_t *vml_scan_counts(const struct vml_scan *scan, size_t *n);
+const struct vml_scan_hit *vml_scan_hits(const struct vml_scan *scan);
+/* The selection as given (NULL when it was the default). */
+const char *vml_scan_selection(const struct vml_scan *scan, bool to);
 
 #endif /* VML_INTERNAL_H */

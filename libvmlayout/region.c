@@ -544,7 +544,7 @@ void vml_layout_free_objects(struct vml_layout *layout)
 	if (!layout)
 		return;
 	for (size_t i = 0; i < layout->nobjects; i++)
-		vml_elf_info_free(layout->objects[i].elf);
+		vml_elf_info_put(layout->objects[i].elf);
 	free(layout->objects);
 	layout->objects = NULL;
 	layout->nobjects = layout->objects_capacity = 0;
@@ -555,7 +555,7 @@ struct vml_error *vml_layout_add_object(struct vml_layout *layout,
 {
 	if (!vml_grow((void **)&layout->objects, &layout->objects_capacity,
 		      layout->nobjects + 1, sizeof(*layout->objects))) {
-		vml_elf_info_free(obj->elf);
+		vml_elf_info_put(obj->elf);
 		return &vml_enomem;
 	}
 	layout->objects[layout->nobjects++] = *obj;

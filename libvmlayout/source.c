@@ -255,6 +255,37 @@ struct vml_error *vml_source_read(struct vml_source *src, enum vml_space space,
 	return backend_read(src, space, addr, buf, len);
 }
 
+/* The bytes [addr, addr + len) in place, when the source holds them in
+ * memory: a buffer source, or a core's dumped bytes (a callback source
+ * over vml_core_read). NULL otherwise: read them. Counted as one read. */
+const uint8_t *vml_source_peek(struct vml_source *src, enum vml_space space,
+			       uint64_t addr, size_t len)
+{
+	if (!src || len == 0 || len - 1 > UINT64_MAX - addr)
+		return NULL;
+	const uint8_t *p = NULL;
+	if (src->kind == SOURCE_BUFFER && space == src->buf_space) {
+		if (addr >= src->base && addr - src->base <= src->len &&
+		    len <= src->len - (addr - src->base))
+			p = src->buf + (addr - src->base);
+	} else if (src->kind == SOURCE_CALLBACK && src->fn == vml_core_read &&
+		   space == VML_SPACE_VIRTUAL) {
+		const struct vml_core *core = src->arg;
+		size_t i = VML_UPPER_BOUND(core->loads, core->nloads, vaddr, addr);
+		if (i > 0) {
+			const struct vml_core_load *l = &core->loads[i - 1];
+			uint64_t in_load = addr - l->vaddr;
+			if (in_load < l->avail && len <= l->avail - in_load)
+				p = core->data + l->offset + in_load;
+		}
+	}
+	if (p) {
+		src->stats.reads++;
+		src->stats.bytes += len;
+	}
+	return p;
+}
+
 /* ------------------------------------------------------------ page cache */
 
 /* A scratch page for a read that will not be cached. */

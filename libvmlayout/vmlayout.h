@@ -86,6 +86,7 @@ enum vml_error_code {
 	VML_ERROR_FAULT = 8,       /* target memory could not be read */
 	VML_ERROR_LIMIT = 9,       /* a safety bound was hit */
 	VML_ERROR_NOT_FOUND = 10,  /* no such process, file, region ... */
+	VML_ERROR_CANCELLED = 11,  /* the caller's progress callback said stop */
 };
 
 struct vml_error;
@@ -1172,6 +1173,209 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    size_t hints_size,
 				    const struct vml_kernel_request *req,
 				    size_t req_size, char **ret);
+
+/* ---------------------------------------------------------------- ELF object cache
+ * Classifying a layout parses every mapped ELF file (program headers,
+ * sections, symbols). A debugger rebuilds its layout at every stop; a
+ * cache handed to each new layout lets them share the parsed objects of
+ * files that did not change, keyed by the file's device, inode, size and
+ * modification time (sysroot + path as the layout reads it). */
+
+struct vml_elf_cache;
+
+/* A new, empty cache holding at most max_bytes of parsed objects (0: 128
+ * MiB); beyond that the least recently used are dropped. The cache is the
+ * caller's: free it with vml_elf_cache_free. Not thread-safe: one thread
+ * at a time uses a cache and the layouts it is set on. */
+VML_PUBLIC
+struct vml_error *vml_elf_cache_new(uint64_t max_bytes,
+				    struct vml_elf_cache **ret);
+/* Layouts keep the objects they took from the cache: the cache may be
+ * freed before them. NULL-safe. */
+VML_PUBLIC
+void vml_elf_cache_free(struct vml_elf_cache *cache);
+/* Classification of layout takes parsed objects from cache and adds the
+ * ones it parses (NULL: parse every file, keep nothing). Borrowed: cache
+ * must stay alive while layout is classified (vml_layout_classify,
+ * vml_layout_where and the other calls that classify first). Does not
+ * change any answer, so it does not invalidate pointers. */
+VML_PUBLIC
+void vml_layout_set_elf_cache(struct vml_layout *layout,
+			      struct vml_elf_cache *cache);
+struct vml_elf_cache_stats {
+	uint64_t hits;        /* objects found in the cache */
+	uint64_t misses;      /* objects parsed from their file */
+	uint64_t entries;     /* objects held now */
+	uint64_t bytes;       /* memory they hold */
+	uint64_t evictions;   /* objects dropped for the bound */
+};
+#define VML_ELF_CACHE_STATS_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_elf_cache_stats, evictions)
+/* Counters of cache (all zero for NULL). Sized: ret_size = sizeof(*ret). */
+VML_PUBLIC
+struct vml_error *vml_elf_cache_get_stats(const struct vml_elf_cache *cache,
+					  struct vml_elf_cache_stats *ret,
+					  size_t ret_size);
+
+/* ---------------------------------------------------------------- pointer scans
+ * Every aligned pointer-sized word of the memory a selection names whose
+ * value points into the memory another selection names.
+ *
+ * A selection is a comma-separated list of items, each of them
+ *   - a kind as vml_kind_name() and `--table` print it: "heap", "stack",
+ *     "mmap-anon", "data", "direct-map", "kernel-text" ...;
+ *   - "all": every region;
+ *   - an object or file: its base name ("libc.so.6") or its path, matched
+ *     against the regions' ELF object, path and maps name ("[heap]");
+ *   - START-END: the addresses [START, END), each 0x hex or decimal.
+ * An item that is none of these is VML_ERROR_NOT_FOUND naming it; a kind
+ * no region has selects nothing (not an error). Only mapped memory is
+ * selected: readable regions (process) or mapped page-table ranges
+ * (kernel; uncached ones, likely device memory, are left out of the
+ * memory read). */
+
+/* Called between blocks of a long operation: done of total units (bytes)
+ * so far. Return non-zero to stop it (VML_ERROR_CANCELLED). */
+typedef int vml_progress_fn(void *arg, uint64_t done, uint64_t total);
+
+/* Sized (vml_layout_scan and vml_kernel_scan read it during the call). */
+struct vml_scan_request {
+	const char *from;            /* memory to read; NULL or "": "all" */
+	const char *to;              /* where values must point; NULL or
+					"": anywhere mapped */
+	uint64_t max_hits;           /* hits kept for vml_scan_hit (0:
+					VML_SCAN_DEFAULT_MAX_HITS); counts are
+					exact beyond it */
+	struct vml_source *source;   /* read through this (NULL: the
+					layout's or the kernel's source) */
+	vml_progress_fn *progress;   /* may be NULL */
+	void *progress_arg;
+	uint64_t block;              /* bytes per read (0: 1 MiB) */
+};
+#define VML_SCAN_REQUEST_SIZE_V2 VML_SIZE_THROUGH(struct vml_scan_request, block)
+#define VML_SCAN_DEFAULT_MAX_HITS 100000u
+
+struct vml_scan;
+
+/* Scans a process layout (classified first) through req->source or the
+ * layout's source (VML_ERROR_INVALID when it has none). Memory that cannot
+ * be read is counted, not an error. The scan borrows layout: free the scan
+ * first. Free *ret with vml_scan_free. */
+VML_PUBLIC
+struct vml_error *vml_layout_scan(struct vml_layout *layout,
+				  const struct vml_scan_request *req,
+				  size_t req_size, struct vml_scan **ret);
+/* The same over a kernel's mapped ranges (its layout's regions name the
+ * hits), virtual reads through req->source or the kernel's source. The
+ * scan borrows kernel. */
+VML_PUBLIC
+struct vml_error *vml_kernel_scan(const struct vml_kernel *kernel,
+				  const struct vml_scan_request *req,
+				  size_t req_size, struct vml_scan **ret);
+VML_PUBLIC
+void vml_scan_free(struct vml_scan *scan);
+
+struct vml_scan_stats {
+	uint64_t selected;     /* bytes FROM selected */
+	uint64_t scanned;      /* of those, bytes read and tested */
+	uint64_t unreadable;   /* of those, bytes that could not be read */
+	uint64_t ranges;       /* contiguous ranges FROM selected */
+	uint64_t hits;         /* pointers found (all of them) */
+	uint64_t kept;         /* hits held: vml_scan_hit(0 .. kept-1) */
+};
+#define VML_SCAN_STATS_SIZE_V2 VML_SIZE_THROUGH(struct vml_scan_stats, kept)
+/* Sized: ret_size = sizeof(*ret). */
+VML_PUBLIC
+struct vml_error *vml_scan_get_stats(const struct vml_scan *scan,
+				     struct vml_scan_stats *ret,
+				     size_t ret_size);
+
+/* One pointer found, with the facts of a whereis one-liner about the
+ * value. Sized (vml_scan_hit). */
+struct vml_scan_hit {
+	uint64_t at;           /* address of the word */
+	uint64_t value;        /* the pointer it holds */
+	size_t region_index;   /* region holding value (in the layout, or the
+				  kernel's layout) */
+	const char *section;   /* ELF section holding value, or NULL */
+	uint64_t section_offset;
+	const char *symbol;    /* nearest ELF symbol at or below value, or NULL */
+	uint64_t symbol_offset;
+};
+#define VML_SCAN_HIT_SIZE_V2 VML_SIZE_THROUGH(struct vml_scan_hit, symbol_offset)
+/* Hit i (ascending by at) of the first kept; VML_ERROR_INVALID past them.
+ * The strings are the layout's (valid while it is). Sized. */
+VML_PUBLIC
+struct vml_error *vml_scan_hit(const struct vml_scan *scan, size_t i,
+			       struct vml_scan_hit *ret, size_t ret_size);
+/* TEXT: one summary line, the count of pointers per destination (kind and
+ * object or name), then one line per kept hit; JSON: {"scanned": BYTES,
+ * "selected", "unreadable", "total", "pointers": [{"at", "value", "kind",
+ * "path", "section", "symbol", "offset"}, ...]} where "offset" is value's
+ * distance from the symbol, else from the section, else from its region's
+ * start. *ret: free with vml_free(). */
+VML_PUBLIC
+struct vml_error *vml_render_scan(const struct vml_scan *scan,
+				  enum vml_format format, uint32_t flags,
+				  char **ret);
+
+/* ---------------------------------------------------------------- memory with annotations
+ * whereis --deref: words read from memory, each value followed while it
+ * points into mapped memory, like a debugger's telescope. */
+
+#define VML_DEREF_MAX_DEPTH 8
+
+/* Why a word's chain ends. */
+enum vml_deref_end {
+	VML_DEREF_END_VALUE = 0,       /* the last value points nowhere mapped */
+	VML_DEREF_END_CYCLE = 1,       /* it points at a word already in the chain */
+	VML_DEREF_END_DEPTH = 2,       /* the depth asked for was reached */
+	VML_DEREF_END_UNREADABLE = 3,  /* it points into mapped memory that
+					  could not be read */
+	VML_DEREF_END_NO_WORD = 4,     /* the word itself could not be read
+					  (nvalues is 0) */
+};
+
+/* One word. Sized, in arrays with an element size. */
+struct vml_deref_word {
+	uint64_t at;                          /* address of the word */
+	uint32_t nvalues;                     /* values in chain */
+	uint32_t end;                         /* enum vml_deref_end */
+	uint64_t chain[VML_DEREF_MAX_DEPTH];  /* chain[0]: the word; chain[i+1]:
+						 the word at chain[i] */
+};
+#define VML_DEREF_WORD_SIZE_V2 VML_SIZE_THROUGH(struct vml_deref_word, chain)
+/* Reads count words from addr (8-byte steps) through src (NULL: the
+ * layout's source), each followed up to depth values (1 ..
+ * VML_DEREF_MAX_DEPTH; 0 means 4). words is an array of count elements of
+ * word_size bytes (sizeof(*words)). Classifies layout first. */
+VML_PUBLIC
+struct vml_error *vml_layout_deref(struct vml_layout *layout,
+				   struct vml_source *src, uint64_t addr,
+				   size_t count, uint32_t depth,
+				   struct vml_deref_word *words,
+				   size_t word_size);
+/* The same on a kernel: values are followed through its mapped ranges,
+ * read through src (NULL: the kernel's source). */
+VML_PUBLIC
+struct vml_error *vml_kernel_deref(const struct vml_kernel *kernel,
+				   struct vml_source *src, uint64_t addr,
+				   size_t count, uint32_t depth,
+				   struct vml_deref_word *words,
+				   size_t word_size);
+/* TEXT: one line per word, "ADDR +OFF: VALUE kind object section+off
+ * symbol+off -> VALUE ..." (a value that points nowhere is shown as
+ * characters when its bytes are printable); JSON: {"address", "words":
+ * [{"at", "values": [{"value", "kind", "path", "section", "symbol",
+ * "offset"}], "end"}]}. layout is the one the words were read with
+ * (vml_kernel_layout for a kernel). Pure: reads nothing. */
+VML_PUBLIC
+struct vml_error *vml_render_deref(const struct vml_layout *layout,
+				   const struct vml_deref_word *words,
+				   size_t count, size_t word_size,
+				   enum vml_format format, uint32_t flags,
+				   char **ret);
+
 
 #ifdef __cplusplus
 }

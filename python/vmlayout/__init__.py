@@ -18,7 +18,7 @@ from ._lib import Error
 __all__ = [
     "Error", "Region", "Where", "Layout", "open_pid", "from_maps",
     "open_core", "open_core_bytes", "KINDS", "GROUPS", "version",
-    "format_size", "disasm",
+    "format_size", "disasm", "ElfCache", "Scan", "Kernel", "pid_source",
     "arch_from_name", "arch_name",
 ]
 
@@ -34,6 +34,7 @@ ERROR_PERMISSION = _lib.VML_ERROR_PERMISSION
 ERROR_FAULT = _lib.VML_ERROR_FAULT
 ERROR_LIMIT = _lib.VML_ERROR_LIMIT
 ERROR_NOT_FOUND = _lib.VML_ERROR_NOT_FOUND
+ERROR_CANCELLED = _lib.VML_ERROR_CANCELLED
 
 # Address spaces passed to a from_maps() reader.
 SPACE_VIRTUAL = _lib.VML_SPACE_VIRTUAL
@@ -264,17 +265,22 @@ class Layout:
     borrows (source, read callback, core buffer); close() frees the layout
     before the things it borrows."""
 
-    def __init__(self, handle, keep=()):
+    def __init__(self, handle, keep=(), owner=None):
         self._handle = handle
         self._keep = list(keep)   # sources / callbacks / buffers it borrows
         self._regions = None
+        self._some_regions = {}   # index -> Region, before regions is built
+        # A layout that belongs to another object (a Kernel's) is not
+        # freed here: the owner frees it, and is kept alive by this view.
+        self._owner = owner
 
     # -- lifetime
 
     def close(self):
         handle, self._handle = self._handle, None
-        if handle:
+        if handle and self._owner is None:
             _lib.vml_layout_free(handle)
+        self._owner = None
         # Now nothing borrows them any more: free sources, drop the rest.
         keep, self._keep = self._keep, []
         for obj in keep:
@@ -305,8 +311,12 @@ class Layout:
         if self._regions is None:
             h = self._h()
             n = _lib.vml_layout_count(h)
-            self._regions = [Region(_lib.vml_layout_region(h, i).contents, i)
-                             for i in range(n)]
+            some = self._some_regions
+            self._regions = [
+                some.get(i) or Region(_lib.vml_layout_region(h, i).contents,
+                                      i)
+                for i in range(n)]
+            self._some_regions = {}
         return self._regions
 
     def __len__(self):
@@ -321,7 +331,17 @@ class Layout:
         pointer arithmetic: vml_region may grow in a newer library."""
         if index == _lib.SIZE_MAX:
             return None
-        return self.regions[index]
+        if self._regions is not None:
+            return self._regions[index]
+        # One region, not the whole list: a 60,000-region layout answers
+        # a single lookup without building 60,000 objects. The same index
+        # always gives the same object (regions reuses it too).
+        region = self._some_regions.get(index)
+        if region is None:
+            region = Region(_lib.vml_layout_region(self._h(), index).contents,
+                            index)
+            self._some_regions[index] = region
+        return region
 
     def _gap_dict(self, g):
         return {
@@ -368,12 +388,64 @@ class Layout:
         if fmt not in ("text", "json", "line"):
             raise ValueError("vmlayout: where_text format must be 'text', "
                              "'json' or 'line', not %r" % (fmt,))
-        w = addr._c if isinstance(addr, Where) else self._where_c(addr)
+        if isinstance(addr, Where):
+            w = addr._c
+        elif isinstance(addr, _lib.vml_where):
+            w = addr            # a raw answer (Layout._where_c)
+        else:
+            w = self._where_c(addr)
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_render_where(
             self._h(), ctypes.byref(w), ctypes.sizeof(w), _FORMATS[fmt],
             _lib.VML_RENDER_COLOR if color else 0, ctypes.byref(out)))
         return _lib.take_string(out.value)
+
+    # -- whole-memory answers
+
+    def _sources_interrupted(self):
+        return any(getattr(k, "interrupted", False) for k in self._keep)
+
+    def scan(self, frm=None, to=None, *, max_hits=0, progress=None,
+             source=None, block=0):
+        """Pointer scan (a Scan): every aligned 8-byte word of the memory
+        frm selects whose value points into the memory to selects.
+        Selections as `vmlayout --scan` takes them: kinds ("heap"), "all",
+        objects ("libc.so.6"), paths, "START-END", comma-separated; None
+        means all readable memory (frm) or anything mapped (to).
+        progress(done, total) is called between blocks; returning True
+        stops the scan (Error with code ERROR_CANCELLED), and an exception
+        it raises (KeyboardInterrupt) stops it and is raised again.
+        source: a Source to read through instead of the layout's."""
+        for k in self._keep:
+            if isinstance(k, _OwnedSource):
+                k.interrupted = False   # only a Ctrl-C during this scan
+        return _run_scan(_lib.vml_layout_scan, self._h(), self, frm, to,
+                         max_hits, progress, source, block,
+                         self._sources_interrupted)
+
+    def _deref_c(self, addr, count, depth, source):
+        count = int(count)
+        words = (_lib.vml_deref_word * max(count, 1))()
+        _lib.check(_lib.vml_layout_deref(
+            self._h(), source.handle if source is not None else None,
+            addr & _U64, count, int(depth), words,
+            ctypes.sizeof(_lib.vml_deref_word)))
+        return words, count
+
+    def deref(self, addr, count=1, depth=0, source=None):
+        """count words from addr, each followed as a pointer chain (depth
+        values at most; 0: the library's default). A list of dicts: "at",
+        "values" (ints), "end" ("value", "cycle", "depth", "unreadable",
+        "no-word")."""
+        words, count = self._deref_c(addr, count, depth, source)
+        return _deref_list(words, count)
+
+    def deref_text(self, addr, count=1, depth=0, fmt="text", color=False,
+                   source=None):
+        """whereis --deref as the library renders it: fmt "text" or
+        "json"."""
+        words, count = self._deref_c(addr, count, depth, source)
+        return _render_deref(self._h(), words, count, fmt, color)
 
     # -- rendering
 
@@ -455,12 +527,277 @@ class Layout:
             len(self), " incomplete" if self.incomplete else "")
 
 
+_DEREF_ENDS = ["value", "cycle", "depth", "unreadable", "no-word"]
+
+
+def _deref_list(words, count):
+    out = []
+    for i in range(count):
+        w = words[i]
+        n = min(w.nvalues, _lib.VML_DEREF_MAX_DEPTH)
+        out.append({"at": w.at, "values": [w.chain[j] for j in range(n)],
+                    "end": _name_of(_DEREF_ENDS, w.end)})
+    return out
+
+
+def _render_deref(layout_handle, words, count, fmt, color):
+    if fmt not in ("text", "json"):
+        raise ValueError("vmlayout: deref format must be 'text' or 'json', "
+                         "not %r" % (fmt,))
+    out = ctypes.c_void_p()
+    _lib.check(_lib.vml_render_deref(
+        layout_handle, words, count, ctypes.sizeof(_lib.vml_deref_word),
+        _FORMATS[fmt], _lib.VML_RENDER_COLOR if color else 0,
+        ctypes.byref(out)))
+    return _lib.take_string(out.value)
+
+
+def _selection(text):
+    if text is None:
+        return None
+    return _to_bytes(text, "selection")
+
+
+def _run_scan(fn, handle, owner, frm, to, max_hits, progress, source, block,
+              interrupted=lambda: False):
+    """One vml_layout_scan / vml_kernel_scan call with a Python progress
+    callback that can stop it (an exception inside it is raised again)."""
+    req = _lib.vml_scan_request()
+    keep_from, keep_to = _selection(frm), _selection(to)
+    setattr(req, "from", keep_from)
+    req.to = keep_to
+    req.max_hits = int(max_hits)
+    req.source = source.handle if source is not None else None
+    req.block = int(block)
+    pending = []
+
+    def callback(arg, done, total):
+        try:
+            if interrupted():
+                raise KeyboardInterrupt
+            return 1 if progress is not None and progress(done, total) \
+                else 0
+        except BaseException as e:   # Ctrl-C, the caller's bugs
+            pending.append(e)
+            return 1
+
+    cb = _lib.vml_progress_fn(callback)
+    req.progress = cb
+    out = _lib.scan_p()
+    err = fn(handle, ctypes.byref(req), ctypes.sizeof(req), ctypes.byref(out))
+    if pending:
+        if err:
+            _lib.vml_error_free(err)
+        raise pending[0]
+    _lib.check(err)
+    return Scan(out.value, owner)
+
+
+class Scan:
+    """The answer of Layout.scan / Kernel.scan: .stats (a dict: selected,
+    scanned, unreadable, ranges, hits, kept), .hits() (dicts: at, value,
+    region, section, section_offset, symbol, symbol_offset), .render(fmt)
+    ("text" or "json", as `vmlayout --scan` prints it). Keeps the layout
+    it names alive; close() frees it (also on garbage collection)."""
+
+    def __init__(self, handle, owner):
+        self._handle = handle
+        self._owner = owner      # the Layout or Kernel the hits name
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle:
+            _lib.vml_scan_free(handle)
+        self._owner = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if not self._handle:
+            raise ValueError("vmlayout: scan is closed")
+        return self._handle
+
+    @property
+    def stats(self):
+        st = _lib.vml_scan_stats()
+        _lib.check(_lib.vml_scan_get_stats(self._h(), ctypes.byref(st),
+                                           ctypes.sizeof(st)))
+        return {name: getattr(st, name) for name, _ in st._fields_}
+
+    def hits(self):
+        layout = self._owner.layout if isinstance(self._owner, Kernel) \
+            else self._owner
+        out = []
+        h = _lib.vml_scan_hit_struct()
+        for i in range(self.stats["kept"]):
+            _lib.check(_lib.vml_scan_hit(self._h(), i, ctypes.byref(h),
+                                         ctypes.sizeof(h)))
+            out.append({
+                "at": h.at, "value": h.value,
+                "region": layout._region_at(h.region_index),
+                "section": _lib.decode(h.section),
+                "section_offset": h.section_offset,
+                "symbol": _lib.decode(h.symbol),
+                "symbol_offset": h.symbol_offset,
+            })
+        return out
+
+    def render(self, fmt="text", color=False):
+        if fmt not in ("text", "json"):
+            raise ValueError("vmlayout: scan format must be 'text' or "
+                             "'json', not %r" % (fmt,))
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_scan(
+            self._h(), _FORMATS[fmt], _lib.VML_RENDER_COLOR if color else 0,
+            ctypes.byref(out)))
+        return _lib.take_string(out.value)
+
+
+class Kernel:
+    """A kernel's address space read from its page tables (struct
+    vml_kernel *): .layout (a Layout of both halves, owned by the kernel),
+    .ranges (the walk's count), kind_at(addr), scan(), deref(),
+    deref_text(). Made by a debugger bridge (GDB's QEMU bridge) with
+    Kernel(handle, keep): keep holds what the kernel borrows (its
+    source)."""
+
+    def __init__(self, handle, keep=()):
+        self._handle = handle
+        self._keep = list(keep)
+        self._layout = None
+
+    def close(self):
+        if self._layout is not None:
+            self._layout.close()
+            self._layout = None
+        handle, self._handle = self._handle, None
+        if handle:
+            _lib.vml_kernel_free(handle)
+        self._keep = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if not self._handle:
+            raise ValueError("vmlayout: kernel is closed")
+        return self._handle
+
+    @property
+    def handle(self):
+        return self._h()
+
+    @property
+    def layout(self):
+        if self._layout is None:
+            self._layout = Layout(_lib.vml_kernel_layout(self._h()),
+                                  owner=self)
+        return self._layout
+
+    def kind_at(self, addr):
+        """The kind name of the documented slot holding addr."""
+        return _name_of(KINDS, _lib.vml_kernel_kind_at(self._h(),
+                                                       addr & _U64))
+
+    def mapped(self, addr):
+        """True when a mapped page-table range holds addr."""
+        h = self._h()
+        addr &= _U64
+        lo, hi = 0, _lib.vml_kernel_range_count(h)
+        while lo < hi:    # the ranges are sorted by start
+            mid = (lo + hi) // 2
+            r = _lib.vml_kernel_range(h, mid).contents
+            if r.last < addr:
+                lo = mid + 1
+            elif r.start > addr:
+                hi = mid
+            else:
+                return r.status == _lib.VML_PT_MAPPED
+        return False
+
+    def scan(self, frm=None, to=None, *, max_hits=0, progress=None,
+             source=None, block=0):
+        """As Layout.scan, over the walk's mapped ranges (virtual reads
+        through the kernel's source unless source is given)."""
+        return _run_scan(_lib.vml_kernel_scan, self._h(), self, frm, to,
+                         max_hits, progress, source, block)
+
+    def _deref_c(self, addr, count, depth, source):
+        count = int(count)
+        words = (_lib.vml_deref_word * max(count, 1))()
+        _lib.check(_lib.vml_kernel_deref(
+            self._h(), source.handle if source is not None else None,
+            addr & _U64, count, int(depth), words,
+            ctypes.sizeof(_lib.vml_deref_word)))
+        return words, count
+
+    def deref(self, addr, count=1, depth=0, source=None):
+        words, count = self._deref_c(addr, count, depth, source)
+        return _deref_list(words, count)
+
+    def deref_text(self, addr, count=1, depth=0, fmt="text", color=False,
+                   source=None):
+        words, count = self._deref_c(addr, count, depth, source)
+        return _render_deref(_lib.vml_kernel_layout(self._h()), words, count,
+                             fmt, color)
+
+
+class ElfCache:
+    """Parsed ELF objects shared by the layouts made with it
+    (from_maps(..., elf_cache=cache)): files that did not change (same
+    device, inode, size, mtime) are not parsed again. At most max_bytes
+    (0: 128 MiB) are kept, least recently used dropped first."""
+
+    def __init__(self, max_bytes=0):
+        h = _lib.elf_cache_p()
+        _lib.check(_lib.vml_elf_cache_new(int(max_bytes), ctypes.byref(h)))
+        self.handle = h.value
+
+    def close(self):
+        handle, self.handle = self.handle, None
+        if handle:
+            _lib.vml_elf_cache_free(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def stats(self):
+        st = _lib.vml_elf_cache_stats()
+        _lib.check(_lib.vml_elf_cache_get_stats(self.handle,
+                                                ctypes.byref(st),
+                                                ctypes.sizeof(st)))
+        return {name: getattr(st, name) for name, _ in st._fields_}
+
+
 class _OwnedSource:
     """A struct vml_source * plus whatever keeps its bytes alive."""
 
     def __init__(self, handle, keep):
         self.handle = handle
         self.keep = keep
+        self.interrupted = False   # a read saw Ctrl-C (KeyboardInterrupt)
 
     def free(self):
         handle, self.handle = self.handle, None
@@ -468,14 +805,34 @@ class _OwnedSource:
             _lib.vml_source_free(handle)
         self.keep = None
 
+    close = free
+
+    def __del__(self):
+        try:
+            self.free()
+        except Exception:
+            pass
+
+
+def pid_source(pid):
+    """A Source reading the live process pid's memory through
+    /proc/PID/mem in large reads (needs ptrace access: a debugger of it
+    has). Pass it to Layout.scan(source=...); close() frees it."""
+    src = _lib.source_p()
+    _lib.check(_lib.vml_source_from_pid(int(pid), ctypes.byref(src)))
+    return _OwnedSource(src.value, None)
+
 
 def _reader_source(reader):
     """Wrap reader(space, addr, size) -> bytes|None as a callback source."""
 
+    owned = None
+
     def callback(arg, space, addr, buf, size):
         # A Python exception must never cross into C (ctypes would print it
         # and return 0, i.e. "success" with garbage): any failure is a
-        # failed read, which the library records as a hole.
+        # failed read, which the library records as a hole. Ctrl-C is
+        # remembered so a long scan can stop (Layout.scan checks).
         try:
             data = reader(space, addr, size)
             if data is None:
@@ -485,13 +842,18 @@ def _reader_source(reader):
                 return 1
             ctypes.memmove(buf, data, size)
             return 0
+        except KeyboardInterrupt:
+            if owned is not None:
+                owned.interrupted = True
+            return 1
         except BaseException:
             return 1
 
     fn = _lib.vml_read_fn(callback)
     src = _lib.source_p()
     _lib.check(_lib.vml_source_from_callback(fn, None, ctypes.byref(src)))
-    return _OwnedSource(src.value, fn)
+    owned = _OwnedSource(src.value, fn)
+    return owned
 
 
 def _to_bytes(text, what):
@@ -516,7 +878,7 @@ def open_pid(pid):
 
 
 def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
-              sysroot=None, arch=None):
+              sysroot=None, arch=None, elf_cache=None):
     """Layout from /proc/PID/maps text plus optional context, classified.
 
     threads: iterable of (tid, sp, is_main); auxv: raw bytes of
@@ -525,7 +887,9 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
     SPACE_PHYSICAL); sysroot: prefix for every file path read from disk;
     arch: the process's architecture, an ARCH_* id or a name ("i386", or
     GDB's Architecture.name()); x86-64 when None. An x32 process raises
-    Error (unsupported)."""
+    Error (unsupported).
+    elf_cache: an ElfCache whose parsed ELF objects classification reuses
+    (kept alive by the layout while it may classify)."""
     data = _to_bytes(text, "maps text")
     h = _lib.layout_p()
     _lib.check(_lib.vml_layout_from_maps(data, len(data), ctypes.byref(h)))
@@ -549,6 +913,9 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
             src = _reader_source(reader)
             layout._keep.append(src)
             _lib.vml_layout_set_source(layout._h(), src.handle)
+        if elf_cache is not None:
+            layout._keep.append(elf_cache)
+            _lib.vml_layout_set_elf_cache(layout._h(), elf_cache.handle)
         _lib.check(_lib.vml_layout_classify(layout._h()))
     except BaseException:
         layout.close()

@@ -98,6 +98,7 @@ VML_ERROR_PERMISSION = 7
 VML_ERROR_FAULT = 8
 VML_ERROR_LIMIT = 9
 VML_ERROR_NOT_FOUND = 10
+VML_ERROR_CANCELLED = 11
 
 # enum vml_space
 VML_SPACE_VIRTUAL = 0
@@ -446,6 +447,80 @@ class vml_kernel_request(ctypes.Structure):
     ]
 
 
+class vml_elf_cache_stats(ctypes.Structure):
+    _fields_ = [
+        ("hits", ctypes.c_uint64),
+        ("misses", ctypes.c_uint64),
+        ("entries", ctypes.c_uint64),
+        ("bytes", ctypes.c_uint64),
+        ("evictions", ctypes.c_uint64),
+    ]
+
+
+# int vml_progress_fn(void *arg, uint64_t done, uint64_t total)
+vml_progress_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
+                                   ctypes.c_uint64, ctypes.c_uint64)
+
+
+class vml_scan_request(ctypes.Structure):
+    _fields_ = [
+        ("from", ctypes.c_char_p),
+        ("to", ctypes.c_char_p),
+        ("max_hits", ctypes.c_uint64),
+        ("source", ctypes.c_void_p),
+        ("progress", vml_progress_fn),
+        ("progress_arg", ctypes.c_void_p),
+        ("block", ctypes.c_uint64),
+    ]
+
+
+class vml_scan_stats(ctypes.Structure):
+    _fields_ = [
+        ("selected", ctypes.c_uint64),
+        ("scanned", ctypes.c_uint64),
+        ("unreadable", ctypes.c_uint64),
+        ("ranges", ctypes.c_uint64),
+        ("hits", ctypes.c_uint64),
+        ("kept", ctypes.c_uint64),
+    ]
+
+
+class vml_scan_hit(ctypes.Structure):
+    _fields_ = [
+        ("at", ctypes.c_uint64),
+        ("value", ctypes.c_uint64),
+        ("region_index", ctypes.c_size_t),
+        ("section", ctypes.c_char_p),
+        ("section_offset", ctypes.c_uint64),
+        ("symbol", ctypes.c_char_p),
+        ("symbol_offset", ctypes.c_uint64),
+    ]
+
+
+# The function vml_scan_hit() takes this module's name vml_scan_hit below
+# (as in C, where struct names and function names do not collide): the
+# struct stays reachable as vml_scan_hit_struct (and STRUCTS).
+vml_scan_hit_struct = vml_scan_hit
+
+VML_SCAN_DEFAULT_MAX_HITS = 100000
+VML_DEREF_MAX_DEPTH = 8
+# enum vml_deref_end
+VML_DEREF_END_VALUE = 0
+VML_DEREF_END_CYCLE = 1
+VML_DEREF_END_DEPTH = 2
+VML_DEREF_END_UNREADABLE = 3
+VML_DEREF_END_NO_WORD = 4
+
+
+class vml_deref_word(ctypes.Structure):
+    _fields_ = [
+        ("at", ctypes.c_uint64),
+        ("nvalues", ctypes.c_uint32),
+        ("end", ctypes.c_uint32),
+        ("chain", ctypes.c_uint64 * VML_DEREF_MAX_DEPTH),
+    ]
+
+
 # Every struct above, by C name, for the sizeof/offsetof test.
 STRUCTS = {
     "vml_region": vml_region,
@@ -465,6 +540,11 @@ STRUCTS = {
     "vml_kernel_hit": vml_kernel_hit,
     "vml_kernel_where": vml_kernel_where,
     "vml_kernel_request": vml_kernel_request,
+    "vml_elf_cache_stats": vml_elf_cache_stats,
+    "vml_scan_request": vml_scan_request,
+    "vml_scan_stats": vml_scan_stats,
+    "vml_scan_hit": vml_scan_hit,
+    "vml_deref_word": vml_deref_word,
 }
 
 # ------------------------------------------------------------------ functions
@@ -482,6 +562,8 @@ source_p = ctypes.c_void_p
 walk_p = ctypes.c_void_p
 kernel_p = ctypes.c_void_p
 paging_p = ctypes.c_void_p
+elf_cache_p = ctypes.c_void_p
+scan_p = ctypes.c_void_p
 
 # int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 #                 void *buf, size_t len)
@@ -626,6 +708,32 @@ _PROTOTYPES = [
     ("vml_disasm_one_arch", error_p,
      [c_enum, ctypes.c_char_p, _size, _u64, ctypes.c_char_p, _size,
       _P(_size)]),
+    # ELF object cache
+    ("vml_elf_cache_new", error_p, [_u64, _P(elf_cache_p)]),
+    ("vml_elf_cache_free", None, [elf_cache_p]),
+    ("vml_layout_set_elf_cache", None, [layout_p, elf_cache_p]),
+    ("vml_elf_cache_get_stats", error_p,
+     [elf_cache_p, _P(vml_elf_cache_stats), _size]),
+    # pointer scans
+    ("vml_layout_scan", error_p,
+     [layout_p, _P(vml_scan_request), _size, _P(scan_p)]),
+    ("vml_kernel_scan", error_p,
+     [kernel_p, _P(vml_scan_request), _size, _P(scan_p)]),
+    ("vml_scan_free", None, [scan_p]),
+    ("vml_scan_get_stats", error_p, [scan_p, _P(vml_scan_stats), _size]),
+    ("vml_scan_hit", error_p, [scan_p, _size, _P(vml_scan_hit), _size]),
+    ("vml_render_scan", error_p,
+     [scan_p, c_enum, ctypes.c_uint32, _P(ctypes.c_void_p)]),
+    # annotated memory
+    ("vml_layout_deref", error_p,
+     [layout_p, source_p, _u64, _size, ctypes.c_uint32, _P(vml_deref_word),
+      _size]),
+    ("vml_kernel_deref", error_p,
+     [kernel_p, source_p, _u64, _size, ctypes.c_uint32, _P(vml_deref_word),
+      _size]),
+    ("vml_render_deref", error_p,
+     [layout_p, _P(vml_deref_word), _size, _size, c_enum, ctypes.c_uint32,
+      _P(ctypes.c_void_p)]),
 ]
 
 

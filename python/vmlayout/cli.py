@@ -37,6 +37,15 @@ addresses:
   ADDR is hexadecimal with a 0x prefix (0x7ffff7dd0000) or decimal
   (140737351843840); any value from 0 to 2^64-1.
 
+selections (--scan FROM [TO]):
+  A kind as --table prints it (heap, stack, mmap-anon, data, bss ...),
+  'all', an object or file by its name (libc.so.6) or path, or START-END
+  (addresses as above, END exclusive); several joined with commas
+  (heap,stack). Only mapped memory is selected, and only readable memory
+  is read. Text output gives the count of pointers per destination, then
+  one line per pointer; --json gives {"scanned": BYTES, "pointers":
+  [{"at", "value", "kind", "path", "section", "symbol", "offset"}], ...}.
+
 examples:
   python3 -m vmlayout core.1234
       Picture of the address space saved in core.1234.
@@ -48,6 +57,8 @@ examples:
       anything read from its memory).
   python3 -m vmlayout core.1234 --whereis 0x55555555804c --whereis 0
       Explain two addresses of the crashed process.
+  python3 -m vmlayout --pid 4321 --scan heap libc.so.6
+      Every pointer in the heap of process 4321 that points into libc.
 
 exit status:
   0  success (also for an incomplete layout: see the warning)
@@ -94,7 +105,7 @@ def build_parser():
         prog="python3 -m vmlayout",
         usage="python3 -m vmlayout [--core FILE | --pid PID | FILE] "
               "[--table | --json] [--whereis ADDR]... "
-              "[--color=auto|always|never]",
+              "[--scan FROM [TO] [--max N]] [--color=auto|always|never]",
         description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     src = p.add_argument_group("source (exactly one)")
@@ -120,6 +131,14 @@ def build_parser():
                      type=parse_address, default=[],
                      help="explain ADDR instead of drawing the layout; "
                           "repeat for several addresses")
+    out.add_argument("--scan", metavar="SEL", nargs="+",
+                     help="pointer scan: every aligned 8-byte word of the "
+                          "memory FROM selects (the first SEL) that points "
+                          "into the memory TO selects (the second SEL; "
+                          "default: anything mapped); see 'selections'")
+    out.add_argument("--max", metavar="N", type=int, default=0,
+                     help="with --scan: list at most N pointers (default "
+                          "100000; the counts are always complete)")
     out.add_argument("--color", metavar="WHEN", nargs="?", const="always",
                      default="auto", choices=("auto", "always", "never"),
                      help="colour the output: auto (the default: when "
@@ -168,6 +187,14 @@ def _run(vmlayout, args, out, err):
     try:
         for warning in layout.warnings:
             err.write("%s: %s\n" % (PROG, warning))
+        if args.scan:
+            frm = args.scan[0]
+            to = args.scan[1] if len(args.scan) > 1 else None
+            with layout.scan(frm, to, max_hits=args.max) as result:
+                text = result.render("json" if args.fmt == "json" else "text",
+                                     color=color and args.fmt != "json")
+            out.write(text if text.endswith("\n") else text + "\n")
+            return 0
         if args.whereis:
             if args.fmt == "json":
                 answers = [json.loads(layout.where_text(a, fmt="json"))
@@ -204,6 +231,13 @@ def main(argv=None, out=None, err=None):
         if len(given) > 1:
             parser.error("more than one source: give only one of --core "
                          "FILE, --pid PID or FILE")
+        if args.scan and len(args.scan) > 2:
+            parser.error("--scan takes FROM and at most one TO")
+        if args.scan and (args.whereis or args.fmt == "table"):
+            parser.error("--scan cannot be combined with --whereis or "
+                         "--table (use --json or nothing)")
+        if args.max < 0 or (args.max and not args.scan):
+            parser.error("--max N goes with --scan (N > 0)")
         if args.whereis and args.fmt == "table":
             parser.error("--table draws the layout; it cannot be combined "
                          "with --whereis (use --json or nothing)")

@@ -154,7 +154,10 @@ def local():
         ("err_noncanonical", "whereis 0x0000800000000000"),
         ("err_maxphy", "set vmlayout-maxphyaddr 60"),
         # /proc/PID/maps unreadable (as for another user's process when GDB
-        # is not root): the bridge's open() is made to fail with EACCES.
+        # is not root): the bridge's open() is made to fail with EACCES,
+        # after the layout cached at this stop is dropped (unreadable from
+        # the start, maps would fail the first command already).
+        (None, "python import vmlayout_gdb; vmlayout_gdb.invalidate()"),
         (None, DENY_MAPS),
         ("err_perm", "vmlayout"),
         (None, "python builtins.open = _vml_real_open"),
@@ -312,7 +315,7 @@ def test_errors_are_one_line(local):
     assert_one_line_error(local, "pre_whereis", "whereis: " + msg)
     assert_one_line_error(local, "err_noarg",
                           "whereis: missing address (usage: whereis "
-                          "[--json] EXPR)")
+                          "[--json] [--deref N] EXPR)")
     assert_one_line_error(local, "err_nosym",
                           "whereis: cannot evaluate 'nosuchsymbol': ")
     assert "nosuchsymbol" in local.out["err_nosym"]
@@ -375,8 +378,9 @@ def test_completion():
                  ("c4", "complete whereis fixture_gu")], FIXTURE)
     assert s.lines("c1") == ["vmlayout --table"]
     assert sorted(s.lines("c2")) == [
-        "vmlayout --cr3", "vmlayout --json", "vmlayout --pagetables",
-        "vmlayout --picture", "vmlayout --table", "vmlayout --wx"]
+        "vmlayout --cr3", "vmlayout --json", "vmlayout --max",
+        "vmlayout --pagetables", "vmlayout --picture", "vmlayout --scan",
+        "vmlayout --table", "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
     assert s.lines("c4") == ["whereis fixture_guard"]
 

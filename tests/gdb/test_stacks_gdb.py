@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -354,11 +355,18 @@ def test_shared_stacks_kernel_core(tmp):
             threads = program_lines(out, "thread")
             (lo, hi), = program_lines(out, "slab")
             pid = proc.pid
-            with vmlayout.open_pid(pid) as live:
-                before = [live.where(local) for _, local in threads]
-                live_facts = [(w.stack_tid, w.stack_role, w.stack_threads,
-                               w.region.start, w.region.tids)
-                              for w in before]
+            # A thread that printed its line may not be blocked yet: until it
+            # is, /proc says "running" and its $sp is unknown. Ask again
+            # (briefly) until every worker's $sp is known.
+            for _ in range(50):
+                with vmlayout.open_pid(pid) as live:
+                    before = [live.where(local) for _, local in threads]
+                    live_facts = [(w.stack_tid, w.stack_role,
+                                   w.stack_threads, w.region.start,
+                                   w.region.tids) for w in before]
+                if all(len(f[2]) == len(threads) for f in live_facts):
+                    break
+                time.sleep(0.1)
             os.kill(pid, signal.SIGSEGV)
             proc.wait(timeout=TIMEOUT)
         finally:

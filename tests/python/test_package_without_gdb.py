@@ -64,3 +64,7 @@ def test_bridge_is_beside_the_gdb_script():
     gdbext = os.path.join(TOP_SRCDIR, "gdbext")
     assert os.path.exists(os.path.join(gdbext, "vmlayout_gdb_qemu.py"))
     assert not os.path.exists(os.path.join(PACKAGE_DIR, "qemu.py"))
+    # The per-stop cache and the script API import gdb: beside the GDB
+    # script too, not in the package.
+    assert os.path.exists(os.path.join(gdbext, "vmlayout_gdb.py"))
+    assert not os.path.exists(os.path.join(PACKAGE_DIR, "vmlayout_gdb.py"))

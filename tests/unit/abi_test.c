@@ -460,6 +460,105 @@ static void test_in_structs(void)
 	fixture_free();
 }
 
+/* ------------------------------------------------------------ scans, deref, ELF cache */
+
+static struct vml_scan *abi_scan;
+static struct vml_elf_cache *abi_cache;
+
+static struct vml_error *fill_scan_stats(void *ret, size_t size)
+{
+	return vml_scan_get_stats(abi_scan, ret, size);
+}
+
+static struct vml_error *fill_scan_hit(void *ret, size_t size)
+{
+	return vml_scan_hit(abi_scan, 0, ret, size);
+}
+
+static struct vml_error *fill_elf_cache_stats(void *ret, size_t size)
+{
+	return vml_elf_cache_get_stats(abi_cache, ret, size);
+}
+
+/* The scan's request, stats and hits, the deref words array (element
+ * size) and the ELF cache's stats follow the same rules. */
+static void test_scan_structs(void)
+{
+	fixture_init();
+	uint64_t page[512] = { 0 };
+	page[1] = 0x401008;                     /* into r-xp prog */
+	page[2] = 0x7f0000000000;               /* into itself */
+	struct vml_source *vsrc = NULL;
+	VML_ASSERT_OK(vml_source_from_buffer(VML_SPACE_VIRTUAL, 0x7f0000000000,
+					     page, sizeof(page), &vsrc));
+	struct {
+		struct vml_scan_request req;
+		unsigned char more[EXTRA];
+	} big;
+	memset(&big, GUARD, sizeof(big));
+	struct vml_scan_request req = { .from = "mmap-anon", .source = vsrc };
+	big.req = req;
+	VML_ASSERT_OK(vml_layout_scan(fx.layout, &big.req, sizeof(big),
+				      &abi_scan));
+	char *want = NULL, *got = NULL;
+	VML_ASSERT_OK(vml_render_scan(abi_scan, VML_FORMAT_JSON, 0, &want));
+	vml_scan_free(abi_scan);
+	VML_ASSERT_OK(vml_layout_scan(fx.layout, &req,
+				      VML_SCAN_REQUEST_SIZE_V2, &abi_scan));
+	VML_ASSERT_OK(vml_render_scan(abi_scan, VML_FORMAT_JSON, 0, &got));
+	CU_ASSERT_STRING_EQUAL(want, got);
+	vml_free(want);
+	vml_free(got);
+	struct vml_scan *none = NULL;
+	VML_ASSERT_ERR(vml_layout_scan(fx.layout, &req,
+				       VML_SCAN_REQUEST_SIZE_V2 - 1, &none),
+		       VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NULL(none);
+	check_fill("scan stats", fill_scan_stats, VML_SCAN_STATS_SIZE_V2,
+		   sizeof(struct vml_scan_stats), 8);
+	check_fill("scan hit", fill_scan_hit, VML_SCAN_HIT_SIZE_V2,
+		   sizeof(struct vml_scan_hit), 8);
+	vml_scan_free(abi_scan);
+	abi_scan = NULL;
+
+	VML_ASSERT_OK(vml_elf_cache_new(0, &abi_cache));
+	check_fill("elf cache stats", fill_elf_cache_stats,
+		   VML_ELF_CACHE_STATS_SIZE_V2,
+		   sizeof(struct vml_elf_cache_stats), 8);
+	vml_elf_cache_free(abi_cache);
+	abi_cache = NULL;
+
+	/* Deref words written word_size apart; the guard bytes stay. */
+	const size_t stride = sizeof(struct vml_deref_word) + EXTRA;
+	unsigned char *buf = malloc(3 * stride);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, GUARD, 3 * stride);
+	VML_ASSERT_OK(vml_layout_deref(fx.layout, vsrc, 0x7f0000000000, 3, 0,
+				       (struct vml_deref_word *)buf, stride));
+	struct vml_deref_word packed[3];
+	VML_ASSERT_OK(vml_layout_deref(fx.layout, vsrc, 0x7f0000000000, 3, 0,
+				       packed, sizeof(packed[0])));
+	for (size_t i = 0; i < 3; i++) {
+		struct vml_deref_word w;
+		memcpy(&w, buf + i * stride, sizeof(w));
+		CU_ASSERT(memcmp(&w, &packed[i], sizeof(w)) == 0);
+		CU_ASSERT(untouched(buf + i * stride, sizeof(w), stride));
+	}
+	VML_ASSERT_OK(vml_render_deref(fx.layout, (struct vml_deref_word *)buf,
+				       3, stride, VML_FORMAT_TEXT, 0, &want));
+	VML_ASSERT_OK(vml_render_deref(fx.layout, packed, 3, sizeof(packed[0]),
+				       VML_FORMAT_TEXT, 0, &got));
+	CU_ASSERT_STRING_EQUAL(want, got);
+	vml_free(want);
+	vml_free(got);
+	VML_ASSERT_ERR(vml_layout_deref(fx.layout, vsrc, 0x7f0000000000, 3, 0,
+					packed, VML_DEREF_WORD_SIZE_V2 - 1),
+		       VML_ERROR_INVALID);
+	free(buf);
+	vml_source_free(vsrc);
+	fixture_free();
+}
+
 /* ------------------------------------------------------------ indexes */
 
 /* Every index an answer carries names the region its pointer points at
@@ -508,6 +607,7 @@ int vml_suite_abi(void)
 		{ "range arrays with an element size", test_range_array },
 		{ "in-structs: prefix, exact, bigger", test_in_structs },
 		{ "region indexes in answers", test_indexes },
+		{ "scans, deref words, ELF cache stats", test_scan_structs },
 		CU_TEST_INFO_NULL,
 	};
 	return vml_add_suite("abi", tests);
