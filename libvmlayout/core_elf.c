@@ -475,7 +475,13 @@ static struct vml_error *parse_phdrs(struct vml_core *core,
 	if (err)
 		return err;
 	if (phnum == 0)
-		return NULL;
+		/* Memory and notes both live in program headers: a core
+		 * without any holds nothing, which is damage, not an empty
+		 * process. */
+		return vml_error_create(VML_ERROR_FORMAT,
+					"bad core: no program headers (e_phnum"
+					" is 0), so no memory and no notes: "
+					"nothing to show");
 	if (phentsize != phsize)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"bad core: program header size %u (ELF%s needs %zu)",

@@ -122,6 +122,7 @@ VML_REGION_GUESSED = 1 << 5
 VML_REGION_ENDS_AT_TOP = 1 << 6
 VML_REGION_PERMS_GUESSED = 1 << 7
 VML_REGION_NAME_GUESSED = 1 << 8
+VML_REGION_FILE_MISMATCH = 1 << 9
 
 # enum vml_layout_flags
 VML_LAYOUT_INCOMPLETE = 1 << 0
@@ -608,6 +609,12 @@ _PROTOTYPES = [
     ("vml_disasm_one_arch", error_p,
      [c_enum, ctypes.c_char_p, _size, _u64, ctypes.c_char_p, _size,
       _P(_size)]),
+    # layout facts and warnings (issue 7: stale files, deleted files,
+    # disassembly flavour)
+    ("vml_layout_set_pid", error_p, [layout_p, ctypes.c_int]),
+    ("vml_layout_set_disasm_syntax", error_p, [layout_p, ctypes.c_char_p]),
+    ("vml_layout_warning_count", _size, [layout_p]),
+    ("vml_layout_warning", ctypes.c_char_p, [layout_p, _size]),
 ]
 
 
