@@ -184,7 +184,8 @@ static struct vml_error *vml_disasm_decode(const struct vml_arch *arch,
 		out[0] = '\0';
 		return vml_error_fault(ctx.memory_error ? ctx.error_addr : addr,
 				       "disasm: cannot decode an instruction at 0x%" PRIx64
-				       " from %zu bytes", addr, len);
+				       " from %zu byte%s", addr, len,
+				       vml_plural(len));
 	}
 	/* Older libopcodes padded operand-less mnemonics ("ret    "); 2.40
 	 * and GDB 13 print none, so drop any padding to give the same text. */

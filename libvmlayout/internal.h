@@ -564,6 +564,11 @@ void vml_signal_name(int32_t signo, char *buf, size_t size);
 /* ANSI colour of a group in the picture, table and whereis. */
 const char *vml_group_color(uint32_t group);
 #define VML_COLOR_RESET "\033[0m"
+/* "s" unless n is 1: "1 range", "2 ranges". */
+static inline const char *vml_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 /* Both NULL, or equal strings. */
 static inline bool vml_same_str(const char *a, const char *b)
 {

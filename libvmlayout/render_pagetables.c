@@ -111,9 +111,10 @@ static const char *kind_label(uint32_t half, uint32_t kind)
 
 static void ptdump_header(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	vml_sb_printf(sb, "%s; %zu ranges, %" PRIu64 " table pages read\n",
-		      k->paging.description, vml_kernel_range_count(k),
-		      k->stats.table_pages);
+	size_t n = vml_kernel_range_count(k);
+	vml_sb_printf(sb, "%s; %zu range%s, %" PRIu64 " table page%s read\n",
+		      k->paging.description, n, vml_plural(n),
+		      k->stats.table_pages, vml_plural(k->stats.table_pages));
 }
 
 static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
