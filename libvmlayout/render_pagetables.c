@@ -176,9 +176,22 @@ static void ptdump_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 		ptdump_row(sb, p, r);
 		shown++;
 	}
-	if (wx_only)
+	if (wx_only) {
 		vml_sb_printf(sb, "%zu W+X range%s\n", shown,
 			      shown == 1 ? "" : "s");
+		/* What a table that could not be read maps is unknown: the
+		 * count is of what was walked, and says so. */
+		size_t unreadable = 0;
+		for (size_t i = 0; i < n; i++)
+			unreadable += vml_kernel_range(k, i)->status ==
+				      VML_PT_UNREADABLE;
+		if (unreadable)
+			vml_sb_printf(sb, "incomplete: %zu page table%s could not"
+				      " be read; W+X mappings under %s are"
+				      " unknown\n", unreadable,
+				      vml_plural(unreadable),
+				      unreadable == 1 ? "it" : "them");
+	}
 }
 
 static void json_range(struct vml_strbuf *sb, const struct vml_kernel *k,
