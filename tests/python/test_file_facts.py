@@ -15,6 +15,8 @@ import pytest
 
 import vmlayout
 
+from conftest import clean_env
+
 SOURCE = r"""
 int vml_file_facts_counter = 7;
 int vml_file_facts_function(int x) { return x * vml_file_facts_counter + 1; }
@@ -23,7 +25,7 @@ int vml_file_facts_function(int x) { return x * vml_file_facts_counter + 1; }
 
 def nm(path):
     out = subprocess.run(["nm", "--defined-only", path], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, env=clean_env()).stdout
     return {p[2]: int(p[0], 16) for p in (l.split() for l in out.splitlines())
             if len(p) == 3}
 
@@ -44,7 +46,7 @@ def deleted_library(tmp_path):
     src.write_text(SOURCE)
     lib = tmp_path / "libvmlfacts.so"
     subprocess.run(["gcc", "-shared", "-fPIC", "-O0", "-o", str(lib),
-                    str(src)], check=True)
+                    str(src)], check=True, env=clean_env())
     syms = nm(str(lib))
     handle = ctypes.CDLL(str(lib))
     os.unlink(lib)

@@ -17,7 +17,7 @@ import pytest
 
 import vmlayout
 
-from conftest import TOP_SRCDIR
+from conftest import TOP_SRCDIR, clean_env
 
 TINY = os.path.join(TOP_SRCDIR, "tests", "fuzz", "seeds_core", "tiny")
 
@@ -35,7 +35,8 @@ def kernel_thread():
     if not shutil.which("ps"):
         pytest.skip("ps not installed")
     out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="],
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True,
+                         env=clean_env()).stdout
     for line in out.splitlines():
         parts = line.split(None, 2)
         if len(parts) == 3 and (parts[2] == "kthreadd" or parts[1] == "2"):
@@ -71,7 +72,7 @@ def test_core_without_program_headers_is_an_error(tmp_path):
     path.write_bytes(bytes(data))
     if shutil.which("readelf"):
         r = subprocess.run(["readelf", "-lW", str(path)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=clean_env())
         # readelf: "... non-zero program header offset, but no program
         # headers" (a warning) or "There are no program headers ...".
         assert "no program headers" in r.stdout + r.stderr
