@@ -50,6 +50,46 @@ else:
 _U64 = (1 << 64) - 1
 _NOT_RUNNING = ("the program is not being run: start it, attach to a "
                 "process, or load a core file")
+_RUNNING = "the target is running; interrupt it first"
+
+
+def _require_stopped(cmd):
+    """Nothing can be read from a target while it runs (`continue &`, or
+    non-stop mode): say so before trying anything else (a kernel under
+    QEMU would otherwise look like a process without /proc files)."""
+    try:
+        thread = gdb.selected_thread()
+    except gdb.error:
+        return
+    try:
+        running = thread is not None and thread.is_valid() and \
+            thread.is_running()
+    except gdb.error:
+        running = False
+    if running:
+        raise gdb.GdbError("%s: %s" % (cmd, _RUNNING))
+
+
+# Warnings already printed, by target and text: each is said once, not
+# again by every command that builds the same target's layout.
+_warned = set()
+
+
+def _warn_once(cmd, layout, key):
+    for warning in layout.warnings:
+        if (key, warning) in _warned:
+            continue
+        _warned.add((key, warning))
+        gdb.write("%s: %s\n" % (cmd, warning), gdb.STDERR)
+
+
+def _disasm_flavor():
+    """GDB's `set disassembly-flavor` (att or intel), or None."""
+    try:
+        flavor = gdb.parameter("disassembly-flavor")
+    except (gdb.error, RuntimeError):
+        return None
+    return flavor if flavor in ("att", "intel") else None
 
 
 def _require_package(cmd):
@@ -197,34 +237,59 @@ def _sysroot():
     return root
 
 
-def _layout(cmd):
+def _layout(cmd, warn=True):
     """(a classified Layout of the selected inferior, the core file's path
     when the target is a core, else None), built once per stop: the
     per-stop cache (vmlayout_gdb) keeps it until the target can change.
-    The Layout is the cache's: never close it."""
+    The Layout is the cache's: never close it. Its warnings (made by the
+    library) are printed once per target, on GDB's error stream; not for
+    JSON output (warn false), which stays one document. GDB's
+    `set disassembly-flavor` is applied at every call (it may change
+    while the target is stopped)."""
     _require_package(cmd)
-    return vmlayout_gdb.layout_and_core(cmd)
+    _require_stopped(cmd)
+    layout, path = vmlayout_gdb.layout_and_core(cmd)
+    flavor = _disasm_flavor()
+    if flavor:
+        layout.set_disasm_syntax(flavor)
+    if warn:
+        inferior = gdb.selected_inferior()
+        conn = inferior.connection
+        key = ("core", path) if path is not None else \
+            ("process", conn.num if conn else 0, inferior.pid)
+        _warn_once(cmd, layout, key)
+    return layout, path
 
 
 def _build_layout(cmd):
     """_layout() without the cache: reads the target now."""
     _require_package(cmd)
+    _require_stopped(cmd)
     inferior = gdb.selected_inferior()
     conn = inferior.connection
+    flavor = _disasm_flavor()
     try:
         if conn is not None and conn.type == "core":
             path = _core_path(cmd)
-            return vmlayout.open_core(path), path
+            layout = vmlayout.open_core(path)
+            if flavor:
+                layout.set_disasm_syntax(flavor)
+            return layout, path
         pid = inferior.pid
         if not pid or not inferior.is_valid():
             raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))
         maps = _read_proc_file(cmd, inferior, pid, "maps", True)
         auxv = _read_proc_file(cmd, inferior, pid, "auxv", False)
-        return vmlayout.from_maps(
+        # A local process's /proc files (map_files, exe) can be read by
+        # the library: deleted files keep their sections and symbols.
+        local = not _is_remote(inferior)
+        layout = vmlayout.from_maps(
             maps, threads=_threads(inferior), auxv=auxv,
             exe=gdb.current_progspace().filename, reader=_reader(inferior),
             sysroot=_sysroot(), arch=_arch_name(inferior),
-            elf_cache=vmlayout_gdb.elf_cache()), None
+            elf_cache=vmlayout_gdb.elf_cache(),
+            pid=pid if local else None, disasm_syntax=flavor)
+        return layout, None
     except vmlayout.Error as e:
         what = "the core file" if conn is not None and conn.type == "core" \
             else "/proc/%d/maps" % inferior.pid
@@ -364,7 +429,7 @@ Colour is used when GDB's styling is on (set style enabled on)."""
     def _parse(self, arg):
         """(format, kernel query, paging register overrides, the kernel-only
         options given): the command line parsed once."""
-        fmt = "picture"
+        fmt = None
         query = "layout"
         registers = {}
         kernel = []
@@ -397,6 +462,11 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                     raise gdb.GdbError("vmlayout: --max: %r is not a "
                                        "positive number" % argv[i])
             elif a in self.OPTIONS:
+                # One format: two different ones would silently lose one.
+                if fmt is not None and fmt != a[2:]:
+                    raise gdb.GdbError("vmlayout: --%s and %s cannot be "
+                                       "combined: choose one format (%s)"
+                                       % (fmt, a, self.USAGE))
                 fmt = a[2:]
             elif a in ("--pagetables", "--wx"):
                 kernel.append(a)
@@ -424,11 +494,12 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                 raise gdb.GdbError("vmlayout: unexpected argument '%s' (%s)"
                                    % (a, self.USAGE))
             i += 1
-        return fmt, query, registers, kernel
+        return fmt or "picture", query, registers, kernel
 
     def _invoke(self, arg):
         fmt, query, registers, kernel = self._parse(arg)
         _require_package("vmlayout")
+        _require_stopped("vmlayout")
         if self._scan is not None:
             if fmt not in ("picture", "json") or kernel:
                 raise gdb.GdbError("vmlayout: --scan takes --json and --max "
@@ -452,16 +523,13 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         if kernel:
             raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)" % kernel[0])
-        layout, core_path = _layout("vmlayout")
+        layout, core_path = _layout("vmlayout", warn=fmt != "json")
         text = layout.render(fmt, color=_color() and fmt != "json")
-        if fmt != "json":
-            # As the command line does: the library's warnings, then the
-            # core's facts above the picture or table. JSON stays one
-            # document (it has "incomplete" itself).
-            for warning in layout.warnings:
-                gdb.write("vmlayout: %s\n" % warning, gdb.STDERR)
-            if core_path is not None:
-                text = layout.core_summary(core_path) + "\n" + text
+        if fmt != "json" and core_path is not None:
+            # As the command line does: the core's facts above the
+            # picture or table. JSON stays one document (it has
+            # "incomplete" itself).
+            text = layout.core_summary(core_path) + "\n" + text
         _write(text)
 
 
@@ -557,6 +625,12 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
                                          % (expr, e)))
         try:
             code = value.type.strip_typedefs().code
+            if code in (gdb.TYPE_CODE_FLT, gdb.TYPE_CODE_DECFLOAT,
+                        gdb.TYPE_CODE_COMPLEX):
+                # int() would cut 1.5 to 1: an address is a whole number.
+                raise gdb.GdbError(_one_line(
+                    "whereis: '%s' is not an address: it is a %s value, "
+                    "not an integer or pointer" % (expr, value.type)))
             if code in (gdb.TYPE_CODE_FUNC, gdb.TYPE_CODE_ARRAY) and \
                     value.address is not None:
                 # A function or an array names its address, as in C.
@@ -575,6 +649,7 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
 
     def _invoke(self, arg):
         as_json, phys, expr = self._parse(arg)
+        _require_stopped("whereis")
         addr = self._address(expr)
         _require_package("whereis")
         if self._deref is not None:
@@ -592,7 +667,7 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         if phys:
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "
                                "connected to QEMU's gdbstub)")
-        layout, _ = _layout("whereis")
+        layout, _ = _layout("whereis", warn=not as_json)
         # The C answer itself (no Python Where object: converting one
         # builds Region objects), rendered by the library.
         where = layout._where_c(addr)

@@ -320,6 +320,17 @@ static void classify_guessed_object(struct classify_ctx *ctx,
 		mark_object_region(bss, path, is_exe, VML_KIND_BSS, true);
 }
 
+/* The region mapping the file's offset 0 (its ELF header), or NULL. */
+static const struct vml_region *first_mapping(const struct vml_layout *layout,
+					      const struct path_ref *refs,
+					      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (layout->regions[refs[i].idx].offset == 0)
+			return &layout->regions[refs[i].idx];
+	return NULL;
+}
+
 /* One distinct file: load its ELF info once and classify its regions. */
 static struct vml_error *classify_path(struct classify_ctx *ctx,
 				       const struct path_ref *refs, size_t n)
@@ -331,19 +342,41 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 		deleted |= (r->flags & VML_REGION_DELETED) != 0;
 		exec |= (r->prot & VML_PROT_EXEC) != 0;
 	}
-	/* A deleted file's path now names another file or nothing. */
-	if (!deleted) {
-		struct vml_elf_info *elf = NULL;
-		struct vml_error *err = vml_elf_cache_load(layout->elf_cache,
-							   layout->sysroot,
-							   refs[0].path, &elf);
+	bool is_exe = ctx->exe && strcmp(refs[0].path, ctx->exe) == 0;
+	enum vml_mismatch mismatch = VML_MISMATCH_NONE;
+	/* A deleted file's path now names another file or nothing; a live
+	 * local process still has the file it mapped (/proc/PID/map_files).
+	 * Files still on disk come through the ELF object cache (shared with
+	 * the layouts of earlier stops when the caller keeps one). */
+	struct vml_elf_info *elf = NULL;
+	struct vml_error *err = deleted ?
+		vml_mapped_file_elf(layout, &layout->regions[refs[0].idx],
+				    is_exe, &elf) :
+		vml_elf_cache_load(layout->elf_cache, layout->sysroot,
+				   refs[0].path, &elf);
+	if (err)
+		return err;
+	if (elf && elf->valid && elf->nsegments > 0) {
+		if (!deleted)
+			mismatch = vml_file_mismatch(layout, refs[0].path,
+						     first_mapping(layout, refs, n),
+						     elf);
+		if (mismatch == VML_MISMATCH_NONE)
+			return classify_elf_object(ctx, refs, n, elf);
+	}
+	/* One reference dropped: a cached object stays in the cache, any
+	 * other is freed. */
+	vml_elf_info_put(elf);
+	if (mismatch != VML_MISMATCH_NONE) {
+		/* Another file's segments, sections and symbols would be
+		 * wrong answers: its regions are named from their perms. */
+		for (size_t i = 0; i < n; i++)
+			layout->regions[refs[i].idx].flags |=
+				VML_REGION_FILE_MISMATCH;
+		err = vml_layout_add_mismatch(layout, refs[0].path, mismatch);
 		if (err)
 			return err;
-		if (elf->valid && elf->nsegments > 0)
-			return classify_elf_object(ctx, refs, n, elf);
-		vml_elf_info_put(elf);
 	}
-	bool is_exe = ctx->exe && strcmp(refs[0].path, ctx->exe) == 0;
 	/* Otherwise it stays MMAP_FILE: a file mapped without execute
 	 * permission is data whether or not we could read it. */
 	if (exec || is_exe)
@@ -570,7 +603,8 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 	struct vml_layout_space space;
 	vml_layout_space(layout, &space);
 	const uint32_t ours = VML_REGION_LIBRARY | VML_REGION_EXE |
-			      VML_REGION_GUESSED;
+			      VML_REGION_GUESSED | VML_REGION_FILE_MISMATCH;
+	vml_layout_clear_warnings(layout);
 	for (size_t i = 0; i < layout->count; i++) {
 		struct vml_region *r = &layout->regions[i];
 		/* What the input could only guess stays a guess. */
@@ -606,6 +640,11 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 		return err;
 	}
 	classify_stacks(layout);
+	err = vml_layout_mismatch_warning(layout);
+	if (err) {
+		vml_layout_free_objects(layout);
+		return err;
+	}
 	layout->classified = true;
 	return NULL;
 }

@@ -161,8 +161,9 @@ static struct vml_error *note_prstatus(struct vml_core *core,
 	uint32_t last_reg = n->reg_sp > n->reg_ip ? n->reg_sp : n->reg_ip;
 	uint64_t need = n->prstatus_reg + (uint64_t)(last_reg + 1) * n->reg_size;
 	if (size < need) {
-		core_damaged(core, "NT_PRSTATUS of %llu bytes is too short (need %llu)",
-			     (unsigned long long)size, (unsigned long long)need);
+		core_damaged(core, "NT_PRSTATUS of %llu byte%s is too short (need %llu)",
+			     (unsigned long long)size, vml_plural(size),
+			     (unsigned long long)need);
 		return NULL;
 	}
 	if (!vml_grow((void **)&core->threads, &core->threads_capacity,
@@ -187,8 +188,9 @@ static void note_prpsinfo(struct vml_core *core, const uint8_t *desc,
 {
 	const struct vml_arch_core_notes *n = core->arch->core;
 	if (size < n->prpsinfo_size) {
-		core_damaged(core, "NT_PRPSINFO of %llu bytes is too short (need %u)",
-			     (unsigned long long)size, n->prpsinfo_size);
+		core_damaged(core, "NT_PRPSINFO of %llu byte%s is too short (need %u)",
+			     (unsigned long long)size, vml_plural(size),
+			     n->prpsinfo_size);
 		return;
 	}
 	core->info.pid = (int32_t)rd32(desc + n->prpsinfo_pid);
@@ -208,8 +210,8 @@ static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 {
 	const struct vml_arch_core_notes *n = core->arch->core;
 	if (size < n->siginfo_addr + (uint64_t)core->arch->pointer_size) {
-		core_damaged(core, "NT_SIGINFO of %llu bytes is too short",
-			     (unsigned long long)size);
+		core_damaged(core, "NT_SIGINFO of %llu byte%s is too short",
+			     (unsigned long long)size, vml_plural(size));
 		return;
 	}
 	int32_t signo = (int32_t)rd32(desc + n->siginfo_signo);
@@ -259,8 +261,8 @@ static struct vml_error *note_file(struct vml_core *core, const uint8_t *desc,
 		return NULL;
 	}
 	if (size < 2 * word) {
-		core_damaged(core, "NT_FILE of %llu bytes is too short",
-			     (unsigned long long)size);
+		core_damaged(core, "NT_FILE of %llu byte%s is too short",
+			     (unsigned long long)size, vml_plural(size));
 		return NULL;
 	}
 	uint64_t count = rd_word(core, desc), page_size = rd_word(core, desc + word);
@@ -289,8 +291,9 @@ static struct vml_error *note_file(struct vml_core *core, const uint8_t *desc,
 		const uint8_t *e = desc + 2 * word + i * entry;
 		const uint8_t *nul = memchr(names, '\0', names_left);
 		if (!nul) {
-			core_damaged(core, "NT_FILE names end after %llu of %llu entries",
-				     (unsigned long long)i, (unsigned long long)count);
+			core_damaged(core, "NT_FILE names end after %llu of %llu entr%s",
+				     (unsigned long long)i, (unsigned long long)count,
+				     count == 1 ? "y" : "ies");
 			break;
 		}
 		size_t name_len = (size_t)(nul - names);
@@ -370,15 +373,17 @@ static struct vml_error *parse_notes(struct vml_core *core, const uint8_t *p,
 		pos += 12;
 		uint64_t name_pad = ((uint64_t)namesz + 3) & ~(uint64_t)3;
 		if (name_pad > size - pos) {
-			core_damaged(core, "note at segment offset 0x%llx: name of %u bytes "
-				     "runs past the segment", (unsigned long long)at, namesz);
+			core_damaged(core, "note at segment offset 0x%llx: name of %u byte%s "
+				     "runs past the segment", (unsigned long long)at, namesz,
+				     vml_plural(namesz));
 			return NULL;
 		}
 		const uint8_t *name = p + pos;
 		pos += name_pad;
 		if (descsz > size - pos) {
-			core_damaged(core, "note at segment offset 0x%llx: %u bytes of data "
-				     "run past the segment", (unsigned long long)at, descsz);
+			core_damaged(core, "note at segment offset 0x%llx: %u byte%s of data "
+				     "run%s past the segment", (unsigned long long)at, descsz,
+				     vml_plural(descsz), descsz == 1 ? "s" : "");
 			return NULL;
 		}
 		struct vml_error *err = handle_note(core, name, namesz, type,
@@ -389,8 +394,8 @@ static struct vml_error *parse_notes(struct vml_core *core, const uint8_t *p,
 		pos += desc_pad < size - pos ? desc_pad : size - pos;
 	}
 	if (pos != size)
-		core_damaged(core, "%llu stray bytes after the last note",
-			     (unsigned long long)(size - pos));
+		core_damaged(core, "%llu stray byte%s after the last note",
+			     (unsigned long long)(size - pos), vml_plural(size - pos));
 	return NULL;
 }
 
@@ -475,7 +480,13 @@ static struct vml_error *parse_phdrs(struct vml_core *core,
 	if (err)
 		return err;
 	if (phnum == 0)
-		return NULL;
+		/* Memory and notes both live in program headers: a core
+		 * without any holds nothing, which is damage, not an empty
+		 * process. */
+		return vml_error_create(VML_ERROR_FORMAT,
+					"bad core: no program headers (e_phnum"
+					" is 0), so no memory and no notes: "
+					"nothing to show");
 	if (phentsize != phsize)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"bad core: program header size %u (ELF%s needs %zu)",

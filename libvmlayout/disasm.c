@@ -103,7 +103,8 @@ static void vml_disasm_print_address(bfd_vma vma, struct disassemble_info *info)
 	vml_disasm_append(ctx, "0x%" PRIx64, addr);
 	if (!ctx->layout)
 		return;
-	const struct vml_object *obj = vml_layout_object_at(ctx->layout, addr);
+	const struct vml_object *obj = vml_layout_object_or_vdso(ctx->layout,
+								 addr);
 	if (!obj || !obj->elf || !obj->elf->valid)
 		return;
 	const struct vml_elf_symbol *sym =
@@ -159,6 +160,9 @@ static struct vml_error *vml_disasm_decode(const struct vml_arch *arch,
 	info.read_memory_func = buffer_read_memory;
 	info.memory_error_func = vml_disasm_memory_error;
 	info.print_address_func = vml_disasm_print_address;
+	/* GDB hands libopcodes its disassembly-flavor the same way. */
+	if (layout && layout->disasm_syntax == VML_DISASM_INTEL)
+		info.disassembler_options = "intel";
 	/* libopcodes takes a non-const pointer but only reads through it. */
 	info.buffer = (bfd_byte *)(uintptr_t)code;
 	info.buffer_vma = addr;
@@ -180,7 +184,8 @@ static struct vml_error *vml_disasm_decode(const struct vml_arch *arch,
 		out[0] = '\0';
 		return vml_error_fault(ctx.memory_error ? ctx.error_addr : addr,
 				       "disasm: cannot decode an instruction at 0x%" PRIx64
-				       " from %zu bytes", addr, len);
+				       " from %zu byte%s", addr, len,
+				       vml_plural(len));
 	}
 	/* Older libopcodes padded operand-less mnemonics ("ret    "); 2.40
 	 * and GDB 13 print none, so drop any padding to give the same text. */
@@ -228,7 +233,10 @@ static size_t vml_disasm_read_file(const struct vml_layout *layout,
 				   const struct vml_region *r, uint64_t addr,
 				   uint8_t *buf, size_t len)
 {
-	if (!r->path || (r->flags & VML_REGION_DELETED))
+	/* A deleted file's path names another file or none; a mismatched
+	 * one's holds other bytes (the core's own memory still counts). */
+	if (!r->path || (r->flags & (VML_REGION_DELETED |
+				     VML_REGION_FILE_MISMATCH)))
 		return 0;
 	uint64_t off;
 	if (vml_add_overflows(r->offset, addr - r->start, &off) ||
@@ -281,6 +289,23 @@ static size_t vml_disasm_read_source(const struct vml_layout *layout,
 		return (size_t)to_page_end;
 	vml_error_free(err);
 	return 0;
+}
+
+struct vml_error *vml_layout_set_disasm_syntax(struct vml_layout *layout,
+					       const char *syntax)
+{
+	if (!layout || !syntax)
+		return vml_error_create(VML_ERROR_INVALID,
+					"disasm: NULL layout or syntax");
+	if (strcmp(syntax, "att") == 0)
+		layout->disasm_syntax = VML_DISASM_ATT;
+	else if (strcmp(syntax, "intel") == 0)
+		layout->disasm_syntax = VML_DISASM_INTEL;
+	else
+		return vml_error_create(VML_ERROR_INVALID,
+					"disasm: unknown syntax '%.40s' (want att or"
+					" intel)", syntax);
+	return NULL;
 }
 
 struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,

@@ -27,12 +27,20 @@
 #define VML_ELF_MAX_SECTIONS 65535u
 #define VML_ELF_MAX_SYMBOLS (4u * 1024 * 1024)
 #define VML_ELF_MAX_STRTAB (64u * 1024 * 1024)
+/* The notes of one PT_NOTE (build-id, ABI tag, properties): a few hundred
+ * bytes in real objects. */
+#define VML_ELF_MAX_NOTES (64u * 1024)
 /* Symbol tables are read in chunks so a huge table never needs one big buffer. */
 #define VML_ELF_SYM_CHUNK 4096u
 
 struct elf_reader {
+	/* Where the bytes come from: a file (pread on fd), or any reader
+	 * (target memory through a source) when read is set. Offsets are the
+	 * object's file offsets, below size either way. */
 	int fd;
-	uint64_t size;             /* file size */
+	vml_elf_read_fn *read;
+	void *read_arg;
+	uint64_t size;             /* file size, or how far the image reaches */
 	uint8_t elf_class;         /* ELFCLASS32 or ELFCLASS64 */
 	struct vml_elf_class_sizes sizes; /* of its entries in the file */
 	Elf64_Ehdr ehdr;           /* widened */
@@ -156,6 +164,8 @@ static bool elf_read(struct elf_reader *r, uint64_t off, void *buf, size_t len)
 {
 	if (off > r->size || len > r->size - off)
 		return false;
+	if (r->read)
+		return len == 0 || r->read(r->read_arg, off, buf, len);
 	size_t done = 0;
 	/* Bounded: every iteration either advances or returns. */
 	while (done < len) {
@@ -247,6 +257,62 @@ static bool elf_read_header(struct elf_reader *r, const struct vml_arch **arch)
 	return true;
 }
 
+/* ------------------------------------------------------------ build-id */
+
+bool vml_elf_notes_build_id(const uint8_t *p, size_t len, size_t align,
+			    uint8_t *id, size_t *id_len)
+{
+	/* Notes are padded to 4 bytes, or to 8 in a segment aligned so
+	 * (.note.gnu.property); anything else is read as 4. */
+	uint64_t a = align == 8 ? 8 : 4;
+	uint64_t pos = 0;
+	/* Bounded: every turn moves pos on by at least the 12-byte header. */
+	while (len - pos >= 12) {
+		uint32_t namesz, descsz, type;
+		memcpy(&namesz, p + pos, 4);
+		memcpy(&descsz, p + pos + 4, 4);
+		memcpy(&type, p + pos + 8, 4);
+		pos += 12;
+		uint64_t name_pad = ((uint64_t)namesz + a - 1) & ~(a - 1);
+		if (name_pad > len - pos)
+			return false;
+		const uint8_t *name = p + pos;
+		pos += name_pad;
+		if (descsz > len - pos)
+			return false;
+		if (type == NT_GNU_BUILD_ID && namesz == 4 &&
+		    memcmp(name, "GNU", 4) == 0) {
+			if (descsz == 0 || descsz > VML_ELF_BUILD_ID_MAX)
+				return false;
+			memcpy(id, p + pos, descsz);
+			*id_len = descsz;
+			return true;
+		}
+		uint64_t desc_pad = ((uint64_t)descsz + a - 1) & ~(a - 1);
+		if (desc_pad > len - pos)
+			return false;
+		pos += desc_pad;
+	}
+	return false;
+}
+
+/* The GNU build-id in one PT_NOTE segment, when it has one. Notes are small:
+ * a segment larger than the cap is not read. */
+static void elf_load_build_id(struct elf_reader *r, const Elf64_Phdr *ph,
+			      struct vml_elf_info *info)
+{
+	if (ph->p_filesz < 12 || ph->p_filesz > VML_ELF_MAX_NOTES)
+		return;
+	uint8_t *buf = malloc((size_t)ph->p_filesz);
+	if (!buf)
+		return; /* no build-id is an answer too */
+	if (elf_read(r, ph->p_offset, buf, (size_t)ph->p_filesz))
+		vml_elf_notes_build_id(buf, (size_t)ph->p_filesz,
+				       (size_t)ph->p_align, info->build_id,
+				       &info->build_id_len);
+	free(buf);
+}
+
 /* PT_LOAD entries. False (file unusable) when the table is damaged. */
 static bool elf_load_segments(struct elf_reader *r, struct vml_elf_info *info,
 			      bool *nomem)
@@ -276,6 +342,8 @@ static bool elf_load_segments(struct elf_reader *r, struct vml_elf_info *info,
 		return false;
 	}
 	for (size_t i = 0; i < phnum; i++) {
+		if (ph[i].p_type == PT_NOTE && !info->build_id_len)
+			elf_load_build_id(r, &ph[i], info);
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		struct vml_elf_segment *s = &info->segments[info->nsegments++];
@@ -486,19 +554,18 @@ static bool elf_load_symtab(struct elf_reader *r, struct vml_elf_info *info,
 	return ok;
 }
 
-/* Higher is better among symbols at one address: sized, then typed, then
- * global over weak over local, so "printf" beats a local label. */
+/* Higher is better among symbols at one address: sized over unsized, then
+ * global or weak over local. Ties go the way GDB's minimal symbols do (it
+ * sorts one address's symbols by name and takes the last), so whereis
+ * names what `info symbol` names: "clock_gettime", not its alias
+ * "__vdso_clock_gettime". */
 static int elf_sym_rank(const struct elf_sym_tmp *s)
 {
 	int rank = 0;
 	if (s->size)
 		rank += 8;
-	if (s->type != STT_NOTYPE)
-		rank += 4;
-	if (s->bind == STB_GLOBAL)
+	if (s->bind != STB_LOCAL)
 		rank += 2;
-	else if (s->bind == STB_WEAK)
-		rank += 1;
 	return rank;
 }
 
@@ -511,6 +578,9 @@ static int elf_sym_cmp(const void *a, const void *b)
 	int rx = elf_sym_rank(x), ry = elf_sym_rank(y);
 	if (rx != ry)
 		return rx > ry ? -1 : 1;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c > 0 ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -572,6 +642,36 @@ static char *elf_full_path(const char *sysroot, const char *path)
 	return full;
 }
 
+char *vml_path_with_sysroot(const char *sysroot, const char *path)
+{
+	return path ? elf_full_path(sysroot, path) : NULL;
+}
+
+/* Fills info from a reader whose size is known; false only on out of
+ * memory. headers_only: the ELF header and program headers (segments,
+ * build-id), no sections or symbols. */
+static bool elf_load(struct elf_reader *r, struct vml_elf_info *info,
+		     bool headers_only)
+{
+	const struct vml_arch *arch;
+	if (!elf_read_header(r, &arch))
+		return true;
+	bool nomem = false;
+	if (!headers_only)
+		elf_load_shdrs(r, &nomem);
+	if (!nomem && elf_load_segments(r, info, &nomem)) {
+		info->valid = true;
+		info->arch = arch;
+		info->type = r->ehdr.e_type;
+		info->entry = r->ehdr.e_entry;
+		if (!headers_only && elf_load_sections(r, info, &nomem))
+			elf_load_symbols(r, info, &nomem);
+	}
+	free(r->shdrs);
+	r->shdrs = NULL;
+	return !nomem;
+}
+
 /* Fills info from an open file; false only on out of memory. */
 static bool elf_load_fd(int fd, struct vml_elf_info *info)
 {
@@ -579,21 +679,43 @@ static bool elf_load_fd(int fd, struct vml_elf_info *info)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return true;
 	struct elf_reader r = { .fd = fd, .size = (uint64_t)st.st_size };
-	const struct vml_arch *arch;
-	if (!elf_read_header(&r, &arch))
-		return true;
-	bool nomem = false;
-	elf_load_shdrs(&r, &nomem);
-	if (!nomem && elf_load_segments(&r, info, &nomem)) {
-		info->valid = true;
-		info->arch = arch;
-		info->type = r.ehdr.e_type;
-		info->entry = r.ehdr.e_entry;
-		if (elf_load_sections(&r, info, &nomem))
-			elf_load_symbols(&r, info, &nomem);
+	return elf_load(&r, info, false);
+}
+
+static struct vml_elf_info *elf_info_new(const char *path)
+{
+	struct vml_elf_info *info = calloc(1, sizeof(*info));
+	if (!info)
+		return NULL;
+	vml_arena_init(&info->arena);
+	info->path = vml_arena_strdup(&info->arena, path ? path : "");
+	if (!info->path) {
+		vml_elf_info_free(info);
+		return NULL;
 	}
-	free(r.shdrs);
-	return !nomem;
+	return info;
+}
+
+struct vml_error *vml_elf_info_load_reader(vml_elf_read_fn *read, void *arg,
+					   uint64_t size, const char *name,
+					   bool headers_only,
+					   struct vml_elf_info **ret)
+{
+	if (!read || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"elf: NULL reader or result");
+	struct vml_elf_info *info = elf_info_new(name);
+	if (!info)
+		return &vml_enomem;
+	struct elf_reader r = {
+		.fd = -1, .read = read, .read_arg = arg, .size = size,
+	};
+	if (!elf_load(&r, info, headers_only)) {
+		vml_elf_info_free(info);
+		return &vml_enomem;
+	}
+	*ret = info;
+	return NULL;
 }
 
 struct vml_error *vml_elf_info_load(const char *sysroot, const char *path,
@@ -602,13 +724,9 @@ struct vml_error *vml_elf_info_load(const char *sysroot, const char *path,
 	if (!path || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"elf: NULL path or result");
-	struct vml_elf_info *info = calloc(1, sizeof(*info));
-	if (!info)
-		return &vml_enomem;
-	vml_arena_init(&info->arena);
-	info->path = vml_arena_strdup(&info->arena, path);
-	char *full = elf_full_path(sysroot, path);
-	if (!info->path || !full) {
+	struct vml_elf_info *info = elf_info_new(path);
+	char *full = info ? elf_full_path(sysroot, path) : NULL;
+	if (!info || !full) {
 		free(full);
 		vml_elf_info_free(info);
 		return &vml_enomem;

@@ -230,6 +230,9 @@ struct vml_elf_segment {   /* PT_LOAD */
 	uint32_t flags;        /* PF_R/PF_W/PF_X */
 };
 
+/* Longest build-id kept (GNU ld writes 16 or 20 bytes; more is no id). */
+#define VML_ELF_BUILD_ID_MAX 64
+
 /* What we learned from one ELF file on disk (bounded reads only). */
 struct vml_elf_info {
 	const char *path;
@@ -248,6 +251,10 @@ struct vml_elf_info {
 	/* References beyond the first (elf_cache.c): layouts sharing a
 	 * cached object each hold one; vml_elf_info_put drops one. */
 	uint32_t extra_refs;
+	/* NT_GNU_BUILD_ID of its PT_NOTE segments (valid only); length 0
+	 * when it has none. */
+	uint8_t build_id[VML_ELF_BUILD_ID_MAX];
+	size_t build_id_len;
 };
 
 /* Reads path (with sysroot prefix) and fills *ret. A file that cannot be
@@ -268,6 +275,23 @@ struct vml_error *vml_elf_cache_load(struct vml_elf_cache *cache,
 /* Drops one reference; the last frees the object. NULL-safe. */
 void vml_elf_info_put(struct vml_elf_info *info);
 
+/* A reader of an ELF image that is not a file: exactly len bytes at the
+ * image's file offset off into buf, true on success (never partly). */
+typedef bool vml_elf_read_fn(void *arg, uint64_t off, void *buf, size_t len);
+/* The same parser as vml_elf_info_load over read: an image of size bytes
+ * (every read lies below it), such as an ELF object in target memory (the
+ * vDSO, a mapped file's header page in a core). name is copied as the
+ * path. headers_only: the ELF header and program headers alone (segments,
+ * build-id). Errors are for out of memory only. */
+struct vml_error *vml_elf_info_load_reader(vml_elf_read_fn *read, void *arg,
+					   uint64_t size, const char *name,
+					   bool headers_only,
+					   struct vml_elf_info **ret);
+/* The NT_GNU_BUILD_ID in len bytes of notes padded to align (4 or 8) into
+ * id (VML_ELF_BUILD_ID_MAX bytes); false when there is none or the notes
+ * are damaged before it. */
+bool vml_elf_notes_build_id(const uint8_t *p, size_t len, size_t align,
+			    uint8_t *id, size_t *id_len);
 /* Section containing the link-time address vaddr, or NULL. O(log n). */
 const struct vml_elf_section *vml_elf_find_section(const struct vml_elf_info *info,
 						   uint64_t vaddr);
@@ -296,6 +320,19 @@ struct vml_object {
 struct vml_auxv {
 	bool present;
 	uint64_t phdr, phent, phnum, pagesz, base, entry, sysinfo_ehdr, execfn;
+};
+
+/* Why the file on disk is not the one that was mapped (build_id.c). */
+enum vml_mismatch {
+	VML_MISMATCH_NONE = 0,
+	VML_MISMATCH_BUILD_ID,          /* both have a build-id; they differ */
+	VML_MISMATCH_BUILD_ID_ONE_SIDE, /* only one of the two has one */
+	VML_MISMATCH_MTIME,             /* changed after the core was written */
+	VML_MISMATCH_INODE,             /* another file at that path */
+};
+struct vml_mismatch_entry {
+	const char *path;      /* the region's (layout strings) */
+	enum vml_mismatch why;
 };
 
 struct vml_layout {
@@ -337,6 +374,21 @@ struct vml_layout {
 	/* Parsed ELF objects shared across layouts (borrowed, may be NULL):
 	 * vml_layout_set_elf_cache. */
 	struct vml_elf_cache *elf_cache;
+	/* A local live process (vml_layout_set_pid): its /proc/PID files
+	 * may be read (map_files, exe); 0 when none. */
+	int pid;
+	/* enum vml_disasm_syntax of the insn lines. */
+	uint32_t disasm_syntax;
+	/* elf_mem.c: the vDSO's ELF image read from memory, loaded the first
+	 * time an answer needs it (reset with the objects). */
+	struct vml_object vdso;
+	bool vdso_tried;
+	/* build_id.c: warnings made by the last classification, one line
+	 * each, and the mapped files whose copy on disk differs. */
+	char **warnings;
+	size_t nwarnings, warnings_capacity;
+	struct vml_mismatch_entry *mismatches;
+	size_t nmismatches, mismatches_capacity;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -386,6 +438,10 @@ struct vml_core {
 	size_t auxv_len;
 	struct vml_core_info info;
 	bool from_gdb;         /* written by GDB's gcore: PF_R is always set */
+	/* The core file's modification time (vml_layout_from_core), when
+	 * known: a mapped file changed later is not the one dumped. */
+	bool has_mtime;
+	int64_t mtime_sec, mtime_nsec;
 	const char *problem;   /* first damage found (in strings), or NULL */
 	struct vml_arena strings;
 };
@@ -465,6 +521,53 @@ const struct vml_object *vml_layout_object_at(const struct vml_layout *layout,
 					      uint64_t addr);
 void vml_layout_free_objects(struct vml_layout *layout);
 
+/* ------------------------------------------------------------- elf_mem.c */
+
+/* vml_elf_info_load_reader over target memory: the image's file offset 0
+ * is at base, size bytes of it may be read, through src. */
+struct vml_error *vml_elf_info_load_mem(struct vml_source *src, uint64_t base,
+					uint64_t size, const char *name,
+					bool headers_only,
+					struct vml_elf_info **ret);
+/* The vDSO as an object (its symbols from its .dynsym), read through the
+ * layout's source on first use; NULL when there is none or it cannot be
+ * read. Owned by the layout until it is classified again or freed. */
+const struct vml_object *vml_layout_vdso(struct vml_layout *layout);
+/* vml_layout_object_at, or the vDSO's object once vml_layout_vdso loaded
+ * it. */
+const struct vml_object *vml_layout_object_or_vdso(const struct vml_layout *layout,
+						   uint64_t addr);
+void vml_layout_free_vdso(struct vml_layout *layout);
+
+/* ------------------------------------------------------------- build_id.c */
+
+/* sysroot + path (malloc'ed), or a copy of path; NULL on out of memory. */
+char *vml_path_with_sysroot(const char *sysroot, const char *path);
+/* Whether disk (path's ELF info, read with the layout's sysroot) is the
+ * file that was mapped; first is the region mapping its file offset 0, or
+ * NULL. Reads the header page through the layout's source. */
+enum vml_mismatch vml_file_mismatch(const struct vml_layout *layout,
+				    const char *path,
+				    const struct vml_region *first,
+				    const struct vml_elf_info *disk);
+struct vml_error *vml_layout_add_mismatch(struct vml_layout *layout,
+					  const char *path,
+					  enum vml_mismatch why);
+/* The ELF info of the file a live local process (layout->pid) mapped at
+ * r, read through /proc/PID/map_files (or /proc/PID/exe for the program)
+ * even after it was deleted or replaced; *ret NULL when there is no pid.
+ * Errors are for out of memory only. */
+struct vml_error *vml_mapped_file_elf(const struct vml_layout *layout,
+				      const struct vml_region *r, bool is_exe,
+				      struct vml_elf_info **ret);
+/* The one warning line naming every mismatched file (none: nothing). */
+struct vml_error *vml_layout_mismatch_warning(struct vml_layout *layout);
+/* Warnings of a classification: cleared when it starts (mismatches too),
+ * one line each (copied). */
+void vml_layout_clear_warnings(struct vml_layout *layout);
+struct vml_error *vml_layout_add_warning(struct vml_layout *layout,
+					 const char *line);
+
 /* ------------------------------------------------------------- format.c */
 
 /* Size of [start, last] as vml_format_size writes it; "16 EiB" for the
@@ -495,6 +598,11 @@ void vml_sb_thread_list(struct vml_strbuf *sb, const struct vml_region *r);
 /* ANSI colour of a group in the picture, table and whereis. */
 const char *vml_group_color(uint32_t group);
 #define VML_COLOR_RESET "\033[0m"
+/* "s" unless n is 1: "1 range", "2 ranges". */
+static inline const char *vml_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 /* Both NULL, or equal strings. */
 static inline bool vml_same_str(const char *a, const char *b)
 {
@@ -544,6 +652,11 @@ struct vml_error *vml_render_picture(const struct vml_layout *layout,
  * NULL for vml_kernel_from_ranges. */
 struct vml_source *vml_kernel_source(const struct vml_kernel *k);
 
+/* disasm.c: the syntax of vml_disasm_at (vml_layout_set_disasm_syntax). */
+enum vml_disasm_syntax {
+	VML_DISASM_ATT = 0,
+	VML_DISASM_INTEL = 1,
+};
 /* disasm.c: symbolizer used to annotate branch targets as GDB does:
  * "call   0x401030 <puts@plt>". May be NULL. */
 struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,

@@ -430,6 +430,27 @@ struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 					paging->roots_text);
 	}
 	size_t n = vml_pt_walk_count(walk);
+	if (!stats.leaves) {
+		/* Present entries, but none leads to a page: every table below
+		 * the root unreadable or damaged. Nothing was walked, so
+		 * nothing can be told (least of all "no W+X mappings"). */
+		size_t unreadable = 0, reserved = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct vml_pt_range *r = vml_pt_walk_range(walk, i);
+			unreadable += r && r->status == VML_PT_UNREADABLE;
+			reserved += r && r->status == VML_PT_RESERVED;
+		}
+		vml_pt_walk_free(walk);
+		return vml_error_create(VML_ERROR_NOT_FOUND,
+					"the page tables at %s map nothing: %"
+					PRIu64 " present entr%s but no page"
+					" reached (%zu unreadable table%s, %zu"
+					" entr%s with reserved bits)",
+					paging->roots_text, stats.entries,
+					stats.entries == 1 ? "y" : "ies",
+					unreadable, vml_plural(unreadable),
+					reserved, reserved == 1 ? "y" : "ies");
+	}
 	struct vml_pt_range *ranges = NULL;
 	if (n) {
 		ranges = calloc(n, sizeof(*ranges));

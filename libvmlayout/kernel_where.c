@@ -47,6 +47,21 @@ static struct vml_error *raw_phys(const struct vml_kernel *k, uint64_t pa,
 	return NULL;
 }
 
+/* A physical address the paging's CPU cannot have: past MAXPHYADDR (the
+ * width given, else the architecture's maximum). */
+static struct vml_error *vml_check_phys(const struct vml_paging *p,
+					uint64_t pa)
+{
+	if (p->maxphyaddr >= 64 || !(pa >> p->maxphyaddr))
+		return NULL;
+	return vml_error_create(VML_ERROR_INVALID,
+				"physical address 0x%" PRIx64 " is beyond"
+				" MAXPHYADDR %" PRIu32 " (the last physical"
+				" address is 0x%" PRIx64 "): no page table can"
+				" map it", pa, p->maxphyaddr,
+				(UINT64_C(1) << p->maxphyaddr) - 1);
+}
+
 struct vml_error *vml_kernel_find_phys(const struct vml_kernel *k,
 				       uint64_t pa, size_t max,
 				       struct vml_kernel_hit *hits,
@@ -65,6 +80,8 @@ struct vml_error *vml_kernel_find_phys(const struct vml_kernel *k,
 	struct vml_error *err = max ? vml_check_size("kernel hit", hit_size,
 						     VML_KERNEL_HIT_SIZE_V2) :
 				      NULL;
+	if (!err)
+		err = vml_check_phys(&k->paging, pa);
 	if (err)
 		return err;
 	struct vml_pt_phys_hit *raw = calloc(max ? max : 1, sizeof(*raw));
@@ -282,6 +299,9 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel answer: unknown query %" PRIu32,
 					req.query);
+	if (req.query == VML_KQUERY_PHYS && (err = vml_check_phys(paging,
+								 req.addr)))
+		return err;
 	struct vml_kernel *k;
 	err = vml_kernel_from_pagetables(src, paging, hints, hints_size, &k);
 	if (err)

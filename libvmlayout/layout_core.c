@@ -509,6 +509,10 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 	}
 	core->mapping = map;
 	core->mapping_size = size;
+	/* Files changed after this are not the ones dumped (build_id.c). */
+	core->has_mtime = true;
+	core->mtime_sec = (int64_t)st.st_mtim.tv_sec;
+	core->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
 	return layout_from_parsed(core, ret);
 }
 

@@ -297,6 +297,71 @@ static struct vml_error *read_arch(struct vml_layout *layout, int pid)
 	return vml_layout_set_arch(layout, arch->id);
 }
 
+/* PF_KTHREAD of include/linux/sched.h: /proc/PID/stat's flags field. */
+#define VML_PF_KTHREAD 0x00200000u
+
+/* Why the maps of pid are empty: a kernel thread or a zombie has no user
+ * address space at all (its stat says which), anything else none left. */
+static struct vml_error *no_address_space(int pid)
+{
+	char path[64], *text = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	char comm[64] = "";
+	char state = '?';
+	unsigned long flags = 0;
+	if (read_all(path, SYSCALL_LIMIT, &text, &len) == 0) {
+		/* "pid (comm) S ppid ..." — comm may hold spaces and ')'. */
+		char *open_ = memchr(text, '(', len);
+		char *close_ = NULL;
+		for (size_t i = len; i > 0 && !close_; i--)
+			if (text[i - 1] == ')')
+				close_ = text + i - 1;
+		if (open_ && close_ && close_ > open_) {
+			size_t n = (size_t)(close_ - open_ - 1);
+			if (n >= sizeof(comm))
+				n = sizeof(comm) - 1;
+			memcpy(comm, open_ + 1, n);
+			comm[n] = '\0';
+			/* state, then fields 4..8, then flags (field 9) */
+			size_t rest = len - (size_t)(close_ + 1 - text);
+			char *tail = malloc(rest + 1);
+			if (tail) {
+				memcpy(tail, close_ + 1, rest);
+				tail[rest] = '\0';
+				int ppid, pgrp, session, tty, tpgid;
+				if (sscanf(tail, " %c %d %d %d %d %d %lu", &state, &ppid,
+					   &pgrp, &session, &tty, &tpgid, &flags) != 7)
+					flags = 0;
+				free(tail);
+			}
+		}
+		free(text);
+	}
+	char who[128];
+	if (comm[0]) {
+		struct vml_strbuf sb = { 0 };
+		vml_sb_put_display(&sb, comm, 40);
+		snprintf(who, sizeof(who), "process %d (%s)", pid,
+			 sb.data ? sb.data : "?");
+		vml_sb_release(&sb);
+	} else {
+		snprintf(who, sizeof(who), "process %d", pid);
+	}
+	if (flags & VML_PF_KTHREAD)
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"%s is a kernel thread: it has no user "
+					"address space (/proc/%d/maps is empty)",
+					who, pid);
+	if (state == 'Z')
+		return vml_error_create(VML_ERROR_NOT_FOUND,
+					"%s is a zombie: it has exited and has no "
+					"address space left", who);
+	return vml_error_create(VML_ERROR_NOT_FOUND,
+				"%s has no user address space: /proc/%d/maps "
+				"is empty", who, pid);
+}
+
 struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret)
 {
 	if (!ret || pid <= 0)
@@ -306,6 +371,12 @@ struct vml_error *vml_layout_from_pid(int pid, struct vml_layout **ret)
 	struct vml_error *err = read_maps(pid, &layout);
 	if (err)
 		return err;
+	if (layout->count == 0) {
+		vml_layout_free(layout);
+		return no_address_space(pid);
+	}
+	/* A process of this machine: its /proc files may be read. */
+	layout->pid = pid;
 	/* The architecture before the auxv: its word size follows it. */
 	err = read_arch(layout, pid);
 	if (err) {

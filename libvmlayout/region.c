@@ -94,6 +94,7 @@ void vml_layout_free(struct vml_layout *layout)
 	/* Objects and the core reference region strings and source data, so
 	 * they go first. */
 	vml_layout_free_objects(layout);
+	vml_layout_clear_warnings(layout);
 	vml_core_free(layout->core);
 	layout->core = NULL;
 	vml_source_free(layout->owned_source);
@@ -376,6 +377,18 @@ struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 	return set_string(layout, &layout->sysroot, sysroot);
 }
 
+struct vml_error *vml_layout_set_pid(struct vml_layout *layout, int pid)
+{
+	if (!layout || pid < 0)
+		return vml_error_create(VML_ERROR_INVALID,
+					"layout: NULL layout or bad pid %d", pid);
+	if (layout->pid != pid) {
+		layout->pid = pid;
+		layout->classified = false;
+	}
+	return NULL;
+}
+
 void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src)
 {
 	if (layout)
@@ -548,6 +561,7 @@ void vml_layout_free_objects(struct vml_layout *layout)
 	free(layout->objects);
 	layout->objects = NULL;
 	layout->nobjects = layout->objects_capacity = 0;
+	vml_layout_free_vdso(layout);
 }
 
 struct vml_error *vml_layout_add_object(struct vml_layout *layout,

@@ -61,14 +61,10 @@ struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
 	if (!layout)
 		return vml_error_create(VML_ERROR_INVALID, "render: no layout");
 	struct vml_strbuf sb = { 0 };
-	if (vml_layout_flags(layout) & VML_LAYOUT_INCOMPLETE) {
-		if (vml_layout_is_core(layout))
-			vml_sb_puts(&sb, "warning: the layout is incomplete: the core "
-				    "is truncated or damaged, or leaves out some "
-				    "mappings (\"???\" marks what is unknown)\n");
-		else
-			vml_sb_puts(&sb, "warning: the layout is incomplete: some "
-				    "input was missing or damaged\n");
+	size_t n = vml_layout_warning_count(layout);
+	for (size_t i = 0; i < n; i++) {
+		vml_sb_puts(&sb, vml_layout_warning(layout, i));
+		vml_sb_putc(&sb, '\n');
 	}
 	return vml_sb_finish(&sb, ret);
 }

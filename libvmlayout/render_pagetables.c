@@ -111,9 +111,10 @@ static const char *kind_label(uint32_t half, uint32_t kind)
 
 static void ptdump_header(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
-	vml_sb_printf(sb, "%s; %zu ranges, %" PRIu64 " table pages read\n",
-		      k->paging.description, vml_kernel_range_count(k),
-		      k->stats.table_pages);
+	size_t n = vml_kernel_range_count(k);
+	vml_sb_printf(sb, "%s; %zu range%s, %" PRIu64 " table page%s read\n",
+		      k->paging.description, n, vml_plural(n),
+		      k->stats.table_pages, vml_plural(k->stats.table_pages));
 }
 
 static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
@@ -175,9 +176,22 @@ static void ptdump_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 		ptdump_row(sb, p, r);
 		shown++;
 	}
-	if (wx_only)
+	if (wx_only) {
 		vml_sb_printf(sb, "%zu W+X range%s\n", shown,
 			      shown == 1 ? "" : "s");
+		/* What a table that could not be read maps is unknown: the
+		 * count is of what was walked, and says so. */
+		size_t unreadable = 0;
+		for (size_t i = 0; i < n; i++)
+			unreadable += vml_kernel_range(k, i)->status ==
+				      VML_PT_UNREADABLE;
+		if (unreadable)
+			vml_sb_printf(sb, "incomplete: %zu page table%s could not"
+				      " be read; W+X mappings under %s are"
+				      " unknown\n", unreadable,
+				      vml_plural(unreadable),
+				      unreadable == 1 ? "it" : "them");
+	}
 }
 
 static void json_range(struct vml_strbuf *sb, const struct vml_kernel *k,

@@ -522,7 +522,8 @@ struct pic_line {
 };
 
 /* Permissions of a row: one region's as maps writes them ("rw-s"), or
- * the distinct rwx triples of several, in address order: "r-- r-x rw-". */
+ * the distinct rwx triples of several, in address order: "r-- r-x rw-";
+ * a shared one keeps its 's' ("r-- rw-s"): private is the default. */
 static void perms_summary(const struct pic *pic, const struct pic_row *row,
 			  char *buf, size_t size)
 {
@@ -530,27 +531,28 @@ static void perms_summary(const struct pic *pic, const struct pic_row *row,
 		vml_format_perms(pic_region(pic, row->first), buf, size);
 		return;
 	}
-	char seen[4][4];
+	char seen[4][5];
 	size_t nseen = 0;
 	bool more = false;
 	for (size_t i = 0; i < row->n; i++) {
 		const struct vml_region *r = pic_region(pic, row->first + i);
-		char p[4];
+		char p[5];
 		memcpy(p, r->perms, 3);
-		p[3] = '\0';
+		p[3] = r->prot & VML_PROT_SHARED ? 's' : '\0';
+		p[4] = '\0';
 		for (int k = 0; k < 3; k++)
 			if (p[k] < 0x20 || p[k] > 0x7e)
 				p[k] = '?';
 		bool dup = false;
 		for (size_t k = 0; k < nseen; k++)
-			dup |= memcmp(seen[k], p, 4) == 0;
+			dup |= memcmp(seen[k], p, 5) == 0;
 		if (dup)
 			continue;
 		if (nseen == VML_ARRAY_SIZE(seen)) {
 			more = true;
 			break;
 		}
-		memcpy(seen[nseen++], p, 4);
+		memcpy(seen[nseen++], p, 5);
 	}
 	buf[0] = '\0';
 	size_t len = 0;
@@ -720,9 +722,12 @@ static size_t region_row_text(const struct pic *pic, const struct pic_row *row,
 
 static void more_text(const struct pic_row *row, struct pic_line *line)
 {
-	static const char *const names[PIC_CAT_COUNT] = {
-		"libs", "files", "anon", "guards", "stacks", "kernel", "other",
-		"reserved",
+	/* Singular and plural: "1 file", "2 files". */
+	static const char *const names[PIC_CAT_COUNT][2] = {
+		{ "lib", "libs" }, { "file", "files" }, { "anon", "anon" },
+		{ "guard", "guards" }, { "stack", "stacks" },
+		{ "kernel", "kernel" }, { "other", "other" },
+		{ "reserved", "reserved" },
 	};
 	char parts[128];
 	size_t len = 0;
@@ -733,7 +738,8 @@ static void more_text(const struct pic_row *row, struct pic_line *line)
 		if (!row->counts[c])
 			continue;
 		int n = snprintf(parts + len, sizeof(parts) - len, "%s%" PRIu32 " %s",
-				 len ? ", " : "", row->counts[c], names[c]);
+				 len ? ", " : "", row->counts[c],
+				 names[c][row->counts[c] != 1]);
 		if (n < 0 || (size_t)n >= sizeof(parts) - len)
 			break;
 		len += (size_t)n;
@@ -767,7 +773,8 @@ static void anon_run_text(const struct pic *pic, const struct pic_row *row,
 	else if (none == row->n)
 		line_text(line, "%zu %s mappings", row->n, what);
 	else
-		line_text(line, "%zu anon / %zu %s%s", row->n - none, none, what,
+		line_text(line, "%zu anon / %zu %s%s", row->n - none, none,
+			  !reserved ? (none == 1 ? "guard" : "guards") : what,
 			  alternating ? ", alternating" : "");
 }
 
@@ -884,7 +891,16 @@ static size_t pic_row_lines(const struct pic *pic, const struct pic_row *row,
 				lo--;
 			l->size = row->last - lo->start + 1;
 			const char *exe = r->object ? r->object : r->path;
-			line_text(l, "%s (executable)", exe ? vml_base_name(exe) : "main program");
+			/* The program's file was removed (or replaced) while
+			 * it ran, as /proc/PID/maps and NT_FILE say. */
+			bool deleted = false;
+			for (const struct pic_row *k = lo; k <= row; k++)
+				for (size_t i = 0; i < k->n; i++)
+					deleted |= !!(pic_region(pic, k->first + i)->flags &
+						      VML_REGION_DELETED);
+			line_text(l, "%s (executable%s)",
+				  exe ? vml_base_name(exe) : "main program",
+				  deleted ? ", deleted" : "");
 			n = 1;
 			l = &lines[1];
 			l->colored = true;

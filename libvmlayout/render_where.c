@@ -198,6 +198,10 @@ static void where_text_region(struct vml_strbuf *sb, const struct vml_where *w,
 	else
 		vml_sb_printf(sb, " +0x%" PRIx64 " into the region", w->addr - r->start);
 	vml_sb_putc(sb, '\n');
+	if (r->flags & VML_REGION_FILE_MISMATCH)
+		vml_sb_puts(sb, "  note     the file on disk is not the one mapped "
+			    "here (rebuilt or replaced since): no section, "
+			    "symbol or instruction is read from it\n");
 	if (r->object && !vml_same_str(r->object, r->path)) {
 		vml_sb_puts(sb, "  object   ");
 		vml_sb_put_display(sb, r->object, SIZE_MAX);

@@ -132,8 +132,9 @@ struct vml_error *vml_source_from_buffer(enum vml_space space, uint64_t base,
 	/* The last byte's address must be representable. */
 	if (len && len - 1 > UINT64_MAX - base)
 		return vml_error_create(VML_ERROR_INVALID,
-					"buffer of %zu bytes at 0x%" PRIx64
-					" wraps past 2^64", len, base);
+					"buffer of %zu byte%s at 0x%" PRIx64
+					" wraps past 2^64", len, vml_plural(len),
+					base);
 	struct vml_source *src = NULL;
 	struct vml_error *err = source_new(SOURCE_BUFFER, &src);
 	if (err)
@@ -162,15 +163,17 @@ static struct vml_error *read_pid(struct vml_source *src, uint64_t addr,
 			continue;
 		if (n < 0)
 			return vml_error_fault(addr + done,
-					       "cannot read %zu bytes at 0x%" PRIx64
+					       "cannot read %zu byte%s at 0x%" PRIx64
 					       " from /proc/%d/mem: %s",
-					       len - done, addr + done, src->pid,
+					       len - done, vml_plural(len - done),
+					       addr + done, src->pid,
 					       strerror(errno));
 		if (n == 0)
 			return vml_error_fault(addr + done,
-					       "cannot read %zu bytes at 0x%" PRIx64
+					       "cannot read %zu byte%s at 0x%" PRIx64
 					       " from /proc/%d/mem: end of file",
-					       len - done, addr + done, src->pid);
+					       len - done, vml_plural(len - done),
+					       addr + done, src->pid);
 		done += (size_t)n;
 	}
 	return NULL;
@@ -182,10 +185,11 @@ static struct vml_error *read_buffer(struct vml_source *src, uint64_t addr,
 	if (addr < src->base || addr - src->base > src->len ||
 	    len > src->len - (addr - src->base))
 		return vml_error_fault(addr,
-				       "%s address 0x%" PRIx64 " (+%zu bytes) is"
+				       "%s address 0x%" PRIx64 " (+%zu byte%s) is"
 				       " outside the buffer [0x%" PRIx64
 				       ", +%zu)", space_name(src->buf_space),
-				       addr, len, src->base, src->len);
+				       addr, len, vml_plural(len), src->base,
+				       src->len);
 	memcpy(buf, src->buf + (addr - src->base), len);
 	return NULL;
 }
@@ -217,16 +221,17 @@ static struct vml_error *backend_read(struct vml_source *src,
 	src->stats.reads++;
 	src->stats.bytes += len;
 	if (len && len - 1 > UINT64_MAX - addr) {
-		err = vml_error_fault(addr, "%s read of %zu bytes at 0x%" PRIx64
+		err = vml_error_fault(addr, "%s read of %zu byte%s at 0x%" PRIx64
 				      " wraps past 2^64", space_name(space),
-				      len, addr);
+				      len, vml_plural(len), addr);
 	} else {
 		switch (src->kind) {
 		case SOURCE_CALLBACK:
 			if (src->fn(src->arg, space, addr, buf, len) != 0)
-				err = vml_error_fault(addr, "cannot read %zu bytes"
+				err = vml_error_fault(addr, "cannot read %zu byte%s"
 						      " of %s memory at 0x%" PRIx64,
-						      len, space_name(space), addr);
+						      len, vml_plural(len),
+						      space_name(space), addr);
 			break;
 		case SOURCE_PID:
 			err = read_pid(src, addr, buf, len);

@@ -261,6 +261,13 @@ enum vml_region_flags {
 	VML_REGION_NAME_GUESSED = 1u << 8,/* pseudo name ([heap], [stack], [vvar])
 					   inferred by the core reader, not
 					   stated by the kernel; never cleared */
+	VML_REGION_FILE_MISMATCH = 1u << 9,/* the file at path on disk is not
+					   the one mapped here (rebuilt since:
+					   build-id, mtime or inode differ);
+					   nothing is read from it: the kind
+					   is guessed from the perms, whereis
+					   gives no section, symbol or insn
+					   from it (set by the classifier) */
 };
 
 /*
@@ -344,6 +351,21 @@ void vml_layout_set_source(struct vml_layout *layout, struct vml_source *src);
 VML_PUBLIC
 struct vml_error *vml_layout_set_sysroot(struct vml_layout *layout,
 					 const char *sysroot);
+/* The layout is of the live local process pid (0: none, the default;
+ * vml_layout_from_pid sets it): the library may then read /proc/PID/
+ * map_files/START-END and /proc/PID/exe, so a deleted (or rebuilt and
+ * replaced) file still gives its sections and symbols, and compare the
+ * maps' device and inode with the file at each path. Set it only for a
+ * process on this machine (not one under a remote gdbserver). */
+VML_PUBLIC
+struct vml_error *vml_layout_set_pid(struct vml_layout *layout, int pid);
+/* The syntax of the instructions whereis decodes: "att" (the default, as
+ * GDB's x/i by default) or "intel" (GDB's `set disassembly-flavor intel`;
+ * libopcodes' "intel" option). Copied; VML_ERROR_INVALID for any other
+ * name. Takes effect for the next vml_layout_where. */
+VML_PUBLIC
+struct vml_error *vml_layout_set_disasm_syntax(struct vml_layout *layout,
+					       const char *syntax);
 /* Name every region (kind, group, object). Reads ELF headers of mapped
  * files, bounded. A layout already classified and not changed since is left
  * as it is (no work, pointers into it stay valid). */
@@ -457,6 +479,15 @@ struct vml_error *vml_render_core_summary(const struct vml_layout *layout,
 VML_PUBLIC
 struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
 					     char **ret);
+/* The same warnings one by one: how many there are, and line i (starts
+ * with "warning: ", no newline; NULL when i >= count). The lines are the
+ * layout's, valid until it is classified again or freed. Besides an
+ * incomplete layout, classification warns once about mapped files whose
+ * copy on disk is another file (VML_REGION_FILE_MISMATCH), naming them. */
+VML_PUBLIC
+size_t vml_layout_warning_count(const struct vml_layout *layout);
+VML_PUBLIC
+const char *vml_layout_warning(const struct vml_layout *layout, size_t i);
 
 /* ---------------------------------------------------------------- whereis */
 

@@ -37,9 +37,12 @@ static void where_half(const struct vml_layout_space *space,
 
 /* Section and symbol through the object's ELF info at the link-time
  * address; works for the anonymous .bss region too (it has the object). */
-static void where_elf(const struct vml_layout *layout, struct vml_where *w)
+static void where_elf(struct vml_layout *layout, struct vml_where *w)
 {
 	const struct vml_object *obj = vml_layout_object_at(layout, w->addr);
+	/* The vDSO has no file: its ELF image is read from memory. */
+	if (!obj && w->region->kind == VML_KIND_VDSO)
+		obj = vml_layout_vdso(layout);
 	if (!obj || !obj->elf || !obj->elf->valid)
 		return;
 	uint64_t link = w->addr - obj->bias;

@@ -180,6 +180,12 @@ class Region:
     def deleted(self):
         return bool(self.flags & _lib.VML_REGION_DELETED)
 
+    @property
+    def file_mismatch(self):
+        """The file at path on disk is not the one mapped here (rebuilt
+        or replaced since): nothing was read from it."""
+        return bool(self.flags & _lib.VML_REGION_FILE_MISMATCH)
+
     def __contains__(self, addr):
         return self.start <= addr < self.end
 
@@ -514,11 +520,27 @@ class Layout:
     @property
     def warnings(self):
         """Warnings about the whole layout, one line each ("warning: the
-        layout is incomplete: ..."); [] when there are none."""
-        out = ctypes.c_void_p()
-        _lib.check(_lib.vml_render_layout_warnings(self._h(),
-                                                   ctypes.byref(out)))
-        return _lib.take_string(out.value).splitlines()
+        layout is incomplete: ...", "warning: 1 file on disk is not the one
+        the core mapped ..."); [] when there are none."""
+        h = self._h()
+        return [_lib.decode(_lib.vml_layout_warning(h, i))
+                for i in range(_lib.vml_layout_warning_count(h))]
+
+    def set_disasm_syntax(self, syntax):
+        """The syntax of whereis' insn line: "att" (the default) or
+        "intel" (GDB's `set disassembly-flavor intel`)."""
+        _lib.check(_lib.vml_layout_set_disasm_syntax(
+            self._h(), str(syntax).encode()))
+
+    def set_pid(self, pid):
+        """The layout is of the live process pid on this machine: the
+        library may read /proc/PID/map_files and /proc/PID/exe (sections
+        and symbols of deleted files) and compare inodes. Classifies
+        again."""
+        h = self._h()
+        _lib.check(_lib.vml_layout_set_pid(h, int(pid)))
+        _lib.check(_lib.vml_layout_classify(h))
+        self._regions = None
 
     def __repr__(self):
         if not self._handle:
@@ -878,7 +900,8 @@ def open_pid(pid):
 
 
 def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
-              sysroot=None, arch=None, elf_cache=None):
+              sysroot=None, arch=None, elf_cache=None, pid=None,
+              disasm_syntax=None):
     """Layout from /proc/PID/maps text plus optional context, classified.
 
     threads: iterable of (tid, sp, is_main); auxv: raw bytes of
@@ -889,7 +912,10 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
     GDB's Architecture.name()); x86-64 when None. An x32 process raises
     Error (unsupported).
     elf_cache: an ElfCache whose parsed ELF objects classification reuses
-    (kept alive by the layout while it may classify)."""
+    (kept alive by the layout while it may classify). pid: the process on
+    this machine the maps are of (lets the library read /proc/PID/map_files
+    and exe: deleted files); disasm_syntax: "att" or "intel" for the insn
+    lines."""
     data = _to_bytes(text, "maps text")
     h = _lib.layout_p()
     _lib.check(_lib.vml_layout_from_maps(data, len(data), ctypes.byref(h)))
@@ -916,6 +942,11 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
         if elf_cache is not None:
             layout._keep.append(elf_cache)
             _lib.vml_layout_set_elf_cache(layout._h(), elf_cache.handle)
+        if pid is not None:
+            _lib.check(_lib.vml_layout_set_pid(layout._h(), int(pid)))
+        if disasm_syntax is not None:
+            _lib.check(_lib.vml_layout_set_disasm_syntax(
+                layout._h(), str(disasm_syntax).encode()))
         _lib.check(_lib.vml_layout_classify(layout._h()))
     except BaseException:
         layout.close()

@@ -124,6 +124,7 @@ VML_REGION_GUESSED = 1 << 5
 VML_REGION_ENDS_AT_TOP = 1 << 6
 VML_REGION_PERMS_GUESSED = 1 << 7
 VML_REGION_NAME_GUESSED = 1 << 8
+VML_REGION_FILE_MISMATCH = 1 << 9
 
 # enum vml_layout_flags
 VML_LAYOUT_INCOMPLETE = 1 << 0
@@ -734,6 +735,12 @@ _PROTOTYPES = [
     ("vml_render_deref", error_p,
      [layout_p, _P(vml_deref_word), _size, _size, c_enum, ctypes.c_uint32,
       _P(ctypes.c_void_p)]),
+    # layout facts and warnings (issue 7: stale files, deleted files,
+    # disassembly flavour)
+    ("vml_layout_set_pid", error_p, [layout_p, ctypes.c_int]),
+    ("vml_layout_set_disasm_syntax", error_p, [layout_p, ctypes.c_char_p]),
+    ("vml_layout_warning_count", _size, [layout_p]),
+    ("vml_layout_warning", ctypes.c_char_p, [layout_p, _size]),
 ]
 
 

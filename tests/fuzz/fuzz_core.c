@@ -5,7 +5,8 @@
  * region building, pseudo names, classification) and, when a layout comes
  * back, reads through its memory source and asks for its core facts, so the
  * read path over damaged loads is exercised too; then renders it every way
- * (picture, table, JSON, summary, warnings, whereis at a few addresses), so
+ * (picture, table, JSON, summary, warnings, whereis at a few addresses, one
+ * inside the vDSO, whose ELF image is then parsed from the core), so
  * the renderers meet hostile names and numbers. Seeds in
  * tests/fuzz/seeds_core/ are the tiny hand-built cores of
  * tests/unit/core_elf_test.c (VML_CORE_SEED_DIR=DIR ./unit_tests writes
@@ -47,12 +48,19 @@ static void render_all(struct vml_layout *layout, const struct vml_core_info *in
 	check_render(vml_render_core_summary(layout, "core", &out), out);
 	check_render(vml_render_layout_warnings(layout, &out), out);
 	size_t n = vml_layout_count(layout);
-	uint64_t addrs[4] = {
+	/* Inside the vDSO, when the core names one: its ELF image is parsed
+	 * from the core's memory (elf_mem.c). */
+	uint64_t vdso = 0x10;
+	for (size_t i = 0; i < n; i++)
+		if (vml_layout_region(layout, i)->kind == VML_KIND_VDSO)
+			vdso = vml_layout_region(layout, i)->start + 0x10;
+	uint64_t addrs[5] = {
 		info->fault_addr, 0x10,
 		n ? vml_layout_region(layout, 0)->start : 0,
 		n ? vml_layout_region(layout, n - 1)->end : UINT64_MAX,
+		vdso,
 	};
-	for (size_t a = 0; a < 4; a++) {
+	for (size_t a = 0; a < 5; a++) {
 		struct vml_where w;
 		struct vml_error *err = vml_layout_where(layout, addrs[a], &w,
 							sizeof(w));

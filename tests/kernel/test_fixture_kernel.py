@@ -498,6 +498,25 @@ def test_layout_and_errors(fixture):
     err = c["errors"]["vmlayout --pagetables --json --cr3 0x10000000000"][
         "error"]
     assert "MAXPHYADDR 40" in err and "0x10000000000" in err, err
+    # A physical address past MAXPHYADDR 40 is no address of this CPU.
+    for cmd in ("whereis --phys -- -1", "whereis --phys 0x10000000000"):
+        err = c["errors"][cmd]["error"]
+        assert "beyond MAXPHYADDR 40" in err, (cmd, err)
+    assert "physical 0xffffffffff is mapped at 0 virtual addresses" in \
+        ok(c["phys_last"])
+    # pt_top (TABLES[0x10d000]: one entry, 511) as a root: that entry
+    # points at 0x203000, which QEMU reads as zeros, so nothing was walked;
+    # the W+X check says so instead of "0 W+X ranges".
+    assert list(TABLES[0x10d000]) == [511]
+    assert TABLES[0x10d000][511] & 0xffffffffff000 == 0x203000
+    words = parse_xp(ok(c["xp"]["0x203000"]))
+    assert len(words) == 512 and set(words) == {0}
+    for cmd in ("vmlayout --wx --cr3 0x10d000",
+                "vmlayout --pagetables --cr3 0x10d000"):
+        err = c["errors"][cmd]["error"]
+        assert "the page tables at CR3 0x10d000 map nothing: 1 present " \
+            "entry but no page reached" in err, (cmd, err)
+        assert "W+X" not in err, (cmd, err)
     assert ok(c["maxphy28"]) == "" and ok(c["maxphy40"]) == ""
     for cmd, entry in c["errors28"].items():
         assert "error" in entry, (cmd, entry)
@@ -507,3 +526,67 @@ def test_layout_and_errors(fixture):
     assert ok(c["after_errors"]) == ok(c["wx"])
     # Physical-memory mode was switched back after all of it.
     assert 'received: "0"' in ok(c["phys_mode_after"])
+
+
+# ------------------------------------------------------------ running
+
+
+def test_commands_on_a_running_target_say_so():
+    """With the guest running (`continue &`), no command may read anything
+    or fall back to a process's /proc files (/proc/1/maps, as the inferior
+    looks like pid 1): one line says the target is running. GDB's own
+    refusal of `x/i $pc` is the truth that it is."""
+    missing = _tool_missing()
+    if missing:
+        pytest.skip("%s not installed" % missing)
+    workdir = tempfile.mkdtemp(prefix="vmlayout-running-")
+    qemu = None
+    try:
+        r = subprocess.run([os.path.join(FIXTURE, "build"), workdir],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode == 2:
+            pytest.skip("cannot build the fixture kernel: %s" % r.stderr)
+        assert r.returncode == 0, "fixture build failed:\n" + r.stderr
+        elf = r.stdout.strip().splitlines()[-1]
+        elf64 = os.path.join(workdir, "stub64.elf")
+        spin = _spin_address(elf64)
+        port = free_port()
+        qemu = subprocess.Popen(
+            ["qemu-system-x86_64", "-kernel", elf, "-m", "64",
+             "-cpu", "qemu64,+pdpe1gb", "-nodefaults", "-display", "none",
+             "-serial", "none", "-no-reboot", "-S",
+             "-gdb", "tcp:127.0.0.1:%d" % port],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        mark = "@@running@@"
+        cmds = ["hbreak *%#x" % spin, "continue", "delete", "continue &",
+                "x/i $pc", "vmlayout", "vmlayout --wx",
+                "whereis 0x1000", "whereis --phys 0x1000"]
+        argv = [GDB, "-nx", "-batch", "-ex", "set pagination off",
+                "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
+                                                "vmlayout-gdb.py"),
+                "-ex", "symbol-file " + elf64,
+                "-ex", "target remote 127.0.0.1:%d" % port]
+        for i, cmd in enumerate(cmds):
+            argv += ["-ex", "echo \\n%s %d\\n" % (mark, i), "-ex", cmd]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.path.join(TOP_SRCDIR, "python") + (
+            ":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        text = subprocess.run(argv, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL).stdout
+        parts = {}
+        for chunk in text.split("\n%s " % mark)[1:]:
+            num, _, body = chunk.partition("\n")
+            parts[int(num)] = body
+        # GDB itself refuses to read a running target.
+        assert "Selected thread is running." in parts[4], text
+        for i in (5, 6, 7, 8):
+            assert parts[i].strip().splitlines()[0] == "%s: the target " \
+                "is running; " \
+                "interrupt it first" % cmds[i].split()[0], (cmds[i], text)
+    finally:
+        if qemu is not None and qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+        shutil.rmtree(workdir, ignore_errors=True)

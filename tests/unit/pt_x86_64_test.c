@@ -1029,6 +1029,104 @@ static void test_kernel_from_empty_or_unreadable_root(void)
 	mem_free(&m);
 }
 
+/* One kernel command through vml_kernel_answer, as a debugger makes it:
+ * its text, or NULL with *err_ret set. */
+static char *answer(struct mem *m, const struct regs *c, uint32_t query,
+		    uint64_t addr, struct vml_error **err_ret)
+{
+	struct vml_kernel_request req = {
+		.query = query, .format = VML_FORMAT_TEXT, .addr = addr,
+	};
+	char *text = NULL;
+	*err_ret = vml_kernel_answer(m->src, pg(m, c), NULL, 0, &req,
+				     sizeof(req), &text);
+	return text;
+}
+
+/* A W+X check that walked nothing says so (an error naming what could not
+ * be walked), and one that walked only part of the tables says which part
+ * is unknown: "0 W+X ranges" alone would be a false all-clear. */
+static void test_wx_of_a_walk_that_failed(void)
+{
+	struct mem m;
+	mem_init(&m);
+	struct regs c = cfg4();
+	set(&m, 1, 0, 0x7654000 | TBL);           /* far outside the buffer */
+	struct vml_error *err = NULL;
+	char *text = answer(&m, &c, VML_KQUERY_WX, 0, &err);
+	CU_ASSERT_PTR_NULL(text);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
+	const char *msg = vml_error_message(err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "map nothing: 1 present entry but"
+				      " no page reached (1 unreadable table,"
+				      " 0 entries with reserved bits)"));
+	CU_ASSERT_PTR_NULL(strstr(msg, "W+X"));
+	vml_error_free(err);
+	vml_free(text);
+
+	/* The same unreadable table beside a W+X 2 MiB page. */
+	set(&m, 1, 1, 0x2000 | TBL);
+	set(&m, 2, 0, 0x3000 | TBL);
+	set(&m, 3, 0, 0x200000 | P | RW | PS);
+	vml_source_invalidate(m.src);         /* the tables changed */
+	text = answer(&m, &c, VML_KQUERY_WX, 0, &err);
+	VML_ASSERT_OK(err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n1 W+X range\nincomplete: 1 page"
+				      " table could not be read; W+X mappings"
+				      " under it are unknown\n"));
+	vml_free(text);
+	/* Without the unreadable table the count stands alone. */
+	set(&m, 1, 0, 0);
+	vml_source_invalidate(m.src);
+	text = answer(&m, &c, VML_KQUERY_WX, 0, &err);
+	VML_ASSERT_OK(err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n1 W+X range\n"));
+	CU_ASSERT_PTR_NULL(strstr(text, "incomplete"));
+	vml_free(text);
+	mem_free(&m);
+}
+
+/* whereis --phys of an address no CPU of the paging's width has. */
+static void test_phys_beyond_maxphyaddr(void)
+{
+	struct mem m;
+	mem_init(&m);
+	set(&m, 1, 1, 0x2000 | TBL);
+	set(&m, 2, 0, 0x3000 | TBL);
+	set(&m, 3, 0, 0x200000 | P | RW | PS);
+	struct regs c = cfg4();
+	struct vml_error *err = NULL;
+	char *text = answer(&m, &c, VML_KQUERY_PHYS, UINT64_MAX, &err);
+	CU_ASSERT_PTR_NULL(text);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err),
+				      "physical address 0xffffffffffffffff is"
+				      " beyond MAXPHYADDR 52"));
+	vml_error_free(err);
+	c.maxphyaddr = 36;
+	text = answer(&m, &c, VML_KQUERY_PHYS, 1ull << 36, &err);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err),
+				      "MAXPHYADDR 36 (the last physical address"
+				      " is 0xfffffffff)"));
+	vml_error_free(err);
+	/* The last address of the width is fine (mapped nowhere here). */
+	text = answer(&m, &c, VML_KQUERY_PHYS, (1ull << 36) - 1, &err);
+	VML_ASSERT_OK(err);
+	CU_ASSERT_PTR_NOT_NULL(text);
+	vml_free(text);
+	/* The same rule in vml_kernel_find_phys. */
+	struct vml_kernel *k = NULL;
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, pg(&m, &c), NULL, 0, &k));
+	size_t n = 0;
+	VML_ASSERT_ERR(vml_kernel_find_phys(k, 1ull << 40, 0, NULL, 0, &n, NULL),
+		       VML_ERROR_INVALID);
+	vml_kernel_free(k);
+	mem_free(&m);
+}
+
 static CU_TestInfo tests[] = {
 	{ "4 KiB, 2 MiB and 1 GiB leaves", test_leaf_sizes },
 	{ "5-level paging", test_five_levels },
@@ -1054,6 +1152,8 @@ static CU_TestInfo tests[] = {
 	{ "paging from registers", test_paging_from_registers },
 	{ "kernel from an empty or unreadable root",
 	  test_kernel_from_empty_or_unreadable_root },
+	{ "W+X of a walk that failed", test_wx_of_a_walk_that_failed },
+	{ "whereis --phys beyond MAXPHYADDR", test_phys_beyond_maxphyaddr },
 	CU_TEST_INFO_NULL,
 };
 

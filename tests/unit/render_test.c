@@ -429,7 +429,7 @@ static void test_picture_many_regions(void)
 	CU_ASSERT(max_cols <= 80);
 	/* One line for the whole run: 30000 x 12 KiB = 351.5625 MiB. */
 	char line[256];
-	CU_ASSERT(find_line(out, "30000 anon / 30000 guard, alternating", line, sizeof(line)));
+	CU_ASSERT(find_line(out, "30000 anon / 30000 guards, alternating", line, sizeof(line)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "351.6 MiB"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "rw- ---"));
 	vml_free(out);

@@ -38,7 +38,13 @@ TABLE_PAGES = [0x101000 + 0x1000 * i for i in range(16)]
 ERRORS = ["whereis 0x800000000000", "whereis --json 0xffff7fffffffffff",
           "vmlayout --table", "vmlayout --cr3 0xdead000",
           "vmlayout --wx --cr3 0xdead000",
-          "vmlayout --pagetables --json --cr3 0x10000000000"]
+          "vmlayout --pagetables --json --cr3 0x10000000000",
+          # Physical addresses past MAXPHYADDR 40 (-1 is 2^64 - 1).
+          "whereis --phys -- -1", "whereis --phys 0x10000000000",
+          # pt_top as a root: its one present entry leads to a zero page
+          # (0x203000), so the walk reaches no page at all.
+          "vmlayout --wx --cr3 0x10d000",
+          "vmlayout --pagetables --cr3 0x10d000"]
 # With MAXPHYADDR 28, a root at 0x10101000 (bit 28 set): before, the bit
 # was masked away and the real tables at 0x101000 were walked silently.
 MAXPHY28_ERRORS = ["vmlayout --pagetables --json --cr3 0x10101000",
@@ -86,7 +92,9 @@ out = {
     "maxphy40": run("set vmlayout-maxphyaddr 40"),
     "after_errors": run_json("vmlayout --wx --json"),
     "xp": {"%#x" % pa: run("monitor xp /512gx %#x" % pa)
-           for pa in TABLE_PAGES},
+           for pa in TABLE_PAGES + [0x203000]},
+    # Just below MAXPHYADDR 40: a physical address, mapped nowhere.
+    "phys_last": run("whereis --phys 0xffffffffff"),
 }
 out["phys_mode_after"] = run("maintenance packet qqemu.PhyMemMode")
 
