@@ -311,6 +311,8 @@ struct vml_layout {
 	 * word size, again when the architecture changes). */
 	uint8_t *auxv_raw;
 	size_t auxv_raw_len;
+	/* crash.c: thread registers and the signal (owned; NULL until set). */
+	struct vml_crash_facts *crash;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -340,6 +342,16 @@ struct vml_core_file {
 struct vml_core_thread {   /* one NT_PRSTATUS */
 	int64_t tid;
 	uint64_t sp, ip;
+	/* pr_reg inside the core's data: nregs registers of the
+	 * architecture's reg_size, named by its crash description. */
+	const uint8_t *regs;
+	uint32_t nregs;
+	/* The NT_SIGINFO that followed this thread's NT_PRSTATUS (the
+	 * kernel writes it after the dumping thread's, gcore after each). */
+	bool has_siginfo;
+	int32_t sig_signo, sig_code;
+	bool sig_has_addr;       /* a fault's si_addr (si_code > 0) */
+	uint64_t sig_addr;
 };
 
 struct vml_core {
@@ -523,5 +535,22 @@ struct vml_source *vml_kernel_source(const struct vml_kernel *k);
 struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
 				char *out, size_t out_size,
 				size_t *insn_len_ret);
+
+/* ------------------------------------------------------------- crash.c */
+
+/* Registers and the signal of a layout (vml_layout_add_thread_registers,
+ * vml_layout_set_siginfo); freed with the layout. */
+struct vml_crash_facts;
+void vml_crash_facts_free(struct vml_crash_facts *facts);
+/* A signal known without its siginfo (a core without NT_SIGINFO: the
+ * dumping thread's pr_cursig): no si_code, no address. */
+struct vml_error *vml_layout_set_signal(struct vml_layout *layout,
+					int64_t tid, int32_t signo);
+
+/* disasm.c: up to len bytes of the instruction at addr, through the
+ * layout's source, else from the mapped file (what vml_disasm_at decodes);
+ * returns how many were read (0: none). Never reads past addr's region. */
+size_t vml_disasm_read(struct vml_layout *layout, uint64_t addr, uint8_t *buf,
+		       size_t len);
 
 #endif /* VML_INTERNAL_H */

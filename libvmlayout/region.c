@@ -94,6 +94,7 @@ void vml_layout_free(struct vml_layout *layout)
 	/* Objects and the core reference region strings and source data, so
 	 * they go first. */
 	vml_layout_free_objects(layout);
+	vml_crash_facts_free(layout->crash);
 	vml_core_free(layout->core);
 	layout->core = NULL;
 	vml_source_free(layout->owned_source);
