@@ -20,7 +20,8 @@
 	X(classify_kernel) \
 	X(abi) \
 	X(i386) \
-	X(stacks)
+	X(stacks) \
+	X(crash)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
