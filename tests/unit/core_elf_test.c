@@ -707,6 +707,8 @@ static void test_crash_facts(void)
 	static uint8_t code[4096];
 	for (int order = 0; order < 2; order++) {
 		struct buf b = crash_core(order == 1, true, code);
+		maybe_write_seed(order ? "crash-gcore-order" : "crash-kernel-order",
+				 &b);
 		struct vml_layout *l;
 		VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &l));
 		/* The core's signal is the first thread's, not the SIGSTOP
