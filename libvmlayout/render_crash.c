@@ -13,6 +13,11 @@
 
 /* Paragraph width: lines are wrapped at spaces before this column. */
 #define WRAP 78
+/* A space the paragraph is never broken at ("%rax = 0x0"): the wrapper
+ * writes it as a space. Control characters never come from the input
+ * (names and text go through vml_sb_put_display). */
+#define NBSP "\x01"
+#define NBSP_CHAR '\x01'
 
 static const char *const halves[] = { "user", "kernel", "non-canonical",
 				      "outside" };
@@ -53,12 +58,12 @@ static void sb_span(struct vml_strbuf *sb, const struct vml_region *r)
 	vml_sb_printf(sb, "0x%" PRIx64 "-%s", r->start, end);
 }
 
-/* "name+0x14" or "name". */
+/* "name+20" or "name": as whereis and GDB write a symbol's offset. */
 static void sb_symbol(struct vml_strbuf *sb, const char *sym, uint64_t off)
 {
 	vml_sb_put_display(sb, sym, 80);
 	if (off)
-		vml_sb_printf(sb, "+0x%" PRIx64, off);
+		vml_sb_printf(sb, "+%" PRIu64, off);
 }
 
 /* Where addr lies: "ro_message+4 in .rodata of crashers (rodata, r--p)",
@@ -149,7 +154,7 @@ static void sb_stack_overflow(struct vml_strbuf *sb,
 {
 	const struct vml_region *s = region(l, c->stack_region_index);
 	const struct vml_region *g = region(l, c->guard_region_index);
-	const char *who = c->overflow_is_main ? "the main thread " : "thread ";
+	const char *who = c->overflow_is_main ? "main thread " : "thread ";
 	char size[32] = "";
 	if (s)
 		vml_format_size(vml_region_size(s), size, sizeof(size));
@@ -198,7 +203,8 @@ static void sb_headline(struct vml_strbuf *sb, const struct vml_layout *l,
 				      c->addr);
 			sb_return(sb, c);
 		} else {
-			vml_sb_printf(sb, ": %s 0x%" PRIx64 ", NULL + 0x%" PRIx64,
+			vml_sb_printf(sb, ": %s 0x%" PRIx64 ", NULL" NBSP "+" NBSP
+				      "0x%" PRIx64,
 				      access_noun(c), c->addr, c->addr);
 		}
 		break;
@@ -411,17 +417,19 @@ static void sb_pc(struct vml_strbuf *sb, const struct vml_layout *l,
 		vml_sb_printf(sb, " is 0x%" PRIx64, c->operand_addr);
 	const char *sep = " (";
 	if (c->operand_segment[0]) {
-		vml_sb_printf(sb, "%s%%%s base 0x%" PRIx64, sep,
+		vml_sb_printf(sb, "%s%%%s" NBSP "base" NBSP "0x%" PRIx64, sep,
 			      c->operand_segment, c->operand_segment_base);
 		sep = ", ";
 	}
 	if (c->operand_base[0]) {
-		vml_sb_printf(sb, "%s%%%s = 0x%" PRIx64, sep, c->operand_base,
+		vml_sb_printf(sb, "%s%%%s" NBSP "=" NBSP "0x%" PRIx64, sep,
+			      c->operand_base,
 			      c->operand_base_value);
 		sep = ", ";
 	}
 	if (c->operand_index[0])
-		vml_sb_printf(sb, "%s%%%s = 0x%" PRIx64, sep, c->operand_index,
+		vml_sb_printf(sb, "%s%%%s" NBSP "=" NBSP "0x%" PRIx64, sep,
+			      c->operand_index,
 			      c->operand_index_value);
 	vml_sb_puts(sb, ")");
 	if (c->operand_size)
@@ -451,7 +459,8 @@ static void sb_wrap(struct vml_strbuf *out, const char *text)
 			vml_sb_putc(out, ' ');
 			col++;
 		}
-		vml_sb_putn(out, w, n);
+		for (size_t k = 0; k < n; k++)
+			vml_sb_putc(out, w[k] == NBSP_CHAR ? ' ' : w[k]);
 		col += n;
 	}
 	vml_sb_putc(out, '\n');

@@ -48,7 +48,7 @@ KINDS = {
                   "Call through a NULL function pointer"),
     "overflow": (SEGV, ACCERR, "stack-overflow", "Stack overflow: thread"),
     "main-overflow": (SEGV, MAPERR, "stack-overflow",
-                      "Stack overflow: the main thread"),
+                      "Stack overflow: main thread"),
     "rodata": (SEGV, ACCERR, "write-read-only", "Write to read-only memory"),
     "relro": (SEGV, ACCERR, "write-read-only", "Write to read-only memory"),
     "exec-heap": (SEGV, ACCERR, "exec-non-executable",

@@ -727,7 +727,7 @@ static void test_stack_overflow(void)
 	CU_ASSERT(res.c.overflow_is_main && res.c.overflow_tid == MAIN);
 	CU_ASSERT_EQUAL(res.c.guard_region_index, SIZE_MAX);
 	CU_ASSERT_EQUAL(res.c.overflow_depth, 0x100);
-	assert_contains(res.text, "Stack overflow: the main thread 100's $sp "
+	assert_contains(res.text, "Stack overflow: main thread 100's $sp "
 			"0x7ffbffffff00 is 0x100 below its stack ([stack] "
 			"0x7ffc00000000-0x7ffc00021000, 132 KiB), which the "
 			"kernel did not grow down to it");
