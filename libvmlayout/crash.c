@@ -466,6 +466,7 @@ static void set_operand(struct crash_ctx *x, const struct vml_insn_mem *m)
 	struct vml_crash *c = &x->c;
 	c->has_operand = true;
 	snprintf(c->operand, sizeof(c->operand), "%s", m->text);
+	c->has_operand_addr = m->has_addr;
 	c->operand_addr = m->has_addr ? m->addr : 0;
 	c->operand_size = m->size;
 	snprintf(c->operand_base, sizeof(c->operand_base), "%s", m->base);
@@ -476,8 +477,6 @@ static void set_operand(struct crash_ctx *x, const struct vml_insn_mem *m)
 	snprintf(c->operand_segment, sizeof(c->operand_segment), "%s",
 		 m->segment);
 	c->operand_segment_base = m->segment_base;
-	if (!m->has_addr)
-		c->operand_addr = 0;
 }
 
 /* The address the crash is about, and where it lies. */

@@ -412,8 +412,7 @@ static void sb_pc(struct vml_strbuf *sb, const struct vml_layout *l,
 		vml_sb_putc(sb, '.');
 		return;
 	}
-	if (c->addr_from == VML_ADDR_OPERAND || c->operand_addr ||
-	    c->operand_base[0] || c->operand_index[0])
+	if (c->has_operand_addr)
 		vml_sb_printf(sb, " is 0x%" PRIx64, c->operand_addr);
 	const char *sep = " (";
 	if (c->operand_segment[0]) {
@@ -572,10 +571,7 @@ static struct vml_error *crash_json(const struct vml_layout *l,
 		vml_sb_puts(&sb, "{");
 		json_str(&sb, "text", c->operand);
 		vml_sb_puts(&sb, ", ");
-		bool known = c->addr_from == VML_ADDR_OPERAND ||
-			     c->operand_addr || c->operand_base[0] ||
-			     c->operand_index[0];
-		json_u64(&sb, "addr", known, c->operand_addr);
+		json_u64(&sb, "addr", c->has_operand_addr, c->operand_addr);
 		vml_sb_puts(&sb, ", ");
 		json_u64(&sb, "size", c->operand_size != 0, c->operand_size);
 		vml_sb_puts(&sb, ", ");

@@ -1328,6 +1328,7 @@ struct vml_crash {
 	 * registers. */
 	bool has_operand;
 	char operand[64];              /* "0x10(%rax)" (AT&T) */
+	bool has_operand_addr;         /* every register it names is known */
 	uint64_t operand_addr;         /* its effective address */
 	uint32_t operand_size;         /* bytes accessed; 0 when unknown */
 	char operand_base[8];          /* "rax"; "" when none */
@@ -1397,9 +1398,10 @@ VML_PUBLIC
 struct vml_error *vml_layout_crash(struct vml_layout *layout,
 				   struct vml_crash *ret, size_t ret_size);
 /*
- * A crash as one short paragraph (VML_FORMAT_TEXT) or one JSON object with
- * every fact (VML_FORMAT_JSON). A pure formatter: layout (may be NULL:
- * regions are then left out) is read for the regions the indexes name.
+ * A crash as one short paragraph (VML_FORMAT_TEXT, wrapped at 78 columns)
+ * or one JSON object with every fact (VML_FORMAT_JSON). A pure formatter:
+ * layout (may be NULL: regions are then left out) is read for the regions
+ * the indexes name. flags: none yet (pass 0; the paragraph has no colour).
  * crash is sized: crash_size = sizeof(*crash). *ret: free with vml_free().
  */
 VML_PUBLIC

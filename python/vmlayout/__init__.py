@@ -302,7 +302,7 @@ class Crash:
         if c.has_operand:
             self.operand = {
                 "text": c.operand.decode("utf-8", "surrogateescape"),
-                "addr": c.operand_addr,
+                "addr": c.operand_addr if c.has_operand_addr else None,
                 "size": c.operand_size or None,
                 "base": c.operand_base.decode() or None,
                 "base_value": c.operand_base_value

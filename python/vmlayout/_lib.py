@@ -506,6 +506,7 @@ class vml_crash(ctypes.Structure):
         ("insn", ctypes.c_char * 160),
         ("has_operand", ctypes.c_bool),
         ("operand", ctypes.c_char * 64),
+        ("has_operand_addr", ctypes.c_bool),
         ("operand_addr", ctypes.c_uint64),
         ("operand_size", ctypes.c_uint32),
         ("operand_base", ctypes.c_char * 8),

@@ -756,8 +756,12 @@ static void test_crash_facts(void)
 	/* Every damaged cut of the core: an error or an answer, no crash. */
 	b = crash_core(true, true, code);
 	for (size_t cut = 0; cut < b.len; cut += cut < 2048 ? 1 : 512) {
-		if (vml_layout_from_core_buffer(b.p, cut, &l))
+		struct vml_error *cut_err = vml_layout_from_core_buffer(b.p, cut,
+									&l);
+		if (cut_err) {
+			vml_error_free(cut_err);
 			continue;
+		}
 		struct vml_error *err = vml_layout_crash(l, &c, sizeof(c));
 		if (!err) {
 			VML_ASSERT_OK(vml_render_crash(l, &c, sizeof(c),

@@ -385,7 +385,8 @@ static void test_null_dereference(void)
 	CU_ASSERT_EQUAL(res.c.access, VML_ACCESS_READ);
 	CU_ASSERT(res.c.has_addr && res.c.addr == 0x10);
 	CU_ASSERT_EQUAL(res.c.addr_from, VML_ADDR_SIGINFO);
-	CU_ASSERT(res.c.has_operand && res.c.operand_addr == 0x10);
+	CU_ASSERT(res.c.has_operand && res.c.has_operand_addr &&
+		  res.c.operand_addr == 0x10);
 	CU_ASSERT_STRING_EQUAL(res.c.operand_base, "rax");
 	CU_ASSERT_STRING_EQUAL(res.c.code_name, "SEGV_MAPERR");
 	CU_ASSERT(res.c.tid == MAIN && res.c.tid_is_main);
