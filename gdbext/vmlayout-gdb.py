@@ -262,9 +262,11 @@ def _layout(cmd, warn=True):
 
 
 def _build_layout(cmd):
-    """_layout() without the cache: reads the target now."""
+    """_layout() without the cache: reads the target now. No running-target
+    check here: the convenience functions build through it while GDB
+    evaluates a breakpoint condition, when the thread still counts as
+    running (the commands check in _layout)."""
     _require_package(cmd)
-    _require_stopped(cmd)
     inferior = gdb.selected_inferior()
     conn = inferior.connection
     flavor = _disasm_flavor()
@@ -295,6 +297,93 @@ def _build_layout(cmd):
             else "/proc/%d/maps" % inferior.pid
         raise gdb.GdbError(_one_line("%s: cannot build the layout from %s: %s"
                                      % (cmd, what, e.message)))
+
+
+# Threads whose stop signal a crash explanation may look at, the selected
+# one first (GDB selects the thread that got the signal).
+_CRASH_THREADS_MAX = 256
+
+
+def _thread_crash_facts(thread):
+    """(lwp, signo, si_code, si_addr, {register: value}) of a stopped
+    thread, read with it selected; None when GDB has no siginfo for it.
+    Only facts: whether they make a crash is the library's call."""
+    try:
+        thread.switch()
+        info = gdb.parse_and_eval("$_siginfo")
+        signo = int(info["si_signo"])
+        code = int(info["si_code"])
+        try:
+            addr = int(info["_sifields"]["_sigfault"]["si_addr"]) & _U64
+        except (gdb.error, KeyError, ValueError):
+            addr = None
+    except (gdb.error, ValueError, OverflowError, RuntimeError):
+        return None
+    regs = {}
+    try:
+        frame = gdb.newest_frame()
+        arch = frame.architecture()
+        names = [r.name for r in arch.registers("general")]
+        # The %fs/%gs bases are in no general group but address TLS.
+        names += [n for n in ("fs_base", "gs_base") if n not in names]
+        for name in names:
+            try:
+                regs[name] = int(frame.read_register(name)) & _U64
+            except (gdb.error, ValueError, OverflowError, TypeError):
+                continue
+    except (gdb.error, AttributeError, RuntimeError):
+        pass
+    lwp = thread.ptid[1] or thread.ptid[0]
+    return lwp, signo, code, addr, regs
+
+
+def _crash(cmd, warn=True):
+    """(the layout, its Crash): a core's facts are its own; for a live
+    process the stopped threads' siginfo and registers go to the library,
+    the selected thread first, until one is a crash by the library's
+    rules. One GdbError line when none is."""
+    # The per-stop layout (never closed here: the cache owns it); the
+    # facts given below describe this stop, which the cache lasts for.
+    layout, core_path = _layout(cmd, warn=warn)
+    if core_path is not None:
+        return layout, layout.crash()
+    inferior = gdb.selected_inferior()
+    try:
+        orig_thread = gdb.selected_thread()
+    except gdb.error:
+        orig_thread = None
+    try:
+        orig_frame = gdb.selected_frame()
+    except gdb.error:
+        orig_frame = None
+    first_error = None
+    try:
+        threads = list(inferior.threads())
+        threads.sort(key=lambda t: t != orig_thread)
+        for thread in threads[:_CRASH_THREADS_MAX]:
+            facts = _thread_crash_facts(thread)
+            if facts is None:
+                continue
+            lwp, signo, code, addr, regs = facts
+            layout.add_thread_registers(lwp, regs)
+            layout.set_siginfo(lwp, signo, code, addr)
+            try:
+                return layout, layout.crash()
+            except vmlayout.Error as e:
+                if e.code != vmlayout.ERROR_NOT_FOUND:
+                    raise
+                first_error = first_error or e
+        if first_error is None:
+            layout.crash()      # the library's line for "no signal at all"
+        raise first_error
+    finally:
+        if orig_thread is not None and orig_thread.is_valid():
+            orig_thread.switch()
+        if orig_frame is not None and orig_frame.is_valid():
+            try:
+                orig_frame.select()
+            except gdb.error:
+                pass
 
 
 def _kernel_module():
@@ -360,6 +449,7 @@ class VmlayoutCommand(gdb.Command):
     """Show the layout of the program's virtual address space.
 Usage: vmlayout [--picture|--table|--json]
        vmlayout --scan FROM [TO] [--max N] [--json]
+       vmlayout --crash [--json]
        vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]   (kernel)
 
 Draws every region of the address space of the program being debugged
@@ -395,6 +485,16 @@ space from its page tables instead.
   With --scan: list at most N pointers (default 100000; the counts are
   always complete).
 
+--crash
+  Why the program died: for a core, or a live process stopped by a
+  fatal signal, one short paragraph from the signal (si_code, si_addr),
+  the registers of the thread that got it, the instruction at its $pc
+  (its memory operand evaluated) and the layout: a NULL dereference,
+  a stack overflow, a write to read-only memory, a jump to
+  non-executable memory, an unmapped gap, a non-canonical pointer, a
+  misaligned access, a bus error, abort() or a failed assert() ...
+  With --json, every fact as a JSON document.
+
 --pagetables
   Kernel targets: every range of the page-table walk with its flags,
   like the kernel's ptdump.
@@ -408,12 +508,14 @@ space from its page tables instead.
 
 Colour is used when GDB's styling is on (set style enabled on)."""
 
-    OPTIONS = ("--picture", "--table", "--json", "--scan", "--max")
+    OPTIONS = ("--picture", "--table", "--json", "--scan", "--max",
+               "--crash")
     # Paging registers a user may replace (VALUE instead of the target's).
     REGISTER_OPTIONS = ("--cr3",)
     KERNEL_OPTIONS = ("--pagetables", "--wx") + REGISTER_OPTIONS
     USAGE = ("usage: vmlayout [--picture|--table|--json], vmlayout --scan "
-             "FROM [TO] [--max N] [--json], on a kernel: "
+             "FROM [TO] [--max N] [--json], vmlayout --crash [--json], "
+             "on a kernel: "
              "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]")
 
     def __init__(self):
@@ -436,10 +538,13 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         argv = gdb.string_to_argv(arg)
         self._scan = None         # (FROM, TO or None, max) for --scan
         self._max = 0
+        self._crash_wanted = False
         i = 0
         while i < len(argv):
             a = argv[i]
-            if a == "--scan":
+            if a == "--crash":
+                self._crash_wanted = True   # _invoke explains the crash
+            elif a == "--scan":
                 if i + 1 >= len(argv) or argv[i + 1].startswith("--"):
                     raise gdb.GdbError("vmlayout: --scan needs FROM (%s)"
                                        % self.USAGE)
@@ -500,6 +605,12 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         fmt, query, registers, kernel = self._parse(arg)
         _require_package("vmlayout")
         _require_stopped("vmlayout")
+        if self._crash_wanted:
+            if self._scan is not None or self._max:
+                raise gdb.GdbError("vmlayout: --crash cannot be combined "
+                                   "with --scan")
+            self._crash(fmt, kernel)
+            return
         if self._scan is not None:
             if fmt not in ("picture", "json") or kernel:
                 raise gdb.GdbError("vmlayout: --scan takes --json and --max "
@@ -531,6 +642,24 @@ Colour is used when GDB's styling is on (set style enabled on)."""
             # "incomplete" itself).
             text = layout.core_summary(core_path) + "\n" + text
         _write(text)
+
+
+    def _crash(self, fmt, kernel):
+        if kernel:
+            raise gdb.GdbError("vmlayout: --crash cannot be combined with %s"
+                               % kernel[0])
+        if fmt not in ("picture", "json"):
+            raise gdb.GdbError("vmlayout: --crash prints a paragraph or, "
+                               "with --json, JSON; not --%s" % fmt)
+        if _kernel_module() is not None:
+            raise gdb.GdbError("vmlayout: --crash is for processes and "
+                               "cores, not a kernel under QEMU")
+        try:
+            layout, crash = _crash("vmlayout", warn=fmt != "json")
+        except vmlayout.Error as e:
+            raise gdb.GdbError(_one_line("vmlayout: %s" % e.message))
+        _write(layout.crash_text(crash, "json" if fmt == "json"
+                                 else "text"))
 
 
 class WhereisCommand(gdb.Command):

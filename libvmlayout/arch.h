@@ -295,6 +295,8 @@ struct vml_arch {
 	const struct vml_kernel_class *kernel;   /* NULL: user space only */
 	/* Its processes' core notes (NULL: no cores of this architecture). */
 	const struct vml_arch_core_notes *core;
+	/* What a crash explanation needs (NULL: crashes not explained). */
+	const struct vml_arch_crash *crash;
 };
 
 struct vml_arch_bit {
@@ -308,6 +310,77 @@ struct vml_arch_column {
 	uint32_t flag;
 	const char *on, *off;
 };
+
+/* ------------------------------------------------------------ crash */
+
+/* How many memory operands an instruction may have (x86 string moves:
+ * two; one more for safety). */
+#define VML_INSN_MAX_MEM 3
+
+/* One memory operand of a decoded instruction, evaluated with a thread's
+ * registers (crash.c). */
+struct vml_insn_mem {
+	char text[64];           /* as printed: "0x10(%rax)", "%fs:0x28" */
+	bool has_addr;           /* the effective address could be computed */
+	uint64_t addr;
+	uint32_t size;           /* bytes accessed; 0 when not known */
+	bool read, write;
+	char base[8], index[8], segment[4];  /* register names, "" none */
+	uint64_t base_value, index_value, segment_base;
+	uint32_t scale;
+};
+
+/* What an instruction does that can make it fault. */
+struct vml_insn_facts {
+	char mnemonic[32];       /* without prefixes ("movaps") */
+	size_t nmem;
+	struct vml_insn_mem mem[VML_INSN_MAX_MEM];
+	bool no_access;          /* lea, nop, prefetch: the operand is only
+				    computed */
+	bool branch;             /* may change pc (jmp, jcc, call, ret ...) */
+	bool has_target;         /* where it goes, when known: */
+	uint64_t target;         /*   a register, memory, the word at $sp */
+	bool push;               /* writes below $sp (push, call) */
+	bool pop;                /* reads at $sp (pop, ret) */
+	uint32_t stack_size;     /* bytes of that implicit stack access */
+	uint32_t alignment;      /* its memory operand must be aligned to this
+				    (movaps: 16); 0 when not */
+	bool privileged;         /* user mode may not run it (#GP) */
+	bool trap;               /* a deliberate invalid opcode (ud2) */
+};
+
+/* The thread's register called name (the architecture's own name, e.g.
+ * "rax"), false when it is not known. */
+typedef bool vml_reg_lookup_fn(void *arg, const char *name, uint64_t *value);
+/* len bytes of target memory at addr, false when unreadable. */
+typedef bool vml_mem_read_fn(void *arg, uint64_t addr, void *buf, size_t len);
+
+struct vml_arch_crash {
+	const char *pc_reg, *sp_reg;       /* "rip", "rsp" */
+	/* The registers of a core's pr_reg, in order (struct
+	 * user_regs_struct), named as the architecture's debugger does. */
+	const char *const *core_regs;
+	size_t ncore_regs;
+	/* The trap instruction a program may run itself (x86: int3): a
+	 * SIGTRAP with these bytes right below $pc was the program's. */
+	const uint8_t *trap_insn;
+	size_t trap_insn_len;
+	/* Facts of the instruction insn (libopcodes' text in AT&T syntax, as
+	 * vml_disasm_one_arch prints it) at pc, len bytes long: its memory
+	 * operands with their effective addresses (registers through reg, a
+	 * branch's target through mem; both get arg). Bounded; garbage text
+	 * gives no operands. */
+	void (*insn_facts)(const struct vml_arch *arch, const char *insn,
+			   uint64_t pc, uint32_t len, vml_reg_lookup_fn *reg,
+			   vml_mem_read_fn *mem, void *arg,
+			   struct vml_insn_facts *ret);
+};
+
+/* arch_x86_64.c: the x86 operand parser, for i386 too. */
+void vml_x86_insn_facts(const struct vml_arch *arch, const char *insn,
+			uint64_t pc, uint32_t len, vml_reg_lookup_fn *reg,
+			vml_mem_read_fn *mem, void *arg,
+			struct vml_insn_facts *ret);
 
 /* NULL for VML_ARCH_UNKNOWN and unknown ids. */
 const struct vml_arch *vml_arch_get(enum vml_arch_id id);

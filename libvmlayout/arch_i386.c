@@ -78,6 +78,28 @@ static const struct vml_arch_core_notes core_notes = {
 	.siginfo_addr = 12,
 };
 
+/* struct user_regs_struct of i386 (the x* segment slots under GDB's
+ * names). */
+static const char *const core_regs[] = {
+	"ebx", "ecx", "edx", "esi", "edi", "ebp", "eax", "ds", "es", "fs",
+	"gs", "orig_eax", "eip", "cs", "eflags", "esp", "ss",
+};
+
+static const uint8_t int3[] = { 0xcc };
+
+/* The same x86 operand evaluation as x86-64's, with 32-bit addresses
+ * (%fs/%gs bases come from the GDT: not known, so those operands have no
+ * address). */
+static const struct vml_arch_crash crash = {
+	.pc_reg = "eip",
+	.sp_reg = "esp",
+	.core_regs = core_regs,
+	.ncore_regs = VML_ARRAY_SIZE(core_regs),
+	.trap_insn = int3,
+	.trap_insn_len = sizeof(int3),
+	.insn_facts = vml_x86_insn_facts,
+};
+
 /* GDB's name, and the one of uname/Debian. */
 static const char *const aliases[] = { "i386", "i686", NULL };
 
@@ -110,4 +132,5 @@ const struct vml_arch vml_arch_i386 = {
 	},
 	.kernel = NULL,
 	.core = &core_notes,
+	.crash = &crash,
 };

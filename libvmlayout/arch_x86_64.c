@@ -10,6 +10,7 @@
 #include <dis-asm.h>
 #include <elf.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch.h"
@@ -263,6 +264,669 @@ const struct vml_arch_unsupported vml_arch_x32 = {
 	       " pointers, ELFCLASS32 x86-64)",
 };
 
+/* ------------------------------------------------------------ crash */
+
+/*
+ * What an instruction does, from libopcodes' AT&T text ("mov
+ * 0x10(%rax),%eax", "rep stos %rax,%es:(%rdi)", "jmp *0x8(%rax)", "movaps
+ * (%rax),%xmm0", "mov %fs:0x28,%rax", "mov 0x2ee5(%rip),%eax        #
+ * 0x4040 <counter>"): the mnemonic after any prefixes, the operands split
+ * at top-level commas, each memory operand [%seg:][disp][(base,index,
+ * scale)] evaluated with the thread's registers (sub-registers of the
+ * full ones, rip-relative from the next instruction, %fs/%gs from
+ * fs_base/gs_base). The text is the library's own decoder output but is
+ * still treated as untrusted: every copy and scan is bounded.
+ */
+
+#define OPS_MAX 6                    /* operands of one instruction */
+#define OP_TEXT 64
+
+/* Words libopcodes prints before a mnemonic. */
+static const char *const insn_prefixes[] = {
+	"lock", "rep", "repz", "repnz", "repe", "repne", "bnd", "notrack",
+	"data16", "data32", "addr16", "addr32", "cs", "ds", "es", "fs", "gs",
+	"ss", "xacquire", "xrelease", "rex", "rex64", NULL,
+};
+
+static bool in_list(const char *const *list, const char *word)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(list[i], word) == 0)
+			return true;
+	return false;
+}
+
+/* Copies src into dst (size bytes), cut to fit, always terminated. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A general register's value by any of its names ("eax" is the low half
+ * of "rax"; i386 has "eax" itself), and its width in bits. */
+static bool x86_gpr(const char *name, vml_reg_lookup_fn *reg, void *arg,
+		    uint64_t *value, unsigned *bits_ret)
+{
+	static const char *const legacy[] = { "ax", "bx", "cx", "dx", "si",
+					      "di", "bp", "sp", "ip", NULL };
+	char core[4] = "";         /* "ax" */
+	unsigned bits = 0, shift = 0;
+	size_t n = strnlen(name, 8);
+	char full64[8], full32[8];
+	full32[0] = '\0';
+	if (n >= 2 && n <= 4 && name[0] == 'r' && name[1] >= '0' &&
+	    name[1] <= '9') {
+		/* r8 .. r15, with d/w/b (or l) for the low parts. */
+		size_t digits = name[2] >= '0' && name[2] <= '9' ? 2 : 1;
+		char suffix = name[1 + digits];
+		bits = suffix == 'd' ? 32 : suffix == 'w' ? 16 :
+		       suffix == 'b' || suffix == 'l' ? 8 : 64;
+		if (suffix && name[2 + digits])
+			return false;
+		snprintf(full64, sizeof(full64), "r%.*s", (int)digits, name + 1);
+	} else {
+		if (n == 3 && (name[0] == 'r' || name[0] == 'e')) {
+			memcpy(core, name + 1, 2);
+			bits = name[0] == 'r' ? 64 : 32;
+		} else if (n == 2 && (name[1] == 'l' || name[1] == 'h') &&
+			   strchr("abcd", name[0])) {
+			core[0] = name[0];
+			core[1] = 'x';
+			bits = 8;
+			shift = name[1] == 'h' ? 8 : 0;
+		} else if (n == 3 && name[2] == 'l') {
+			memcpy(core, name, 2);      /* sil dil bpl spl */
+			bits = 8;
+		} else if (n == 2) {
+			memcpy(core, name, 2);
+			bits = 16;
+		} else {
+			return false;
+		}
+		core[2] = '\0';
+		if (!in_list(legacy, core))
+			return false;
+		snprintf(full64, sizeof(full64), "r%s", core);
+		snprintf(full32, sizeof(full32), "e%s", core);
+	}
+	uint64_t v;
+	if (!reg(arg, name, &v) && !reg(arg, full64, &v) &&
+	    !(full32[0] && reg(arg, full32, &v)))
+		return false;
+	v >>= shift;
+	if (bits < 64)
+		v &= (UINT64_C(1) << bits) - 1;
+	*value = v;
+	if (bits_ret)
+		*bits_ret = bits;
+	return true;
+}
+
+/* Width in bytes of a register operand ("%eax" 4, "%xmm1" 16), 0 when
+ * it is none we know. */
+static uint32_t x86_reg_bytes(const char *op)
+{
+	if (op[0] != '%')
+		return 0;
+	const char *r = op + 1;
+	if (starts_with(r, "xmm"))
+		return 16;
+	if (starts_with(r, "ymm"))
+		return 32;
+	if (starts_with(r, "zmm"))
+		return 64;
+	if (starts_with(r, "mm"))
+		return 8;
+	static const char *const gpr64[] = { "rax", "rbx", "rcx", "rdx", "rsi",
+					     "rdi", "rbp", "rsp", NULL };
+	static const char *const gpr32[] = { "eax", "ebx", "ecx", "edx", "esi",
+					     "edi", "ebp", "esp", NULL };
+	static const char *const gpr16[] = { "ax", "bx", "cx", "dx", "si", "di",
+					     "bp", "sp", NULL };
+	static const char *const gpr8[] = { "al", "bl", "cl", "dl", "ah", "bh",
+					    "ch", "dh", "sil", "dil", "bpl",
+					    "spl", NULL };
+	if (in_list(gpr64, r))
+		return 8;
+	if (in_list(gpr32, r))
+		return 4;
+	if (in_list(gpr16, r))
+		return 2;
+	if (in_list(gpr8, r))
+		return 1;
+	if (r[0] == 'r' && r[1] >= '0' && r[1] <= '9') {
+		size_t n = strnlen(r, 6);
+		char last = r[n - 1];
+		return last == 'd' ? 4 : last == 'w' ? 2 :
+		       last == 'b' || last == 'l' ? 1 : 8;
+	}
+	return 0;
+}
+
+/* A number as libopcodes prints one: "0x10", "-0x8", "16". */
+static bool parse_number(const char **pp, uint64_t *value)
+{
+	const char *p = *pp;
+	bool neg = false;
+	if (*p == '-' || *p == '+') {
+		neg = *p == '-';
+		p++;
+	}
+	unsigned base = 10;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	uint64_t v = 0;
+	size_t digits = 0;
+	for (; digits < 20; p++, digits++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			break;
+		v = v * base + d;     /* wraps like the CPU's address sum */
+	}
+	if (digits == 0 || digits == 20)
+		return false;
+	*value = neg ? 0 - v : v;
+	*pp = p;
+	return true;
+}
+
+/* "%rax" at *pp into name (without '%'); false when there is none. */
+static bool parse_reg_name(const char **pp, char *name, size_t size)
+{
+	const char *p = *pp;
+	if (*p != '%')
+		return false;
+	p++;
+	size_t n = 0;
+	while (((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) &&
+	       n + 1 < size)
+		name[n++] = *p++;
+	name[n] = '\0';
+	if (n == 0)
+		return false;
+	*pp = p;
+	return true;
+}
+
+struct x86_ctx {
+	const struct vml_arch *arch;
+	uint64_t next_pc;            /* pc + len: what %rip means */
+	vml_reg_lookup_fn *reg;
+	vml_mem_read_fn *mem;
+	void *arg;
+};
+
+static bool x86_reg_value(const struct x86_ctx *c, const char *name,
+			  uint64_t *value, unsigned *bits)
+{
+	if (strcmp(name, "rip") == 0 || strcmp(name, "eip") == 0) {
+		*value = strcmp(name, "eip") == 0 ?
+				 c->next_pc & 0xffffffffu : c->next_pc;
+		*bits = name[0] == 'e' ? 32 : 64;
+		return true;
+	}
+	return x86_gpr(name, c->reg, c->arg, value, bits);
+}
+
+/* A memory operand: [%seg:][disp][(base[,index[,scale]])], or a bare
+ * absolute address. Evaluates it when every register is known. */
+static bool parse_memory(const struct x86_ctx *c, const char *op,
+			 struct vml_insn_mem *m)
+{
+	memset(m, 0, sizeof(*m));
+	copy_str(m->text, sizeof(m->text), op);
+	const char *p = op;
+	if (p[0] == '%' && p[1] && p[2] == 's' && p[3] == ':' &&
+	    strchr("cdefgs", p[1])) {
+		m->segment[0] = p[1];
+		m->segment[1] = 's';
+		p += 4;
+	}
+	uint64_t disp = 0;
+	bool has_disp = false;
+	if (*p != '(') {
+		if (!parse_number(&p, &disp))
+			return false;
+		has_disp = true;
+	}
+	if (*p == '(') {
+		p++;
+		if (*p == '%' && !parse_reg_name(&p, m->base, sizeof(m->base)))
+			return false;
+		if (*p == ',') {
+			p++;
+			if (*p == '%' &&
+			    !parse_reg_name(&p, m->index, sizeof(m->index)))
+				return false;
+			m->scale = 1;
+			if (*p == ',') {
+				p++;
+				if (*p < '1' || *p > '8')
+					return false;
+				m->scale = (uint32_t)(*p - '0');
+				p++;
+			}
+		}
+		if (*p != ')')
+			return false;
+		p++;
+	} else if (!has_disp) {
+		return false;
+	}
+	if (*p != '\0')
+		return false;
+	if (m->scale && m->scale != 1 && m->scale != 2 && m->scale != 4 &&
+	    m->scale != 8)
+		return false;
+
+	/* The sum, in the address size: 32 bits for an i386 process or
+	 * 32-bit registers (addr32), else 64. */
+	uint64_t ea = disp;
+	unsigned bits = 64, rbits;
+	bool known = true;
+	if (m->base[0]) {
+		known = x86_reg_value(c, m->base, &m->base_value, &rbits);
+		if (known && rbits == 32)
+			bits = 32;
+		ea += m->base_value;
+	}
+	if (known && m->index[0]) {
+		known = x86_reg_value(c, m->index, &m->index_value, &rbits);
+		if (known && rbits == 32)
+			bits = 32;
+		ea += m->index_value * m->scale;
+	}
+	if (c->arch->pointer_size == 4)
+		bits = 32;
+	if (bits == 32)
+		ea &= 0xffffffffu;
+	if (known && m->segment[0]) {
+		/* Flat segments but %fs and %gs, whose bases the kernel keeps
+		 * per thread (fs_base, gs_base); an i386 process's come from
+		 * the GDT, which no register here says. */
+		if (m->segment[0] == 'f' || m->segment[0] == 'g') {
+			char name[8];
+			snprintf(name, sizeof(name), "%s_base", m->segment);
+			known = c->arch->pointer_size == 8 &&
+				c->reg(c->arg, name, &m->segment_base);
+			ea += m->segment_base;
+		}
+	}
+	m->has_addr = known;
+	m->addr = known ? ea : 0;
+	return true;
+}
+
+/* Instructions whose last (memory) operand is read, not written. */
+static bool reads_destination(const char *mn)
+{
+	static const char *const starts[] = {
+		"cmp", "test", "ucomis", "comis", "vucomis", "vcomis", "ptest",
+		"vptest", "push", "jmp", "call", "ljmp", "lcall", "bound",
+		"verr", "verw", "lgdt", "lidt", "lldt", "ltr", "lmsw",
+		"fld", "fild", "fbld", "fcom", "ficom", "fucom", "ldmxcsr",
+		"vldmxcsr", "fxrstor", "xrstor", "frstor", "fldcw", "fldenv",
+		"clflush", "clwb", "invlpg", "mul", "imul", "div", "idiv",
+		"fadd", "fsub", "fmul", "fdiv", "fiadd", "fisub", "fimul",
+		"fidiv", "crc32", NULL,
+	};
+	for (size_t i = 0; starts[i]; i++)
+		if (starts_with(mn, starts[i]))
+			return true;
+	/* bt reads; bts/btr/btc write. */
+	return strcmp(mn, "bt") == 0 || strcmp(mn, "btw") == 0 ||
+	       strcmp(mn, "btl") == 0 || strcmp(mn, "btq") == 0;
+}
+
+/* Instructions that only compute their operand's address. */
+static bool no_access(const char *mn)
+{
+	return starts_with(mn, "lea") || starts_with(mn, "nop") ||
+	       starts_with(mn, "prefetch") || starts_with(mn, "endbr");
+}
+
+static bool is_branch(const char *mn)
+{
+	return mn[0] == 'j' || starts_with(mn, "call") ||
+	       starts_with(mn, "ret") || starts_with(mn, "lret") ||
+	       starts_with(mn, "iret") || starts_with(mn, "loop") ||
+	       starts_with(mn, "ljmp") || starts_with(mn, "lcall") ||
+	       starts_with(mn, "xbegin");
+}
+
+/* The alignment an instruction's memory operand needs (#GP otherwise),
+ * given the width of its vector operand: the explicitly aligned moves,
+ * fxsave/xsave, cmpxchg16b, and legacy (non-VEX) SSE instructions on a
+ * full 16-byte memory operand. Approximate for the last group: the SDM
+ * lists exceptions (unaligned moves, scalar and narrower forms) that are
+ * taken out by name. */
+static uint32_t x86_alignment(const char *mn, uint32_t vec_bytes,
+			      bool has_xmm)
+{
+	static const char *const aligned[] = {
+		"movaps", "movapd", "movdqa", "movntps", "movntpd", "movntdq",
+		"movntdqa", "vmovaps", "vmovapd", "vmovdqa", "vmovdqa32",
+		"vmovdqa64", "vmovntps", "vmovntpd", "vmovntdq", "vmovntdqa",
+		NULL,
+	};
+	if (in_list(aligned, mn))
+		return vec_bytes ? vec_bytes : 16;
+	if (starts_with(mn, "fxsave") || starts_with(mn, "fxrstor") ||
+	    strcmp(mn, "cmpxchg16b") == 0)
+		return 16;
+	if (starts_with(mn, "xsave") || starts_with(mn, "xrstor"))
+		return 64;
+	if (!has_xmm || mn[0] == 'v')
+		return 0;
+	static const char *const unaligned[] = {
+		"movups", "movupd", "movdqu", "lddqu", "movq", "movd", "movhps",
+		"movhpd", "movlps", "movlpd", "movddup", "movss", "movsd",
+		"cvtdq2pd", "cvtps2pd", "cvtpi2ps", "cvtpi2pd", "insertps",
+		"extractps", "maskmovdqu", "movmskps", "movmskpd", NULL,
+	};
+	if (in_list(unaligned, mn) || starts_with(mn, "pinsr") ||
+	    starts_with(mn, "pextr") || starts_with(mn, "pmovsx") ||
+	    starts_with(mn, "pmovzx") || starts_with(mn, "pbroadcast") ||
+	    starts_with(mn, "cvtsi2") || starts_with(mn, "cvtss") ||
+	    starts_with(mn, "cvtsd") || starts_with(mn, "cvttss") ||
+	    starts_with(mn, "cvttsd"))
+		return 0;
+	size_t n = strlen(mn);
+	/* Scalar single and double: 4 or 8 bytes, no alignment. */
+	if (n > 2 && (strcmp(mn + n - 2, "ss") == 0 ||
+		      strcmp(mn + n - 2, "sd") == 0))
+		return 0;
+	return 16;
+}
+
+static bool x86_privileged(const char *mn, char ops[][OP_TEXT], size_t nops)
+{
+	static const char *const exact[] = {
+		"hlt", "cli", "sti", "clts", "invd", "wbinvd", "invlpg",
+		"rdmsr", "wrmsr", "swapgs", "sysret", "sysretq", "sysretl",
+		"sysexit", "sysexitq", "sysexitl", "lgdt", "lidt", "lldt", "ltr",
+		"lmsw", "in", "inb", "inw", "inl", "out", "outb", "outw", "outl",
+		"insb", "insw", "insl", "outsb", "outsw", "outsl", "ins", "outs",
+		NULL,
+	};
+	if (in_list(exact, mn))
+		return true;
+	for (size_t i = 0; i < nops; i++)
+		if (starts_with(ops[i], "%cr") || starts_with(ops[i], "%db") ||
+		    starts_with(ops[i], "%dr"))
+			return true;
+	/* int $N reaches the kernel only through gates open to user mode:
+	 * 3 (int3's) and 0x80 (the legacy system call). */
+	if (strcmp(mn, "int") == 0 && nops == 1 &&
+	    strcmp(ops[0], "$0x3") != 0 && strcmp(ops[0], "$0x80") != 0)
+		return true;
+	return false;
+}
+
+/* Bytes a suffixed mnemonic accesses ("movq" 8, "movb" 1) for the common
+ * integer instructions, 0 when it says nothing. */
+static uint32_t suffix_bytes(const char *mn)
+{
+	static const char *const bases[] = {
+		"mov", "add", "sub", "and", "or", "xor", "cmp", "test", "inc",
+		"dec", "neg", "not", "push", "pop", "adc", "sbb", "shl", "shr",
+		"sar", "sal", "rol", "ror", "rcl", "rcr", "mul", "imul", "div",
+		"idiv", "xchg", "bts", "btr", "btc", "bt", "xadd", "cmpxchg",
+		"stos", "lods", "movs", "cmps", "scas", NULL,
+	};
+	size_t n = strlen(mn);
+	if (n < 3)
+		return 0;
+	char last = mn[n - 1];
+	uint32_t bytes = last == 'b' ? 1 : last == 'w' ? 2 : last == 'l' ? 4 :
+			 last == 'q' ? 8 : 0;
+	if (!bytes)
+		return 0;
+	for (size_t i = 0; bases[i]; i++)
+		if (strlen(bases[i]) == n - 1 &&
+		    strncmp(mn, bases[i], n - 1) == 0)
+			return bytes;
+	/* movzbl, movsbw, movslq ...: the source's width is the 5th letter. */
+	if (n == 6 && starts_with(mn, "mov") && (mn[3] == 'z' || mn[3] == 's')) {
+		char src = mn[4];
+		return src == 'b' ? 1 : src == 'w' ? 2 : src == 'l' ? 4 : 0;
+	}
+	return 0;
+}
+
+void vml_x86_insn_facts(const struct vml_arch *arch, const char *insn,
+			uint64_t pc, uint32_t len, vml_reg_lookup_fn *reg,
+			vml_mem_read_fn *mem, void *arg,
+			struct vml_insn_facts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!insn)
+		return;
+	struct x86_ctx c = { .arch = arch, .next_pc = pc + len, .reg = reg,
+			     .mem = mem, .arg = arg };
+	uint64_t ptr_mask = arch->pointer_size == 4 ? 0xffffffffu : UINT64_MAX;
+	c.next_pc &= ptr_mask;
+
+	/* A working copy without the comment libopcodes adds after '#'. */
+	char text[160];
+	copy_str(text, sizeof(text), insn);
+	char *hash = strchr(text, '#');
+	if (hash)
+		*hash = '\0';
+
+	/* Prefix words, then the mnemonic, then the operands. */
+	char *p = text;
+	char mn[sizeof(ret->mnemonic)] = "";
+	for (int words = 0; words < 8; words++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		char word[32];
+		size_t n = 0;
+		while (p[n] && p[n] != ' ' && p[n] != '\t')
+			n++;
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 31 ? n : 31), p);
+		p += n;
+		if (in_list(insn_prefixes, word) || starts_with(word, "rex.") ||
+		    word[0] == '{')
+			continue;
+		copy_str(mn, sizeof(mn), word);
+		break;
+	}
+	if (!mn[0])
+		return;
+	copy_str(ret->mnemonic, sizeof(ret->mnemonic), mn);
+	while (*p == ' ' || *p == '\t')
+		p++;
+
+	/* Operands: split at commas outside parentheses; drop " <sym>"
+	 * annotations and AVX-512 {masks}. */
+	char ops[OPS_MAX][OP_TEXT];
+	size_t nops = 0;
+	while (*p && nops < OPS_MAX) {
+		size_t n = 0;
+		int depth = 0;
+		char *o = ops[nops];
+		bool in_brace = false, in_angle = false;
+		for (; *p && !(depth == 0 && *p == ','); p++) {
+			if (*p == '(')
+				depth++;
+			else if (*p == ')' && depth > 0)
+				depth--;
+			if (*p == '{')
+				in_brace = true;
+			if (*p == '<')
+				in_angle = true;
+			bool keep = !in_brace && !in_angle && *p != ' ' &&
+				    *p != '\t';
+			if (*p == '}')
+				in_brace = false;
+			if (*p == '>')
+				in_angle = false;
+			if (keep && n + 1 < OP_TEXT)
+				o[n++] = *p;
+		}
+		o[n] = '\0';
+		if (*p == ',')
+			p++;
+		if (n)
+			nops++;
+	}
+
+	ret->branch = is_branch(mn);
+	ret->no_access = no_access(mn);
+	ret->trap = strcmp(mn, "ud2") == 0 || strcmp(mn, "ud0") == 0 ||
+		    strcmp(mn, "ud1") == 0 || starts_with(mn, "ud1");
+	ret->privileged = x86_privileged(mn, ops, nops);
+	uint32_t word = arch->pointer_size;
+
+	/* Register widths: what a memory operand moves, and the vector
+	 * width an aligned move needs. */
+	uint32_t reg_bytes = 0, vec_bytes = 0;
+	bool has_xmm = false;
+	for (size_t i = 0; i < nops; i++) {
+		uint32_t b = x86_reg_bytes(ops[i]);
+		if (starts_with(ops[i], "%xmm") || starts_with(ops[i], "%ymm") ||
+		    starts_with(ops[i], "%zmm")) {
+			vec_bytes = b > vec_bytes ? b : vec_bytes;
+			has_xmm = true;
+		}
+		if (b && !reg_bytes)
+			reg_bytes = b;
+	}
+	uint32_t size = suffix_bytes(mn);
+	if (!size)
+		size = vec_bytes ? vec_bytes : reg_bytes;
+
+	for (size_t i = 0; i < nops && ret->nmem < VML_INSN_MAX_MEM; i++) {
+		const char *op = ops[i];
+		bool indirect = op[0] == '*';
+		if (indirect)
+			op++;
+		if (op[0] == '$')
+			continue;                 /* immediate */
+		if (op[0] == '%' && !strchr(op, ':') && !strchr(op, '(')) {
+			/* A register; an indirect branch's target. */
+			char name[8];
+			const char *q = op;
+			uint64_t v;
+			unsigned bits;
+			if (indirect && parse_reg_name(&q, name, sizeof(name)) &&
+			    x86_reg_value(&c, name, &v, &bits)) {
+				ret->has_target = true;
+				ret->target = v;
+			}
+			continue;
+		}
+		if (op[0] == '%' && starts_with(op, "%st"))
+			continue;                 /* x87 register st(N) */
+		if (ret->branch && !indirect) {
+			/* A direct branch's target is a number, not memory. */
+			const char *q = op;
+			uint64_t v;
+			if (parse_number(&q, &v) && *q == '\0') {
+				ret->has_target = true;
+				ret->target = v & ptr_mask;
+			}
+			continue;
+		}
+		struct vml_insn_mem *m = &ret->mem[ret->nmem];
+		if (!parse_memory(&c, op, m))
+			continue;
+		ret->nmem++;
+		m->size = indirect ? word : size;
+		if (ret->no_access)
+			continue;
+		m->read = true;
+		bool last = i + 1 == nops;
+		if (last && !reads_destination(mn) && !indirect)
+			m->write = true;
+		if (last && nops == 1 && !indirect &&
+		    !(starts_with(mn, "inc") || starts_with(mn, "dec") ||
+		      starts_with(mn, "not") || starts_with(mn, "neg") ||
+		      starts_with(mn, "pop") || starts_with(mn, "set") ||
+		      starts_with(mn, "sh") || starts_with(mn, "sa") ||
+		      starts_with(mn, "ro") || starts_with(mn, "rc") ||
+		      starts_with(mn, "fst") || starts_with(mn, "fist") ||
+		      starts_with(mn, "fnst") || starts_with(mn, "stmxcsr") ||
+		      starts_with(mn, "vstmxcsr") || starts_with(mn, "fxsave") ||
+		      starts_with(mn, "xsave") || starts_with(mn, "fnsave") ||
+		      starts_with(mn, "clflush") || starts_with(mn, "sgdt") ||
+		      starts_with(mn, "sidt") || starts_with(mn, "cmpxchg")))
+			m->write = false;
+		if (m->write && (starts_with(mn, "mov") || starts_with(mn, "set") ||
+				 starts_with(mn, "stos") || starts_with(mn, "fst") ||
+				 starts_with(mn, "pop") || starts_with(mn, "vmov")))
+			m->read = false;          /* a plain store */
+		if (indirect && m->has_addr && mem) {
+			/* jmp *8(%rax): the target is the word there. */
+			uint64_t t = 0;
+			if (mem(arg, m->addr, &t, word)) {
+				ret->has_target = true;
+				ret->target = t & ptr_mask;
+			}
+		}
+	}
+
+	/* Implicit accesses of the stack. */
+	bool call = starts_with(mn, "call");
+	bool retn = starts_with(mn, "ret");
+	if (call || starts_with(mn, "push") || starts_with(mn, "enter")) {
+		ret->push = true;
+		ret->stack_size = word;
+	}
+	if (retn || starts_with(mn, "pop")) {
+		ret->pop = true;
+		ret->stack_size = word;
+	}
+	if (retn && mem) {
+		uint64_t sp, t = 0;
+		unsigned bits;
+		if (x86_reg_value(&c, arch->pointer_size == 4 ? "esp" : "rsp",
+				  &sp, &bits) && mem(arg, sp, &t, word)) {
+			ret->has_target = true;
+			ret->target = t & ptr_mask;
+		}
+	}
+	if (ret->nmem == 1 && !ret->no_access)
+		ret->alignment = x86_alignment(mn, vec_bytes, has_xmm);
+}
+
+/* struct user_regs_struct of x86-64 (<sys/user.h>), GDB's names. */
+static const char *const core_regs[] = {
+	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
+	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags",
+	"rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+};
+
+static const uint8_t int3[] = { 0xcc };
+
+static const struct vml_arch_crash crash = {
+	.pc_reg = "rip",
+	.sp_reg = "rsp",
+	.core_regs = core_regs,
+	.ncore_regs = VML_ARRAY_SIZE(core_regs),
+	.trap_insn = int3,
+	.trap_insn_len = sizeof(int3),
+	.insn_facts = vml_x86_insn_facts,
+};
+
 const struct vml_arch vml_arch_x86_64 = {
 	.id = VML_ARCH_X86_64,
 	.name = "x86-64",
@@ -298,4 +962,5 @@ const struct vml_arch vml_arch_x86_64 = {
 	},
 	.kernel = &vml_kernel_class_x86_64,
 	.core = &core_notes,
+	.crash = &crash,
 };

@@ -170,12 +170,22 @@ static struct vml_error *note_prstatus(struct vml_core *core,
 		      core->nthreads + 1, sizeof(*core->threads)))
 		return &vml_enomem;
 	struct vml_core_thread *t = &core->threads[core->nthreads++];
+	memset(t, 0, sizeof(*t));
 	const uint8_t *regs = desc + n->prstatus_reg;
 	t->tid = (int32_t)rd32(desc + n->prstatus_pid);
 	t->ip = n->reg_size == 4 ? rd32(regs + n->reg_ip * 4) :
 				   rd64(regs + n->reg_ip * 8);
 	t->sp = n->reg_size == 4 ? rd32(regs + n->reg_sp * 4) :
 				   rd64(regs + n->reg_sp * 8);
+	/* Every register the note holds, for crash explanations: as many
+	 * as the architecture names and fit in the note. */
+	const struct vml_arch_crash *cr = core->arch->crash;
+	t->regs = regs;
+	t->nregs = 0;
+	if (cr) {
+		uint64_t fit = (size - n->prstatus_reg) / n->reg_size;
+		t->nregs = (uint32_t)(fit < cr->ncore_regs ? fit : cr->ncore_regs);
+	}
 	core->info.nthreads++;
 	/* The first thread's current signal stands in when NT_SIGINFO is absent. */
 	if (core->nthreads == 1 && core->info.signo == 0)
@@ -216,14 +226,34 @@ static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 	}
 	int32_t signo = (int32_t)rd32(desc + n->siginfo_signo);
 	int32_t code = (int32_t)rd32(desc + n->siginfo_code);
-	core->info.signo = signo;
 	/* si_addr is only meaningful for a fault the kernel raised (si_code > 0);
 	 * kill() and tgkill() put the sender's pid/uid in the same union. */
 	bool fault = signo == SIGILL || signo == SIGBUS || signo == SIGFPE ||
 		     signo == SIGSEGV;
+	uint64_t addr = rd_word(core, desc + n->siginfo_addr);
+	/* It belongs to the thread whose NT_PRSTATUS came last: the kernel
+	 * writes it after the dumping thread's, gcore after each thread's
+	 * (the signalled thread first). */
+	if (core->nthreads > 0) {
+		struct vml_core_thread *t = &core->threads[core->nthreads - 1];
+		if (t->has_siginfo)
+			return;
+		t->has_siginfo = true;
+		t->sig_signo = signo;
+		t->sig_code = code;
+		t->sig_has_addr = fault && code > 0;
+		t->sig_addr = t->sig_has_addr ? addr : 0;
+	}
+	/* The core's signal is the first thread's (another thread's
+	 * siginfo in a gcore is whatever stopped that thread). */
+	if (core->nthreads > 1)
+		return;
+	core->info.signo = signo;
+	core->info.has_fault_addr = false;
+	core->info.fault_addr = 0;
 	if (fault && code > 0) {
 		core->info.has_fault_addr = true;
-		core->info.fault_addr = rd_word(core, desc + n->siginfo_addr);
+		core->info.fault_addr = addr;
 	}
 }
 

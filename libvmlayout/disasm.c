@@ -338,3 +338,18 @@ struct vml_error *vml_disasm_at(struct vml_layout *layout, uint64_t addr,
 	return vml_disasm_decode(vml_layout_arch(layout), layout, buf, got, addr,
 				 out, out_size, insn_len_ret);
 }
+
+size_t vml_disasm_read(struct vml_layout *layout, uint64_t addr, uint8_t *buf,
+		       size_t len)
+{
+	const struct vml_region *r = layout ? vml_layout_find(layout, addr) : NULL;
+	if (!r || !buf)
+		return 0;
+	/* Fewer bytes near the end of the region: never read past it. */
+	if (r->end - addr < len)
+		len = (size_t)(r->end - addr);
+	size_t got = vml_disasm_read_source(layout, addr, buf, len);
+	if (got == 0)
+		got = vml_disasm_read_file(layout, r, addr, buf, len);
+	return got;
+}

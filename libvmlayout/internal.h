@@ -389,6 +389,8 @@ struct vml_layout {
 	size_t nwarnings, warnings_capacity;
 	struct vml_mismatch_entry *mismatches;
 	size_t nmismatches, mismatches_capacity;
+	/* crash.c: thread registers and the signal (owned; NULL until set). */
+	struct vml_crash_facts *crash;
 };
 
 /* core_elf.c: frees what vml_layout_from_core attached (NULL-safe). */
@@ -418,6 +420,16 @@ struct vml_core_file {
 struct vml_core_thread {   /* one NT_PRSTATUS */
 	int64_t tid;
 	uint64_t sp, ip;
+	/* pr_reg inside the core's data: nregs registers of the
+	 * architecture's reg_size, named by its crash description. */
+	const uint8_t *regs;
+	uint32_t nregs;
+	/* The NT_SIGINFO that followed this thread's NT_PRSTATUS (the
+	 * kernel writes it after the dumping thread's, gcore after each). */
+	bool has_siginfo;
+	int32_t sig_signo, sig_code;
+	bool sig_has_addr;       /* a fault's si_addr (si_code > 0) */
+	uint64_t sig_addr;
 };
 
 struct vml_core {
@@ -719,5 +731,21 @@ const uint64_t *vml_scan_counts(const struct vml_scan *scan, size_t *n);
 const struct vml_scan_hit *vml_scan_hits(const struct vml_scan *scan);
 /* The selection as given (NULL when it was the default). */
 const char *vml_scan_selection(const struct vml_scan *scan, bool to);
+/* ------------------------------------------------------------- crash.c */
+
+/* Registers and the signal of a layout (vml_layout_add_thread_registers,
+ * vml_layout_set_siginfo); freed with the layout. */
+struct vml_crash_facts;
+void vml_crash_facts_free(struct vml_crash_facts *facts);
+/* A signal known without its siginfo (a core without NT_SIGINFO: the
+ * dumping thread's pr_cursig): no si_code, no address. */
+struct vml_error *vml_layout_set_signal(struct vml_layout *layout,
+					int64_t tid, int32_t signo);
+
+/* disasm.c: up to len bytes of the instruction at addr, through the
+ * layout's source, else from the mapped file (what vml_disasm_at decodes);
+ * returns how many were read (0: none). Never reads past addr's region. */
+size_t vml_disasm_read(struct vml_layout *layout, uint64_t addr, uint8_t *buf,
+		       size_t len);
 
 #endif /* VML_INTERNAL_H */

@@ -354,6 +354,42 @@ static struct vml_error *add_threads(struct vml_layout *layout,
 	return NULL;
 }
 
+/* Every thread's registers (all of pr_reg, named by the architecture)
+ * and the signal: the NT_SIGINFO of the first thread (the one that
+ * received it: the kernel dumps from it, gcore writes it first), else its
+ * pr_cursig alone. */
+static struct vml_error *add_crash_facts(struct vml_layout *layout,
+					 const struct vml_core *core)
+{
+	const struct vml_arch_crash *cr = core->arch->crash;
+	const struct vml_arch_core_notes *n = core->arch->core;
+	struct vml_named_value regs[64];
+	struct vml_error *err = NULL;
+	for (size_t i = 0; cr && i < core->nthreads && !err; i++) {
+		const struct vml_core_thread *t = &core->threads[i];
+		size_t count = t->nregs < VML_ARRAY_SIZE(regs) ? t->nregs :
+								 VML_ARRAY_SIZE(regs);
+		for (size_t r = 0; r < count; r++) {
+			const uint8_t *p = t->regs + r * n->reg_size;
+			uint64_t v = 0;
+			for (unsigned b = 0; b < n->reg_size && b < 8; b++)
+				v |= (uint64_t)p[b] << (8 * b);
+			regs[r] = (struct vml_named_value){ cr->core_regs[r], v };
+		}
+		err = vml_layout_add_thread_registers(layout, t->tid, regs, count);
+	}
+	if (err || core->nthreads == 0)
+		return err;
+	const struct vml_core_thread *first = &core->threads[0];
+	if (first->has_siginfo)
+		return vml_layout_set_siginfo(layout, first->tid, first->sig_signo,
+					      first->sig_code, first->sig_has_addr,
+					      first->sig_addr);
+	if (core->info.signo)
+		return vml_layout_set_signal(layout, first->tid, core->info.signo);
+	return NULL;
+}
+
 /* The executable: the NT_FILE mapping holding AT_ENTRY, else the AT_EXECFN
  * string from the core's stack (relative to the cwd at exec time). */
 static struct vml_error *set_exe(struct vml_layout *layout,
@@ -402,6 +438,8 @@ static struct vml_error *build(struct vml_layout *layout, struct vml_core *core)
 		err = vml_layout_finish(layout);
 	if (!err)
 		err = add_threads(layout, core, a, &main_sp, &has_main);
+	if (!err)
+		err = add_crash_facts(layout, core);
 	if (!err)
 		err = set_exe(layout, core, a);
 	if (err)

@@ -95,6 +95,7 @@ void vml_layout_free(struct vml_layout *layout)
 	 * they go first. */
 	vml_layout_free_objects(layout);
 	vml_layout_clear_warnings(layout);
+	vml_crash_facts_free(layout->crash);
 	vml_core_free(layout->core);
 	layout->core = NULL;
 	vml_source_free(layout->owned_source);

@@ -1408,6 +1408,243 @@ struct vml_error *vml_render_deref(const struct vml_layout *layout,
 				   char **ret);
 
 
+/* ---------------------------------------------------------------- crash
+ * "Why did it die?": a fatal signal explained from the signal's facts
+ * (siginfo), the registers of the thread that received it, the
+ * instruction at its $pc (libopcodes; the memory operand evaluated with
+ * the thread's registers) and the layout. Cores give the registers
+ * (every NT_PRSTATUS) and the signal (NT_SIGINFO) themselves; a debugger
+ * gives them for a live process with the two calls below, so live and
+ * core answers come from the same code. */
+
+/*
+ * The general registers of thread tid, as the architecture names them
+ * (x86-64: "rax" ... "r15", "rip", "rsp", "eflags", "fs_base", "gs_base",
+ * the names of struct user_regs_struct and of GDB; i386: "eax" ... "eip",
+ * "esp"). Unknown names are kept and ignored. A second call for the same
+ * tid replaces the first. regs (names included) is borrowed for the call:
+ * everything is copied. At most 4096 registers (VML_ERROR_LIMIT). Does not
+ * change the layout's regions (no classification is undone).
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_add_thread_registers(struct vml_layout *layout,
+						  int64_t tid,
+						  const struct vml_named_value *regs,
+						  size_t nregs);
+/*
+ * The signal thread tid was stopped (or killed) by: si_signo, si_code and,
+ * when has_addr, si_addr, as the kernel filled its siginfo_t (GDB:
+ * $_siginfo). One per layout: a second call replaces the first. si_addr
+ * is ignored for a signal that was sent (si_code <= 0: kill, tgkill,
+ * sigqueue), whose siginfo holds the sender there.
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_set_siginfo(struct vml_layout *layout,
+					 int64_t tid, int32_t signo,
+					 int32_t si_code, bool has_addr,
+					 uint64_t addr);
+
+/* Why the program died (vml_crash.kind); vml_crash_kind_name() gives the
+ * JSON "kind". Values never change; new ones are added at the end. */
+enum vml_crash_kind {
+	VML_CRASH_SIGNAL = 0,          /* "signal": a fatal signal named, not
+					  explained further (SIGQUIT, SIGSYS ...) */
+	VML_CRASH_NULL_DEREF,          /* "null-dereference": an access (or a
+					  call) below the lowest address a
+					  process can map: NULL + offset */
+	VML_CRASH_STACK_OVERFLOW,      /* "stack-overflow": a thread's $sp (or
+					  the access) in its stack's guard page,
+					  or the main thread's below [stack] */
+	VML_CRASH_WRITE_READONLY,      /* "write-read-only": a write to a
+					  mapping without write permission
+					  (.rodata, relro, text) */
+	VML_CRASH_EXEC_NONEXEC,        /* "exec-non-executable": $pc in a
+					  mapping without execute permission
+					  (heap, stack, data) */
+	VML_CRASH_UNMAPPED,            /* "unmapped": an access to an unmapped
+					  gap (between two regions) */
+	VML_CRASH_NONCANONICAL,        /* "non-canonical": the address the
+					  instruction used is in the
+					  non-canonical hole (#GP: the kernel
+					  reports no address) */
+	VML_CRASH_MISALIGNED,          /* "misaligned": an instruction that
+					  needs an aligned address got another
+					  (#GP for movaps, #AC: SIGBUS
+					  BUS_ADRALN) */
+	VML_CRASH_BUS_ERROR,           /* "bus-error": SIGBUS, e.g. BUS_ADRERR
+					  past the end of a mapped file */
+	VML_CRASH_ABORT,               /* "abort": SIGABRT (abort(), a failed
+					  assert(), glibc's fatal checks) */
+	VML_CRASH_ARITHMETIC,          /* "arithmetic": SIGFPE */
+	VML_CRASH_ILLEGAL,             /* "illegal-instruction": SIGILL */
+	VML_CRASH_TRAP,                /* "trap": SIGTRAP from the program's
+					  own trap instruction (int3) */
+	VML_CRASH_KERNEL_ADDRESS,      /* "kernel-address": an access to the
+					  kernel half */
+	VML_CRASH_PROTECTION,          /* "protection": an access the mapping's
+					  protection forbids that is no write to
+					  read-only memory (a read of PROT_NONE,
+					  a protection key) */
+	VML_CRASH_PRIVILEGED,          /* "privileged-instruction": #GP from an
+					  instruction user mode may not run */
+	VML_CRASH_GENERAL_PROTECTION,  /* "general-protection": SIGSEGV with
+					  SI_KERNEL not explained further */
+	VML_CRASH_SENT,                /* "sent": a fault signal sent by kill,
+					  tgkill or sigqueue: no fault happened */
+	VML_CRASH_KIND_COUNT
+};
+/* "null-dereference"; NULL for an unknown kind. Static storage. */
+VML_PUBLIC
+const char *vml_crash_kind_name(enum vml_crash_kind kind);
+
+/* The access that faulted (vml_crash.access). */
+enum vml_crash_access {
+	VML_ACCESS_UNKNOWN = 0,
+	VML_ACCESS_READ = 1,
+	VML_ACCESS_WRITE = 2,
+	VML_ACCESS_EXECUTE = 3,        /* an instruction fetch: $pc itself */
+};
+
+/* Where vml_crash.addr comes from. */
+enum vml_crash_addr_from {
+	VML_ADDR_NONE = 0,             /* no address (has_addr false) */
+	VML_ADDR_SIGINFO = 1,          /* si_addr, as the kernel reported it */
+	VML_ADDR_OPERAND = 2,          /* the effective address of the
+					  instruction's memory operand,
+					  computed from the thread's registers */
+	VML_ADDR_TARGET = 3,           /* where a branch (jmp *, call *, ret)
+					  was going: a register, or the word
+					  read from memory */
+	VML_ADDR_SP = 4,               /* the thread's $sp (implicit stack
+					  access) */
+};
+
+/*
+ * The explanation of a crash. Sized (vml_layout_crash fills it,
+ * vml_render_crash reads it). Pointers in it (section, symbol, pc_section,
+ * pc_symbol, return_symbol) point into the layout, valid as vml_where's
+ * are (until the layout is freed or classified again after a change);
+ * summary, code_name, code_text and abort_function are static storage.
+ * Region indexes are SIZE_MAX when there is none.
+ */
+struct vml_crash {
+	uint32_t kind;                 /* enum vml_crash_kind */
+	const char *summary;           /* "NULL pointer dereference" */
+	/* The signal. */
+	int32_t signo;
+	int32_t si_code;
+	bool has_si_code;              /* false: a core without NT_SIGINFO
+					  (the signal from pr_cursig alone) */
+	const char *code_name;         /* "SEGV_MAPERR", "SI_TKILL"; NULL when
+					  unknown */
+	const char *code_text;         /* "address not mapped to object" */
+	bool sent;                     /* si_code <= 0: sent by a process */
+	bool has_fault_addr;
+	uint64_t fault_addr;           /* si_addr */
+	/* The thread that received it. */
+	int64_t tid;                   /* 0 when unknown */
+	bool tid_is_main;
+	uint32_t nthreads;             /* threads the layout knows */
+	bool has_pc;
+	uint64_t pc;
+	bool has_sp;
+	uint64_t sp;
+	size_t pc_region_index;
+	const char *pc_section;
+	uint64_t pc_section_offset;
+	const char *pc_symbol;
+	uint64_t pc_symbol_offset;
+	bool has_insn;
+	uint32_t insn_len;
+	char insn[160];                /* at pc, as GDB's x/i (the layout's
+					  syntax) */
+	/* The memory operand the instruction used (the one holding the
+	 * faulting address when it has two), evaluated with the thread's
+	 * registers. */
+	bool has_operand;
+	char operand[64];              /* "0x10(%rax)" (AT&T) */
+	bool has_operand_addr;         /* every register it names is known */
+	uint64_t operand_addr;         /* its effective address */
+	uint32_t operand_size;         /* bytes accessed; 0 when unknown */
+	char operand_base[8];          /* "rax"; "" when none */
+	uint64_t operand_base_value;
+	char operand_index[8];         /* "rbx"; "" when none */
+	uint64_t operand_index_value;
+	uint32_t operand_scale;
+	char operand_segment[4];       /* "fs"; "" when none */
+	uint64_t operand_segment_base;
+	/* The address the crash is about, and where it lies. */
+	uint32_t access;               /* enum vml_crash_access */
+	bool has_addr;
+	uint64_t addr;
+	uint32_t addr_from;            /* enum vml_crash_addr_from */
+	uint32_t half;                 /* enum vml_half of addr */
+	bool canonical;
+	size_t region_index;           /* the region holding addr */
+	struct vml_gap gap;            /* when addr is unmapped: the gap
+					  (bounded by its half, as whereis) */
+	const char *section;           /* ELF section holding addr; NULL */
+	uint64_t section_offset;
+	const char *symbol;            /* nearest symbol at or below addr */
+	uint64_t symbol_offset;
+	bool has_file_offset;
+	uint64_t file_offset;          /* addr's offset in the mapped file */
+	/* STACK_OVERFLOW: whose stack, how deep. */
+	int64_t overflow_tid;
+	bool overflow_is_main;
+	uint64_t overflow_sp;          /* that thread's $sp */
+	uint64_t overflow_depth;       /* bytes from the stack's lowest address
+					  down to $sp (or to addr when $sp did
+					  not go below it) */
+	size_t stack_region_index;     /* the stack that overflowed */
+	size_t guard_region_index;     /* its guard page; SIZE_MAX below
+					  [stack] (the stack guard gap) */
+	/* MISALIGNED: the alignment the instruction needs. */
+	uint32_t alignment;
+	/* BUS_ERROR past the end of a mapped file: its size on disk. */
+	bool has_file_size;
+	uint64_t file_size;
+	/* ABORT: the innermost glibc function on the thread's stack that
+	 * says why ("__assert_fail", "__stack_chk_fail", "__fortify_fail",
+	 * "abort" ...), and glibc's message (__abort_msg) when it left one. */
+	const char *abort_function;
+	bool has_abort_message;
+	char abort_message[256];
+	/* A jump or call to a bad address: the word at $sp when it is a
+	 * return address (the call came from there). */
+	bool has_return_addr;
+	uint64_t return_addr;
+	const char *return_symbol;
+	uint64_t return_symbol_offset;
+};
+#define VML_CRASH_SIZE_V2 \
+	VML_SIZE_THROUGH(struct vml_crash, return_symbol_offset)
+
+/*
+ * Explains the fatal signal the layout knows (vml_layout_set_siginfo, or
+ * a core's notes). VML_ERROR_NOT_FOUND, with one line saying why, when
+ * there is none: no signal, or one that is no crash ("no fatal signal:
+ * the program is not stopped by a crash"; a live program stopped by a
+ * breakpoint's SIGTRAP or by SIGINT, a gcore of a running program).
+ * Classifies the layout first if it is not, reads the instruction and a
+ * few stack words through its source. Sized: ret_size = sizeof(*ret).
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_crash(struct vml_layout *layout,
+				   struct vml_crash *ret, size_t ret_size);
+/*
+ * A crash as one short paragraph (VML_FORMAT_TEXT, wrapped at 78 columns)
+ * or one JSON object with every fact (VML_FORMAT_JSON). A pure formatter:
+ * layout (may be NULL: regions are then left out) is read for the regions
+ * the indexes name. flags: none yet (pass 0; the paragraph has no colour).
+ * crash is sized: crash_size = sizeof(*crash). *ret: free with vml_free().
+ */
+VML_PUBLIC
+struct vml_error *vml_render_crash(const struct vml_layout *layout,
+				   const struct vml_crash *crash,
+				   size_t crash_size, enum vml_format format,
+				   uint32_t flags, char **ret);
+
 #ifdef __cplusplus
 }
 #endif

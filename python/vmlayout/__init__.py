@@ -19,7 +19,7 @@ __all__ = [
     "Error", "Region", "Where", "Layout", "open_pid", "from_maps",
     "open_core", "open_core_bytes", "KINDS", "GROUPS", "version",
     "format_size", "disasm", "ElfCache", "Scan", "Kernel", "pid_source",
-    "arch_from_name", "arch_name",
+    "arch_from_name", "arch_name", "Crash", "CRASH_KINDS",
 ]
 
 # Error codes (Error.code), as in enum vml_error_code.
@@ -64,6 +64,12 @@ STACK_ROLE_GAP_OVERFLOW = _lib.VML_STACK_ROLE_GAP_OVERFLOW
 KINDS = [_lib.decode(_lib.vml_kind_name(i)) for i in range(_lib.VML_KIND_COUNT)]
 GROUPS = [_lib.decode(_lib.vml_group_name(i))
           for i in range(_lib.VML_GROUP_COUNT)]
+
+# Crash kinds as the library names them (Crash.kind, the JSON "kind").
+CRASH_KINDS = [_lib.decode(_lib.vml_crash_kind_name(i))
+               for i in range(_lib.VML_CRASH_KIND_COUNT)]
+_ACCESSES = [None, "read", "write", "execute"]
+_ADDR_FROM = [None, "siginfo", "operand", "target", "sp"]
 
 _FORMATS = {
     "picture": _lib.VML_FORMAT_PICTURE,
@@ -266,6 +272,90 @@ class Where:
         return "<Where %#x %s%s>" % (self.addr, where, sym)
 
 
+class Crash:
+    """The answer of Layout.crash(): why the program died, every field of
+    struct vml_crash. kind is the library's name ("null-dereference",
+    "stack-overflow" ...); values the library does not know are None
+    (si_code, fault_addr, pc, sp, insn, addr ...); region, stack_region,
+    guard_region and pc_region are Regions or None; gap is a dict (as
+    Layout.gap) when addr is unmapped; operand is a dict (text, addr,
+    size, base, base_value, index, index_value, scale, segment,
+    segment_base) or None."""
+
+    def __init__(self, c, layout):
+        self._c = c            # rendered again by Layout.crash_text(self)
+        self.kind = _name_of(CRASH_KINDS, c.kind)
+        self.summary = _lib.decode(c.summary)
+        self.signo = c.signo
+        self.si_code = c.si_code if c.has_si_code else None
+        self.code_name = _lib.decode(c.code_name)
+        self.code_text = _lib.decode(c.code_text)
+        self.sent = bool(c.sent)
+        self.fault_addr = c.fault_addr if c.has_fault_addr else None
+        self.tid = c.tid or None
+        self.main = bool(c.tid_is_main)
+        self.nthreads = c.nthreads
+        self.pc = c.pc if c.has_pc else None
+        self.sp = c.sp if c.has_sp else None
+        self.pc_region = layout._region_at(c.pc_region_index)
+        self.pc_section = _lib.decode(c.pc_section)
+        self.pc_section_offset = c.pc_section_offset
+        self.pc_symbol = _lib.decode(c.pc_symbol)
+        self.pc_symbol_offset = c.pc_symbol_offset
+        self.insn = c.insn.decode("utf-8", "surrogateescape") \
+            if c.has_insn else None
+        self.insn_len = c.insn_len if c.has_insn else None
+        self.operand = None
+        if c.has_operand:
+            self.operand = {
+                "text": c.operand.decode("utf-8", "surrogateescape"),
+                "addr": c.operand_addr if c.has_operand_addr else None,
+                "size": c.operand_size or None,
+                "base": c.operand_base.decode() or None,
+                "base_value": c.operand_base_value
+                if c.operand_base else None,
+                "index": c.operand_index.decode() or None,
+                "index_value": c.operand_index_value
+                if c.operand_index else None,
+                "scale": c.operand_scale if c.operand_index else None,
+                "segment": c.operand_segment.decode() or None,
+                "segment_base": c.operand_segment_base
+                if c.operand_segment else None,
+            }
+        self.access = _name_of(_ACCESSES, c.access)
+        self.addr = c.addr if c.has_addr else None
+        self.addr_from = _name_of(_ADDR_FROM, c.addr_from)
+        self.half = c.half
+        self.canonical = bool(c.canonical)
+        self.region = layout._region_at(c.region_index)
+        self.gap = layout._gap_dict(c.gap) \
+            if c.has_addr and self.region is None else None
+        self.section = _lib.decode(c.section)
+        self.section_offset = c.section_offset
+        self.symbol = _lib.decode(c.symbol)
+        self.symbol_offset = c.symbol_offset
+        self.file_offset = c.file_offset if c.has_file_offset else None
+        self.overflow_tid = c.overflow_tid or None
+        self.overflow_main = bool(c.overflow_is_main)
+        self.overflow_sp = c.overflow_sp
+        self.overflow_depth = c.overflow_depth
+        self.stack_region = layout._region_at(c.stack_region_index)
+        self.guard_region = layout._region_at(c.guard_region_index)
+        self.alignment = c.alignment or None
+        self.file_size = c.file_size if c.has_file_size else None
+        self.abort_function = _lib.decode(c.abort_function)
+        self.abort_message = c.abort_message.decode("utf-8", "replace") \
+            if c.has_abort_message else None
+        self.return_addr = c.return_addr if c.has_return_addr else None
+        self.return_symbol = _lib.decode(c.return_symbol)
+        self.return_symbol_offset = c.return_symbol_offset
+
+    def __repr__(self):
+        return "<Crash %s %s%s>" % (
+            self.kind, "signal %d" % self.signo,
+            " at %#x" % self.addr if self.addr is not None else "")
+
+
 class Layout:
     """A classified region set. Owns the C layout and everything it
     borrows (source, read callback, core buffer); close() frees the layout
@@ -452,6 +542,54 @@ class Layout:
         "json"."""
         words, count = self._deref_c(addr, count, depth, source)
         return _render_deref(self._h(), words, count, fmt, color)
+
+    # -- crashes
+
+    def add_thread_registers(self, tid, registers):
+        """Give the library thread tid's registers: a dict (or pairs) of
+        name -> value, named as the architecture does ("rip", "rsp",
+        "rax" ..., "fs_base")."""
+        items = list(registers.items() if hasattr(registers, "items")
+                     else registers)
+        names = [_to_bytes(n, "register name") for n, _ in items]
+        arr = (_lib.vml_named_value * max(len(items), 1))()
+        for i, (name, (_, value)) in enumerate(zip(names, items)):
+            arr[i].name = name
+            arr[i].value = int(value) & _U64
+        _lib.check(_lib.vml_layout_add_thread_registers(
+            self._h(), int(tid), arr, len(items)))
+
+    def set_siginfo(self, tid, signo, si_code, addr=None):
+        """The signal thread tid stopped with (si_signo, si_code, si_addr
+        or None), as GDB's $_siginfo says."""
+        _lib.check(_lib.vml_layout_set_siginfo(
+            self._h(), int(tid), int(signo), int(si_code),
+            addr is not None, (addr or 0) & _U64))
+
+    def _crash_c(self):
+        c = _lib.vml_crash()
+        _lib.check(_lib.vml_layout_crash(self._h(), ctypes.byref(c),
+                                         ctypes.sizeof(c)))
+        return c
+
+    def crash(self):
+        """Why the program died (a Crash). Raises Error (ERROR_NOT_FOUND,
+        one line) when the layout knows no fatal signal."""
+        return Crash(self._crash_c(), self)
+
+    def crash_text(self, crash=None, fmt="text"):
+        """The crash as the library renders it: fmt "text" (one short
+        paragraph) or "json". crash: a Crash this layout gave, or None to
+        explain it now."""
+        if fmt not in ("text", "json"):
+            raise ValueError("vmlayout: crash_text format must be 'text' "
+                             "or 'json', not %r" % (fmt,))
+        c = crash._c if isinstance(crash, Crash) else self._crash_c()
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_render_crash(
+            self._h(), ctypes.byref(c), ctypes.sizeof(c), _FORMATS[fmt], 0,
+            ctypes.byref(out)))
+        return _lib.take_string(out.value)
 
     # -- rendering
 

@@ -522,6 +522,109 @@ class vml_deref_word(ctypes.Structure):
     ]
 
 
+# enum vml_crash_kind / vml_crash_access / vml_crash_addr_from
+VML_CRASH_SIGNAL = 0
+VML_CRASH_NULL_DEREF = 1
+VML_CRASH_STACK_OVERFLOW = 2
+VML_CRASH_WRITE_READONLY = 3
+VML_CRASH_EXEC_NONEXEC = 4
+VML_CRASH_UNMAPPED = 5
+VML_CRASH_NONCANONICAL = 6
+VML_CRASH_MISALIGNED = 7
+VML_CRASH_BUS_ERROR = 8
+VML_CRASH_ABORT = 9
+VML_CRASH_ARITHMETIC = 10
+VML_CRASH_ILLEGAL = 11
+VML_CRASH_TRAP = 12
+VML_CRASH_KERNEL_ADDRESS = 13
+VML_CRASH_PROTECTION = 14
+VML_CRASH_PRIVILEGED = 15
+VML_CRASH_GENERAL_PROTECTION = 16
+VML_CRASH_SENT = 17
+VML_CRASH_KIND_COUNT = 18
+VML_ACCESS_UNKNOWN = 0
+VML_ACCESS_READ = 1
+VML_ACCESS_WRITE = 2
+VML_ACCESS_EXECUTE = 3
+VML_ADDR_NONE = 0
+VML_ADDR_SIGINFO = 1
+VML_ADDR_OPERAND = 2
+VML_ADDR_TARGET = 3
+VML_ADDR_SP = 4
+
+
+class vml_crash(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_uint32),
+        ("summary", ctypes.c_char_p),
+        ("signo", ctypes.c_int32),
+        ("si_code", ctypes.c_int32),
+        ("has_si_code", ctypes.c_bool),
+        ("code_name", ctypes.c_char_p),
+        ("code_text", ctypes.c_char_p),
+        ("sent", ctypes.c_bool),
+        ("has_fault_addr", ctypes.c_bool),
+        ("fault_addr", ctypes.c_uint64),
+        ("tid", ctypes.c_int64),
+        ("tid_is_main", ctypes.c_bool),
+        ("nthreads", ctypes.c_uint32),
+        ("has_pc", ctypes.c_bool),
+        ("pc", ctypes.c_uint64),
+        ("has_sp", ctypes.c_bool),
+        ("sp", ctypes.c_uint64),
+        ("pc_region_index", ctypes.c_size_t),
+        ("pc_section", ctypes.c_char_p),
+        ("pc_section_offset", ctypes.c_uint64),
+        ("pc_symbol", ctypes.c_char_p),
+        ("pc_symbol_offset", ctypes.c_uint64),
+        ("has_insn", ctypes.c_bool),
+        ("insn_len", ctypes.c_uint32),
+        ("insn", ctypes.c_char * 160),
+        ("has_operand", ctypes.c_bool),
+        ("operand", ctypes.c_char * 64),
+        ("has_operand_addr", ctypes.c_bool),
+        ("operand_addr", ctypes.c_uint64),
+        ("operand_size", ctypes.c_uint32),
+        ("operand_base", ctypes.c_char * 8),
+        ("operand_base_value", ctypes.c_uint64),
+        ("operand_index", ctypes.c_char * 8),
+        ("operand_index_value", ctypes.c_uint64),
+        ("operand_scale", ctypes.c_uint32),
+        ("operand_segment", ctypes.c_char * 4),
+        ("operand_segment_base", ctypes.c_uint64),
+        ("access", ctypes.c_uint32),
+        ("has_addr", ctypes.c_bool),
+        ("addr", ctypes.c_uint64),
+        ("addr_from", ctypes.c_uint32),
+        ("half", ctypes.c_uint32),
+        ("canonical", ctypes.c_bool),
+        ("region_index", ctypes.c_size_t),
+        ("gap", vml_gap),
+        ("section", ctypes.c_char_p),
+        ("section_offset", ctypes.c_uint64),
+        ("symbol", ctypes.c_char_p),
+        ("symbol_offset", ctypes.c_uint64),
+        ("has_file_offset", ctypes.c_bool),
+        ("file_offset", ctypes.c_uint64),
+        ("overflow_tid", ctypes.c_int64),
+        ("overflow_is_main", ctypes.c_bool),
+        ("overflow_sp", ctypes.c_uint64),
+        ("overflow_depth", ctypes.c_uint64),
+        ("stack_region_index", ctypes.c_size_t),
+        ("guard_region_index", ctypes.c_size_t),
+        ("alignment", ctypes.c_uint32),
+        ("has_file_size", ctypes.c_bool),
+        ("file_size", ctypes.c_uint64),
+        ("abort_function", ctypes.c_char_p),
+        ("has_abort_message", ctypes.c_bool),
+        ("abort_message", ctypes.c_char * 256),
+        ("has_return_addr", ctypes.c_bool),
+        ("return_addr", ctypes.c_uint64),
+        ("return_symbol", ctypes.c_char_p),
+        ("return_symbol_offset", ctypes.c_uint64),
+    ]
+
+
 # Every struct above, by C name, for the sizeof/offsetof test.
 STRUCTS = {
     "vml_region": vml_region,
@@ -541,6 +644,7 @@ STRUCTS = {
     "vml_kernel_hit": vml_kernel_hit,
     "vml_kernel_where": vml_kernel_where,
     "vml_kernel_request": vml_kernel_request,
+    "vml_crash": vml_crash,
     "vml_elf_cache_stats": vml_elf_cache_stats,
     "vml_scan_request": vml_scan_request,
     "vml_scan_stats": vml_scan_stats,
@@ -741,6 +845,17 @@ _PROTOTYPES = [
     ("vml_layout_set_disasm_syntax", error_p, [layout_p, ctypes.c_char_p]),
     ("vml_layout_warning_count", _size, [layout_p]),
     ("vml_layout_warning", ctypes.c_char_p, [layout_p, _size]),
+    # crash explanations
+    ("vml_layout_add_thread_registers", error_p,
+     [layout_p, ctypes.c_int64, _P(vml_named_value), _size]),
+    ("vml_layout_set_siginfo", error_p,
+     [layout_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_int32,
+      ctypes.c_bool, _u64]),
+    ("vml_crash_kind_name", ctypes.c_char_p, [c_enum]),
+    ("vml_layout_crash", error_p, [layout_p, _P(vml_crash), _size]),
+    ("vml_render_crash", error_p,
+     [layout_p, _P(vml_crash), _size, c_enum, ctypes.c_uint32,
+      _P(ctypes.c_void_p)]),
 ]
 
 

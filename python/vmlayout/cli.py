@@ -22,6 +22,10 @@ thread stacks, shared libraries, anonymous memory, vdso ...), and the gaps
 between mappings labelled with their size. With --whereis it explains
 single addresses instead: the mapping, section and symbol holding each one,
 its offset in the file, whose stack it is on, or which gap it falls in.
+With --crash it says why the program died: the signal, the thread that got
+it, the instruction at its $pc and the memory it touched (a NULL
+dereference, a stack overflow, a write to read-only memory, an unmapped
+gap, a non-canonical pointer, abort() ...).
 
 A core file is read in place (mapped, never loaded whole). A core made by
 GDB's gcore leaves out file mappings it did not change: those are shown
@@ -59,11 +63,13 @@ examples:
       Explain two addresses of the crashed process.
   python3 -m vmlayout --pid 4321 --scan heap libc.so.6
       Every pointer in the heap of process 4321 that points into libc.
+  python3 -m vmlayout --core core.1234 --crash
+      Why the process died, in one paragraph (--json: every fact).
 
 exit status:
   0  success (also for an incomplete layout: see the warning)
-  1  the core or process could not be read (one line on standard error,
-     starting with "vmlayout: ")
+  1  the core or process could not be read, or --crash found no fatal
+     signal (one line on standard error, starting with "vmlayout: ")
   2  bad usage (unknown option, missing source, malformed ADDR)
 
 see also:
@@ -104,7 +110,7 @@ def build_parser():
     p = argparse.ArgumentParser(
         prog="python3 -m vmlayout",
         usage="python3 -m vmlayout [--core FILE | --pid PID | FILE] "
-              "[--table | --json] [--whereis ADDR]... "
+              "[--table | --json] [--whereis ADDR]... [--crash] "
               "[--scan FROM [TO] [--max N]] [--color=auto|always|never]",
         description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -139,6 +145,11 @@ def build_parser():
     out.add_argument("--max", metavar="N", type=int, default=0,
                      help="with --scan: list at most N pointers (default "
                           "100000; the counts are always complete)")
+    out.add_argument("--crash", action="store_true",
+                     help="explain why the program died (the core's "
+                          "signal, thread, instruction and the memory it "
+                          "touched) in one paragraph, or with --json as "
+                          "JSON")
     out.add_argument("--color", metavar="WHEN", nargs="?", const="always",
                      default="auto", choices=("auto", "always", "never"),
                      help="colour the output: auto (the default: when "
@@ -195,6 +206,12 @@ def _run(vmlayout, args, out, err):
                                      color=color and args.fmt != "json")
             out.write(text if text.endswith("\n") else text + "\n")
             return 0
+        if args.crash:
+            crash = layout.crash()
+            text = layout.crash_text(crash, "json" if args.fmt == "json"
+                                     else "text")
+            out.write(text if text.endswith("\n") else text + "\n")
+            return 0
         if args.whereis:
             if args.fmt == "json":
                 answers = [json.loads(layout.where_text(a, fmt="json"))
@@ -238,6 +255,14 @@ def main(argv=None, out=None, err=None):
                          "--table (use --json or nothing)")
         if args.max < 0 or (args.max and not args.scan):
             parser.error("--max N goes with --scan (N > 0)")
+        if args.crash and args.whereis:
+            parser.error("--crash explains the crash; it cannot be combined "
+                         "with --whereis")
+        if args.crash and args.fmt == "table":
+            parser.error("--crash prints a paragraph or, with --json, JSON; "
+                         "not --table")
+        if args.crash and args.scan:
+            parser.error("--crash cannot be combined with --scan")
         if args.whereis and args.fmt == "table":
             parser.error("--table draws the layout; it cannot be combined "
                          "with --whereis (use --json or nothing)")

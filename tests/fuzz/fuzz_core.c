@@ -11,13 +11,19 @@
  * tests/fuzz/seeds_core/ are the tiny hand-built cores of
  * tests/unit/core_elf_test.c (VML_CORE_SEED_DIR=DIR ./unit_tests writes
  * them).
+ *
+ * Every core that parses is also asked why it crashed (vml_layout_crash:
+ * its registers and siginfo are the fuzzer's bytes) and the answer is
+ * rendered as text and JSON; and the input's first bytes, as text, go
+ * through the x86 operand parser of both architectures with registers
+ * made of the input, so garbage instruction text meets it too.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "arch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,8 +80,72 @@ static void render_all(struct vml_layout *layout, const struct vml_core_info *in
 	}
 }
 
+/* The crash explanation of a parsed core: an answer rendered both ways,
+ * or one error line (no fatal signal, unsupported). */
+static void explain(struct vml_layout *layout)
+{
+	struct vml_crash c;
+	char *out = NULL;
+	struct vml_error *err = vml_layout_crash(layout, &c, sizeof(c));
+	if (err) {
+		if (!vml_error_message(err))
+			abort();
+		vml_error_free(err);
+		return;
+	}
+	if (!vml_crash_kind_name(c.kind))
+		abort();
+	check_render(vml_render_crash(layout, &c, sizeof(c), VML_FORMAT_TEXT, 0,
+				      &out), out);
+	check_render(vml_render_crash(layout, &c, sizeof(c), VML_FORMAT_JSON, 0,
+				      &out), out);
+}
+
+struct fuzz_regs {
+	const uint8_t *data;
+	size_t size;
+};
+
+/* Any register name gets a value made of the input. */
+static bool fuzz_reg(void *arg, const char *name, uint64_t *value)
+{
+	const struct fuzz_regs *r = arg;
+	uint64_t v = strlen(name);
+	for (size_t i = 0; i < 8 && i < r->size; i++)
+		v = v << 8 | r->data[r->size - 1 - i];
+	*value = v;
+	return (v & 7) != 0;
+}
+
+static bool fuzz_mem(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	(void)arg;
+	memset(buf, (int)(addr & 0xff), len);
+	return (addr & 1) == 0;
+}
+
+static void parse_operands(const uint8_t *data, size_t size)
+{
+	char text[200];
+	size_t n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
+	memcpy(text, data, n);
+	text[n] = '\0';
+	struct fuzz_regs r = { data, size };
+	struct vml_insn_facts f;
+	vml_x86_insn_facts(&vml_arch_x86_64, text, 0x401000, 7, fuzz_reg,
+			   fuzz_mem, &r, &f);
+	if (f.nmem > VML_INSN_MAX_MEM)
+		abort();
+	for (size_t i = 0; i < f.nmem; i++)
+		if (memchr(f.mem[i].text, '\0', sizeof(f.mem[i].text)) == NULL)
+			abort();
+	vml_x86_insn_facts(&vml_arch_i386, text, 0x8049000, 3, fuzz_reg,
+			   fuzz_mem, &r, &f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	parse_operands(data, size);
 	/* A copy of exactly size bytes: ASan flags any read past the end. */
 	uint8_t *copy = malloc(size ? size : 1);
 	if (!copy)
@@ -113,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	render_all(layout, &info);
+	explain(layout);
 	vml_layout_free(layout);
 	free(copy);
 	return 0;

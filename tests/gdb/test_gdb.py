@@ -378,9 +378,9 @@ def test_completion():
                  ("c4", "complete whereis fixture_gu")], FIXTURE)
     assert s.lines("c1") == ["vmlayout --table"]
     assert sorted(s.lines("c2")) == [
-        "vmlayout --cr3", "vmlayout --json", "vmlayout --max",
-        "vmlayout --pagetables", "vmlayout --picture", "vmlayout --scan",
-        "vmlayout --table", "vmlayout --wx"]
+        "vmlayout --cr3", "vmlayout --crash", "vmlayout --json",
+        "vmlayout --max", "vmlayout --pagetables", "vmlayout --picture",
+        "vmlayout --scan", "vmlayout --table", "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
     assert s.lines("c4") == ["whereis fixture_guard"]
 

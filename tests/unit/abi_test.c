@@ -181,6 +181,18 @@ static struct vml_error *fill_kernel_where(void *ret, size_t size)
 	return vml_kernel_where(fx.kernel, 0x1234, "sym+0x4", ret, size);
 }
 
+/* A crash: thread 7 read NULL + 0x10 (SIGSEGV, SEGV_MAPERR). */
+static struct vml_error *fill_crash(void *ret, size_t size)
+{
+	struct vml_named_value regs[2] = { { "rip", 0x401000 },
+					   { "rsp", 0x7f0000000800 } };
+	struct vml_error *err = vml_layout_add_thread_registers(fx.layout, 7,
+								regs, 2);
+	if (!err)
+		err = vml_layout_set_siginfo(fx.layout, 7, 11, 1, true, 0x10);
+	return err ? err : vml_layout_crash(fx.layout, ret, size);
+}
+
 static void test_out_structs(void)
 {
 	fixture_init();
@@ -200,6 +212,8 @@ static void test_out_structs(void)
 		   sizeof(struct vml_read_plan), 4);
 	check_fill("kernel where", fill_kernel_where, VML_KERNEL_WHERE_SIZE_V2,
 		   sizeof(struct vml_kernel_where), 8);
+	check_fill("crash", fill_crash, VML_CRASH_SIZE_V2,
+		   sizeof(struct vml_crash), 4);
 	fixture_free();
 }
 
@@ -375,6 +389,31 @@ static void test_in_structs(void)
 		       VML_ERROR_INVALID);
 	vml_free(want);
 	free(w);
+
+	/* Crash explanations, likewise. */
+	unsigned char *c = malloc(sizeof(struct vml_crash) + EXTRA);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memset(c, GUARD, sizeof(struct vml_crash) + EXTRA);
+	VML_ASSERT_OK(fill_crash(c, sizeof(struct vml_crash)));
+	VML_ASSERT_OK(vml_render_crash(fx.layout, (struct vml_crash *)c,
+				       sizeof(struct vml_crash), VML_FORMAT_JSON,
+				       0, &want));
+	VML_ASSERT_OK(vml_render_crash(fx.layout, (struct vml_crash *)c,
+				       VML_CRASH_SIZE_V2, VML_FORMAT_JSON, 0,
+				       &got));
+	CU_ASSERT_STRING_EQUAL(want, got);
+	vml_free(got);
+	VML_ASSERT_OK(vml_render_crash(fx.layout, (struct vml_crash *)c,
+				       sizeof(struct vml_crash) + EXTRA,
+				       VML_FORMAT_JSON, 0, &got));
+	CU_ASSERT_STRING_EQUAL(want, got);
+	vml_free(got);
+	VML_ASSERT_ERR(vml_render_crash(fx.layout, (struct vml_crash *)c,
+					VML_CRASH_SIZE_V2 - 1, VML_FORMAT_JSON,
+					0, &got),
+		       VML_ERROR_INVALID);
+	vml_free(want);
+	free(c);
 
 	/* Kernel whereis answers, likewise. */
 	unsigned char *kw = malloc(sizeof(struct vml_kernel_where) + EXTRA);

@@ -650,6 +650,130 @@ static void test_kill_has_no_fault_address(void)
 	free(b.p);
 }
 
+/* ------------------------------------------------- crash facts */
+
+static void add_prstatus_regs(struct buf *notes, pid_t tid,
+			      const struct user_regs_struct *regs, int cursig)
+{
+	struct elf_prstatus st;
+	memset(&st, 0, sizeof(st));
+	memcpy(&st.pr_reg, regs, sizeof(*regs));
+	st.pr_pid = tid;
+	st.pr_cursig = (short)cursig;
+	note_add(notes, "CORE", NT_PRSTATUS, &st, sizeof(st));
+}
+
+#define CRASH_TEXT 0x401000ull
+#define CRASH_STACK 0x7ffc00000000ull
+
+/* Thread 100 read 0x10(%rbx) with rbx = 0x100 (SIGSEGV at 0x110);
+ * thread 101 waited. Kernel order: NT_SIGINFO after the first thread's
+ * NT_PRSTATUS only; gcore order: one after each (the second thread's:
+ * the SIGSTOP GDB stopped it with). */
+static struct buf crash_core(bool gcore_order, bool with_siginfo,
+			     uint8_t *code)
+{
+	struct buf notes = { 0 };
+	struct user_regs_struct r;
+	memset(&r, 0, sizeof(r));
+	r.rip = CRASH_TEXT;
+	r.rsp = CRASH_STACK + 0x800;
+	r.rbx = 0x100;
+	r.rax = 0x5555;
+	r.fs_base = 0x7f0000000740;
+	add_prstatus_regs(&notes, 100, &r, SIGSEGV);
+	add_prpsinfo(&notes, 100, "crashy", "crashy");
+	if (with_siginfo)
+		add_siginfo(&notes, SIGSEGV, SEGV_MAPERR, 0x110);
+	r.rip = CRASH_TEXT + 3;
+	r.rsp = CRASH_STACK + 0x900;
+	r.rbx = 5;
+	add_prstatus_regs(&notes, 101, &r, gcore_order ? SIGSTOP : 0);
+	if (with_siginfo && gcore_order)
+		add_siginfo(&notes, SIGSTOP, SI_TKILL, 0);
+	memset(code, 0, 4096);
+	memcpy(code, "\x8b\x43\x10", 3);       /* mov 0x10(%rbx),%eax */
+	struct spec_load loads[] = {
+		{ CRASH_TEXT, 0x1000, 0x1000, PF_R | PF_X, code },
+		{ CRASH_STACK, 0x1000, 0x1000, PF_R | PF_W, NULL },
+	};
+	struct buf b = build_core(loads, VML_ARRAY_SIZE(loads), &notes);
+	free(notes.p);
+	return b;
+}
+
+static void test_crash_facts(void)
+{
+	static uint8_t code[4096];
+	for (int order = 0; order < 2; order++) {
+		struct buf b = crash_core(order == 1, true, code);
+		maybe_write_seed(order ? "crash-gcore-order" : "crash-kernel-order",
+				 &b);
+		struct vml_layout *l;
+		VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &l));
+		/* The core's signal is the first thread's, not the SIGSTOP
+		 * of the thread after it. */
+		struct vml_core_info info;
+		VML_ASSERT_OK(vml_layout_core_info(l, &info, sizeof(info)));
+		CU_ASSERT_EQUAL(info.signo, SIGSEGV);
+		CU_ASSERT(info.has_fault_addr && info.fault_addr == 0x110);
+		struct vml_crash c;
+		VML_ASSERT_OK(vml_layout_crash(l, &c, sizeof(c)));
+		CU_ASSERT_EQUAL(c.tid, 100);
+		CU_ASSERT(c.tid_is_main);
+		CU_ASSERT(c.has_pc && c.pc == CRASH_TEXT);
+		CU_ASSERT(c.has_sp && c.sp == CRASH_STACK + 0x800);
+		CU_ASSERT(c.has_si_code && c.si_code == SEGV_MAPERR);
+		CU_ASSERT(c.has_fault_addr && c.fault_addr == 0x110);
+		CU_ASSERT_STRING_EQUAL(vml_crash_kind_name(c.kind),
+				       "null-dereference");
+		/* rbx came from pr_reg by its user_regs_struct name. */
+		CU_ASSERT_STRING_EQUAL(c.operand_base, "rbx");
+		CU_ASSERT_EQUAL(c.operand_base_value, 0x100);
+		CU_ASSERT_EQUAL(c.operand_addr, 0x110);
+		CU_ASSERT_STRING_EQUAL(c.insn, "mov    0x10(%rbx),%eax");
+		CU_ASSERT_EQUAL(c.nthreads, 2);
+		vml_layout_free(l);
+		free(b.p);
+	}
+	/* No NT_SIGINFO: the first thread's pr_cursig, no code, no address. */
+	struct buf b = crash_core(false, false, code);
+	struct vml_layout *l;
+	VML_ASSERT_OK(vml_layout_from_core_buffer(b.p, b.len, &l));
+	struct vml_crash c;
+	VML_ASSERT_OK(vml_layout_crash(l, &c, sizeof(c)));
+	CU_ASSERT_EQUAL(c.signo, SIGSEGV);
+	CU_ASSERT(!c.has_si_code && !c.has_fault_addr);
+	CU_ASSERT_EQUAL(c.kind, VML_CRASH_SIGNAL);
+	char *text = NULL;
+	VML_ASSERT_OK(vml_render_crash(l, &c, sizeof(c), VML_FORMAT_TEXT, 0,
+				       &text));
+	/* "(the core has no siginfo: ...)", wrapped anywhere. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "siginfo:"));
+	vml_free(text);
+	vml_layout_free(l);
+	free(b.p);
+	/* Every damaged cut of the core: an error or an answer, no crash. */
+	b = crash_core(true, true, code);
+	for (size_t cut = 0; cut < b.len; cut += cut < 2048 ? 1 : 512) {
+		struct vml_error *cut_err = vml_layout_from_core_buffer(b.p, cut,
+									&l);
+		if (cut_err) {
+			vml_error_free(cut_err);
+			continue;
+		}
+		struct vml_error *err = vml_layout_crash(l, &c, sizeof(c));
+		if (!err) {
+			VML_ASSERT_OK(vml_render_crash(l, &c, sizeof(c),
+						       VML_FORMAT_JSON, 0, &text));
+			vml_free(text);
+		}
+		vml_error_free(err);
+		vml_layout_free(l);
+	}
+	free(b.p);
+}
+
 /* --------------------------------------------------------- layouts */
 
 struct want {
@@ -948,6 +1072,7 @@ static CU_TestInfo tests[] = {
 	{ "layout of a gcore-style core", test_layout_gcore_style },
 	{ "layout from a core file", test_from_core_file },
 	{ "core summary and warnings", test_summary_and_warnings },
+	{ "registers and signal for crashes", test_crash_facts },
 	CU_TEST_INFO_NULL,
 };
 

@@ -21,7 +21,8 @@
 	X(abi) \
 	X(i386) \
 	X(stacks) \
-	X(scan)
+	X(scan) \
+	X(crash)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
