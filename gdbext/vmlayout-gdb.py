@@ -451,6 +451,7 @@ Usage: vmlayout [--picture|--table|--json]
        vmlayout --scan FROM [TO] [--max N] [--json]
        vmlayout --crash [--json]
        vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]   (kernel)
+       vmlayout --load-symbols   (kernel)
 
 Draws every region of the address space of the program being debugged
 (a live process, local or under gdbserver, or a core file), from the
@@ -506,17 +507,26 @@ space from its page tables instead.
   Kernel targets: walk the page tables rooted at VALUE (an expression)
   instead of the current CR3.
 
+--load-symbols
+  Kernel targets without vmlinux: read the kernel's own symbol table
+  (kallsyms) from its memory, with its loaded modules' symbols, write
+  it as an ELF file and load it (add-symbol-file), so that bt, x/i and
+  info symbol name kernel code. whereis reads the same symbols (and the
+  kernel's BTF types) by itself.
+
 Colour is used when GDB's styling is on (set style enabled on)."""
 
     OPTIONS = ("--picture", "--table", "--json", "--scan", "--max",
                "--crash")
     # Paging registers a user may replace (VALUE instead of the target's).
     REGISTER_OPTIONS = ("--cr3",)
-    KERNEL_OPTIONS = ("--pagetables", "--wx") + REGISTER_OPTIONS
+    KERNEL_OPTIONS = ("--pagetables", "--wx", "--load-symbols") + \
+        REGISTER_OPTIONS
     USAGE = ("usage: vmlayout [--picture|--table|--json], vmlayout --scan "
              "FROM [TO] [--max N] [--json], vmlayout --crash [--json], "
              "on a kernel: "
-             "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]")
+             "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json], "
+             "vmlayout --load-symbols")
 
     def __init__(self):
         super().__init__("vmlayout", gdb.COMMAND_STATUS)
@@ -573,6 +583,9 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                                        "combined: choose one format (%s)"
                                        % (fmt, a, self.USAGE))
                 fmt = a[2:]
+            elif a == "--load-symbols":
+                kernel.append(a)
+                query = "load-symbols"
             elif a in ("--pagetables", "--wx"):
                 kernel.append(a)
                 # --wx is the --pagetables view filtered: it wins.
@@ -626,6 +639,12 @@ Colour is used when GDB's styling is on (set style enabled on)."""
             if fmt == "table":
                 raise gdb.GdbError("vmlayout: --table is for processes; "
                                    "on a kernel use --pagetables")
+            if query == "load-symbols":
+                if len(kernel) > 1 or fmt != "picture":
+                    raise gdb.GdbError("vmlayout: --load-symbols takes no "
+                                       "other option")
+                _write(qemu.load_symbols())
+                return
             values = {name: _value("vmlayout", text, "--%s value" % name)
                       for name, text in registers.items()}
             _write(qemu.run(qemu.KernelOptions(

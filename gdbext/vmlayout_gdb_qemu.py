@@ -28,7 +28,9 @@ functions, scans, whereis --deref and scripts.
 """
 
 import ctypes
+import os
 import re
+import tempfile
 
 import gdb
 
@@ -81,6 +83,9 @@ class _Session:
         self.pending = None           # exception raised inside a read
         self.remote_reads = 0         # reads sent to the stub
         self.fail_after = None        # tests: raise KeyboardInterrupt after N
+        self.ksyms = None             # the guest's own symbols and types
+        self.ksyms_error = None       # why there are none (once per connection)
+        self.symbol_file = None       # the symbol file GDB loaded from us
 
     # -- reads (called from C through ctypes; must never raise)
 
@@ -168,6 +173,10 @@ class _Session:
         self.phys_on = False
         self.phys_supported = None
         self.direct_base = None
+        if self.ksyms is not None:
+            self.ksyms.close()
+        self.ksyms = None
+        self.ksyms_error = None
 
     def stats(self):
         st = _lib.vml_source_stats()
@@ -461,11 +470,18 @@ def run(opts):
         raise KernelError("cannot read $pc from the target: %s" % e)
     hints = _Hints(arch, pc)
     symbol = _symbol_for(opts.addr) if opts.query == "where" else None
+    # whereis reads the kernel's own symbols and types (once per
+    # connection); the layout uses them once they are there (bases); the
+    # page-table views never need them.
+    ksyms = None
+    if opts.query in ("where", "layout"):
+        ksyms = kernel_symbols(load=opts.query == "where")
     req = _lib.vml_kernel_request()
     req.query = _QUERIES[opts.query]
     req.format = _lib.VML_FORMAT_JSON if opts.json else _lib.VML_FORMAT_TEXT
     req.addr = opts.addr
     req.symbol = symbol.encode() if symbol else None
+    req.ksyms = ksyms.handle if ksyms is not None else None
     out = ctypes.c_void_p()
     with _Paging(arch, opts.registers) as paging:
         try:
@@ -477,6 +493,93 @@ def run(opts):
         except _lib.Error as e:
             raise KernelError(e.message)
     return _with_note(note, _lib.take_string(out.value), opts.json)
+
+
+# ------------------------------------------------------------------ kernel symbols
+
+
+def _check_ksyms():
+    """Once per stop: does the kernel still hold the tables read?"""
+    s = _session
+    kernel = cached_kernel()
+    if _reading(lambda: s.ksyms.check(kernel)):
+        return True
+    s.ksyms.close()
+    s.ksyms = None
+    return False
+
+
+def kernel_symbols(load=True):
+    """The guest kernel's own symbols and types (vmlayout.KernelSymbols:
+    kallsyms, and BTF when the kernel has it), read from its memory once
+    per connection (load=False: only when already read) and checked once
+    per stop; None when there are none (why: symbols_error())."""
+    s = _session
+    if s.ksyms is not None:
+        if vmlayout_gdb.cached(("ksyms-checked",), _check_ksyms):
+            return s.ksyms
+    if not load or s.ksyms_error is not None:
+        return None
+    kernel = cached_kernel()
+    try:
+        s.ksyms = _reading(lambda: vmlayout.KernelSymbols.load(kernel))
+    except _lib.Error as e:
+        s.ksyms_error = e.message
+        return None
+    return s.ksyms
+
+
+def symbols_error():
+    """Why the guest kernel gave no symbols, or None."""
+    return _session.ksyms_error
+
+
+def _symbol_file_path(ksyms):
+    text = ksyms.lookup("_text")
+    name = "kallsyms-%x.elf" % (text["addr"] if text else 0)
+    base = os.environ.get("XDG_CACHE_HOME") or \
+        os.path.join(os.path.expanduser("~"), ".cache")
+    for d in (os.path.join(base, "vmlayout"), tempfile.gettempdir()):
+        try:
+            os.makedirs(d, exist_ok=True)
+            if os.access(d, os.W_OK):
+                return os.path.join(d, name)
+        except OSError:
+            continue
+    raise KernelError("no writable directory for the symbol file")
+
+
+def load_symbols():
+    """vmlayout --load-symbols: the guest kernel's symbols (and its
+    modules') written as an ELF file and given to GDB (add-symbol-file),
+    so that bt, x/i and info symbol name kernel code without vmlinux.
+    Returns the lines to print."""
+    ksyms = kernel_symbols(load=True)
+    if ksyms is None:
+        raise KernelError("no kernel symbols: %s" % _session.ksyms_error)
+    path = _symbol_file_path(ksyms)
+    kernel = _build_kernel({})
+    try:
+        def write():
+            kernel.set_ksyms(ksyms)
+            ksyms.write_elf(path, kernel)
+        _reading(write)
+    except _lib.Error as e:
+        raise KernelError(e.message)
+    finally:
+        kernel.close()
+    s = _session
+    if s.symbol_file is not None:
+        try:
+            gdb.execute("remove-symbol-file %s" % s.symbol_file,
+                        to_string=True)
+        except gdb.error:
+            pass
+        s.symbol_file = None
+    gdb.execute("add-symbol-file %s" % path, to_string=True)
+    s.symbol_file = path
+    return ("vmlayout: %s\nvmlayout: symbol file %s loaded (add-symbol-file)"
+            "\n" % (ksyms.description, path))
 
 
 # ------------------------------------------------------------------ cached walk

@@ -168,6 +168,9 @@ struct vml_kernel {
 	 * vml_kernel_where and vml_kernel_find_phys read the tables through
 	 * it again (every page is in its cache after the walk). */
 	struct vml_source *source;
+	/* The kernel's own symbols and types (vml_kernel_set_ksyms), borrowed;
+	 * NULL: none. */
+	const struct vml_ksyms *ksyms;
 };
 
 /* kernel.c helpers for classifiers. */

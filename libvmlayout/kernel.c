@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "ksyms.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -473,6 +474,45 @@ struct vml_error *vml_kernel_from_pagetables(struct vml_source *src,
 		(*ret)->source = src;
 	}
 	return err;
+}
+
+/* Classifies k again with bases from symbols (the kernel's own kallsyms):
+ * a base the caller's hints gave stays; the others are taken from syms or
+ * inferred again; slots, kinds and the layout are rebuilt. */
+struct vml_error *vml_kernel_reclassify(struct vml_kernel *k,
+					const struct vml_named_value *syms,
+					size_t nsyms)
+{
+	for (size_t b = 0; b < VML_KBASE_COUNT; b++)
+		if (k->how[b] != VML_KBASE_GIVEN)
+			k->how[b] = VML_KBASE_UNKNOWN;
+	const struct vml_kernel_class *kc = k->kclass;
+	for (size_t i = 0; syms && i < nsyms; i++) {
+		for (size_t s = 0; syms[i].name && s < kc->nsymbols; s++) {
+			enum vml_kbase b = kc->symbol_bases[s];
+			if (strcmp(kc->symbols[s].name, syms[i].name) ||
+			    !syms[i].value || k->how[b] == VML_KBASE_GIVEN)
+				continue;
+			k->bases[b] = syms[i].value;
+			k->how[b] = VML_KBASE_GIVEN;
+		}
+	}
+	kc->infer_bases(k);
+	k->nslots = 0;
+	kc->add_slots(k);
+	finish_slots(k);
+	for (size_t i = 0; i < k->nranges; i++)
+		k->kinds[i] = vml_kernel_kind_at(k, k->ranges[i].start);
+	struct vml_layout *old = k->layout;
+	k->layout = NULL;
+	struct vml_error *err = build_layout(k);
+	if (err) {
+		vml_layout_free(k->layout);
+		k->layout = old;
+		return err;
+	}
+	vml_layout_free(old);
+	return NULL;
 }
 
 void vml_kernel_free(struct vml_kernel *k)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "ksyms.h"
 
 /* How many hits whereis --phys lists (text, JSON). */
 #define PHYS_TEXT 64
@@ -175,6 +176,14 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 		if (symbol) {
 			w->has_symbol = true;
 			snprintf(w->symbol, sizeof(w->symbol), "%s", symbol);
+		} else if (k->ksyms) {
+			/* The debugger's symbols (vmlinux) win; else the
+			 * kernel's own. */
+			w->has_symbol = vml_ksyms_format(k->ksyms, addr,
+							 w->symbol,
+							 sizeof(w->symbol));
+			if (w->has_symbol)
+				w->symbol_from = VML_SYMBOL_FROM_KALLSYMS;
 		}
 		if (w->walk.mapped)
 			err = where_aliases(k, w);
@@ -306,6 +315,10 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 	err = vml_kernel_from_pagetables(src, paging, hints, hints_size, &k);
 	if (err)
 		return err;
+	if (req.ksyms && (err = vml_kernel_set_ksyms(k, req.ksyms))) {
+		vml_kernel_free(k);
+		return err;
+	}
 	uint32_t flags = req.flags & VML_RENDER_COLOR;
 	switch (req.query) {
 	case VML_KQUERY_WHERE:

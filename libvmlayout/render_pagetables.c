@@ -461,6 +461,11 @@ static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 			      tr->phys, tr->page_size);
 	vml_sb_puts(sb, ", \"symbol\": ");
 	vml_sb_json_string(sb, w->has_symbol ? w->symbol : NULL);
+	static const char *const from[] = { "caller", "kallsyms", "module" };
+	vml_sb_puts(sb, ", \"symbol_from\": ");
+	vml_sb_json_string(sb, !w->has_symbol ? NULL :
+			   w->symbol_from < VML_ARRAY_SIZE(from) ?
+			   from[w->symbol_from] : "?");
 	vml_sb_puts(sb, ", \"kind\": ");
 	vml_sb_json_string(sb, kind_label(w->half, w->kind));
 	vml_sb_puts(sb, ", \"region\": ");

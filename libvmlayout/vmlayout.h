@@ -1093,6 +1093,13 @@ struct vml_error *vml_kernel_find_phys(const struct vml_kernel *kernel,
 				       size_t hit_size, size_t *nhits_ret,
 				       uint64_t *total_ret);
 
+/* Where vml_kernel_where.symbol came from. */
+enum vml_symbol_from {
+	VML_SYMBOL_FROM_CALLER = 0,      /* the debugger's (vmlinux) symbols */
+	VML_SYMBOL_FROM_KALLSYMS = 1,    /* the kernel's kallsyms */
+	VML_SYMBOL_FROM_MODULE = 2,      /* a loaded module's symbol table */
+};
+
 /* How many aliases a struct vml_kernel_where holds. */
 #define VML_KERNEL_WHERE_ALIASES 64
 
@@ -1122,6 +1129,8 @@ struct vml_kernel_where {
 	bool direct_map;                 /* addr is in the direct map */
 	bool text_maps_page;             /* the kernel image mapping maps the
 					    same physical page */
+	/* With the kernel's symbols (vml_kernel_set_ksyms): */
+	uint32_t symbol_from;            /* enum vml_symbol_from of symbol */
 };
 #define VML_KERNEL_WHERE_SIZE_V2 \
 	VML_SIZE_THROUGH(struct vml_kernel_where, text_maps_page)
@@ -1179,6 +1188,7 @@ enum vml_kernel_query {
 	VML_KQUERY_WHERE = 3,      /* whereis ADDR */
 	VML_KQUERY_PHYS = 4,       /* whereis --phys ADDR */
 };
+struct vml_ksyms;       /* kernel symbols and types, below */
 /* Sized (vml_kernel_answer reads it). */
 struct vml_kernel_request {
 	uint32_t query;            /* enum vml_kernel_query */
@@ -1186,6 +1196,9 @@ struct vml_kernel_request {
 	uint32_t flags;            /* VML_RENDER_COLOR */
 	uint64_t addr;             /* WHERE: virtual, PHYS: physical address */
 	const char *symbol;        /* WHERE: "name+0x12" or NULL (borrowed) */
+	/* The kernel's own symbols and types (vml_ksyms_load; NULL: none):
+	 * given to the walk with vml_kernel_set_ksyms. Borrowed. */
+	const struct vml_ksyms *ksyms;
 };
 #define VML_KERNEL_REQUEST_SIZE_V2 \
 	VML_SIZE_THROUGH(struct vml_kernel_request, symbol)
@@ -1204,6 +1217,107 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    size_t hints_size,
 				    const struct vml_kernel_request *req,
 				    size_t req_size, char **ret);
+
+/* ---------------------------------------------------------------- kernel symbols and types
+ * A kernel carries its own names and types: kallsyms (CONFIG_KALLSYMS:
+ * every function, and with CONFIG_KALLSYMS_ALL every variable) and BTF
+ * (CONFIG_DEBUG_INFO_BTF: every struct). vml_ksyms_load finds both in the
+ * kernel image's memory through a kernel's page-table walk, so a debugger
+ * without vmlinux gets symbol+offset in whereis, the KASLR bases as the
+ * kernel stores them, and (with BTF) what a task stack, a module address,
+ * a vmalloc area or a per-CPU area is. What changes while the kernel runs
+ * (modules, tasks, vmalloc areas) is read again at each question. */
+
+struct vml_ksyms;
+
+enum vml_ksyms_flags {
+	VML_KSYMS_NO_TYPES = 1u << 0,  /* kallsyms only, do not read BTF */
+};
+/*
+ * Reads kernel's kallsyms (and BTF, unless VML_KSYMS_NO_TYPES) through
+ * its walk and source: the kernel image mapping is searched for the
+ * tables (at most 256 MiB read, in large reads), then __start_BTF ..
+ * __stop_BTF is read and parsed with libbpf. A kernel without BTF gets
+ * symbols only (vml_ksyms_has_types false; the description says so in one
+ * line). No kallsyms tables is VML_ERROR_NOT_FOUND; a kernel from ranges
+ * (no source) VML_ERROR_UNSUPPORTED. The result does not borrow kernel:
+ * free it with vml_ksyms_free.
+ */
+VML_PUBLIC
+struct vml_error *vml_ksyms_load(const struct vml_kernel *kernel,
+				 uint32_t flags, struct vml_ksyms **ret);
+VML_PUBLIC
+void vml_ksyms_free(struct vml_ksyms *ksyms);
+/* NULL when kernel (a later stop's walk) still holds the tables ksyms was
+ * read from (the kallsyms token index, re-read: one page), else
+ * VML_ERROR_NOT_FOUND: another kernel; load again. */
+VML_PUBLIC
+struct vml_error *vml_ksyms_check(const struct vml_ksyms *ksyms,
+				  const struct vml_kernel *kernel);
+/* One line: "94266 symbols from kallsyms at 0x... (relative offsets); 124000
+ * types from BTF (4262 KiB)", or "...; no BTF (...): symbols only". Owned
+ * by ksyms. */
+VML_PUBLIC
+const char *vml_ksyms_description(const struct vml_ksyms *ksyms);
+VML_PUBLIC
+bool vml_ksyms_has_types(const struct vml_ksyms *ksyms);
+/* Symbols of the kernel image, in the kernel's order (ascending addresses;
+ * absolute ones, the per-CPU offsets of some kernels, first). */
+VML_PUBLIC
+size_t vml_ksyms_count(const struct vml_ksyms *ksyms);
+
+/* One kernel symbol. Sized (vml_ksyms_symbol, _lookup, _find). */
+struct vml_ksym {
+	uint64_t addr;
+	uint64_t size;             /* to the next symbol's address; 0 unknown */
+	const char *name;          /* owned by the ksyms (or the module list
+				      it came from): valid until it is freed */
+	const char *module;        /* NULL for the kernel image */
+	uint32_t type;             /* the kallsyms letter ('T', 't', 'D' ...) */
+	bool absolute;             /* an absolute value, not an address */
+};
+#define VML_KSYM_SIZE_V2 VML_SIZE_THROUGH(struct vml_ksym, absolute)
+/* Symbol i (VML_ERROR_NOT_FOUND past the last). Sized: ret_size. */
+VML_PUBLIC
+struct vml_error *vml_ksyms_symbol(const struct vml_ksyms *ksyms, size_t i,
+				   struct vml_ksym *ret, size_t ret_size);
+/* The symbol called name (the first of equal names); VML_ERROR_NOT_FOUND. */
+VML_PUBLIC
+struct vml_error *vml_ksyms_lookup(const struct vml_ksyms *ksyms,
+				   const char *name, struct vml_ksym *ret,
+				   size_t ret_size);
+/* The symbol at or below addr in the kernel image (as /proc/kallsyms and
+ * the kernel's %pS name it) and addr's offset from it (offset_ret may be
+ * NULL); VML_ERROR_NOT_FOUND outside the image's symbols. */
+VML_PUBLIC
+struct vml_error *vml_ksyms_find(const struct vml_ksyms *ksyms, uint64_t addr,
+				 struct vml_ksym *ret, size_t ret_size,
+				 uint64_t *offset_ret);
+/*
+ * Gives kernel its symbols: the architecture's base symbols
+ * (vml_arch_kernel_symbols; x86-64 page_offset_base, vmalloc_base,
+ * vmemmap_base read as values through the walk, _text as an address)
+ * become given bases (VML_KBASE_GIVEN) unless the kernel's hints already
+ * gave them (a vmlinux in the debugger wins), the layout is classified
+ * again with them (regions and pointers into the layout change), and
+ * vml_kernel_where names symbols and kernel objects. ksyms is borrowed:
+ * it must outlive kernel (or be replaced by NULL).
+ */
+VML_PUBLIC
+struct vml_error *vml_kernel_set_ksyms(struct vml_kernel *kernel,
+				       const struct vml_ksyms *ksyms);
+/*
+ * Writes an ELF file at path holding every symbol of the kernel image
+ * (functions STT_FUNC, variables STT_OBJECT, with sizes; absolute
+ * per-CPU offsets left out) and, when kernel is not NULL, of its loaded
+ * modules (read now), in NOBITS sections spanning them, for a debugger's
+ * add-symbol-file: backtraces and disassembly get names. The file is
+ * written whole or not at all (a temporary then rename).
+ */
+VML_PUBLIC
+struct vml_error *vml_ksyms_write_elf(const struct vml_ksyms *ksyms,
+				      const struct vml_kernel *kernel,
+				      const char *path);
 
 /* ---------------------------------------------------------------- ELF object cache
  * Classifying a layout parses every mapped ELF file (program headers,

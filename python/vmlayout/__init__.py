@@ -11,6 +11,7 @@ keeps C objects and callbacks alive, and raises Error for library errors.
 """
 
 import ctypes
+import os
 
 from . import _lib
 from ._lib import Error
@@ -19,7 +20,7 @@ __all__ = [
     "Error", "Region", "Where", "Layout", "open_pid", "from_maps",
     "open_core", "open_core_bytes", "KINDS", "GROUPS", "version",
     "format_size", "disasm", "ElfCache", "Scan", "Kernel", "pid_source",
-    "arch_from_name", "arch_name", "Crash", "CRASH_KINDS",
+    "arch_from_name", "arch_name", "Crash", "CRASH_KINDS", "KernelSymbols",
 ]
 
 # Error codes (Error.code), as in enum vml_error_code.
@@ -873,6 +874,17 @@ class Kernel:
                                   owner=self)
         return self._layout
 
+    def set_ksyms(self, ksyms):
+        """Give the kernel its own symbols and types (a KernelSymbols,
+        or None): bases from them, names in whereis. The layout is
+        classified again (Layout objects taken before are closed)."""
+        if self._layout is not None:
+            self._layout.close()
+            self._layout = None
+        _lib.check(_lib.vml_kernel_set_ksyms(
+            self._h(), ksyms.handle if ksyms is not None else None))
+        self._keep.append(ksyms)
+
     def kind_at(self, addr):
         """The kind name of the documented slot holding addr."""
         return _name_of(KINDS, _lib.vml_kernel_kind_at(self._h(),
@@ -919,6 +931,105 @@ class Kernel:
         words, count = self._deref_c(addr, count, depth, source)
         return _render_deref(_lib.vml_kernel_layout(self._h()), words, count,
                              fmt, color)
+
+
+class KernelSymbols:
+    """A kernel's own symbols and types read from its memory (struct
+    vml_ksyms *): kallsyms, and BTF when the kernel has it. Made with
+    KernelSymbols.load(kernel) (kernel: a Kernel whose source reads the
+    target); independent of that kernel afterwards, valid as long as the
+    kernel runs (check(kernel) says whether a later walk still shows it)."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    @classmethod
+    def load(cls, kernel, types=True):
+        h = _lib.ksyms_p()
+        _lib.check(_lib.vml_ksyms_load(
+            kernel.handle, 0 if types else _lib.VML_KSYMS_NO_TYPES,
+            ctypes.byref(h)))
+        return cls(h.value)
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle:
+            _lib.vml_ksyms_free(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def handle(self):
+        if not self._handle:
+            raise ValueError("vmlayout: kernel symbols are closed")
+        return self._handle
+
+    def __len__(self):
+        return _lib.vml_ksyms_count(self.handle)
+
+    @property
+    def description(self):
+        return _lib.decode(_lib.vml_ksyms_description(self.handle))
+
+    @property
+    def has_types(self):
+        return bool(_lib.vml_ksyms_has_types(self.handle))
+
+    @staticmethod
+    def _sym(s):
+        return {"addr": s.addr, "size": s.size, "name": _lib.decode(s.name),
+                "module": _lib.decode(s.module) if s.module else None,
+                "type": chr(s.type), "absolute": bool(s.absolute)}
+
+    def symbol(self, i):
+        s = _lib.vml_ksym()
+        _lib.check(_lib.vml_ksyms_symbol(self.handle, i, ctypes.byref(s),
+                                         ctypes.sizeof(s)))
+        return self._sym(s)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.symbol(i)
+
+    def lookup(self, name):
+        """The symbol called name (dict), or None."""
+        s = _lib.vml_ksym()
+        err = _lib.vml_ksyms_lookup(self.handle, name.encode(),
+                                    ctypes.byref(s), ctypes.sizeof(s))
+        if err:
+            _lib.vml_error_free(err)
+            return None
+        return self._sym(s)
+
+    def find(self, addr):
+        """(symbol dict, offset) of the symbol at or below addr, or None."""
+        s = _lib.vml_ksym()
+        off = ctypes.c_uint64()
+        err = _lib.vml_ksyms_find(self.handle, addr & _U64, ctypes.byref(s),
+                                  ctypes.sizeof(s), ctypes.byref(off))
+        if err:
+            _lib.vml_error_free(err)
+            return None
+        return self._sym(s), off.value
+
+    def check(self, kernel):
+        """True when kernel (a later walk) still holds these tables."""
+        err = _lib.vml_ksyms_check(self.handle, kernel.handle)
+        if err:
+            _lib.vml_error_free(err)
+            return False
+        return True
+
+    def write_elf(self, path, kernel=None):
+        """An ELF symbol file for a debugger (add-symbol-file); with a
+        kernel given these symbols, its loaded modules' too."""
+        _lib.check(_lib.vml_ksyms_write_elf(
+            self.handle, kernel.handle if kernel is not None else None,
+            os.fsencode(path)))
 
 
 class ElfCache:

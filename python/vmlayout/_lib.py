@@ -381,6 +381,12 @@ VML_KQUERY_PAGETABLES = 1
 VML_KQUERY_WX = 2
 VML_KQUERY_WHERE = 3
 VML_KQUERY_PHYS = 4
+# enum vml_symbol_from
+VML_SYMBOL_FROM_CALLER = 0
+VML_SYMBOL_FROM_KALLSYMS = 1
+VML_SYMBOL_FROM_MODULE = 2
+# enum vml_ksyms_flags
+VML_KSYMS_NO_TYPES = 1 << 0
 VML_KERNEL_WHERE_ALIASES = 64
 
 
@@ -435,6 +441,7 @@ class vml_kernel_where(ctypes.Structure):
         ("aliases", vml_kernel_hit * VML_KERNEL_WHERE_ALIASES),
         ("direct_map", ctypes.c_bool),
         ("text_maps_page", ctypes.c_bool),
+        ("symbol_from", ctypes.c_uint32),
     ]
 
 
@@ -445,6 +452,18 @@ class vml_kernel_request(ctypes.Structure):
         ("flags", ctypes.c_uint32),
         ("addr", ctypes.c_uint64),
         ("symbol", ctypes.c_char_p),
+        ("ksyms", ctypes.c_void_p),
+    ]
+
+
+class vml_ksym(ctypes.Structure):
+    _fields_ = [
+        ("addr", ctypes.c_uint64),
+        ("size", ctypes.c_uint64),
+        ("name", ctypes.c_char_p),
+        ("module", ctypes.c_char_p),
+        ("type", ctypes.c_uint32),
+        ("absolute", ctypes.c_bool),
     ]
 
 
@@ -644,6 +663,7 @@ STRUCTS = {
     "vml_kernel_hit": vml_kernel_hit,
     "vml_kernel_where": vml_kernel_where,
     "vml_kernel_request": vml_kernel_request,
+    "vml_ksym": vml_ksym,
     "vml_crash": vml_crash,
     "vml_elf_cache_stats": vml_elf_cache_stats,
     "vml_scan_request": vml_scan_request,
@@ -669,6 +689,7 @@ kernel_p = ctypes.c_void_p
 paging_p = ctypes.c_void_p
 elf_cache_p = ctypes.c_void_p
 scan_p = ctypes.c_void_p
+ksyms_p = ctypes.c_void_p
 
 # int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 #                 void *buf, size_t len)
@@ -807,6 +828,20 @@ _PROTOTYPES = [
     ("vml_kernel_answer", error_p,
      [source_p, paging_p, _P(vml_kernel_hints), _size,
       _P(vml_kernel_request), _size, _P(ctypes.c_void_p)]),
+    # kernel symbols and types from the kernel's memory
+    ("vml_ksyms_load", error_p, [kernel_p, ctypes.c_uint32, _P(ksyms_p)]),
+    ("vml_ksyms_free", None, [ksyms_p]),
+    ("vml_ksyms_check", error_p, [ksyms_p, kernel_p]),
+    ("vml_ksyms_description", ctypes.c_char_p, [ksyms_p]),
+    ("vml_ksyms_has_types", ctypes.c_bool, [ksyms_p]),
+    ("vml_ksyms_count", _size, [ksyms_p]),
+    ("vml_ksyms_symbol", error_p, [ksyms_p, _size, _P(vml_ksym), _size]),
+    ("vml_ksyms_lookup", error_p,
+     [ksyms_p, ctypes.c_char_p, _P(vml_ksym), _size]),
+    ("vml_ksyms_find", error_p,
+     [ksyms_p, _u64, _P(vml_ksym), _size, _P(_u64)]),
+    ("vml_kernel_set_ksyms", error_p, [kernel_p, ksyms_p]),
+    ("vml_ksyms_write_elf", error_p, [ksyms_p, kernel_p, ctypes.c_char_p]),
     # the architecture of a layout (32-bit processes)
     ("vml_layout_set_arch", error_p, [layout_p, c_enum]),
     ("vml_layout_get_arch", c_enum, [layout_p]),

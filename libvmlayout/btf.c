@@ -1,0 +1,295 @@
+/*
+ * btf.c — the kernel's own type information (CONFIG_DEBUG_INFO_BTF), read
+ * from its memory between __start_BTF and __stop_BTF (kallsyms gives both)
+ * and parsed with libbpf, which exists to do exactly this. The walkers of
+ * kernel lists (tasks, modules, vmalloc areas, VMAs) take every struct
+ * member offset and size from here: no offset is written down in vmlayout,
+ * so one binary follows every kernel build that carries BTF.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "arch.h"
+#include "ksyms.h"
+
+/* The largest BTF accepted (Debian's 6.1: 4.2 MiB). */
+#define BTF_MAX (UINT64_C(256) << 20)
+/* Nesting followed through anonymous members and modifiers. */
+#define DEPTH_MAX 16
+
+struct vml_btf {
+	struct btf *btf;
+	uint64_t start, size;      /* where the kernel holds it */
+	uint32_t ntypes;
+	char summary[128];
+};
+
+static bool btf_header_ok(const uint8_t *data, size_t size)
+{
+	/* libbpf checks these too; being strict first keeps a damaged blob
+	 * from reaching it with lengths that do not add up. */
+	if (size < 24)
+		return false;
+	uint16_t magic;
+	uint32_t hdr_len, type_off, type_len, str_off, str_len;
+	memcpy(&magic, data, 2);
+	memcpy(&hdr_len, data + 4, 4);
+	memcpy(&type_off, data + 8, 4);
+	memcpy(&type_len, data + 12, 4);
+	memcpy(&str_off, data + 16, 4);
+	memcpy(&str_len, data + 20, 4);
+	if (magic != 0xeB9F || hdr_len < 24 || hdr_len > size)
+		return false;
+	uint64_t body = size - hdr_len;
+	return type_off <= body && type_len <= body - type_off &&
+	       str_off <= body && str_len <= body - str_off;
+}
+
+struct vml_error *vml_btf_from_bytes(const void *data, size_t size,
+				     struct vml_btf **ret)
+{
+	if (!data || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"BTF: NULL data or result");
+	if (size > BTF_MAX || !btf_header_ok(data, size))
+		return vml_error_create(VML_ERROR_FORMAT,
+					"BTF: %zu bytes that are not BTF (bad"
+					" magic, header or section lengths)",
+					size);
+	struct vml_btf *b = calloc(1, sizeof(*b));
+	if (!b)
+		return &vml_enomem;
+	errno = 0;
+	struct btf *btf = btf__new(data, (uint32_t)size);
+	long perr = libbpf_get_error(btf);
+	if (!btf || perr) {
+		free(b);
+		return vml_error_create(VML_ERROR_FORMAT,
+					"BTF: libbpf refused %zu bytes (error"
+					" %ld)", size, perr ? -perr : errno);
+	}
+	b->btf = btf;
+	b->size = size;
+	b->ntypes = btf__type_cnt(btf);
+	snprintf(b->summary, sizeof(b->summary),
+		 "%" PRIu32 " types from BTF (%" PRIu64 " KiB)", b->ntypes,
+		 (uint64_t)size >> 10);
+	*ret = b;
+	return NULL;
+}
+
+void vml_btf_free(struct vml_btf *b)
+{
+	if (!b)
+		return;
+	btf__free(b->btf);
+	free(b);
+}
+
+const char *vml_btf_summary(const struct vml_btf *b)
+{
+	return b ? b->summary : "";
+}
+
+struct vml_error *vml_btf_load(struct vml_ksyms *ks,
+			       const struct vml_kernel *k)
+{
+	uint64_t start = vml_ksyms_addr(ks, "__start_BTF");
+	uint64_t stop = vml_ksyms_addr(ks, "__stop_BTF");
+	if (!start || stop <= start) {
+		snprintf(ks->btf_note, sizeof(ks->btf_note),
+			 "no BTF (no __start_BTF in kallsyms: a kernel built"
+			 " without CONFIG_DEBUG_INFO_BTF): symbols only");
+		return NULL;
+	}
+	if (stop - start > BTF_MAX) {
+		snprintf(ks->btf_note, sizeof(ks->btf_note),
+			 "no types: __start_BTF..__stop_BTF spans %" PRIu64
+			 " bytes, more than BTF can be", stop - start);
+		return NULL;
+	}
+	size_t size = (size_t)(stop - start);
+	uint8_t *data = malloc(size);
+	if (!data)
+		return &vml_enomem;
+	struct vml_error *err = vml_kernel_read_bulk(k, start, data, size);
+	if (!err) {
+		ks->bytes_read += size;
+		err = vml_btf_from_bytes(data, size, &ks->btf);
+	}
+	free(data);
+	if (err == &vml_enomem)
+		return err;
+	if (err) {
+		snprintf(ks->btf_note, sizeof(ks->btf_note),
+			 "no types: %s", vml_error_message(err));
+		vml_error_free(err);
+		return NULL;
+	}
+	ks->btf->start = start;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ queries */
+
+/* id with typedefs and modifiers (const, volatile ...) stripped. */
+static uint32_t skip_mods(const struct btf *btf, uint32_t id)
+{
+	for (int d = 0; d < DEPTH_MAX; d++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		if (!t || !(btf_is_mod(t) || btf_is_typedef(t)))
+			return id;
+		id = t->type;
+	}
+	return 0;
+}
+
+/* The struct or union called name. */
+static int32_t find_composite(const struct btf *btf, const char *name)
+{
+	int32_t id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	if (id < 0)
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_UNION);
+	if (id < 0) {
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+		if (id > 0) {
+			uint32_t s = skip_mods(btf, (uint32_t)id);
+			const struct btf_type *t = btf__type_by_id(btf, s);
+			id = t && btf_is_composite(t) ? (int32_t)s : -1;
+		}
+	}
+	return id;
+}
+
+/* Member name of composite id, looked for in anonymous members too: its
+ * bit offset from id's start and its type. */
+static bool find_member(const struct btf *btf, uint32_t id, const char *name,
+			size_t name_len, uint64_t *bits, uint32_t *type,
+			int depth)
+{
+	if (depth > DEPTH_MAX)
+		return false;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	if (!t || !btf_is_composite(t))
+		return false;
+	const struct btf_member *m = btf_members(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++) {
+		const char *mn = btf__name_by_offset(btf, m[i].name_off);
+		uint64_t off = btf_member_bit_offset(t, i);
+		if (mn && *mn) {
+			if (strlen(mn) == name_len && !memcmp(mn, name, name_len)) {
+				*bits = off;
+				*type = m[i].type;
+				return true;
+			}
+			continue;
+		}
+		/* An anonymous struct or union: its members are this one's. */
+		uint64_t inner;
+		if (find_member(btf, skip_mods(btf, m[i].type), name, name_len,
+				&inner, type, depth + 1)) {
+			*bits = off + inner;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool vml_btf_member(const struct vml_btf *b, const char *type,
+		    const char *path, struct vml_btf_field *ret)
+{
+	if (!b || !type || !path || !ret)
+		return false;
+	int32_t id = find_composite(b->btf, type);
+	if (id < 0)
+		return false;
+	uint64_t bits = 0;
+	uint32_t cur = (uint32_t)id, mtype = 0;
+	const char *p = path;
+	for (int depth = 0; depth < DEPTH_MAX; depth++) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		uint64_t off;
+		if (!len || !find_member(b->btf, cur, p, len, &off, &mtype, 0))
+			return false;
+		bits += off;
+		if (!dot)
+			break;
+		cur = skip_mods(b->btf, mtype);
+		p = dot + 1;
+	}
+	if (bits % 8)
+		return false;       /* a bit field: no walker reads one */
+	uint32_t resolved = skip_mods(b->btf, mtype);
+	const struct btf_type *t = btf__type_by_id(b->btf, resolved);
+	long long size = btf__resolve_size(b->btf, mtype);
+	if (!t || size < 0)
+		return false;
+	*ret = (struct vml_btf_field){ .offset = bits / 8,
+				       .size = (uint64_t)size, .count = 1,
+				       .elem_size = (uint64_t)size };
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		long long es = btf__resolve_size(b->btf, a->type);
+		if (es > 0) {
+			ret->count = a->nelems;
+			ret->elem_size = (uint64_t)es;
+		}
+	}
+	return true;
+}
+
+bool vml_btf_offset(const struct vml_btf *b, const char *type,
+		    const char *path, uint64_t *offset_ret)
+{
+	struct vml_btf_field f;
+	if (!vml_btf_member(b, type, path, &f))
+		return false;
+	*offset_ret = f.offset;
+	return true;
+}
+
+bool vml_btf_size(const struct vml_btf *b, const char *type, uint64_t *ret)
+{
+	if (!b || !type)
+		return false;
+	int32_t id = find_composite(b->btf, type);
+	if (id < 0)
+		return false;
+	long long size = btf__resolve_size(b->btf, (uint32_t)id);
+	if (size < 0)
+		return false;
+	*ret = (uint64_t)size;
+	return true;
+}
+
+bool vml_btf_enum_value(const struct vml_btf *b, const char *name,
+			int64_t *ret)
+{
+	if (!b || !name)
+		return false;
+	uint32_t n = btf__type_cnt(b->btf);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+		if (!t || !btf_is_enum(t))
+			continue;
+		const struct btf_enum *e = btf_enum(t);
+		for (uint16_t i = 0; i < btf_vlen(t); i++) {
+			const char *en = btf__name_by_offset(b->btf,
+							     e[i].name_off);
+			if (en && !strcmp(en, name)) {
+				*ret = e[i].val;
+				return true;
+			}
+		}
+	}
+	return false;
+}

@@ -1,0 +1,494 @@
+/* kallsyms_test.c — the kallsyms parser against tables built here the way
+ * scripts/kallsyms lays them out in each kernel generation (4.x words,
+ * 6.1 .long and ULEB128 lengths, 6.2 kallsyms_seqs_of_names, 6.4+
+ * addresses after the token index; absolute addresses, relative offsets,
+ * absolute per-CPU symbols), inside junk, then damaged and cut. Truth: the
+ * symbol list the tables were built from. Also the symbol index of
+ * struct vml_ksyms and the ELF symbol file (read back with the library's
+ * ELF reader and with binutils' readelf). */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "helpers.h"
+#include "ksyms.h"
+#include "suites.h"
+
+#define VA UINT64_C(0xffffffff82000000)
+#define IMAGE_LO UINT64_C(0xffffffff81000000)
+#define IMAGE_HI UINT64_C(0xffffffff84000000)
+
+struct tsym {
+	const char *name;
+	char type;
+	uint64_t addr;
+};
+
+/* What each kernel generation emits. */
+struct layout {
+	const char *what;
+	unsigned num_size;        /* 8: PTR (4.x), 4: .long */
+	unsigned marker_size;     /* 8: PTR (4.x), 4: .long */
+	bool uleb;                /* two-byte lengths for long names (6.1+) */
+	bool seqs;                /* kallsyms_seqs_of_names after markers */
+	bool offsets_last;        /* addresses after the token index (6.4+) */
+	uint32_t addrs;           /* enum vml_kallsyms_addrs */
+};
+
+static const struct layout layouts[] = {
+	{ "4.4 absolute", 8, 8, false, false, false, VML_KALLSYMS_ABSOLUTE },
+	{ "4.19 relative, absolute per-CPU", 8, 8, false, false, false,
+	  VML_KALLSYMS_ABS_PERCPU },
+	{ "6.1", 4, 4, true, false, false, VML_KALLSYMS_ABS_PERCPU },
+	{ "6.2 seqs_of_names", 4, 4, true, true, false,
+	  VML_KALLSYMS_ABS_PERCPU },
+	{ "6.4 offsets last", 4, 4, true, true, true, VML_KALLSYMS_RELATIVE },
+	{ "6.4 absolute", 4, 4, true, true, true, VML_KALLSYMS_ABSOLUTE },
+};
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void put(struct buf *b, const void *data, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 4096;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void put_n(struct buf *b, uint64_t v, unsigned size)
+{
+	put(b, &v, size);     /* little-endian host */
+}
+
+static void align(struct buf *b)
+{
+	while (b->len % 8)
+		put_n(b, 0, 1);
+}
+
+/* Tokens: every byte that occurs stands for itself; a few unused byte
+ * values stand for two- and three-character strings, as scripts/kallsyms
+ * picks them. */
+struct tokens {
+	char text[256][8];
+};
+
+static void make_tokens(const struct tsym *syms, size_t n, struct tokens *t)
+{
+	bool used[256] = { false };
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n; i++) {
+		used[(unsigned char)syms[i].type] = true;
+		for (const char *c = syms[i].name; *c; c++)
+			used[(unsigned char)*c] = true;
+	}
+	for (int c = 0; c < 256; c++)
+		if (used[c])
+			t->text[c][0] = (char)c;
+	static const char *const multi[] = { "_s", "ta", "rt", "Tvm",
+					     "_text", "per", "cpu" };
+	size_t m = 0;
+	for (int c = 1; c < 256 && m < VML_ARRAY_SIZE(multi); c++)
+		if (!used[c])
+			snprintf(t->text[c], sizeof(t->text[c]), "%s", multi[m++]);
+}
+
+/* Greedy encoding of type letter + name into token numbers. */
+static size_t encode(const struct tokens *t, char type, const char *name,
+		     uint8_t *out)
+{
+	char full[2048];
+	snprintf(full, sizeof(full), "%c%s", type, name);
+	size_t n = 0;
+	for (size_t i = 0; full[i];) {
+		int best = -1;
+		size_t best_len = 0;
+		for (int c = 0; c < 256; c++) {
+			size_t l = strlen(t->text[c]);
+			if (l > best_len && !strncmp(full + i, t->text[c], l)) {
+				best = c;
+				best_len = l;
+			}
+		}
+		CU_ASSERT_FATAL(best >= 0);
+		out[n++] = (uint8_t)best;
+		i += best_len;
+	}
+	return n;
+}
+
+/* The tables of syms (ascending addresses) laid out as l says, after
+ * junk_before bytes of junk and followed by more; *tables is where
+ * kallsyms_num_syms is. */
+static struct buf build(const struct layout *l, const struct tsym *syms,
+			size_t n, size_t junk_before, size_t *num_at)
+{
+	struct buf b = { 0 };
+	struct tokens t;
+	make_tokens(syms, n, &t);
+	/* Junk that looks a little like tables: small words, digits. */
+	for (size_t i = 0; i < junk_before; i++)
+		put_n(&b, (i * 7) % 5 ? (i % 251) : 0, 1);
+	align(&b);
+	uint64_t base = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (!(l->addrs == VML_KALLSYMS_ABS_PERCPU && syms[i].type == 'A')
+		    && syms[i].addr < base)
+			base = syms[i].addr;
+	struct buf addrs = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		switch (l->addrs) {
+		case VML_KALLSYMS_ABSOLUTE:
+			put_n(&addrs, syms[i].addr, 8);
+			break;
+		case VML_KALLSYMS_RELATIVE:
+			put_n(&addrs, syms[i].addr - base, 4);
+			break;
+		default:
+			if (syms[i].type == 'A')
+				put_n(&addrs, syms[i].addr, 4);
+			else
+				put_n(&addrs, (uint32_t)(int32_t)
+				      (int64_t)(base - 1 - syms[i].addr), 4);
+		}
+	}
+	if (!l->offsets_last) {
+		put(&b, addrs.p, addrs.len);
+		align(&b);
+		if (l->addrs != VML_KALLSYMS_ABSOLUTE) {
+			put_n(&b, base, 8);
+			align(&b);
+		}
+	}
+	*num_at = b.len;
+	put_n(&b, n, l->num_size);
+	align(&b);
+	size_t names = b.len;
+	uint64_t *marks = calloc((n + 255) / 256 + 1, sizeof(*marks));
+	for (size_t i = 0; i < n; i++) {
+		if (i % 256 == 0)
+			marks[i / 256] = b.len - names;
+		uint8_t enc[2048];
+		size_t len = encode(&t, syms[i].type, syms[i].name, enc);
+		if (len > 127) {
+			CU_ASSERT_FATAL(l->uleb);
+			put_n(&b, (len & 0x7f) | 0x80, 1);
+			put_n(&b, len >> 7, 1);
+		} else {
+			put_n(&b, len, 1);
+		}
+		put(&b, enc, len);
+	}
+	align(&b);
+	for (size_t i = 0; i < (n + 255) / 256; i++)
+		put_n(&b, marks[i], l->marker_size);
+	free(marks);
+	align(&b);
+	if (l->seqs) {
+		for (size_t i = 0; i < n; i++)
+			put_n(&b, i, 3);     /* order does not matter here */
+		align(&b);
+	}
+	uint16_t idx[256];
+	size_t table = b.len;
+	for (int c = 0; c < 256; c++) {
+		idx[c] = (uint16_t)(b.len - table);
+		put(&b, t.text[c], strlen(t.text[c]) + 1);
+	}
+	align(&b);
+	put(&b, idx, sizeof(idx));
+	align(&b);
+	if (l->offsets_last) {
+		put(&b, addrs.p, addrs.len);
+		align(&b);
+		if (l->addrs != VML_KALLSYMS_ABSOLUTE) {
+			put_n(&b, base, 8);
+			align(&b);
+		}
+	}
+	free(addrs.p);
+	for (size_t i = 0; i < 1000; i++)
+		put_n(&b, i * 13, 1);
+	return b;
+}
+
+/* A symbol list: per-CPU ones first (absolute), then the image, with a
+ * name longer than 127 tokens where the layout allows it. */
+static size_t make_symbols(const struct layout *l, size_t count,
+			   struct tsym *syms, char (*names)[600])
+{
+	size_t n = 0;
+	if (l->addrs == VML_KALLSYMS_ABS_PERCPU) {
+		syms[n++] = (struct tsym){ "fixed_percpu_data", 'A', 0 };
+		syms[n++] = (struct tsym){ "__per_cpu_start", 'A', 0 };
+		syms[n++] = (struct tsym){ "cpu_tss_rw", 'A', 0x6000 };
+	}
+	syms[n++] = (struct tsym){ "_text", 'T', IMAGE_LO };
+	syms[n++] = (struct tsym){ "startup_64", 'T', IMAGE_LO };
+	/* Every kernel's names use all ten digits (the parser looks for
+	 * them in the token table). */
+	syms[n++] = (struct tsym){ "digits_0123456789", 't', IMAGE_LO + 8 };
+	uint64_t at = IMAGE_LO + 0x1000;
+	static const char types[] = "TtDdBbRr";
+	for (size_t i = 0; n < count; i++) {
+		if (l->uleb && i == 7) {
+			/* 300 characters no token shortens: > 127 tokens. */
+			memset(names[i], 'Q', 300);
+			names[i][300] = '\0';
+		} else {
+			snprintf(names[i], sizeof(names[i]), "%s_%zu_%s",
+				 i % 3 ? "vm_start" : "do_thing", i,
+				 i % 5 ? "x" : "percpu_rt");
+		}
+		syms[n++] = (struct tsym){ names[i], types[i % 8], at };
+		at += (i % 4) ? 0x40 + i % 64 : 0;   /* aliases too */
+	}
+	syms[n++] = (struct tsym){ "_end", 'B', at + 0x1000 };
+	return n;
+}
+
+static void check_parsed(const struct layout *l, const struct tsym *syms,
+			 size_t n, const struct vml_kallsyms *ks)
+{
+	CU_ASSERT_EQUAL(ks->count, n);
+	CU_ASSERT_EQUAL(ks->addrs, l->addrs);
+	CU_ASSERT_EQUAL(ks->offsets_last, l->offsets_last);
+	CU_ASSERT_EQUAL(ks->markers_size, l->marker_size);
+	size_t bad = 0;
+	for (size_t i = 0; i < n && i < ks->count; i++) {
+		if (strcmp(vml_kallsyms_name(ks, i), syms[i].name) ||
+		    ks->syms[i].type != syms[i].type ||
+		    ks->syms[i].addr != syms[i].addr) {
+			if (!bad)
+				fprintf(stderr, "\n%s: symbol %zu: %s %c %llx,"
+					" want %s %c %llx\n", l->what, i,
+					vml_kallsyms_name(ks, i),
+					ks->syms[i].type,
+					(unsigned long long)ks->syms[i].addr,
+					syms[i].name, syms[i].type,
+					(unsigned long long)syms[i].addr);
+			bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void test_every_layout(void)
+{
+	static struct tsym syms[1200];
+	static char names[1200][600];
+	const size_t counts[] = { 5, 256, 257, 1100 };
+	for (size_t li = 0; li < VML_ARRAY_SIZE(layouts); li++) {
+		const struct layout *l = &layouts[li];
+		for (size_t ci = 0; ci < VML_ARRAY_SIZE(counts); ci++) {
+			size_t n = make_symbols(l, counts[ci], syms, names);
+			size_t num_at;
+			struct buf b = build(l, syms, n, 3000 + ci * 17, &num_at);
+			struct vml_kallsyms *ks = NULL;
+			struct vml_error *err = vml_kallsyms_parse(
+				b.p, b.len, VA, 8, IMAGE_LO, IMAGE_HI, &ks);
+			if (err)
+				fprintf(stderr, "\n%s (%zu): %s\n", l->what, n,
+					vml_error_message(err));
+			CU_ASSERT_PTR_NULL(err);
+			if (ks) {
+				check_parsed(l, syms, n, ks);
+				CU_ASSERT_EQUAL(ks->num_syms_off, num_at);
+			}
+			vml_kallsyms_free(ks);
+			vml_error_free(err);
+			free(b.p);
+		}
+	}
+}
+
+/* Damage: no crash, and either the right answer or NOT_FOUND. */
+static void test_damaged_and_cut(void)
+{
+	static struct tsym syms[300];
+	static char names[300][600];
+	const struct layout *l = &layouts[2];
+	size_t n = make_symbols(l, 300, syms, names), num_at;
+	struct buf b = build(l, syms, n, 100, &num_at);
+	/* Every cut below the end of the token index finds nothing. */
+	for (size_t cut = 0; cut < b.len; cut += 97) {
+		struct vml_kallsyms *ks = NULL;
+		struct vml_error *err = vml_kallsyms_parse(b.p, cut, VA, 8,
+							   IMAGE_LO, IMAGE_HI,
+							   &ks);
+		CU_ASSERT(err != NULL || ks->count == n);
+		if (err)
+			CU_ASSERT_EQUAL(vml_error_code(err),
+					VML_ERROR_NOT_FOUND);
+		vml_kallsyms_free(ks);
+		vml_error_free(err);
+	}
+	/* One byte changed anywhere in the tables: never a crash, never a
+	 * wrong count. */
+	uint64_t state = 12345;
+	for (int round = 0; round < 400; round++) {
+		uint8_t *copy = malloc(b.len);
+		memcpy(copy, b.p, b.len);
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t at = num_at + (size_t)((state >> 33) % (b.len - num_at));
+		copy[at] ^= (uint8_t)(1u << ((state >> 20) % 8));
+		struct vml_kallsyms *ks = NULL;
+		struct vml_error *err = vml_kallsyms_parse(copy, b.len, VA, 8,
+							   IMAGE_LO, IMAGE_HI,
+							   &ks);
+		if (!err)
+			CU_ASSERT_EQUAL(ks->count, n);
+		vml_kallsyms_free(ks);
+		vml_error_free(err);
+		free(copy);
+	}
+	/* The relative base outside the image: not these tables. */
+	struct vml_kallsyms *ks = NULL;
+	struct vml_error *err = vml_kallsyms_parse(b.p, b.len, VA, 8,
+						   IMAGE_HI, IMAGE_HI + 4096,
+						   &ks);
+	CU_ASSERT_PTR_NOT_NULL(err);
+	vml_error_free(err);
+	/* Arguments. */
+	err = vml_kallsyms_parse(NULL, 10, VA, 8, 0, 1, &ks);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_INVALID);
+	vml_error_free(err);
+	err = vml_kallsyms_parse(b.p, b.len, VA, 3, 0, 1, &ks);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_INVALID);
+	vml_error_free(err);
+	free(b.p);
+}
+
+/* struct vml_ksyms over parsed tables: lookups by name and address as the
+ * kernel answers them (first alias, symbol+offset, nothing past _end),
+ * and the ELF symbol file. */
+static void test_ksyms_lookups_and_elf(void)
+{
+	static struct tsym syms[400];
+	static char names[400][600];
+	const struct layout *l = &layouts[2];
+	size_t n = make_symbols(l, 400, syms, names), num_at;
+	struct buf b = build(l, syms, n, 64, &num_at);
+	struct vml_kallsyms *tab = NULL;
+	CU_ASSERT_PTR_NULL_FATAL(vml_kallsyms_parse(b.p, b.len, VA, 8,
+						    IMAGE_LO, IMAGE_HI, &tab));
+	struct vml_ksyms *ks = NULL;
+	CU_ASSERT_PTR_NULL_FATAL(vml_ksyms_from_kallsyms(
+		&vml_arch_x86_64, tab, VA, IMAGE_LO, IMAGE_HI, &ks));
+	CU_ASSERT_EQUAL(vml_ksyms_count(ks), n);
+	CU_ASSERT_FALSE(vml_ksyms_has_types(ks));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_ksyms_description(ks),
+				      "symbols from kallsyms"));
+	struct vml_ksym s;
+	uint64_t off;
+	/* _text and startup_64 share an address: the first is named. */
+	CU_ASSERT_PTR_NULL(vml_ksyms_find(ks, IMAGE_LO + 5, &s, sizeof(s),
+					  &off));
+	CU_ASSERT_STRING_EQUAL(s.name, "_text");
+	CU_ASSERT_EQUAL(off, 5);
+	CU_ASSERT_EQUAL(s.type, 'T');
+	/* Every symbol by name: its own address (first of equal names). */
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_PTR_NULL(vml_ksyms_lookup(ks, syms[i].name, &s,
+						    sizeof(s)));
+		CU_ASSERT_EQUAL(s.addr, syms[i].addr);
+	}
+	/* Every relocatable address: the first symbol at the highest
+	 * address at or below it. */
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (syms[i].type == 'A')
+			continue;
+		uint64_t a = syms[i].addr + 1;
+		size_t want = i;
+		while (want > 0 && syms[want - 1].addr == syms[i].addr)
+			want--;
+		if (syms[i + 1].addr <= a)
+			continue;
+		CU_ASSERT_PTR_NULL(vml_ksyms_find(ks, a, &s, sizeof(s), &off));
+		CU_ASSERT_STRING_EQUAL(s.name, syms[want].name);
+		CU_ASSERT_EQUAL(off, 1);
+	}
+	/* Past _end, below the first: nothing. */
+	struct vml_error *err = vml_ksyms_find(ks, syms[n - 1].addr + 1, &s,
+					       sizeof(s), &off);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
+	vml_error_free(err);
+	err = vml_ksyms_find(ks, IMAGE_LO - 1, &s, sizeof(s), &off);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
+	vml_error_free(err);
+	err = vml_ksyms_lookup(ks, "no_such_symbol", &s, sizeof(s));
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_NOT_FOUND);
+	vml_error_free(err);
+	err = vml_ksyms_symbol(ks, 0, &s, VML_KSYM_SIZE_V2 - 1);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_INVALID);
+	vml_error_free(err);
+	CU_ASSERT_PTR_NULL(vml_ksyms_symbol(ks, 0, &s, sizeof(s)));
+	CU_ASSERT_TRUE(s.absolute);   /* fixed_percpu_data */
+
+	/* The symbol file, read back with the library's ELF reader. */
+	char path[] = "/tmp/vml-ksyms-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_PTR_NULL(vml_ksyms_write_elf(ks, NULL, path));
+	if (getenv("VML_KEEP_ELF"))
+		system("cp /tmp/vml-ksyms-* /tmp/kept.elf");
+	struct vml_elf_info *info = NULL;
+	CU_ASSERT_PTR_NULL(vml_elf_info_load(NULL, path, &info));
+	CU_ASSERT_FATAL(info && info->valid);
+	CU_ASSERT_EQUAL(info->arch, &vml_arch_x86_64);
+	size_t relocatable = 0, found = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (syms[i].type == 'A')
+			continue;
+		relocatable++;
+		for (size_t j = 0; j < info->nsymbols; j++)
+			if (!strcmp(info->symbols[j].name, syms[i].name) &&
+			    info->symbols[j].addr == syms[i].addr) {
+				found++;
+				break;
+			}
+	}
+	CU_ASSERT_EQUAL(found, relocatable);
+	CU_ASSERT_EQUAL(info->nsymbols, relocatable);
+	vml_elf_info_free(info);
+	/* binutils agrees: readelf lists every symbol. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "readelf -sW %s 2>&1 | grep -c 'do_thing_'",
+		 path);
+	FILE *p = popen(cmd, "r");
+	if (p) {
+		int count = -1;
+		if (fscanf(p, "%d", &count) != 1)
+			count = -1;
+		pclose(p);
+		size_t want = 0;
+		for (size_t i = 0; i < n; i++)
+			want += strstr(syms[i].name, "do_thing_") != NULL;
+		CU_ASSERT_EQUAL((size_t)count, want);
+	}
+	unlink(path);
+	vml_ksyms_free(ks);
+	free(b.p);
+}
+
+static CU_TestInfo tests[] = {
+	{ "kallsyms: every kernel generation's layout", test_every_layout },
+	{ "kallsyms: damaged and cut tables", test_damaged_and_cut },
+	{ "ksyms: lookups and the ELF symbol file", test_ksyms_lookups_and_elf },
+	CU_TEST_INFO_NULL,
+};
+
+int vml_suite_kallsyms(void)
+{
+	return vml_add_suite("kallsyms", tests);
+}
