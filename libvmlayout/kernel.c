@@ -100,7 +100,11 @@ static const struct vml_kslot *slot_at(const struct vml_kernel *k, uint64_t va)
 static void range_perms(const struct vml_kernel *k, uint32_t flags,
 			char perms[8])
 {
-	bool exec = !k->paging.nx || !(flags & VML_PT_NX);
+	/* A user mapping is executable as user code sees it (AArch64: UXN;
+	 * x86-64: NX, one bit for both). */
+	uint32_t nx = flags & VML_PT_USER ? k->paging.arch->user_nx_flag :
+		      VML_PT_NX;
+	bool exec = !(flags & nx) || (nx == VML_PT_NX && !k->paging.nx);
 	perms[0] = 'r';
 	perms[1] = flags & VML_PT_WRITE ? 'w' : '-';
 	perms[2] = exec ? 'x' : '-';
@@ -278,7 +282,9 @@ static void apply_hints(struct vml_kernel *k, const struct vml_kernel_hints *h)
 			if (strcmp(kc->symbols[s].name, v->name))
 				continue;
 			enum vml_kbase b = kc->symbol_bases[s];
-			k->bases[b] = v->value;
+			k->bases[b] = kc->symbol_base ?
+				      kc->symbol_base(&k->paging, s, v->value) :
+				      v->value;
 			k->how[b] = VML_KBASE_GIVEN;
 		}
 	}

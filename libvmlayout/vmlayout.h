@@ -221,6 +221,8 @@ enum vml_kind {
 				   reservations, Go's heap reservations, a
 				   library's alignment hole (that one has the
 				   library as its object) */
+	/* kernel space again (AArch64: Documentation/arch/arm64/memory.rst) */
+	VML_KIND_PCI_IO,        /* "pci-io": PCI I/O space */
 	VML_KIND_COUNT
 };
 /* Static storage: lives forever. */
@@ -635,6 +637,9 @@ enum vml_arch_id {
 	VML_ARCH_X32 = 3,    /* x86-64's x32 ABI (ELFCLASS32 EM_X86_64, GDB's
 				"i386:x64-32"): recognised only to say it is
 				not supported */
+	VML_ARCH_AARCH64 = 4, /* AArch64 (ELFCLASS64 EM_AARCH64, GDB's
+				 "aarch64"): kernels (TTBR0/TTBR1 paging),
+				 processes and cores */
 };
 /* The architecture called name: its own name ("x86-64") or a debugger's
  * (GDB's Architecture.name(), "i386:x86-64"); VML_ARCH_UNKNOWN for none. */
@@ -691,7 +696,37 @@ enum vml_pt_flags {
 	VML_PT_PS = 1u << 7,       /* large page: a leaf above the last level */
 	VML_PT_GLOBAL = 1u << 8,
 	VML_PT_PAT = 1u << 9,      /* memory-type attribute bit */
-	VML_PT_NX = 1u << 10,      /* no-execute (only when the paging enforces it) */
+	VML_PT_NX = 1u << 10,      /* no-execute (only when the paging enforces it);
+				      AArch64: privileged execute-never (PXN) */
+	/* AArch64 (zero on x86-64, where NX forbids both): */
+	VML_PT_UXN = 1u << 11,     /* unprivileged (EL0) execute-never */
+	VML_PT_CONT = 1u << 12,    /* contiguous hint */
+	VML_PT_DBM = 1u << 13,     /* dirty bit modifier (hardware dirty state) */
+	/* Fields: shareability (AArch64 SH: 0 non-, 2 outer, 3 inner
+	 * shareable) and the memory type (enum vml_pt_memtype; AArch64:
+	 * AttrIndx resolved through MAIR_EL1). */
+	VML_PT_SH_SHIFT = 14,
+	VML_PT_SH_MASK = 3u << 14,
+	VML_PT_MEMTYPE_SHIFT = 16,
+	VML_PT_MEMTYPE_MASK = 0xfu << 16,
+};
+
+/* Memory types in the flags' MEMTYPE field (0 where the architecture
+ * decodes none: x86-64 leaves PAT/PCD/PWT as bits). */
+enum vml_pt_memtype {
+	VML_PT_MEM_UNKNOWN = 0,
+	VML_PT_MEM_NORMAL_WB = 1,      /* Normal, write-back (inner and outer) */
+	VML_PT_MEM_NORMAL_WT = 2,      /* Normal, write-through */
+	VML_PT_MEM_NORMAL_NC = 3,      /* Normal, non-cacheable */
+	VML_PT_MEM_NORMAL_TAGGED = 4,  /* Normal, write-back, MTE tagged */
+	VML_PT_MEM_NORMAL_MIXED = 5,   /* Normal, inner and outer differ */
+	VML_PT_MEM_DEVICE_nGnRnE = 6,
+	VML_PT_MEM_DEVICE_nGnRE = 7,
+	VML_PT_MEM_DEVICE_nGRE = 8,
+	VML_PT_MEM_DEVICE_GRE = 9,
+	VML_PT_MEM_RESERVED = 10,      /* an encoding the architecture leaves
+					  UNPREDICTABLE */
+	VML_PT_MEMTYPE_COUNT
 };
 
 /*

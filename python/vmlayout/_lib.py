@@ -110,7 +110,8 @@ VML_PROT_EXEC = 1 << 2
 VML_PROT_SHARED = 1 << 3
 
 VML_KIND_RESERVED = 27   # enum vml_kind (added after the kernel kinds)
-VML_KIND_COUNT = 28
+VML_KIND_PCI_IO = 28     # AArch64 kernels
+VML_KIND_COUNT = 29
 VML_GROUP_COUNT = 7   # enum vml_group
 
 # enum vml_region_flags
@@ -169,6 +170,13 @@ VML_PT_PS = 1 << 7
 VML_PT_GLOBAL = 1 << 8
 VML_PT_PAT = 1 << 9
 VML_PT_NX = 1 << 10
+VML_PT_UXN = 1 << 11      # AArch64 (NX is PXN there)
+VML_PT_CONT = 1 << 12
+VML_PT_DBM = 1 << 13
+VML_PT_SH_SHIFT = 14
+VML_PT_SH_MASK = 3 << 14
+VML_PT_MEMTYPE_SHIFT = 16
+VML_PT_MEMTYPE_MASK = 0xf << 16
 
 # enum vml_pt_status
 VML_PT_MAPPED = 0
@@ -287,6 +295,7 @@ VML_ARCH_UNKNOWN = 0
 VML_ARCH_X86_64 = 1
 VML_ARCH_I386 = 2
 VML_ARCH_X32 = 3
+VML_ARCH_AARCH64 = 4
 
 
 class vml_named_value(ctypes.Structure):
