@@ -254,9 +254,16 @@ static void halves(unsigned va_bits, uint64_t *user_end,
 	*kernel_start = ~(*user_end - 1);
 }
 
+/* As QEMU's gdbstub names them (its system-register feature): SCTLR_EL1
+ * is "SCTLR" there; "SCTLR_EL1" is accepted too. ID_AA64MMFR0_EL1 gives
+ * the physical address range the CPU implements (PARange). */
 static const char *const registers[] = { "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1",
-					 "MAIR_EL1", "SCTLR_EL1", NULL };
-enum { TTBR0, TTBR1, TCR, MAIR, SCTLR, NREGS };
+					 "MAIR_EL1", "SCTLR",
+					 "ID_AA64MMFR0_EL1", NULL };
+enum { TTBR0, TTBR1, TCR, MAIR, SCTLR, MMFR0, NREGS };
+static const char *const register_aliases[NREGS] = {
+	[SCTLR] = "SCTLR_EL1",
+};
 
 /* Granule size shift from TCR_EL1.TG0 / TG1 (their encodings differ),
  * 0 for a reserved encoding. */
@@ -345,14 +352,17 @@ static struct vml_error *paging_from_registers(
 	for (size_t i = 0; i < nregs; i++) {
 		size_t r = 0;
 		/* GDB spells them in capitals; a user may not. */
-		while (registers[r] && strcasecmp(registers[r], regs[i].name))
+		while (registers[r] && strcasecmp(registers[r], regs[i].name) &&
+		       !(register_aliases[r] &&
+			 !strcasecmp(register_aliases[r], regs[i].name)))
 			r++;
 		if (!registers[r])
 			return vml_error_create(VML_ERROR_INVALID,
 						"%s paging: unknown register"
 						" '%s' (want TTBR0_EL1,"
 						" TTBR1_EL1, TCR_EL1, MAIR_EL1,"
-						" SCTLR_EL1)", arch->name,
+						" SCTLR, ID_AA64MMFR0_EL1)",
+						arch->name,
 						regs[i].name);
 		if (seen[r])
 			return vml_error_create(VML_ERROR_INVALID,
@@ -409,10 +419,15 @@ static struct vml_error *paging_from_registers(
 
 	/* Output address size: TCR_EL1.IPS (52 only where the descriptor
 	 * format has the bits), no wider than the caller's PARange. */
-	static const unsigned ips_bits[] = { 32, 36, 40, 42, 44, 48, 52, 52 };
-	unsigned ips = ips_bits[TCR_IPS(tcr)];
+	static const unsigned pa_bits[] = { 32, 36, 40, 42, 44, 48, 52, 52 };
+	unsigned ips = pa_bits[TCR_IPS(tcr)];
 	if (ips == 52 && g != 16 && !ds)
 		ips = 48;
+	/* The CPU's PARange (ID_AA64MMFR0_EL1[3:0]) caps it: an output
+	 * address beyond what it implements is an Address size fault. */
+	unsigned parange = pa_bits[value[MMFR0] & 7];
+	if (parange < ips)
+		ips = parange;
 	if (maxphyaddr && (maxphyaddr < 32 || maxphyaddr > 52))
 		return vml_error_create(VML_ERROR_INVALID,
 					"physical address size %" PRIu32

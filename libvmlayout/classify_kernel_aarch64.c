@@ -31,6 +31,13 @@
  * va - pa offset, with small holes between them (and the freed init
  * sections); vmalloc areas next to it have other offsets. */
 #define IMAGE_GAP_MAX (64 * MIB)
+/* The image is loaded 2 MiB aligned (MIN_KIMG_ALIGN; KASLR moves it in
+ * such steps) and its first 64 KiB, the header before _stext, are not
+ * mapped: _text is the image's first mapping rounded down. */
+#define KIMG_ALIGN (2 * MIB)
+/* Modules must reach the kernel with PLT branches: 6.1 keeps the module
+ * region within 2 GiB of it (CONFIG_RANDOMIZE_MODULE_REGION_FULL). */
+#define MODULES_REACH (2 * GIB)
 
 struct amap {
 	uint64_t page_offset, page_end;      /* the linear map */
@@ -178,13 +185,20 @@ static void infer_image(struct vml_kernel *k, const struct amap *m,
 	}
 	uint64_t exec_end;
 	image_extent(k, m, i, image_start, image_end, &exec_end);
-	set_base(k, VML_KBASE_TEXT, *image_start,
-		 *image_start == m->modules_end ? VML_KBASE_DOCUMENTED :
-		 VML_KBASE_INFERRED);
+	uint64_t text = *image_start & ~(KIMG_ALIGN - 1);
+	set_base(k, VML_KBASE_TEXT, text, text == m->modules_end ?
+		 VML_KBASE_DOCUMENTED : VML_KBASE_INFERRED);
 	if (k->how[VML_KBASE_MODULES])
 		return;
-	for (size_t j = vml_kernel_first_range_from(k, m->vmalloc_start);
-	     j < k->nranges && k->ranges[j].start < m->vmalloc_end; j++) {
+	/* Module text: executable mappings outside the image, within reach
+	 * of it (other executable vmalloc pages, BPF or kprobes, may be
+	 * anywhere). */
+	uint64_t lo = *image_start - m->vmalloc_start > MODULES_REACH ?
+		      *image_start - MODULES_REACH : m->vmalloc_start;
+	uint64_t hi = m->vmalloc_end - *image_end > MODULES_REACH ?
+		      *image_end + MODULES_REACH : m->vmalloc_end;
+	for (size_t j = vml_kernel_first_range_from(k, lo);
+	     j < k->nranges && k->ranges[j].start < hi; j++) {
 		const struct vml_pt_range *r = &k->ranges[j];
 		if (!vml_kernel_range_is_kernel(k, r) || !is_exec(r) ||
 		    (r->start >= *image_start && r->start < *image_end))
@@ -217,8 +231,13 @@ static void add_slots(struct vml_kernel *k)
 	amap(&k->paging, &m);
 	/* The image first: it lies inside vmalloc space. */
 	if (k->how[VML_KBASE_TEXT]) {
-		size_t i = range_at(k, k->bases[VML_KBASE_TEXT]);
-		if (i != SIZE_MAX) {
+		/* The first mapping at or above _text (the header below
+		 * _stext is not mapped). */
+		uint64_t base = k->bases[VML_KBASE_TEXT];
+		size_t i = vml_kernel_first_range_from(k, base);
+		if (i < k->nranges &&
+		    k->ranges[i].start - base < KIMG_ALIGN &&
+		    vml_kernel_range_is_kernel(k, &k->ranges[i])) {
 			uint64_t start, end, exec_end;
 			image_extent(k, &m, i, &start, &end, &exec_end);
 			if (start < k->bases[VML_KBASE_TEXT])

@@ -64,7 +64,9 @@ static int slot_cmp(const void *a, const void *b)
 }
 
 /* Earlier slots win: cut each later one where an earlier one already
- * claims the space, drop what is left empty, sort. */
+ * claims the space (in two when the earlier one lies inside it: AArch64's
+ * kernel image and module region sit inside vmalloc space), drop what is
+ * left empty, sort. */
 static void finish_slots(struct vml_kernel *k)
 {
 	for (size_t i = 0; i < k->nslots; i++) {
@@ -73,6 +75,16 @@ static void finish_slots(struct vml_kernel *k)
 			const struct vml_kslot *w = &k->slots[j];
 			if (s->start >= w->end || w->start >= s->end)
 				continue;
+			if (s->start < w->start && w->end < s->end &&
+			    k->nslots < VML_KERNEL_MAX_SLOTS) {
+				/* The part above w goes on as a slot of its
+				 * own (checked against every earlier one). */
+				struct vml_kslot above = *s;
+				above.start = w->end;
+				k->slots[k->nslots++] = above;
+				s->end = w->start;
+				continue;
+			}
 			if (s->start >= w->start)
 				s->start = w->end < s->end ? w->end : s->end;
 			else

@@ -118,11 +118,13 @@ static struct vml_error *make(uint64_t ttbr0, uint64_t ttbr1, uint64_t t,
 			      struct vml_paging **ret)
 {
 	/* Spelled as GDB shows them under qemu-system-aarch64. */
+	/* ID_AA64MMFR0_EL1.PARange 6: 52 bits, TCR_EL1.IPS decides. */
 	struct vml_named_value regs[] = {
 		{ "TTBR0_EL1", ttbr0 }, { "TTBR1_EL1", ttbr1 },
-		{ "TCR_EL1", t }, { "MAIR_EL1", MAIR }, { "SCTLR_EL1", sctlr },
+		{ "TCR_EL1", t }, { "MAIR_EL1", MAIR }, { "SCTLR", sctlr },
+		{ "ID_AA64MMFR0_EL1", 6 },
 	};
-	return vml_paging_from_registers(VML_ARCH_AARCH64, regs, 5,
+	return vml_paging_from_registers(VML_ARCH_AARCH64, regs, 6,
 					 maxphyaddr, ret);
 }
 
@@ -372,8 +374,9 @@ static void test_registers(void)
 	const char *const *names = vml_arch_paging_registers(VML_ARCH_AARCH64);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
 	CU_ASSERT_STRING_EQUAL(names[0], "TTBR0_EL1");
-	CU_ASSERT_STRING_EQUAL(names[4], "SCTLR_EL1");
-	CU_ASSERT_PTR_NULL(names[5]);
+	CU_ASSERT_STRING_EQUAL(names[4], "SCTLR");
+	CU_ASSERT_STRING_EQUAL(names[5], "ID_AA64MMFR0_EL1");
+	CU_ASSERT_PTR_NULL(names[6]);
 	CU_ASSERT_EQUAL(vml_arch_from_name("aarch64"), VML_ARCH_AARCH64);
 	CU_ASSERT_STRING_EQUAL(vml_arch_name(VML_ARCH_AARCH64), "aarch64");
 	/* The MMU off: addresses are physical, nothing to walk. */
@@ -400,6 +403,20 @@ static void test_registers(void)
 	VML_ASSERT_ERR(make(1ull << 40, 0x2000, tcr(16, TG0_4K, 16, TG1_4K,
 						     IPS_40, 0), SCTLR_M, 0, &p),
 		       VML_ERROR_INVALID);
+	/* SCTLR_EL1 by its architectural name; PARange 40 bits caps IPS
+	 * 48: a root at 2^40 cannot be. */
+	struct vml_named_value arch_names[] = {
+		{ "TTBR0_EL1", 1ull << 40 }, { "TTBR1_EL1", 0x2000 },
+		{ "TCR_EL1", TCR_4K_48 }, { "MAIR_EL1", MAIR },
+		{ "SCTLR_EL1", SCTLR_M }, { "ID_AA64MMFR0_EL1", 2 },
+	};
+	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_AARCH64, arch_names,
+						 6, 0, &p), VML_ERROR_INVALID);
+	arch_names[0].value = 0x1000;
+	VML_ASSERT_OK(vml_paging_from_registers(VML_ARCH_AARCH64, arch_names,
+						6, 0, &p));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_paging_description(p), "40-bit PAs"));
+	vml_paging_free(p);
 	/* A missing register, an unknown one. */
 	struct vml_named_value few[] = { { "TTBR0_EL1", 0x1000 } };
 	VML_ASSERT_ERR(vml_paging_from_registers(VML_ARCH_AARCH64, few, 1, 0,
