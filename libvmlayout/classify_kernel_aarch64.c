@@ -35,9 +35,7 @@
  * such steps) and its first 64 KiB, the header before _stext, are not
  * mapped: _text is the image's first mapping rounded down. */
 #define KIMG_ALIGN (2 * MIB)
-/* Modules must reach the kernel with PLT branches: 6.1 keeps the module
- * region within 2 GiB of it (CONFIG_RANDOMIZE_MODULE_REGION_FULL). */
-#define MODULES_REACH (2 * GIB)
+
 
 struct amap {
 	uint64_t page_offset, page_end;      /* the linear map */
@@ -141,12 +139,25 @@ static void image_extent(const struct vml_kernel *k, const struct amap *m,
 			*exec_end = vml_kernel_range_end(&k->ranges[j]);
 }
 
+/* The image's first mapping, _stext, from _text: the first executable
+ * kernel mapping within KIMG_ALIGN above it (the header below _stext is
+ * not mapped, and vmalloc may use that space), or SIZE_MAX. */
+static size_t image_first(const struct vml_kernel *k, uint64_t text)
+{
+	for (size_t i = vml_kernel_first_range_from(k, text);
+	     i < k->nranges && k->ranges[i].start - text < KIMG_ALIGN; i++)
+		if (vml_kernel_range_is_kernel(k, &k->ranges[i]) &&
+		    is_exec(&k->ranges[i]))
+			return i;
+	return SIZE_MAX;
+}
+
 /* The image holds the pc when the guest stopped in kernel code; otherwise
  * it is the largest executable run in vmalloc space. */
 static size_t image_anchor(const struct vml_kernel *k, const struct amap *m)
 {
 	if (k->how[VML_KBASE_TEXT] == VML_KBASE_GIVEN) {
-		size_t i = range_at(k, k->bases[VML_KBASE_TEXT]);
+		size_t i = image_first(k, k->bases[VML_KBASE_TEXT]);
 		if (i != SIZE_MAX)
 			return i;
 	}
@@ -170,46 +181,29 @@ static size_t image_anchor(const struct vml_kernel *k, const struct amap *m)
 	return best;
 }
 
-/* Image extent and the module region (6.1: module_alloc_base is _etext -
- * MODULES_VSIZE unless KASLR moved it; modules are executable mappings
- * in vmalloc space outside the image). */
+/* Image extent and the module region. 6.1 sets module_alloc_base to
+ * _etext - MODULES_VSIZE and moves it only with KASLR, by a random amount
+ * the mappings do not tell (module pages look like any executable vmalloc
+ * page, kprobes' instruction slots included): without the symbol it is
+ * known only when the image was not moved. */
 static void infer_image(struct vml_kernel *k, const struct amap *m,
 			uint64_t *image_start, uint64_t *image_end)
 {
 	*image_start = *image_end = 0;
 	size_t i = image_anchor(k, m);
-	if (i == SIZE_MAX) {
-		set_base(k, VML_KBASE_MODULES, m->modules_vaddr,
-			 VML_KBASE_DOCUMENTED);
+	if (i == SIZE_MAX)
 		return;
-	}
 	uint64_t exec_end;
 	image_extent(k, m, i, image_start, image_end, &exec_end);
 	uint64_t text = *image_start & ~(KIMG_ALIGN - 1);
-	set_base(k, VML_KBASE_TEXT, text, text == m->modules_end ?
-		 VML_KBASE_DOCUMENTED : VML_KBASE_INFERRED);
-	if (k->how[VML_KBASE_MODULES])
+	bool moved = text != m->modules_end;
+	set_base(k, VML_KBASE_TEXT, text, moved ? VML_KBASE_INFERRED :
+		 VML_KBASE_DOCUMENTED);
+	if (k->how[VML_KBASE_MODULES] || moved)
 		return;
-	/* Module text: executable mappings outside the image, within reach
-	 * of it (other executable vmalloc pages, BPF or kprobes, may be
-	 * anywhere). */
-	uint64_t lo = *image_start - m->vmalloc_start > MODULES_REACH ?
-		      *image_start - MODULES_REACH : m->vmalloc_start;
-	uint64_t hi = m->vmalloc_end - *image_end > MODULES_REACH ?
-		      *image_end + MODULES_REACH : m->vmalloc_end;
-	for (size_t j = vml_kernel_first_range_from(k, lo);
-	     j < k->nranges && k->ranges[j].start < hi; j++) {
-		const struct vml_pt_range *r = &k->ranges[j];
-		if (!vml_kernel_range_is_kernel(k, r) || !is_exec(r) ||
-		    (r->start >= *image_start && r->start < *image_end))
-			continue;
-		set_base(k, VML_KBASE_MODULES, r->start, VML_KBASE_INFERRED);
-		return;
-	}
-	/* No module loaded: where 6.1 puts the region without KASLR. */
-	uint64_t base = (exec_end & ~(uint64_t)0xfff) - MODULES_VSIZE;
-	set_base(k, VML_KBASE_MODULES, base < m->modules_vaddr ?
-		 m->modules_vaddr : base, VML_KBASE_INFERRED);
+	set_base(k, VML_KBASE_MODULES,
+		 (exec_end - MODULES_VSIZE) & ~(uint64_t)0xfff,
+		 VML_KBASE_DOCUMENTED);
 }
 
 static void infer_bases(struct vml_kernel *k)
@@ -231,13 +225,12 @@ static void add_slots(struct vml_kernel *k)
 	amap(&k->paging, &m);
 	/* The image first: it lies inside vmalloc space. */
 	if (k->how[VML_KBASE_TEXT]) {
-		/* The first mapping at or above _text (the header below
-		 * _stext is not mapped). */
+		/* The first executable mapping at or above _text, _stext:
+		 * the header below it is not mapped, and vmalloc may use
+		 * that space. */
 		uint64_t base = k->bases[VML_KBASE_TEXT];
-		size_t i = vml_kernel_first_range_from(k, base);
-		if (i < k->nranges &&
-		    k->ranges[i].start - base < KIMG_ALIGN &&
-		    vml_kernel_range_is_kernel(k, &k->ranges[i])) {
+		size_t i = image_first(k, base);
+		if (i != SIZE_MAX) {
 			uint64_t start, end, exec_end;
 			image_extent(k, &m, i, &start, &end, &exec_end);
 			if (start < k->bases[VML_KBASE_TEXT])
@@ -248,6 +241,13 @@ static void add_slots(struct vml_kernel *k)
 					    " bss)");
 		}
 	}
+	vml_kernel_add_slot(k, m.page_offset, m.page_end, VML_KIND_DIRECT_MAP,
+			    -1, "kernel logical memory map (linear map)");
+	vml_kernel_add_slot(k, m.vmalloc_start, m.vmalloc_end,
+			    VML_KIND_VMALLOC, -1, "vmalloc");
+	/* Module memory is vmalloc memory: inside vmalloc space (where
+	 * KASLR puts the whole module region) the addresses are vmalloc's;
+	 * the module region names only what lies below it. */
 	if (k->how[VML_KBASE_MODULES]) {
 		uint64_t b = k->bases[VML_KBASE_MODULES];
 		vml_kernel_add_slot(k, b, b > UINT64_MAX - MODULES_VSIZE ?
@@ -255,10 +255,6 @@ static void add_slots(struct vml_kernel *k)
 				    VML_KIND_MODULES, VML_KBASE_MODULES,
 				    "module region (module_alloc_base)");
 	}
-	vml_kernel_add_slot(k, m.page_offset, m.page_end, VML_KIND_DIRECT_MAP,
-			    -1, "kernel logical memory map (linear map)");
-	vml_kernel_add_slot(k, m.vmalloc_start, m.vmalloc_end,
-			    VML_KIND_VMALLOC, -1, "vmalloc");
 	vml_kernel_add_slot(k, m.modules_vaddr, m.modules_end,
 			    VML_KIND_MODULES, -1, "modules (documented region)");
 	vml_kernel_add_slot(k, m.vmalloc_end, m.fixaddr_top, VML_KIND_FIXMAP,

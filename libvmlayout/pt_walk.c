@@ -453,11 +453,19 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 		return err;
 	const struct vml_arch *a = paging->arch;
 	const struct vml_pt_root *root = vml_pt_root_for(paging, va);
-	if (!root)
+	if (!root && paging->roots[0].sign_extend)
 		return vml_error_create(VML_ERROR_INVALID,
 					"0x%" PRIx64 " is not canonical with"
 					" %" PRIu32 "-level paging", va,
 					paging->levels);
+	if (!root)
+		/* Roots with ranges of their own (AArch64's TTBR0/TTBR1). */
+		return vml_error_create(VML_ERROR_INVALID,
+					"0x%" PRIx64 " is not canonical: it is"
+					" outside the ranges %s translate"
+					" (below 0x%" PRIx64 ", from 0x%" PRIx64
+					")", va, paging->roots_text,
+					paging->user_end, paging->kernel_start);
 
 	struct vml_pt_translation t = { .va = va, .status = VML_PT_MAPPED };
 	uint64_t table = root->table;
