@@ -199,7 +199,7 @@ def _layout(cmd):
     try:
         if conn is not None and conn.type == "core":
             path = _core_path(cmd)
-            return vmlayout.open_core(path), path
+            return vmlayout.open_core(path, sysroot=_sysroot()), path
         pid = inferior.pid
         if not pid or not inferior.is_valid():
             raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))

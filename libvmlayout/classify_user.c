@@ -334,8 +334,9 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 	/* A deleted file's path now names another file or nothing. */
 	if (!deleted) {
 		struct vml_elf_info *elf = NULL;
-		struct vml_error *err = vml_elf_info_load(layout->sysroot,
-							  refs[0].path, &elf);
+		struct vml_error *err = vml_elf_info_load(
+			vml_layout_file_root(layout, refs[0].path),
+			refs[0].path, &elf);
 		if (err)
 			return err;
 		if (elf->valid && elf->nsegments > 0)
@@ -565,6 +566,13 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 	 * pointer handed out into it (objects, sections, symbols) valid. */
 	if (layout->classified)
 		return NULL;
+	if (layout->core) {
+		/* A core without NT_FILE: file names from the auxv and the
+		 * dynamic linker's list (again when the sysroot changed). */
+		struct vml_error *err = vml_core_name_objects(layout);
+		if (err)
+			return err;
+	}
 	vml_layout_free_objects(layout);
 	struct vml_layout_space space;
 	vml_layout_space(layout, &space);

@@ -557,11 +557,23 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
     return layout
 
 
-def open_core(path):
-    """Layout of an ELF core file (the library maps the file itself)."""
+def open_core(path, sysroot=None):
+    """Layout of an ELF core file (the library maps the file itself).
+    sysroot: prefix for the paths of the libraries the core names (a core
+    without NT_FILE, as qemu-aarch64 writes, is named from its auxv and the
+    dynamic linker's list, files read from disk)."""
     h = _lib.layout_p()
     _lib.check(_lib.vml_layout_from_core(_path_bytes(path), ctypes.byref(h)))
-    return Layout(h.value)
+    layout = Layout(h.value)
+    if sysroot:
+        try:
+            _lib.check(_lib.vml_layout_set_sysroot(layout._h(),
+                                                   _path_bytes(sysroot)))
+            _lib.check(_lib.vml_layout_classify(layout._h()))
+        except BaseException:
+            layout.close()
+            raise
+    return layout
 
 
 def open_core_bytes(data):
