@@ -88,10 +88,38 @@ static struct vml_error *load(const struct vml_layout *layout,
  * file mapping and stays anonymous. */
 static struct vml_error *name_segments(struct vml_layout *layout,
 				       const struct vml_elf_info *elf,
-				       uint64_t bias, const char *path)
+				       uint64_t bias, const char *path,
+				       bool holes)
 {
 	const char *copy = NULL;
 	uint64_t page = 4096;
+	if (holes && elf->nsegments > 1) {
+		/* The dynamic linker maps an object's whole span from its
+		 * file and makes the gaps between segments PROT_NONE: those
+		 * are the file's too (the kernel, loading the executable and
+		 * the interpreter, leaves them anonymous). */
+		const struct vml_elf_segment *first = &elf->segments[0];
+		const struct vml_elf_segment *last =
+			&elf->segments[elf->nsegments - 1];
+		uint64_t base = (bias + first->vaddr) & ~(page - 1);
+		uint64_t end = bias + last->vaddr;
+		for (size_t k = vml_layout_index(layout, base);
+		     k < layout->count && layout->regions[k].start < end; k++) {
+			struct vml_region *r = &layout->regions[k];
+			if (r->name || r->prot || r->start < base)
+				continue;
+			if (!copy) {
+				copy = vml_arena_strdup(&layout->strings, path);
+				if (!copy)
+					return &vml_enomem;
+			}
+			r->name = copy;
+			r->path = copy[0] == '/' ? copy : NULL;
+			r->offset = (first->offset & ~(page - 1)) +
+				    (r->start - base);
+			r->flags |= VML_REGION_NAME_GUESSED;
+		}
+	}
 	for (size_t i = 0; i < elf->nsegments; i++) {
 		const struct vml_elf_segment *s = &elf->segments[i];
 		uint64_t start = (bias + s->vaddr) & ~(page - 1);
@@ -192,10 +220,17 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 		return NULL;
 	/* The executable: relative to the cwd (AT_EXECFN), made absolute so
 	 * the region has a path. */
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], rel[PATH_MAX];
 	const char *exe_path = layout->exe_path;
 	struct vml_error *err;
-	if (exe_path[0] != '/' && realpath(exe_path, exe)) {
+	/* Relative to the cwd at exec time: here, else beside the core (the
+	 * kernel and QEMU write it in the process's cwd). */
+	bool found = exe_path[0] != '/' && realpath(exe_path, exe);
+	if (exe_path[0] != '/' && !found && core->dir &&
+	    (size_t)snprintf(rel, sizeof(rel), "%s/%s", core->dir, exe_path) <
+	    sizeof(rel))
+		found = realpath(rel, exe) != NULL;
+	if (found) {
 		/* Kept absolute: the regions' path, and what
 		 * vml_layout_file_root() knows the executable by. */
 		err = vml_layout_set_exe(layout, exe);
@@ -212,7 +247,7 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 		return NULL;
 	}
 	uint64_t bias = a->entry - elf->entry;
-	err = name_segments(layout, elf, bias, exe_path);
+	err = name_segments(layout, elf, bias, exe_path, false);
 	char interp[MAX_NAME];
 	uint64_t dyn = dynamic_vaddr(layout, exe_path, interp, sizeof(interp));
 	vml_elf_info_free(elf);
@@ -221,7 +256,8 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 	if (!err && a->base && interp[0] == '/') {
 		err = load(layout, interp, &elf);
 		if (!err && elf->valid)
-			err = name_segments(layout, elf, a->base, interp);
+			err = name_segments(layout, elf, a->base, interp,
+					    false);
 		vml_elf_info_free(elf);
 	}
 	if (err || !dyn)
@@ -245,7 +281,8 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 		    name[0] == '/') {
 			err = load(layout, name, &elf);
 			if (!err && elf->valid)
-				err = name_segments(layout, elf, l_addr, name);
+				err = name_segments(layout, elf, l_addr, name,
+						    true);
 			vml_elf_info_free(elf);
 		}
 		map = next;

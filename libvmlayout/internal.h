@@ -370,6 +370,10 @@ struct vml_core {
 	struct vml_core_info info;
 	bool from_gdb;         /* written by GDB's gcore: PF_R is always set */
 	const char *problem;   /* first damage found (in strings), or NULL */
+	/* Directory of the core file (vml_layout_from_core; in strings), or
+	 * NULL: where the dumping process ran, so relative paths (AT_EXECFN)
+	 * may be resolved against it. */
+	const char *dir;
 	struct vml_arena strings;
 };
 

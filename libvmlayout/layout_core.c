@@ -509,6 +509,14 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 	}
 	core->mapping = map;
 	core->mapping_size = size;
+	const char *slash = strrchr(path, '/');
+	if (slash) {
+		char *dir = vml_arena_strdup(&core->strings, path);
+		if (dir) {
+			dir[slash - path + (slash == path)] = '\0';
+			core->dir = dir;
+		}
+	}
 	return layout_from_parsed(core, ret);
 }
 
