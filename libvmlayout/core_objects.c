@@ -36,11 +36,30 @@ const char *vml_layout_file_root(const struct vml_layout *layout,
 	return layout->sysroot;
 }
 
-static bool read_word(struct vml_core *core, unsigned size, uint64_t addr,
-		      uint64_t *ret)
+/* Memory of the process: the core's, or whatever the layout reads through
+ * (a debugger's callback). */
+static bool read_mem(const struct vml_layout *layout, uint64_t addr,
+		     void *buf, size_t len)
+{
+	if (layout->core)
+		return vml_core_read(layout->core, VML_SPACE_VIRTUAL, addr, buf,
+				     len) == 0;
+	if (!layout->source)
+		return false;
+	struct vml_error *err = vml_source_read(layout->source,
+						VML_SPACE_VIRTUAL, addr, buf,
+						len);
+	if (!err)
+		return true;
+	vml_error_free(err);
+	return false;
+}
+
+static bool read_word(const struct vml_layout *layout, unsigned size,
+		      uint64_t addr, uint64_t *ret)
 {
 	uint8_t b[8];
-	if (vml_core_read(core, VML_SPACE_VIRTUAL, addr, b, size) != 0)
+	if (!read_mem(layout, addr, b, size))
 		return false;
 	uint64_t v = 0;
 	for (unsigned i = size; i-- > 0;)
@@ -51,11 +70,11 @@ static bool read_word(struct vml_core *core, unsigned size, uint64_t addr,
 
 /* A NUL-terminated string of the core at addr into buf; false when it is
  * empty, unreadable or does not end within the buffer. */
-static bool read_string(struct vml_core *core, uint64_t addr, char *buf,
-			size_t size)
+static bool read_string(const struct vml_layout *layout, uint64_t addr,
+			char *buf, size_t size)
 {
 	for (size_t n = 0; n < size; n++) {
-		if (vml_core_read(core, VML_SPACE_VIRTUAL, addr + n, &buf[n], 1))
+		if (!read_mem(layout, addr + n, &buf[n], 1))
 			return false;
 		if (!buf[n])
 			return n > 0;
@@ -82,6 +101,68 @@ static struct vml_error *load(const struct vml_layout *layout,
 	return vml_elf_info_load(NULL, path, ret);
 }
 
+/* What to do with an object's segments: name the regions a core already
+ * has, or add them to a layout that has none (a process whose mappings
+ * cannot be listed). */
+enum place { NAME, ADD };
+
+static struct vml_error *add_region(struct vml_layout *layout, uint64_t start,
+				    uint64_t end, uint32_t pflags,
+				    const char *path, uint64_t offset)
+{
+	if (start >= end)
+		return NULL;
+	/* Never over what is already known. */
+	for (size_t i = 0; i < layout->count; i++)
+		if (layout->regions[i].start < end && start < layout->regions[i].end)
+			return NULL;
+	struct vml_region r = { 0 };
+	r.start = start;
+	r.end = end;
+	r.offset = offset;
+	char perms[5] = "---p";
+	if (pflags & PF_R)
+		perms[0] = 'r';
+	if (pflags & PF_W)
+		perms[1] = 'w';
+	if (pflags & PF_X)
+		perms[2] = 'x';
+	memcpy(r.perms, perms, 5);
+	vml_region_set_perms(&r, perms);
+	if (path) {
+		r.name = vml_arena_strdup(&layout->strings, path);
+		if (!r.name)
+			return &vml_enomem;
+		r.path = r.name[0] == '/' ? r.name : NULL;
+		r.flags |= VML_REGION_NAME_GUESSED;
+	}
+	r.flags |= VML_REGION_PERMS_GUESSED;
+	return vml_layout_append(layout, &r);
+}
+
+/* Add elf's PT_LOADs at bias: the file-backed pages, then the zero-fill
+ * tail (anonymous). */
+static struct vml_error *add_segments(struct vml_layout *layout,
+				      const struct vml_elf_info *elf,
+				      uint64_t bias, const char *path)
+{
+	uint64_t page = 4096;
+	struct vml_error *err = NULL;
+	for (size_t i = 0; i < elf->nsegments && !err; i++) {
+		const struct vml_elf_segment *s = &elf->segments[i];
+		uint64_t start = (bias + s->vaddr) & ~(page - 1);
+		uint64_t file_end = (bias + s->vaddr + s->filesz + page - 1) &
+				    ~(page - 1);
+		uint64_t end = (bias + s->vaddr + s->memsz + page - 1) &
+			       ~(page - 1);
+		err = add_region(layout, start, file_end, s->flags, path,
+				 s->offset & ~(page - 1));
+		if (!err && end > file_end)
+			err = add_region(layout, file_end, end, s->flags, NULL, 0);
+	}
+	return err;
+}
+
 /* Name the anonymous regions that start inside the file-backed pages of
  * elf's PT_LOADs placed at bias (mprotect may have split a segment: the
  * RELRO part of a data segment); the zero-fill tail past p_filesz is no
@@ -89,8 +170,10 @@ static struct vml_error *load(const struct vml_layout *layout,
 static struct vml_error *name_segments(struct vml_layout *layout,
 				       const struct vml_elf_info *elf,
 				       uint64_t bias, const char *path,
-				       bool holes)
+				       bool holes, enum place how)
 {
+	if (how == ADD)
+		return add_segments(layout, elf, bias, path);
 	const char *copy = NULL;
 	uint64_t page = 4096;
 	if (holes && elf->nsegments > 1) {
@@ -146,13 +229,14 @@ static struct vml_error *name_segments(struct vml_layout *layout,
 
 /* The executable's DT_DEBUG value (the dynamic linker's r_debug), 0 when
  * there is none. */
-static uint64_t dt_debug(struct vml_core *core, unsigned word,
+static uint64_t dt_debug(const struct vml_layout *layout, unsigned word,
 			 uint64_t dynamic)
 {
 	for (size_t i = 0; i < MAX_DYNAMIC; i++) {
 		uint64_t tag, val;
-		if (!read_word(core, word, dynamic + i * 2 * word, &tag) ||
-		    !read_word(core, word, dynamic + (i * 2 + 1) * word, &val) ||
+		if (!read_word(layout, word, dynamic + i * 2 * word, &tag) ||
+		    !read_word(layout, word, dynamic + (i * 2 + 1) * word,
+			       &val) ||
 		    tag == DT_NULL)
 			return 0;
 		if (tag == DT_DEBUG)
@@ -212,12 +296,12 @@ static uint64_t dynamic_vaddr(const struct vml_layout *layout,
 	return ret;
 }
 
-struct vml_error *vml_core_name_objects(struct vml_layout *layout)
+/* The executable, the dynamic linker and the libraries the dynamic
+ * linker's list names, placed as how says. */
+static struct vml_error *objects(struct vml_layout *layout, enum place how)
 {
 	struct vml_core *core = layout->core;
 	const struct vml_auxv *a = &layout->auxv;
-	if (!core || core->nfiles || !a->entry || !layout->exe_path)
-		return NULL;
 	/* The executable: relative to the cwd (AT_EXECFN), made absolute so
 	 * the region has a path. */
 	char exe[PATH_MAX], rel[PATH_MAX];
@@ -226,7 +310,7 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 	/* Relative to the cwd at exec time: here, else beside the core (the
 	 * kernel and QEMU write it in the process's cwd). */
 	bool found = exe_path[0] != '/' && realpath(exe_path, exe);
-	if (exe_path[0] != '/' && !found && core->dir &&
+	if (exe_path[0] != '/' && !found && core && core->dir &&
 	    (size_t)snprintf(rel, sizeof(rel), "%s/%s", core->dir, exe_path) <
 	    sizeof(rel))
 		found = realpath(rel, exe) != NULL;
@@ -247,7 +331,7 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 		return NULL;
 	}
 	uint64_t bias = a->entry - elf->entry;
-	err = name_segments(layout, elf, bias, exe_path, false);
+	err = name_segments(layout, elf, bias, exe_path, false, how);
 	char interp[MAX_NAME];
 	uint64_t dyn = dynamic_vaddr(layout, exe_path, interp, sizeof(interp));
 	vml_elf_info_free(elf);
@@ -257,35 +341,105 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 		err = load(layout, interp, &elf);
 		if (!err && elf->valid)
 			err = name_segments(layout, elf, a->base, interp,
-					    false);
+					    false, how);
 		vml_elf_info_free(elf);
 	}
 	if (err || !dyn)
 		return err;
-	unsigned word = core->arch->pointer_size;
-	uint64_t r_debug = dt_debug(core, word, bias + dyn), map;
+	unsigned word = vml_layout_arch(layout)->pointer_size;
+	uint64_t r_debug = dt_debug(layout, word, bias + dyn), map;
 	/* struct r_debug { int r_version; struct link_map *r_map; ... } and
 	 * struct link_map { l_addr, l_name, l_ld, l_next, l_prev }: pointer
 	 * sized fields, r_map aligned to a pointer. */
-	if (!r_debug || !read_word(core, word, r_debug + word, &map))
+	if (!r_debug || !read_word(layout, word, r_debug + word, &map))
 		return NULL;
 	char name[MAX_NAME];
 	for (size_t n = 0; map && n < MAX_OBJECTS && !err; n++) {
 		uint64_t l_addr, l_name, next;
-		if (!read_word(core, word, map, &l_addr) ||
-		    !read_word(core, word, map + word, &l_name) ||
-		    !read_word(core, word, map + 3 * word, &next))
+		if (!read_word(layout, word, map, &l_addr) ||
+		    !read_word(layout, word, map + word, &l_name) ||
+		    !read_word(layout, word, map + 3 * word, &next))
 			break;
 		/* The executable's own entry has an empty name. */
-		if (l_name && read_string(core, l_name, name, sizeof(name)) &&
+		if (l_name && read_string(layout, l_name, name, sizeof(name)) &&
 		    name[0] == '/') {
 			err = load(layout, name, &elf);
 			if (!err && elf->valid)
 				err = name_segments(layout, elf, l_addr, name,
-						    true);
+						    true, how);
 			vml_elf_info_free(elf);
 		}
 		map = next;
 	}
+	return err;
+}
+
+struct vml_error *vml_core_name_objects(struct vml_layout *layout)
+{
+	if (!layout->core || layout->core->nfiles || !layout->auxv.entry ||
+	    !layout->exe_path)
+		return NULL;
+	return objects(layout, NAME);
+}
+
+/* The stack as far as it is known: from the lowest $sp (a red zone does
+ * not matter: AArch64 has none, and the page is what is shown) up to the
+ * end of the strings exec put at its top (AT_EXECFN is the last). */
+static struct vml_error *add_stack(struct vml_layout *layout)
+{
+	const struct vml_auxv *a = &layout->auxv;
+	uint64_t page = 4096, lo = UINT64_MAX, hi = 0;
+	if (a->execfn) {
+		char buf[MAX_NAME];
+		hi = a->execfn;
+		if (read_string(layout, a->execfn, buf, sizeof(buf)))
+			hi += strlen(buf) + 1;
+	}
+	/* The main thread's $sp; when no thread is known as main (a stub
+	 * whose thread ids are not the process's), the $sp nearest below
+	 * the strings: other threads' stacks are mappings of their own. */
+	for (size_t i = 0; i < layout->nthreads; i++)
+		if (layout->threads[i].is_main)
+			lo = layout->threads[i].sp;
+	for (size_t i = 0; lo == UINT64_MAX && i < layout->nthreads; i++) {
+		uint64_t sp = layout->threads[i].sp;
+		uint64_t best = UINT64_MAX;
+		for (size_t j = 0; j < layout->nthreads; j++)
+			if (layout->threads[j].sp < hi &&
+			    (best == UINT64_MAX || layout->threads[j].sp > best))
+				best = layout->threads[j].sp;
+		lo = best;
+		(void)sp;
+	}
+	if (lo == UINT64_MAX || !hi || hi <= lo || hi - lo > (UINT64_C(1) << 32))
+		return NULL;
+	uint64_t start = lo & ~(page - 1), end = (hi + page - 1) & ~(page - 1);
+	size_t before = layout->count;
+	struct vml_error *err = add_region(layout, start, end, PF_R | PF_W,
+					   NULL, 0);
+	if (!err && layout->count > before) {
+		struct vml_region *r = &layout->regions[layout->count - 1];
+		r->name = "[stack]";
+		r->flags |= VML_REGION_PSEUDO | VML_REGION_NAME_GUESSED;
+	}
+	return err;
+}
+
+struct vml_error *vml_layout_add_known_mappings(struct vml_layout *layout)
+{
+	if (!layout)
+		return vml_error_create(VML_ERROR_INVALID,
+					"layout: NULL layout");
+	if (!layout->auxv.entry || !layout->exe_path)
+		return vml_error_create(VML_ERROR_INVALID,
+					"partial layout: needs the auxv"
+					" (AT_ENTRY) and the executable");
+	struct vml_error *err = objects(layout, ADD);
+	if (!err)
+		err = add_stack(layout);
+	if (!err)
+		err = vml_layout_finish(layout);
+	if (!err)
+		layout->flags |= VML_LAYOUT_PARTIAL;
 	return err;
 }

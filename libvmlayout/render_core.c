@@ -70,5 +70,15 @@ struct vml_error *vml_render_layout_warnings(const struct vml_layout *layout,
 			vml_sb_puts(&sb, "warning: the layout is incomplete: some "
 				    "input was missing or damaged\n");
 	}
+	if (vml_layout_flags(layout) & VML_LAYOUT_PARTIAL)
+		vml_sb_puts(&sb, "warning: the layout is partial: the target "
+			    "cannot list its mappings (qemu-user's gdbstub has "
+			    "no /proc/PID/maps); shown is only what the auxv, "
+			    "the files and the dynamic linker's list tell: the "
+			    "executable, the dynamic linker, the loaded "
+			    "libraries and the main stack from $sp up; heap, "
+			    "mmap regions, thread stacks and the vdso are "
+			    "missing, and the gaps are not known to be "
+			    "unmapped\n");
 	return vml_sb_finish(&sb, ret);
 }

@@ -353,9 +353,25 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout);
 
 enum vml_layout_flags {
 	VML_LAYOUT_INCOMPLETE = 1u << 0, /* some input was missing or damaged */
+	VML_LAYOUT_PARTIAL = 1u << 1,    /* only what vml_layout_add_known_mappings
+					    could tell: the mappings were not
+					    listed */
 };
 VML_PUBLIC
 uint32_t vml_layout_flags(const struct vml_layout *layout);
+/*
+ * For a process whose mappings cannot be listed (qemu-aarch64 -g: QEMU's
+ * user-mode gdbstub gives no /proc/PID/maps): adds what can be known to a
+ * layout with the process's auxv, executable (and sysroot, and a source
+ * reading its memory) set: the executable's PT_LOADs at AT_ENTRY's bias,
+ * the dynamic linker's at AT_BASE, the libraries of the dynamic linker's
+ * r_debug list, and the main stack from the main thread's $sp to the
+ * strings at its top; sets VML_LAYOUT_PARTIAL (vml_render_layout_warnings
+ * says what is missing). Call before vml_layout_classify.
+ * VML_ERROR_INVALID without AT_ENTRY or the executable.
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_add_known_mappings(struct vml_layout *layout);
 
 VML_PUBLIC
 size_t vml_layout_count(const struct vml_layout *layout);

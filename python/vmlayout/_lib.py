@@ -127,6 +127,7 @@ VML_REGION_NAME_GUESSED = 1 << 8
 
 # enum vml_layout_flags
 VML_LAYOUT_INCOMPLETE = 1 << 0
+VML_LAYOUT_PARTIAL = 1 << 1
 
 # enum vml_half
 VML_HALF_USER = 0
@@ -539,6 +540,7 @@ _PROTOTYPES = [
     ("vml_layout_set_sysroot", error_p, [layout_p, ctypes.c_char_p]),
     ("vml_layout_classify", error_p, [layout_p]),
     ("vml_layout_flags", ctypes.c_uint32, [layout_p]),
+    ("vml_layout_add_known_mappings", error_p, [layout_p]),
     ("vml_layout_count", _size, [layout_p]),
     ("vml_layout_region", _P(vml_region), [layout_p, _size]),
     ("vml_layout_find", _P(vml_region), [layout_p, _u64]),
