@@ -163,6 +163,8 @@ struct vml_kernel_class {
 	 * base is computed from). */
 	uint64_t (*symbol_base)(const struct vml_paging *p, size_t symbol,
 				uint64_t value);
+	/* Why a base is unknown when it is (NULL: "nothing mapped there"). */
+	const char *unknown_why[VML_KBASE_COUNT];
 	/* How output names each base ("page_offset_base"). */
 	const char *base_names[VML_KBASE_COUNT];
 	/* The documented direct-map base for this paging (read plan when

@@ -297,6 +297,9 @@ const struct vml_kernel_class vml_kernel_class_aarch64 = {
 	.symbol_base = symbol_base,
 	.base_names = { "phys_to_virt(0)", "VMALLOC_START", "VMEMMAP_START",
 			"_text", "module_alloc_base" },
+	.unknown_why = {
+		[VML_KBASE_MODULES] = "KASLR moved it: the symbol gives it",
+	},
 	.direct_map_default = direct_map_default,
 	.infer_bases = infer_bases,
 	.add_slots = add_slots,

@@ -287,8 +287,11 @@ static void bases_text(struct vml_strbuf *sb, const struct vml_kernel *k)
 			vml_sb_printf(sb, "  %-17s 0x%016" PRIx64 "  (%s)\n",
 				      kbase_name(k, i), v, kbase_how(how));
 		else
-			vml_sb_printf(sb, "  %-17s unknown (nothing mapped"
-				      " there)\n", kbase_name(k, i));
+			vml_sb_printf(sb, "  %-17s unknown (%s)\n",
+				      kbase_name(k, i),
+				      k->kclass->unknown_why[i] ?
+				      k->kclass->unknown_why[i] :
+				      "nothing mapped there");
 	}
 }
 
