@@ -226,7 +226,8 @@ def _layout(cmd):
         pid = inferior.pid
         if not pid or not inferior.is_valid():
             raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))
-        maps = _read_proc_file(cmd, inferior, pid, "maps", False)
+        maps = _read_proc_file(cmd, inferior, pid, "maps",
+                               not _is_remote(inferior))
         if maps is None:
             # A stub that cannot list the mappings (qemu-aarch64 -g) but
             # gives the auxv: the library builds what can be known.
