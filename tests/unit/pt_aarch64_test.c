@@ -751,6 +751,54 @@ static void test_kernel_render(void)
 	mem_free(&m);
 }
 
+/* Bases from the symbols a debugger finds: memstart_addr is the physical
+ * address at PAGE_OFFSET, so physical 0 is PAGE_OFFSET - memstart_addr
+ * in the linear map; _text and module_alloc_base are taken as they are.
+ * The read plan reads through that linear map when the stub has no
+ * physical mode. */
+static void test_kernel_symbols(void)
+{
+	struct mem m;
+	mem_init(&m);
+	build_4k(&m);
+	struct vml_paging *p = pg(&m, 0x1000, 0x2000, TCR_4K_48, SCTLR_M);
+	size_t n = 0;
+	const struct vml_kernel_symbol *syms =
+		vml_arch_kernel_symbols(VML_ARCH_AARCH64, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_STRING_EQUAL(syms[0].name, "memstart_addr");
+	CU_ASSERT_EQUAL(syms[0].want, VML_SYMBOL_VALUE);
+	CU_ASSERT_STRING_EQUAL(syms[1].name, "_text");
+	CU_ASSERT_EQUAL(syms[1].want, VML_SYMBOL_ADDRESS);
+	CU_ASSERT_STRING_EQUAL(syms[2].name, "module_alloc_base");
+	struct vml_named_value found[] = {
+		{ "memstart_addr", 0x40000000 },
+		{ "_text", 0xffff9c0a1b600000ull },
+		{ "module_alloc_base", 0xffff9c0a13e00000ull },
+	};
+	struct vml_kernel_hints h = { .pc = 0, .symbols = found, .nsymbols = 3 };
+	struct vml_kernel *k = NULL;
+	VML_ASSERT_OK(vml_kernel_from_pagetables(m.src, p, &h, sizeof(h), &k));
+	uint32_t how;
+	CU_ASSERT_EQUAL(vml_kernel_base(k, VML_KBASE_PAGE_OFFSET, &how),
+			0xffff000000000000ull - 0x40000000);
+	CU_ASSERT_EQUAL(how, VML_KBASE_GIVEN);
+	CU_ASSERT_EQUAL(vml_kernel_base(k, VML_KBASE_TEXT, &how),
+			0xffff9c0a1b600000ull);
+	CU_ASSERT_EQUAL(how, VML_KBASE_GIVEN);
+	CU_ASSERT_EQUAL(vml_kernel_base(k, VML_KBASE_MODULES, &how),
+			0xffff9c0a13e00000ull);
+	CU_ASSERT_EQUAL(how, VML_KBASE_GIVEN);
+	vml_kernel_free(k);
+	struct vml_read_plan plan;
+	VML_ASSERT_OK(vml_kernel_read_plan(p, &h, sizeof(h), false, &plan,
+					   sizeof(plan)));
+	CU_ASSERT_EQUAL(plan.mode, VML_READ_DIRECT_MAP);
+	CU_ASSERT_EQUAL(plan.direct_base, 0xffff000000000000ull - 0x40000000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(plan.note, "memstart_addr"));
+	mem_free(&m);
+}
+
 int vml_suite_pt_aarch64(void)
 {
 	static CU_TestInfo tests[] = {
@@ -764,6 +812,7 @@ int vml_suite_pt_aarch64(void)
 		{ "64K: 42, 48 and 52-bit", test_64k },
 		{ "4K LPA2: 52-bit, 5 levels", test_4k_lpa2 },
 		{ "kernel map and renderers", test_kernel_render },
+		{ "kernel bases from symbols, read plan", test_kernel_symbols },
 		CU_TEST_INFO_NULL,
 	};
 	return vml_add_suite("pt_aarch64", tests);
