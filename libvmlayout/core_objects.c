@@ -382,6 +382,14 @@ struct vml_error *vml_core_name_objects(struct vml_layout *layout)
 	return objects(layout, NAME);
 }
 
+static bool main_known(const struct vml_layout *layout)
+{
+	for (size_t i = 0; i < layout->nthreads; i++)
+		if (layout->threads[i].is_main)
+			return true;
+	return false;
+}
+
 /* The stack as far as it is known: from the lowest $sp (a red zone does
  * not matter: AArch64 has none, and the page is what is shown) up to the
  * end of the strings exec put at its top (AT_EXECFN is the last). */
@@ -401,15 +409,11 @@ static struct vml_error *add_stack(struct vml_layout *layout)
 	for (size_t i = 0; i < layout->nthreads; i++)
 		if (layout->threads[i].is_main)
 			lo = layout->threads[i].sp;
-	for (size_t i = 0; lo == UINT64_MAX && i < layout->nthreads; i++) {
+	bool has_main = main_known(layout);
+	for (size_t i = 0; !has_main && i < layout->nthreads; i++) {
 		uint64_t sp = layout->threads[i].sp;
-		uint64_t best = UINT64_MAX;
-		for (size_t j = 0; j < layout->nthreads; j++)
-			if (layout->threads[j].sp < hi &&
-			    (best == UINT64_MAX || layout->threads[j].sp > best))
-				best = layout->threads[j].sp;
-		lo = best;
-		(void)sp;
+		if (sp < hi && (lo == UINT64_MAX || sp > lo))
+			lo = sp;
 	}
 	if (lo == UINT64_MAX || !hi || hi <= lo || hi - lo > (UINT64_C(1) << 32))
 		return NULL;
