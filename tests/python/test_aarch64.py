@@ -143,9 +143,19 @@ def test_core_summary_and_threads(crashed):
     assert "NT_FILE" not in notes
 
 
-def gdb_core(crashed, *commands):
+def need_gdb_with_library():
+    """gdb-multiarch loading this build's library: not with the
+    sanitizers' runtime (GDB hangs with it preloaded, and the library
+    needs it), as for the GDB tests."""
     if not shutil.which(GDB):
         pytest.skip("gdb-multiarch not installed")
+    if os.environ.get("ENABLE_SANITIZERS") == "yes":
+        pytest.skip("GDB with the sanitizer build's library: see "
+                    "tests/run-gdb-tests")
+
+
+def gdb_core(crashed, *commands):
+    need_gdb_with_library()
     args = [GDB, "-nx", "-batch", "-ex", "set sysroot " + SYSROOT,
             "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
                                             "vmlayout-gdb.py"),
@@ -235,8 +245,7 @@ def test_live_qemu_user_partial_layout(crashed):
     layout is partial, says so, and what it shows is where the same
     program's own maps put it (QEMU places a guest the same way each run:
     the crashed run's maps are the truth)."""
-    if not shutil.which(GDB):
-        pytest.skip("gdb-multiarch not installed")
+    need_gdb_with_library()
     import json
     import socket
     s = socket.socket()
