@@ -263,9 +263,9 @@ def test_live_qemu_user_partial_layout(crashed):
              "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
                                              "vmlayout-gdb.py"),
              "-ex", "target remote 127.0.0.1:%d" % port,
-             "-ex", "break main", "-ex", "continue",
+             "-ex", "break main", "-ex", "continue", "-ex", "vmlayout",
              "-ex", "echo <<JSON>>\\n", "-ex", "vmlayout --json",
-             "-ex", "echo <<END>>\\n", "-ex", "vmlayout",
+             "-ex", "echo <<END>>\\n",
              "-ex", "whereis $pc", "-ex", "x/i $pc",
              crashed["exe"]], capture_output=True, text=True, env=env,
             timeout=120)
