@@ -13,7 +13,7 @@ import sys
 PROG = "vmlayout"
 
 DESCRIPTION = """\
-Show where every byte of an x86-64 Linux address space lives.
+Show where every byte of a Linux address space lives (x86-64, AArch64, i386).
 
 vmlayout draws the layout of a live process or of an ELF core file: every
 mapping from the lowest address to the top, with its permissions, size,
