@@ -209,11 +209,12 @@ def main():
            verdict(mode_after == "0")))
 
 
-try:
-    main()
-except Exception as e:      # one line for the report, then GDB goes on
-    out("kernel: benchmark failed: %s: %s" % (type(e).__name__, e))
+if __name__ == "__main__":   # GDB's -x; the AArch64 bench imports this
     try:
-        packet("Qqemu.PhyMemMode:0")
-    except gdb.error:
-        pass
+        main()
+    except Exception as e:  # one line for the report, then GDB goes on
+        out("kernel: benchmark failed: %s: %s" % (type(e).__name__, e))
+        try:
+            packet("Qqemu.PhyMemMode:0")
+        except gdb.error:
+            pass

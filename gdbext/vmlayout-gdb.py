@@ -8,6 +8,7 @@
 
 import os
 import re
+import struct
 import sys
 import tempfile
 
@@ -160,6 +161,28 @@ def _read_proc_file(cmd, inferior, pid, name, required):
                                      % (cmd, path, reason)))
 
 
+def _gdb_auxv():
+    """The auxiliary vector GDB has for the inferior (`info auxv`, which a
+    remote stub serves with qXfer:auxv), as the raw (type, value) pairs of
+    64-bit words; None when there is none."""
+    try:
+        text = gdb.execute("info auxv", to_string=True)
+    except gdb.error:
+        return None
+    words = []
+    for line in text.splitlines():
+        m = re.match(r"^(\d+)\s+\S+\s+.*?\s(0x[0-9a-fA-F]+|\d+)"
+                     r"(?:\s+\".*\")?\s*$", line)
+        if m:
+            words += [int(m.group(1)), int(m.group(2), 0)]
+    if not words:
+        return None
+    # Words of the inferior's pointer size (the library reads them so).
+    size = gdb.lookup_type("void").pointer().sizeof
+    return struct.pack("<%d%s" % (len(words), "Q" if size == 8 else "I"),
+                       *[w & ((1 << (8 * size)) - 1) for w in words])
+
+
 def _threads(inferior):
     """(lwp, sp, is_main) for every thread, read with that thread selected;
     the user's thread and frame are restored afterwards."""
@@ -273,14 +296,25 @@ def _build_layout(cmd):
     try:
         if conn is not None and conn.type == "core":
             path = _core_path(cmd)
-            layout = vmlayout.open_core(path)
+            layout = vmlayout.open_core(path, sysroot=_sysroot())
             if flavor:
                 layout.set_disasm_syntax(flavor)
             return layout, path
         pid = inferior.pid
         if not pid or not inferior.is_valid():
             raise gdb.GdbError("%s: %s" % (cmd, _NOT_RUNNING))
-        maps = _read_proc_file(cmd, inferior, pid, "maps", True)
+        maps = _read_proc_file(cmd, inferior, pid, "maps",
+                               not _is_remote(inferior))
+        if maps is None:
+            # A stub that cannot list the mappings (qemu-aarch64 -g) but
+            # gives the auxv: the library builds what can be known.
+            auxv = _gdb_auxv()
+            if auxv is None or not gdb.current_progspace().filename:
+                _read_proc_file(cmd, inferior, pid, "maps", True)  # raises
+            return vmlayout.from_auxv(
+                auxv, gdb.current_progspace().filename,
+                threads=_threads(inferior), reader=_reader(inferior),
+                sysroot=_sysroot(), arch=_arch_name(inferior)), None
         auxv = _read_proc_file(cmd, inferior, pid, "auxv", False)
         # A local process's /proc files (map_files, exe) can be read by
         # the library: deleted files keep their sections and symbols.

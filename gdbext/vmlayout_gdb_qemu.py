@@ -263,8 +263,17 @@ def is_qemu_kernel_target():
         if not names:
             return False
         _reg(names[0])
-        return True
+        # A process has an auxiliary vector, a machine does not:
+        # qemu-aarch64 -g shows the system registers too.
+        return not _has_auxv()
     except (gdb.error, RuntimeError, ValueError, TypeError):
+        return False
+
+
+def _has_auxv():
+    try:
+        return bool(gdb.execute("info auxv", to_string=True).strip())
+    except gdb.error:
         return False
 
 

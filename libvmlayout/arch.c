@@ -17,6 +17,7 @@
 static const struct vml_arch *const arches[] = {
 	&vml_arch_x86_64,
 	&vml_arch_i386,
+	&vml_arch_aarch64,
 };
 
 /* ABIs recognised only to say they are not supported. */
@@ -150,17 +151,20 @@ uint64_t vml_sign_extend(uint64_t va, unsigned bits)
 uint64_t vml_pt_root_entry_va(const struct vml_paging *p,
 			      const struct vml_pt_root *r, unsigned i)
 {
-	uint64_t va = r->va_base + (uint64_t)i * vml_pt_span(p, p->levels);
+	uint64_t va = r->va_base +
+		      (uint64_t)i * vml_pt_span(p, vml_pt_root_levels(p, r));
 	return r->sign_extend ? vml_sign_extend(va, p->va_bits) : va;
 }
 
 const struct vml_pt_root *vml_pt_root_for(const struct vml_paging *p,
 					  uint64_t va)
 {
-	unsigned top_bits = p->level[p->levels].shift +
-			    p->level[p->levels].index_bits;
 	for (size_t i = 0; i < p->nroots; i++) {
 		const struct vml_pt_root *r = &p->roots[i];
+		uint32_t top = vml_pt_root_levels(p, r);
+		unsigned top_bits = p->level[top].shift +
+				    (r->index_bits ? r->index_bits :
+				     p->level[top].index_bits);
 		if (r->sign_extend) {
 			if (vml_sign_extend(va, p->va_bits) == va)
 				return r;
@@ -178,7 +182,10 @@ const struct vml_pt_root *vml_pt_root_for(const struct vml_paging *p,
  * address width, and the one-line descriptions made from the roots. */
 static void paging_finish(struct vml_paging *p)
 {
-	p->arch->halves(p->va_bits, &p->user_end, &p->kernel_start);
+	/* An architecture whose halves differ in width (AArch64: T0SZ,
+	 * T1SZ) sets them itself. */
+	if (!p->user_end && !p->kernel_start)
+		p->arch->halves(p->va_bits, &p->user_end, &p->kernel_start);
 	size_t len = 0;
 	p->roots_text[0] = '\0';
 	for (size_t i = 0; i < p->nroots; i++) {
@@ -188,6 +195,12 @@ static void paging_finish(struct vml_paging *p)
 		if (n < 0 || (size_t)n >= sizeof(p->roots_text) - len)
 			break;
 		len += (size_t)n;
+	}
+	if (p->mode_text[0]) {
+		/* The architecture says its mode in its own words. */
+		snprintf(p->description, sizeof(p->description), "%s, %s",
+			 p->roots_text, p->mode_text);
+		return;
 	}
 	char nx[64];
 	if (p->nx)

@@ -55,6 +55,14 @@ struct vml_pt_root {
 	bool sign_extend;
 	const char *name;      /* register holding it: "CR3" */
 	const char *key;       /* the same for JSON keys: "cr3" */
+	/* The root's own level and the index bits of its table, when they
+	 * differ from the paging's (0: paging->levels and that level's
+	 * index_bits). AArch64 sizes TTBR0's and TTBR1's ranges apart
+	 * (T0SZ, T1SZ): the two walks may start at different levels, and a
+	 * root table may have fewer entries than a full table (48-bit VAs
+	 * with 64 KiB pages: 64). */
+	uint32_t levels;
+	unsigned index_bits;
 };
 
 /* A decoded page-table entry. */
@@ -84,6 +92,14 @@ struct vml_paging {
 	uint64_t kernel_start; /* first address of the kernel half (made) */
 	const char *nx_key;    /* JSON key of "no-execute enforced": "nxe" */
 	const char *nx_off_note; /* why it is not: "EFER.NXE clear" */
+	/* What the architecture keeps from its registers to decode entries
+	 * (AArch64: MAIR_EL1 and the TCR_EL1/SCTLR_EL1 bits that change the
+	 * descriptor format or permissions). Only its own code reads them. */
+	uint64_t arch_regs[4];
+	uint32_t arch_flags;
+	/* Made by the architecture when it says more than "N-level paging"
+	 * ("4K granule, 4 levels from L0 (48-bit)"); "" otherwise. */
+	char mode_text[96];
 	/* Made from the above once the architecture filled them: */
 	char roots_text[64];   /* "CR3 0x2692000" */
 	char description[192]; /* "CR3 0x2692000, 4-level paging, NX enabled" */
@@ -108,6 +124,20 @@ static inline size_t vml_pt_table_size(const struct vml_paging *p,
 	return (size_t)vml_pt_entries(p, level) * p->entry_size;
 }
 
+/* The level of root r's table, and how many entries it has. */
+static inline uint32_t vml_pt_root_levels(const struct vml_paging *p,
+					  const struct vml_pt_root *r)
+{
+	return r->levels ? r->levels : p->levels;
+}
+
+static inline unsigned vml_pt_root_entries(const struct vml_paging *p,
+					   const struct vml_pt_root *r)
+{
+	return 1u << (r->index_bits ? r->index_bits :
+		      p->level[vml_pt_root_levels(p, r)].index_bits);
+}
+
 /* Virtual address of entry i of root r (see struct vml_pt_root). */
 uint64_t vml_pt_root_entry_va(const struct vml_paging *p,
 			      const struct vml_pt_root *r, unsigned i);
@@ -128,6 +158,13 @@ struct vml_kernel_class {
 	const struct vml_kernel_symbol *symbols;
 	const enum vml_kbase *symbol_bases;   /* parallel to symbols */
 	size_t nsymbols;
+	/* The base a found symbol gives (NULL: its value or address as is;
+	 * AArch64's memstart_addr is a physical address the linear map's
+	 * base is computed from). */
+	uint64_t (*symbol_base)(const struct vml_paging *p, size_t symbol,
+				uint64_t value);
+	/* Why a base is unknown when it is (NULL: "nothing mapped there"). */
+	const char *unknown_why[VML_KBASE_COUNT];
 	/* How output names each base ("page_offset_base"). */
 	const char *base_names[VML_KBASE_COUNT];
 	/* The documented direct-map base for this paging (read plan when
@@ -279,8 +316,15 @@ struct vml_arch {
 	uint32_t (*combine)(uint32_t upper, uint32_t entry);
 	uint32_t initial_flags;
 	/* Flags of a leaf's range: effective permissions and the leaf's own
-	 * attributes (no accessed/dirty: they would break coalescing). */
-	uint32_t (*leaf_flags)(uint32_t effective, uint32_t leaf);
+	 * attributes (no accessed/dirty: they would break coalescing). The
+	 * paging is there for rules that depend on registers (AArch64:
+	 * SCTLR_EL1.WXN). */
+	uint32_t (*leaf_flags)(const struct vml_paging *p, uint32_t effective,
+			       uint32_t leaf);
+	/* The flag that forbids execution at user level: VML_PT_NX where one
+	 * bit forbids both (x86-64), VML_PT_UXN where user and kernel have
+	 * their own (AArch64: UXN and PXN). */
+	uint32_t user_nx_flag;
 	/* The two halves of an address space of va_bits. */
 	void (*halves)(unsigned va_bits, uint64_t *user_end,
 		       uint64_t *kernel_start);
@@ -293,6 +337,25 @@ struct vml_arch {
 	/* Attribute columns of a ptdump row, in order. */
 	const struct vml_arch_column *ptdump_columns;
 	size_t nptdump_columns;
+	/* Keys of a --pagetables --json range's booleans, in order (the
+	 * one for VML_PT_NX is true only when the paging enforces it). */
+	const struct vml_arch_bit *json_bits;
+	size_t njson_bits;
+	bool json_pkey;                /* a "pkey" number follows them */
+	/* Memory types (enum vml_pt_memtype, the flags' MEMTYPE field) and
+	 * shareability (SH field) by name, for ptdump, JSON and whereis;
+	 * NULL where the architecture decodes none. */
+	const char *const *memtype_names;     /* VML_PT_MEMTYPE_COUNT */
+	const char *const *shareability_names; /* 4 */
+	/* Optional: an entry decoded in the architecture's own words for
+	 * the whereis walk ("PAGE AF nG AP=01 ..."), instead of entry_bits. */
+	void (*format_entry)(const struct vml_paging *p, uint32_t level,
+			     uint64_t e, struct vml_strbuf *sb);
+	/* Optional: the effective permissions of a mapping in the
+	 * architecture's words (whereis "effective:"), instead of
+	 * "user|supervisor writable|read-only executable|no-exec". */
+	void (*format_effective)(const struct vml_paging *p, uint32_t flags,
+				 struct vml_strbuf *sb);
 
 	struct vml_arch_process process;
 	const struct vml_kernel_class *kernel;   /* NULL: user space only */
@@ -307,11 +370,14 @@ struct vml_arch_bit {
 	const char *name;
 };
 
-/* A ptdump column: on when the range's flags have flag (VML_PT_PS is on
- * for every leaf above level 1: a large page). */
+/* A ptdump column: consecutive entries with the same mask make one
+ * column, which shows the text of the first entry whose value equals
+ * flags & mask, or blanks as wide as its widest text when none does
+ * (VML_PT_PS is on for every leaf above level 1: a large page). */
 struct vml_arch_column {
-	uint32_t flag;
-	const char *on, *off;
+	uint32_t mask;
+	uint32_t value;
+	const char *text;
 };
 
 /* ------------------------------------------------------------ crash */
@@ -414,5 +480,9 @@ extern const struct vml_arch_unsupported vml_arch_x32;
 extern const struct vml_arch vml_arch_i386;
 /* classify_kernel_x86_64.c */
 extern const struct vml_kernel_class vml_kernel_class_x86_64;
+/* arch_aarch64.c */
+extern const struct vml_arch vml_arch_aarch64;
+/* classify_kernel_aarch64.c */
+extern const struct vml_kernel_class vml_kernel_class_aarch64;
 
 #endif /* VML_ARCH_H */

@@ -126,8 +126,10 @@ static uint32_t combine(uint32_t upper, uint32_t entry)
 }
 
 /* Leaf attributes that come from the leaf alone; A and D are left out. */
-static uint32_t leaf_flags(uint32_t effective, uint32_t leaf)
+static uint32_t leaf_flags(const struct vml_paging *p, uint32_t effective,
+			   uint32_t leaf)
 {
+	(void)p;
 	uint32_t own = VML_PT_PRESENT | VML_PT_PWT | VML_PT_PCD | VML_PT_PS |
 		       VML_PT_GLOBAL | VML_PT_PAT;
 	return combine(effective, leaf) | (leaf & own);
@@ -223,11 +225,19 @@ static const struct vml_arch_bit entry_bits[] = {
 };
 
 /* As the kernel's x86 ptdump prints them. */
+#define COL(flag, on, off) { flag, flag, on }, { flag, 0, off }
 static const struct vml_arch_column ptdump_columns[] = {
-	{ VML_PT_USER, "USR", "   " }, { VML_PT_WRITE, "RW", "ro" },
-	{ VML_PT_PWT, "PWT", "   " }, { VML_PT_PCD, "PCD", "   " },
-	{ VML_PT_PAT, "PAT", "   " }, { VML_PT_PS, "PSE", "   " },
-	{ VML_PT_GLOBAL, "GLB", "   " }, { VML_PT_NX, "NX", "x " },
+	COL(VML_PT_USER, "USR", "   "), COL(VML_PT_WRITE, "RW", "ro"),
+	COL(VML_PT_PWT, "PWT", "   "), COL(VML_PT_PCD, "PCD", "   "),
+	COL(VML_PT_PAT, "PAT", "   "), COL(VML_PT_PS, "PSE", "   "),
+	COL(VML_PT_GLOBAL, "GLB", "   "), COL(VML_PT_NX, "NX", "x "),
+};
+#undef COL
+
+static const struct vml_arch_bit json_bits[] = {
+	{ VML_PT_USER, "user" }, { VML_PT_WRITE, "write" }, { VML_PT_NX, "nx" },
+	{ VML_PT_GLOBAL, "global" }, { VML_PT_PAT, "pat" },
+	{ VML_PT_PCD, "pcd" }, { VML_PT_PWT, "pwt" },
 };
 
 static const char *const aliases[] = { "i386:x86-64", "x86_64", NULL };
@@ -944,12 +954,16 @@ const struct vml_arch vml_arch_x86_64 = {
 	.combine = combine,
 	.initial_flags = VML_PT_USER | VML_PT_WRITE,
 	.leaf_flags = leaf_flags,
+	.user_nx_flag = VML_PT_NX,
 	.halves = halves,
 	.entry_bits = entry_bits,
 	.nentry_bits = VML_ARRAY_SIZE(entry_bits),
 	.pkey_name = "PKEY",
 	.ptdump_columns = ptdump_columns,
 	.nptdump_columns = VML_ARRAY_SIZE(ptdump_columns),
+	.json_bits = json_bits,
+	.njson_bits = VML_ARRAY_SIZE(json_bits),
+	.json_pkey = true,
 	.process = {
 		.va_bits = 48,
 		.wide_va_bits = 57,                      /* LA57 */

@@ -208,21 +208,39 @@ static const char *incomplete_line(const struct vml_layout *layout)
 	       "damaged";
 }
 
+/* A layout some target could not list in full (qemu-user's gdbstub has no
+ * /proc/PID/maps): what it shows, what it leaves out. Not stored either. */
+static const char *partial_line(const struct vml_layout *layout)
+{
+	if (!(layout->flags & VML_LAYOUT_PARTIAL))
+		return NULL;
+	return "warning: the layout is partial: the target cannot list its "
+	       "mappings (qemu-user's gdbstub has no /proc/PID/maps); shown is "
+	       "only what the auxv, the files and the dynamic linker's list "
+	       "tell: the executable, the dynamic linker, the loaded libraries "
+	       "and the main stack from $sp up; heap, mmap regions, thread "
+	       "stacks and the vdso are missing, and the gaps are not known to "
+	       "be unmapped";
+}
+
 size_t vml_layout_warning_count(const struct vml_layout *layout)
 {
 	if (!layout)
 		return 0;
-	return (incomplete_line(layout) ? 1 : 0) + layout->nwarnings;
+	return (incomplete_line(layout) ? 1 : 0) +
+	       (partial_line(layout) ? 1 : 0) + layout->nwarnings;
 }
 
 const char *vml_layout_warning(const struct vml_layout *layout, size_t i)
 {
 	if (!layout)
 		return NULL;
-	const char *first = incomplete_line(layout);
-	if (first) {
+	const char *fixed[] = { incomplete_line(layout), partial_line(layout) };
+	for (size_t k = 0; k < VML_ARRAY_SIZE(fixed); k++) {
+		if (!fixed[k])
+			continue;
 		if (i == 0)
-			return first;
+			return fixed[k];
 		i--;
 	}
 	return i < layout->nwarnings ? layout->warnings[i] : NULL;

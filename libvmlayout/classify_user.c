@@ -352,7 +352,8 @@ static struct vml_error *classify_path(struct classify_ctx *ctx,
 	struct vml_error *err = deleted ?
 		vml_mapped_file_elf(layout, &layout->regions[refs[0].idx],
 				    is_exe, &elf) :
-		vml_elf_cache_load(layout->elf_cache, layout->sysroot,
+		vml_elf_cache_load(layout->elf_cache,
+				   vml_layout_file_root(layout, refs[0].path),
 				   refs[0].path, &elf);
 	if (err)
 		return err;
@@ -599,6 +600,13 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout)
 	 * pointer handed out into it (objects, sections, symbols) valid. */
 	if (layout->classified)
 		return NULL;
+	if (layout->core) {
+		/* A core without NT_FILE: file names from the auxv and the
+		 * dynamic linker's list (again when the sysroot changed). */
+		struct vml_error *err = vml_core_name_objects(layout);
+		if (err)
+			return err;
+	}
 	vml_layout_free_objects(layout);
 	struct vml_layout_space space;
 	vml_layout_space(layout, &space);

@@ -26,6 +26,11 @@
 
 #include "arch.h"
 
+/* How far below $sp one frame's first access may land (a large local
+ * array written before $sp is lowered past it is rare): the bound for
+ * calling an access just below the main stack an overflow. */
+#define CRASH_FRAME_REACH (64u * 1024u)
+
 /* Registers of one thread: no architecture has more; bounds what a caller
  * can make the layout keep. */
 #define MAX_REGS 4096
@@ -613,6 +618,26 @@ static bool stack_overflow(struct crash_ctx *x, const struct vml_where *wa)
 		c->stack_region_index = wa->stack_region_index;
 		c->guard_region_index = wa->region_index;
 		return true;
+	}
+	/* The same for the main thread, whose stack has no guard mapping:
+	 * the access unmapped right below [stack] while $sp is still at or
+	 * above its start (a push, or a frame's first store, faulted before
+	 * $sp moved down), and no further below $sp than one frame could
+	 * reach. */
+	if (wa && !wa->region && wa->gap.above_index != SIZE_MAX && c->has_sp) {
+		const struct vml_region *s =
+			vml_layout_region(x->layout, wa->gap.above_index);
+		if (s && s->kind == VML_KIND_STACK && s->tid && s->tid == c->tid &&
+		    c->sp >= s->start && wa->addr < c->sp &&
+		    c->sp - wa->addr <= CRASH_FRAME_REACH) {
+			c->overflow_tid = s->tid;
+			c->overflow_is_main = true;
+			c->overflow_sp = c->sp;
+			c->overflow_depth = s->start - wa->addr;
+			c->stack_region_index = wa->gap.above_index;
+			c->guard_region_index = SIZE_MAX;
+			return true;
+		}
 	}
 	return false;
 }

@@ -187,6 +187,12 @@ static struct vml_error *vml_disasm_decode(const struct vml_arch *arch,
 				       " from %zu byte%s", addr, len,
 				       vml_plural(len));
 	}
+	/* A64's decoder separates mnemonic and operands with a tab (GDB's
+	 * x/i prints it as is): one space here, so the text stays one
+	 * printable line. */
+	for (size_t i = 0; i < ctx.len; i++)
+		if (out[i] == '\t')
+			out[i] = ' ';
 	/* Older libopcodes padded operand-less mnemonics ("ret    "); 2.40
 	 * and GDB 13 print none, so drop any padding to give the same text. */
 	while (ctx.len > 0 && out[ctx.len - 1] == ' ')
@@ -242,7 +248,9 @@ static size_t vml_disasm_read_file(const struct vml_layout *layout,
 	if (vml_add_overflows(r->offset, addr - r->start, &off) ||
 	    off > (uint64_t)INT64_MAX)
 		return 0;
-	const char *root = layout->sysroot ? layout->sysroot : "";
+	const char *root = vml_layout_file_root(layout, r->path);
+	if (!root)
+		root = "";
 	size_t need = strlen(root) + strlen(r->path) + 1;
 	char *full = malloc(need);
 	if (!full)

@@ -398,6 +398,15 @@ void vml_core_free(struct vml_core *core);
 /* layout_core.c: the core facts of a layout made from a core (owned by the
  * layout), or NULL. */
 const struct vml_core_info *vml_layout_core(const struct vml_layout *layout);
+/* core_objects.c: names the file mappings of a core without NT_FILE from
+ * its auxv and the dynamic linker's r_debug list (files read from disk,
+ * under the layout's sysroot); run by the classifier on core layouts. */
+struct vml_error *vml_core_name_objects(struct vml_layout *layout);
+/* The sysroot to read path under: the layout's, except for the executable
+ * of a core named from the auxv (a local file, as qemu-aarch64 -L DIR
+ * runs a program outside DIR). */
+const char *vml_layout_file_root(const struct vml_layout *layout,
+				 const char *path);
 
 /* ------------------------------------------------------------- core_elf.c */
 
@@ -455,6 +464,10 @@ struct vml_core {
 	bool has_mtime;
 	int64_t mtime_sec, mtime_nsec;
 	const char *problem;   /* first damage found (in strings), or NULL */
+	/* Directory of the core file (vml_layout_from_core; in strings), or
+	 * NULL: where the dumping process ran, so relative paths (AT_EXECFN)
+	 * may be resolved against it. */
+	const char *dir;
 	struct vml_arena strings;
 };
 

@@ -65,7 +65,9 @@ static int slot_cmp(const void *a, const void *b)
 }
 
 /* Earlier slots win: cut each later one where an earlier one already
- * claims the space, drop what is left empty, sort. */
+ * claims the space (in two when the earlier one lies inside it: AArch64's
+ * kernel image and module region sit inside vmalloc space), drop what is
+ * left empty, sort. */
 static void finish_slots(struct vml_kernel *k)
 {
 	for (size_t i = 0; i < k->nslots; i++) {
@@ -74,6 +76,16 @@ static void finish_slots(struct vml_kernel *k)
 			const struct vml_kslot *w = &k->slots[j];
 			if (s->start >= w->end || w->start >= s->end)
 				continue;
+			if (s->start < w->start && w->end < s->end &&
+			    k->nslots < VML_KERNEL_MAX_SLOTS) {
+				/* The part above w goes on as a slot of its
+				 * own (checked against every earlier one). */
+				struct vml_kslot above = *s;
+				above.start = w->end;
+				k->slots[k->nslots++] = above;
+				s->end = w->start;
+				continue;
+			}
 			if (s->start >= w->start)
 				s->start = w->end < s->end ? w->end : s->end;
 			else
@@ -101,7 +113,11 @@ static const struct vml_kslot *slot_at(const struct vml_kernel *k, uint64_t va)
 static void range_perms(const struct vml_kernel *k, uint32_t flags,
 			char perms[8])
 {
-	bool exec = !k->paging.nx || !(flags & VML_PT_NX);
+	/* A user mapping is executable as user code sees it (AArch64: UXN;
+	 * x86-64: NX, one bit for both). */
+	uint32_t nx = flags & VML_PT_USER ? k->paging.arch->user_nx_flag :
+		      VML_PT_NX;
+	bool exec = !(flags & nx) || (nx == VML_PT_NX && !k->paging.nx);
 	perms[0] = 'r';
 	perms[1] = flags & VML_PT_WRITE ? 'w' : '-';
 	perms[2] = exec ? 'x' : '-';
@@ -279,7 +295,9 @@ static void apply_hints(struct vml_kernel *k, const struct vml_kernel_hints *h)
 			if (strcmp(kc->symbols[s].name, v->name))
 				continue;
 			enum vml_kbase b = kc->symbol_bases[s];
-			k->bases[b] = v->value;
+			k->bases[b] = kc->symbol_base ?
+				      kc->symbol_base(&k->paging, s, v->value) :
+				      v->value;
 			k->how[b] = VML_KBASE_GIVEN;
 		}
 	}

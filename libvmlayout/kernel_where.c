@@ -231,7 +231,10 @@ struct vml_error *vml_kernel_read_plan(const struct vml_paging *paging,
 					&hints->symbols[i];
 				if (v->name && v->value &&
 				    !strcmp(v->name, kc->symbols[s].name)) {
-					plan.direct_base = v->value;
+					plan.direct_base = kc->symbol_base ?
+						kc->symbol_base(paging, s,
+								v->value) :
+						v->value;
 					how = kc->symbols[s].name;
 				}
 			}

@@ -551,6 +551,14 @@ struct vml_error *vml_layout_from_core(const char *path, struct vml_layout **ret
 	core->has_mtime = true;
 	core->mtime_sec = (int64_t)st.st_mtim.tv_sec;
 	core->mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
+	const char *slash = strrchr(path, '/');
+	if (slash) {
+		char *dir = vml_arena_strdup(&core->strings, path);
+		if (dir) {
+			dir[slash - path + (slash == path)] = '\0';
+			core->dir = dir;
+		}
+	}
 	return layout_from_parsed(core, ret);
 }
 

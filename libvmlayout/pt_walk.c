@@ -55,15 +55,32 @@ static struct vml_error *check_paging(const struct vml_paging *p)
 		return vml_error_create(VML_ERROR_INVALID,
 					"page-table walk: inconsistent paging"
 					" configuration");
+	for (size_t r = 0; r < p->nroots; r++) {
+		const struct vml_pt_root *root = &p->roots[r];
+		uint32_t top = vml_pt_root_levels(p, root);
+		if (top > p->levels ||
+		    (root->index_bits &&
+		     root->index_bits > p->level[top].index_bits))
+			return vml_error_create(VML_ERROR_INVALID,
+						"page-table walk: root %s does"
+						" not fit the paging's levels",
+						root->name);
+	}
 	return NULL;
 }
 
-/* Index of va's entry in its table at level. */
+/* Index of va's entry in its table at level, a table of n entries. */
 static unsigned level_index(const struct vml_paging *p, uint64_t va,
-			    uint32_t level)
+			    uint32_t level, unsigned n)
 {
-	return (unsigned)(va >> p->level[level].shift) &
-	       (vml_pt_entries(p, level) - 1);
+	return (unsigned)(va >> p->level[level].shift) & (n - 1);
+}
+
+/* Entries of the table at level: the root's own count at its level. */
+static unsigned table_entries(const struct vml_paging *p,
+			      const struct vml_pt_root *root, uint32_t level)
+{
+	return root ? vml_pt_root_entries(p, root) : vml_pt_entries(p, level);
 }
 
 static uint64_t read_entry(const struct vml_paging *p, const uint8_t *ptr)
@@ -243,13 +260,16 @@ static struct vml_error *note_problem(struct pt_walker *w, uint64_t va,
 	return push_range(w, &r);
 }
 
-/* Read table pa into the private copy for level; false if unreadable. */
+/* Read table pa (the root's when root is not NULL) into the private copy
+ * for level; false if unreadable. */
 static struct vml_error *load_table(struct pt_walker *w, uint32_t level,
+				    const struct vml_pt_root *root,
 				    uint64_t pa, bool *readable)
 {
-	struct vml_error *err = copy_table(w->src, pa,
-					   vml_pt_table_size(w->p, level),
-					   w->tables[level], readable);
+	size_t size = (size_t)table_entries(w->p, root, level) *
+		      w->p->entry_size;
+	struct vml_error *err = copy_table(w->src, pa, size, w->tables[level],
+					   readable);
 	if (err || !*readable)
 		return err;
 	if (w->walk->stats.table_pages >= PT_MAX_TABLES)
@@ -285,7 +305,7 @@ static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 			.last = va + (d.page_size - 1),
 			.phys = d.addr,
 			.page_size = d.page_size,
-			.flags = a->leaf_flags(upper_flags, d.flags),
+			.flags = a->leaf_flags(w->p, upper_flags, d.flags),
 			.pkey = d.pkey,
 			.level = level,
 			.status = VML_PT_MAPPED,
@@ -299,7 +319,8 @@ static struct vml_error *walk_entry(struct pt_walker *w, uint32_t level,
 	if (vml_hashmap_get(&w->visited, d.addr, NULL))
 		return note_problem(w, va, level, d.addr, eff, VML_PT_ALIAS);
 	bool readable;
-	struct vml_error *err = load_table(w, level - 1, d.addr, &readable);
+	struct vml_error *err = load_table(w, level - 1, NULL, d.addr,
+					   &readable);
 	if (err)
 		return err;
 	if (!readable)
@@ -316,7 +337,7 @@ static struct vml_error *walk_table(struct pt_walker *w, uint32_t level,
 				    uint64_t va_base, uint32_t upper_flags)
 {
 	const uint8_t *table = w->tables[level];
-	unsigned n = vml_pt_entries(w->p, level);
+	unsigned n = table_entries(w->p, root, level);
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t va = root ? vml_pt_root_entry_va(w->p, root, i) :
 			      va_base + (uint64_t)i * vml_pt_span(w->p, level);
@@ -349,11 +370,11 @@ struct vml_error *vml_pt_walk(struct vml_source *src,
 		err = &vml_enomem;
 		goto out;
 	}
-	uint32_t top = paging->levels;
 	for (size_t r = 0; r < paging->nroots && !err; r++) {
 		const struct vml_pt_root *root = &paging->roots[r];
+		uint32_t top = vml_pt_root_levels(paging, root);
 		bool readable;
-		err = load_table(w, top, root->table, &readable);
+		err = load_table(w, top, root, root->table, &readable);
 		if (!err && !readable)
 			err = root_unreadable(root);
 		if (!err)
@@ -432,18 +453,30 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 		return err;
 	const struct vml_arch *a = paging->arch;
 	const struct vml_pt_root *root = vml_pt_root_for(paging, va);
-	if (!root)
+	if (!root && paging->roots[0].sign_extend)
 		return vml_error_create(VML_ERROR_INVALID,
 					"0x%" PRIx64 " is not canonical with"
 					" %" PRIu32 "-level paging", va,
 					paging->levels);
+	if (!root)
+		/* Roots with ranges of their own (AArch64's TTBR0/TTBR1). */
+		return vml_error_create(VML_ERROR_INVALID,
+					"0x%" PRIx64 " is not canonical: it is"
+					" outside the ranges %s translate"
+					" (below 0x%" PRIx64 ", from 0x%" PRIx64
+					")", va, paging->roots_text,
+					paging->user_end, paging->kernel_start);
 
 	struct vml_pt_translation t = { .va = va, .status = VML_PT_MAPPED };
 	uint64_t table = root->table;
 	uint32_t eff = a->initial_flags;
-	for (uint32_t level = paging->levels; level >= 1; level--) {
+	uint32_t top = vml_pt_root_levels(paging, root);
+	for (uint32_t level = top; level >= 1; level--) {
 		t.stop_level = level;
-		unsigned index = level_index(paging, va, level);
+		unsigned index = level_index(paging, va, level,
+					     table_entries(paging,
+							   level == top ? root :
+							   NULL, level));
 		uint64_t entry_addr = table + (uint64_t)index * paging->entry_size;
 		uint64_t page_pa = entry_addr & ~(uint64_t)(PT_PAGE_SIZE - 1);
 		const uint8_t *page;
@@ -478,7 +511,7 @@ struct vml_error *vml_pt_translate(struct vml_source *src,
 			t.mapped = true;
 			t.page_size = d.page_size;
 			t.phys = d.addr | (va & (d.page_size - 1));
-			t.flags = a->leaf_flags(eff, d.flags);
+			t.flags = a->leaf_flags(paging, eff, d.flags);
 			break;
 		}
 		eff = a->combine(eff, d.flags);
@@ -543,12 +576,12 @@ static struct vml_error *memo_add(struct pt_finder *f, uint64_t key,
 	return vml_hashmap_put(&f->memo, key, count) ? NULL : &vml_enomem;
 }
 
-/* Copy table pa into the private copy for level; *readable false on a
- * fault (a hole maps nothing), other errors stop the search. */
+/* Copy table pa of n entries into the private copy for level; *readable
+ * false on a fault (a hole maps nothing), other errors stop the search. */
 static struct vml_error *finder_load(struct pt_finder *f, uint32_t level,
-				     uint64_t pa, bool *readable)
+				     uint64_t pa, unsigned n, bool *readable)
 {
-	return copy_table(f->src, pa, vml_pt_table_size(f->p, level),
+	return copy_table(f->src, pa, (size_t)n * f->p->entry_size,
 			  f->tables[level], readable);
 }
 
@@ -557,19 +590,20 @@ static bool leaf_covers(const struct vml_pt_entry *d, uint64_t pa)
 	return pa >= d->addr && pa - d->addr < d->page_size;
 }
 
-/* Step 1: hits under table at level; recursion depth <= levels. */
+/* Step 1: hits under table at level (of n entries: a root's may be
+ * fewer); recursion depth <= levels. */
 static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
-				     uint64_t table, uint64_t *count_ret)
+				     uint64_t table, unsigned n,
+				     uint64_t *count_ret)
 {
 	uint64_t key = table | level;
 	if (vml_hashmap_get(&f->memo, key, count_ret))
 		return NULL;
 	bool readable;
-	struct vml_error *err = finder_load(f, level, table, &readable);
+	struct vml_error *err = finder_load(f, level, table, n, &readable);
 	if (err)
 		return err;
 	uint64_t total = 0;
-	unsigned n = vml_pt_entries(f->p, level);
 	for (unsigned i = 0; readable && i < n; i++) {
 		struct vml_pt_entry d;
 		decode(f->p, level, table_entry(f->p, f->tables[level], i), &d);
@@ -583,7 +617,8 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 		if (level <= 1)
 			continue;
 		uint64_t sub;
-		err = count_table(f, level - 1, d.addr, &sub);
+		err = count_table(f, level - 1, d.addr,
+				  vml_pt_entries(f->p, level - 1), &sub);
 		if (err)
 			return err;
 		total = sat_add(total, sub);
@@ -607,14 +642,14 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 					"page tables changed while searching"
 					" for physical 0x%" PRIx64, f->pa);
 	f->budget--;
+	unsigned n = table_entries(f->p, root, level);
 	bool readable;
-	struct vml_error *err = finder_load(f, level, table, &readable);
+	struct vml_error *err = finder_load(f, level, table, n, &readable);
 	if (err)
 		return err;
 	if (!readable)
 		return vml_error_fault(table, "page table at 0x%" PRIx64
 				       " became unreadable", table);
-	unsigned n = vml_pt_entries(f->p, level);
 	for (unsigned i = 0; i < n && f->n < f->max; i++) {
 		uint64_t va = root ? vml_pt_root_entry_va(f->p, root, i) :
 			      va_base + (uint64_t)i * vml_pt_span(f->p, level);
@@ -628,7 +663,8 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 					.va = va + (f->pa - d.addr),
 					.page_size = d.page_size,
 					.level = level,
-					.flags = a->leaf_flags(upper_flags,
+					.flags = a->leaf_flags(f->p,
+							       upper_flags,
 							       d.flags),
 					.pkey = d.pkey,
 				};
@@ -643,7 +679,8 @@ static struct vml_error *collect_table(struct pt_finder *f, uint32_t level,
 		/* A memo hit: every pair under the root was counted. It
 		 * touches only the lower levels' copies, not this one. */
 		uint64_t sub;
-		err = count_table(f, level - 1, d.addr, &sub);
+		err = count_table(f, level - 1, d.addr,
+				  vml_pt_entries(f->p, level - 1), &sub);
 		if (err)
 			return err;
 		if (!sub)
@@ -697,16 +734,17 @@ struct vml_error *vml_pt_find_phys(struct vml_source *src,
 	f.budget = sat_add(budget, paging->nroots);
 
 	uint64_t total = 0;
-	uint32_t top = paging->levels;
 	for (size_t r = 0; r < paging->nroots && !err; r++) {
 		const struct vml_pt_root *root = &paging->roots[r];
+		uint32_t top = vml_pt_root_levels(paging, root);
+		unsigned n = vml_pt_root_entries(paging, root);
 		bool readable;
 		uint64_t sub = 0;
-		err = finder_load(&f, top, root->table, &readable);
+		err = finder_load(&f, top, root->table, n, &readable);
 		if (!err && !readable)
 			err = root_unreadable(root);
 		if (!err)
-			err = count_table(&f, top, root->table, &sub);
+			err = count_table(&f, top, root->table, n, &sub);
 		if (!err && sub && f.n < max)
 			err = collect_table(&f, top, root->table, root, 0,
 					    paging->arch->initial_flags);

@@ -46,6 +46,7 @@ static const char *const kind_names[VML_KIND_COUNT] = {
 	[VML_KIND_KASAN] = "kasan-shadow",
 	[VML_KIND_LDT_REMAP] = "ldt-remap",
 	[VML_KIND_RESERVED] = "reserved",
+	[VML_KIND_PCI_IO] = "pci-io",
 };
 
 static const char *const group_names[VML_GROUP_COUNT] = {

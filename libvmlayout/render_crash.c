@@ -166,6 +166,12 @@ static void sb_stack_overflow(struct vml_strbuf *sb,
 		vml_sb_printf(sb, "%s%" PRId64 " touched 0x%" PRIx64 ", 0x%" PRIx64
 			      " below its stack, in the stack's guard page", who,
 			      c->overflow_tid, c->addr, c->overflow_depth);
+	} else if (s && c->overflow_sp >= s->start) {
+		/* $sp still in the stack; the access below it was not. */
+		vml_sb_printf(sb, "%s%" PRId64 " touched 0x%" PRIx64 ", 0x%" PRIx64
+			      " below its stack, with its $sp 0x%" PRIx64
+			      " at the stack's bottom", who, c->overflow_tid,
+			      c->addr, c->overflow_depth, c->overflow_sp);
 	} else {
 		vml_sb_printf(sb, "%s%" PRId64 "'s $sp 0x%" PRIx64 " is 0x%" PRIx64
 			      " below its stack", who, c->overflow_tid,

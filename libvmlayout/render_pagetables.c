@@ -81,10 +81,37 @@ static bool is_nx(const struct vml_paging *p, uint32_t flags)
 	return p->nx && (flags & VML_PT_NX);
 }
 
+/* Executable at user level too: where the architecture has its own bit
+ * for it (AArch64 UXN), a user page may be writable and executable by
+ * user code while the kernel may not run it. */
+static bool user_exec(const struct vml_paging *p, uint32_t flags)
+{
+	uint32_t unx = p->arch->user_nx_flag;
+	return (flags & VML_PT_USER) &&
+	       !(unx == VML_PT_NX ? is_nx(p, flags) : (flags & unx));
+}
+
 static bool is_wx(const struct vml_paging *p, const struct vml_pt_range *r)
 {
 	return r->status == VML_PT_MAPPED && (r->flags & VML_PT_WRITE) &&
-	       !is_nx(p, r->flags);
+	       (!is_nx(p, r->flags) || user_exec(p, r->flags));
+}
+
+/* The flags' memory type and shareability by the architecture's names,
+ * NULL where it has none. */
+static const char *memtype_name(const struct vml_paging *p, uint32_t flags)
+{
+	uint32_t t = (flags & VML_PT_MEMTYPE_MASK) >> VML_PT_MEMTYPE_SHIFT;
+	return p->arch->memtype_names && t < VML_PT_MEMTYPE_COUNT ?
+	       p->arch->memtype_names[t] : NULL;
+}
+
+static const char *shareability_name(const struct vml_paging *p,
+				     uint32_t flags)
+{
+	return p->arch->shareability_names ?
+	       p->arch->shareability_names[(flags & VML_PT_SH_MASK) >>
+					   VML_PT_SH_SHIFT] : NULL;
 }
 
 static const char *kbase_name(const struct vml_kernel *k, int i)
@@ -142,9 +169,20 @@ static void ptdump_row(struct vml_strbuf *sb, const struct vml_paging *p,
 	if (!p->nx)
 		f &= ~(uint32_t)VML_PT_NX;
 	const struct vml_arch *a = p->arch;
-	for (size_t i = 0; i < a->nptdump_columns; i++) {
-		const struct vml_arch_column *c = &a->ptdump_columns[i];
-		vml_sb_printf(sb, "%s ", f & c->flag ? c->on : c->off);
+	for (size_t i = 0; i < a->nptdump_columns;) {
+		/* One column: the entries sharing this mask. */
+		uint32_t mask = a->ptdump_columns[i].mask;
+		const char *text = NULL;
+		size_t width = 0;
+		for (; i < a->nptdump_columns &&
+		       a->ptdump_columns[i].mask == mask; i++) {
+			const struct vml_arch_column *c = &a->ptdump_columns[i];
+			size_t len = strlen(c->text);
+			width = len > width ? len : width;
+			if (!text && (f & mask) == c->value)
+				text = c->text;
+		}
+		vml_sb_printf(sb, "%-*s ", (int)width, text ? text : "");
 	}
 	vml_sb_puts(sb, ptdump_level(p, r->level));
 	if (r->pkey)
@@ -202,19 +240,27 @@ static void json_range(struct vml_strbuf *sb, const struct vml_kernel *k,
 	uint32_t f = r->flags;
 	vml_sb_printf(sb, "{\"start\": %" PRIu64 ", \"end\": ", r->start);
 	vml_json_end(sb, r->last);
-	vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64
-		      ", \"user\": %s, \"write\": %s, \"nx\": %s, \"global\": %s"
-		      ", \"pat\": %s, \"pcd\": %s, \"pwt\": %s, \"pkey\": %" PRIu32
-		      ", \"level\": %" PRIu32 ", \"status\": \"%s\", \"kind\": ",
-		      r->phys, r->page_size,
-		      f & VML_PT_USER ? "true" : "false",
-		      f & VML_PT_WRITE ? "true" : "false",
-		      is_nx(p, f) ? "true" : "false",
-		      f & VML_PT_GLOBAL ? "true" : "false",
-		      f & VML_PT_PAT ? "true" : "false",
-		      f & VML_PT_PCD ? "true" : "false",
-		      f & VML_PT_PWT ? "true" : "false",
-		      r->pkey, r->level, status_name(r->status));
+	vml_sb_printf(sb, ", \"phys\": %" PRIu64 ", \"page_size\": %" PRIu64,
+		      r->phys, r->page_size);
+	const struct vml_arch *a = p->arch;
+	for (size_t b = 0; b < a->njson_bits; b++) {
+		uint32_t bit = a->json_bits[b].flag;
+		bool on = bit == VML_PT_NX ? is_nx(p, f) : (f & bit) != 0;
+		vml_sb_printf(sb, ", \"%s\": %s", a->json_bits[b].name,
+			      on ? "true" : "false");
+	}
+	if (a->json_pkey)
+		vml_sb_printf(sb, ", \"pkey\": %" PRIu32, r->pkey);
+	if (a->memtype_names) {
+		vml_sb_puts(sb, ", \"memtype\": ");
+		vml_sb_json_string(sb, memtype_name(p, f));
+	}
+	if (a->shareability_names) {
+		vml_sb_puts(sb, ", \"shareability\": ");
+		vml_sb_json_string(sb, shareability_name(p, f));
+	}
+	vml_sb_printf(sb, ", \"level\": %" PRIu32 ", \"status\": \"%s\""
+		      ", \"kind\": ", r->level, status_name(r->status));
 	vml_sb_json_string(sb, kind_label(vml_kernel_half(k, r->start),
 					  vml_kernel_range_kind(k, i)));
 	vml_sb_puts(sb, "}");
@@ -241,9 +287,13 @@ static void ptdump_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 static void bases_text(struct vml_strbuf *sb, const struct vml_kernel *k)
 {
 	const struct vml_paging *p = &k->paging;
-	vml_sb_printf(sb, "page tables at %s: %" PRIu32 "-level paging"
-		      " (%u-bit), NX %s\n", p->roots_text, p->levels,
-		      p->va_bits, p->nx ? "on" : "off");
+	if (p->mode_text[0])
+		vml_sb_printf(sb, "page tables at %s: %s\n", p->roots_text,
+			      p->mode_text);
+	else
+		vml_sb_printf(sb, "page tables at %s: %" PRIu32 "-level paging"
+			      " (%u-bit), NX %s\n", p->roots_text, p->levels,
+			      p->va_bits, p->nx ? "on" : "off");
 	for (int i = 0; i < VML_KBASE_COUNT; i++) {
 		uint32_t how;
 		uint64_t v = vml_kernel_base(k, (enum vml_kbase)i, &how);
@@ -251,8 +301,11 @@ static void bases_text(struct vml_strbuf *sb, const struct vml_kernel *k)
 			vml_sb_printf(sb, "  %-17s 0x%016" PRIx64 "  (%s)\n",
 				      kbase_name(k, i), v, kbase_how(how));
 		else
-			vml_sb_printf(sb, "  %-17s unknown (nothing mapped"
-				      " there)\n", kbase_name(k, i));
+			vml_sb_printf(sb, "  %-17s unknown (%s)\n",
+				      kbase_name(k, i),
+				      k->kclass->unknown_why[i] ?
+				      k->kclass->unknown_why[i] :
+				      "nothing mapped there");
 	}
 }
 
@@ -351,14 +404,20 @@ struct vml_error *vml_render_kernel(const struct vml_kernel *k,
 /* How many aliases whereis text lists (JSON lists all it has). */
 #define ALIASES_TEXT 16
 
-static void step_bits_text(struct vml_strbuf *sb, const struct vml_arch *a,
+static void step_bits_text(struct vml_strbuf *sb, const struct vml_paging *p,
 			   const struct vml_pt_step *s)
 {
+	const struct vml_arch *a = p->arch;
+	if (a->format_entry) {
+		a->format_entry(p, s->level, s->value, sb);
+		return;
+	}
 	for (size_t i = 0; i < a->nentry_bits; i++)
 		vml_sb_printf(sb, " %s%s",
 			      s->flags & a->entry_bits[i].flag ? "" : "-",
 			      a->entry_bits[i].name);
-	vml_sb_printf(sb, " %s=%" PRIu32, a->pkey_name, s->pkey);
+	if (a->pkey_name)
+		vml_sb_printf(sb, " %s=%" PRIu32, a->pkey_name, s->pkey);
 }
 
 static void where_region_text(struct vml_strbuf *sb,
@@ -414,7 +473,7 @@ static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 		vml_sb_printf(sb, "  %-4s[%3" PRIu32 "] @ 0x%012" PRIx64
 			      " = 0x%016" PRIx64 " ", level_name(p, s->level),
 			      s->index, s->entry_addr, s->value);
-		step_bits_text(sb, p->arch, s);
+		step_bits_text(sb, p, s);
 		vml_sb_puts(sb, "\n");
 	}
 	if (tr->mapped) {
@@ -426,11 +485,20 @@ static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 			      " + 0x%" PRIx64 "\n", size, tr->stop_level,
 			      level_name(p, tr->stop_level), tr->phys,
 			      tr->phys - off, off);
-		vml_sb_printf(sb, "  effective: %s %s %s%s\n",
-			      tr->flags & VML_PT_USER ? "user" : "supervisor",
-			      tr->flags & VML_PT_WRITE ? "writable" : "read-only",
-			      is_nx(p, tr->flags) ? "no-exec" : "executable",
-			      tr->flags & VML_PT_GLOBAL ? " global" : "");
+		if (p->arch->format_effective) {
+			vml_sb_puts(sb, "  effective: ");
+			p->arch->format_effective(p, tr->flags, sb);
+			vml_sb_puts(sb, "\n");
+		} else {
+			vml_sb_printf(sb, "  effective: %s %s %s%s\n",
+				      tr->flags & VML_PT_USER ? "user" :
+				      "supervisor",
+				      tr->flags & VML_PT_WRITE ? "writable" :
+				      "read-only",
+				      is_nx(p, tr->flags) ? "no-exec" :
+				      "executable",
+				      tr->flags & VML_PT_GLOBAL ? " global" : "");
+		}
 		aliases_text(sb, k, w);
 	} else if (tr->status == VML_PT_UNREADABLE) {
 		vml_sb_printf(sb, "  table unreadable at level %" PRIu32 " (%s)\n",
@@ -483,10 +551,28 @@ static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 			      level_name(p, s->level), s->index, s->table,
 			      s->entry_addr, s->value);
 		for (size_t b = 0; b < a->nentry_bits; b++)
-			vml_sb_printf(sb, "\"%s\": %s, ", a->entry_bits[b].name,
+			vml_sb_printf(sb, "%s\"%s\": %s", b ? ", " : "",
+				      a->entry_bits[b].name,
 				      s->flags & a->entry_bits[b].flag ?
 				      "true" : "false");
-		vml_sb_printf(sb, "\"%s\": %" PRIu32 "}}", a->pkey_name, s->pkey);
+		if (a->pkey_name)
+			vml_sb_printf(sb, "%s\"%s\": %" PRIu32,
+				      a->nentry_bits ? ", " : "", a->pkey_name,
+				      s->pkey);
+		vml_sb_puts(sb, "}");
+		if (a->format_entry) {
+			/* The architecture's own words for the entry. */
+			struct vml_strbuf d = { 0 };
+			char *text = NULL;
+			a->format_entry(p, s->level, s->value, &d);
+			if (vml_sb_finish(&d, &text) == NULL) {
+				vml_sb_puts(sb, ", \"decoded\": ");
+				vml_sb_json_string(sb, text[0] == ' ' ? text + 1 :
+						   text);
+				vml_free(text);
+			}
+		}
+		vml_sb_puts(sb, "}");
 	}
 	vml_sb_puts(sb, "]");
 	if (tr->mapped) {

@@ -603,6 +603,7 @@ static const char *kernel_kind_text(uint32_t kind)
 	case VML_KIND_FIXMAP: return "fixmap";
 	case VML_KIND_KASAN: return "KASAN shadow memory";
 	case VML_KIND_LDT_REMAP: return "LDT remap for PTI";
+	case VML_KIND_PCI_IO: return "PCI I/O space";
 	default: return "kernel mapping";
 	}
 }

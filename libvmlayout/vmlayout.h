@@ -222,6 +222,8 @@ enum vml_kind {
 				   reservations, Go's heap reservations, a
 				   library's alignment hole (that one has the
 				   library as its object) */
+	/* kernel space again (AArch64: Documentation/arch/arm64/memory.rst) */
+	VML_KIND_PCI_IO,        /* "pci-io": PCI I/O space */
 	VML_KIND_COUNT
 };
 /* Static storage: lives forever. */
@@ -374,9 +376,25 @@ struct vml_error *vml_layout_classify(struct vml_layout *layout);
 
 enum vml_layout_flags {
 	VML_LAYOUT_INCOMPLETE = 1u << 0, /* some input was missing or damaged */
+	VML_LAYOUT_PARTIAL = 1u << 1,    /* only what vml_layout_add_known_mappings
+					    could tell: the mappings were not
+					    listed */
 };
 VML_PUBLIC
 uint32_t vml_layout_flags(const struct vml_layout *layout);
+/*
+ * For a process whose mappings cannot be listed (qemu-aarch64 -g: QEMU's
+ * user-mode gdbstub gives no /proc/PID/maps): adds what can be known to a
+ * layout with the process's auxv, executable (and sysroot, and a source
+ * reading its memory) set: the executable's PT_LOADs at AT_ENTRY's bias,
+ * the dynamic linker's at AT_BASE, the libraries of the dynamic linker's
+ * r_debug list, and the main stack from the main thread's $sp to the
+ * strings at its top; sets VML_LAYOUT_PARTIAL (vml_render_layout_warnings
+ * says what is missing). Call before vml_layout_classify.
+ * VML_ERROR_INVALID without AT_ENTRY or the executable.
+ */
+VML_PUBLIC
+struct vml_error *vml_layout_add_known_mappings(struct vml_layout *layout);
 
 VML_PUBLIC
 size_t vml_layout_count(const struct vml_layout *layout);
@@ -667,6 +685,9 @@ enum vml_arch_id {
 	VML_ARCH_X32 = 3,    /* x86-64's x32 ABI (ELFCLASS32 EM_X86_64, GDB's
 				"i386:x64-32"): recognised only to say it is
 				not supported */
+	VML_ARCH_AARCH64 = 4, /* AArch64 (ELFCLASS64 EM_AARCH64, GDB's
+				 "aarch64"): kernels (TTBR0/TTBR1 paging),
+				 processes and cores */
 };
 /* The architecture called name: its own name ("x86-64") or a debugger's
  * (GDB's Architecture.name(), "i386:x86-64"); VML_ARCH_UNKNOWN for none. */
@@ -723,7 +744,37 @@ enum vml_pt_flags {
 	VML_PT_PS = 1u << 7,       /* large page: a leaf above the last level */
 	VML_PT_GLOBAL = 1u << 8,
 	VML_PT_PAT = 1u << 9,      /* memory-type attribute bit */
-	VML_PT_NX = 1u << 10,      /* no-execute (only when the paging enforces it) */
+	VML_PT_NX = 1u << 10,      /* no-execute (only when the paging enforces it);
+				      AArch64: privileged execute-never (PXN) */
+	/* AArch64 (zero on x86-64, where NX forbids both): */
+	VML_PT_UXN = 1u << 11,     /* unprivileged (EL0) execute-never */
+	VML_PT_CONT = 1u << 12,    /* contiguous hint */
+	VML_PT_DBM = 1u << 13,     /* dirty bit modifier (hardware dirty state) */
+	/* Fields: shareability (AArch64 SH: 0 non-, 2 outer, 3 inner
+	 * shareable) and the memory type (enum vml_pt_memtype; AArch64:
+	 * AttrIndx resolved through MAIR_EL1). */
+	VML_PT_SH_SHIFT = 14,
+	VML_PT_SH_MASK = 3u << 14,
+	VML_PT_MEMTYPE_SHIFT = 16,
+	VML_PT_MEMTYPE_MASK = 0xfu << 16,
+};
+
+/* Memory types in the flags' MEMTYPE field (0 where the architecture
+ * decodes none: x86-64 leaves PAT/PCD/PWT as bits). */
+enum vml_pt_memtype {
+	VML_PT_MEM_UNKNOWN = 0,
+	VML_PT_MEM_NORMAL_WB = 1,      /* Normal, write-back (inner and outer) */
+	VML_PT_MEM_NORMAL_WT = 2,      /* Normal, write-through */
+	VML_PT_MEM_NORMAL_NC = 3,      /* Normal, non-cacheable */
+	VML_PT_MEM_NORMAL_TAGGED = 4,  /* Normal, write-back, MTE tagged */
+	VML_PT_MEM_NORMAL_MIXED = 5,   /* Normal, inner and outer differ */
+	VML_PT_MEM_DEVICE_nGnRnE = 6,
+	VML_PT_MEM_DEVICE_nGnRE = 7,
+	VML_PT_MEM_DEVICE_nGRE = 8,
+	VML_PT_MEM_DEVICE_GRE = 9,
+	VML_PT_MEM_RESERVED = 10,      /* an encoding the architecture leaves
+					  UNPREDICTABLE */
+	VML_PT_MEMTYPE_COUNT
 };
 
 /*

@@ -117,6 +117,7 @@ ARCH_UNKNOWN = _lib.VML_ARCH_UNKNOWN
 ARCH_X86_64 = _lib.VML_ARCH_X86_64
 ARCH_I386 = _lib.VML_ARCH_I386
 ARCH_X32 = _lib.VML_ARCH_X32
+ARCH_AARCH64 = _lib.VML_ARCH_AARCH64
 
 
 def arch_from_name(name):
@@ -614,6 +615,11 @@ class Layout:
     @property
     def incomplete(self):
         return bool(self.flags & _lib.VML_LAYOUT_INCOMPLETE)
+
+    @property
+    def partial(self):
+        """Only what vml_layout_add_known_mappings could tell (from_auxv)."""
+        return bool(self.flags & _lib.VML_LAYOUT_PARTIAL)
 
     @property
     def core_info(self):
@@ -1203,11 +1209,59 @@ def from_maps(text, *, threads=(), auxv=None, exe=None, reader=None,
     return layout
 
 
-def open_core(path):
-    """Layout of an ELF core file (the library maps the file itself)."""
+def from_auxv(auxv, exe, *, threads=(), reader=None, sysroot=None,
+              arch=None):
+    """Partial layout of a process whose mappings cannot be listed
+    (qemu-aarch64 -g: QEMU's user-mode gdbstub gives no /proc/PID/maps):
+    the library places the executable, the dynamic linker, the libraries
+    of the dynamic linker's list and the main stack from the auxv, the
+    files (under sysroot) and the memory reader(space, addr, size) reads;
+    .partial is True and .warnings says what is missing. Arguments as for
+    from_maps."""
+    h = _lib.layout_p()
+    _lib.check(_lib.vml_layout_from_maps(b"", 0, ctypes.byref(h)))
+    layout = Layout(h.value)
+    try:
+        if arch is not None:
+            _lib.check(_lib.vml_layout_set_arch(layout._h(), _arch_id(arch)))
+        for tid, sp, is_main in threads:
+            _lib.check(_lib.vml_layout_add_thread(
+                layout._h(), int(tid), int(sp) & _U64, bool(is_main)))
+        raw = _to_bytes(auxv, "auxv")
+        _lib.check(_lib.vml_layout_set_auxv(layout._h(), raw, len(raw)))
+        _lib.check(_lib.vml_layout_set_exe(layout._h(), _path_bytes(exe)))
+        if sysroot is not None:
+            _lib.check(_lib.vml_layout_set_sysroot(layout._h(),
+                                                   _path_bytes(sysroot)))
+        if reader is not None:
+            src = _reader_source(reader)
+            layout._keep.append(src)
+            _lib.vml_layout_set_source(layout._h(), src.handle)
+        _lib.check(_lib.vml_layout_add_known_mappings(layout._h()))
+        _lib.check(_lib.vml_layout_classify(layout._h()))
+    except BaseException:
+        layout.close()
+        raise
+    return layout
+
+
+def open_core(path, sysroot=None):
+    """Layout of an ELF core file (the library maps the file itself).
+    sysroot: prefix for the paths of the libraries the core names (a core
+    without NT_FILE, as qemu-aarch64 writes, is named from its auxv and the
+    dynamic linker's list, files read from disk)."""
     h = _lib.layout_p()
     _lib.check(_lib.vml_layout_from_core(_path_bytes(path), ctypes.byref(h)))
-    return Layout(h.value)
+    layout = Layout(h.value)
+    if sysroot:
+        try:
+            _lib.check(_lib.vml_layout_set_sysroot(layout._h(),
+                                                   _path_bytes(sysroot)))
+            _lib.check(_lib.vml_layout_classify(layout._h()))
+        except BaseException:
+            layout.close()
+            raise
+    return layout
 
 
 def open_core_bytes(data):

@@ -111,7 +111,8 @@ VML_PROT_EXEC = 1 << 2
 VML_PROT_SHARED = 1 << 3
 
 VML_KIND_RESERVED = 27   # enum vml_kind (added after the kernel kinds)
-VML_KIND_COUNT = 28
+VML_KIND_PCI_IO = 28     # AArch64 kernels
+VML_KIND_COUNT = 29
 VML_GROUP_COUNT = 7   # enum vml_group
 
 # enum vml_region_flags
@@ -128,6 +129,7 @@ VML_REGION_FILE_MISMATCH = 1 << 9
 
 # enum vml_layout_flags
 VML_LAYOUT_INCOMPLETE = 1 << 0
+VML_LAYOUT_PARTIAL = 1 << 1
 
 # enum vml_half
 VML_HALF_USER = 0
@@ -171,6 +173,13 @@ VML_PT_PS = 1 << 7
 VML_PT_GLOBAL = 1 << 8
 VML_PT_PAT = 1 << 9
 VML_PT_NX = 1 << 10
+VML_PT_UXN = 1 << 11      # AArch64 (NX is PXN there)
+VML_PT_CONT = 1 << 12
+VML_PT_DBM = 1 << 13
+VML_PT_SH_SHIFT = 14
+VML_PT_SH_MASK = 3 << 14
+VML_PT_MEMTYPE_SHIFT = 16
+VML_PT_MEMTYPE_MASK = 0xf << 16
 
 # enum vml_pt_status
 VML_PT_MAPPED = 0
@@ -289,6 +298,7 @@ VML_ARCH_UNKNOWN = 0
 VML_ARCH_X86_64 = 1
 VML_ARCH_I386 = 2
 VML_ARCH_X32 = 3
+VML_ARCH_AARCH64 = 4
 
 
 class vml_named_value(ctypes.Structure):
@@ -738,6 +748,7 @@ _PROTOTYPES = [
     ("vml_layout_set_sysroot", error_p, [layout_p, ctypes.c_char_p]),
     ("vml_layout_classify", error_p, [layout_p]),
     ("vml_layout_flags", ctypes.c_uint32, [layout_p]),
+    ("vml_layout_add_known_mappings", error_p, [layout_p]),
     ("vml_layout_count", _size, [layout_p]),
     ("vml_layout_region", _P(vml_region), [layout_p, _size]),
     ("vml_layout_find", _P(vml_region), [layout_p, _u64]),

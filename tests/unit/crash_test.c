@@ -733,6 +733,40 @@ static void test_stack_overflow(void)
 			"0x7ffc00000000-0x7ffc00021000, 132 KiB), which the "
 			"kernel did not grow down to it");
 	done(&res);
+
+	/* The main thread's $sp exactly at the bottom of [stack] and a call
+	 * pushing its return address just below it (the push faulted, so
+	 * $sp did not move): still the main stack's overflow. Whether $sp
+	 * or only the access lands in the gap depends on where the
+	 * randomized stack top puts the frames (a kernel-written core of a
+	 * recursion shows either). */
+	struct crash_case p = m;
+	p.code = "\xe8\x00\x00\x00\x00";      /* call .+5 */
+	p.code_len = 5;
+	p.sp = 0x7ffc00000000;
+	p.addr = 0x7ffbfffffff8;
+	p.main_sp = 0x7ffc00000000;
+	VML_ASSERT_OK(run(&p, &res));
+	CU_ASSERT_STRING_EQUAL(kind(&res), "stack-overflow");
+	CU_ASSERT(res.c.overflow_is_main && res.c.overflow_tid == MAIN);
+	CU_ASSERT_EQUAL(res.c.overflow_depth, 8);
+	CU_ASSERT_EQUAL(res.c.guard_region_index, SIZE_MAX);
+	assert_contains(res.text, "Stack overflow: main thread 100 touched "
+			"0x7ffbfffffff8, 0x8 below its stack, with its $sp "
+			"0x7ffc00000000 at the stack's bottom ([stack] "
+			"0x7ffc00000000-0x7ffc00021000, 132 KiB), which the "
+			"kernel did not grow down to it");
+	done(&res);
+
+	/* Far below $sp (more than a frame could reach): not called an
+	 * overflow, only an unmapped access. */
+	struct crash_case f = p;
+	f.code = "\x89\x44\x24\xe0";
+	f.code_len = 4;
+	f.addr = 0x7ffbfff00000;
+	VML_ASSERT_OK(run(&f, &res));
+	CU_ASSERT_STRING_EQUAL(kind(&res), "unmapped");
+	done(&res);
 }
 
 static void test_other_signals(void)

@@ -326,8 +326,8 @@ static void test_not_elf_is_invalid(void)
 	vml_elf_info_free(info);
 
 	fx_build(buf);
-	fx_ehdr(buf)->e_machine = EM_AARCH64;
-	info = fx_load("aarch64", buf, FX_SIZE);
+	fx_ehdr(buf)->e_machine = EM_RISCV;
+	info = fx_load("riscv", buf, FX_SIZE);
 	CU_ASSERT_FALSE(info->valid);
 	vml_elf_info_free(info);
 

@@ -8,6 +8,7 @@
 	X(util) \
 	X(source) \
 	X(pt_x86_64) \
+	X(pt_aarch64) \
 	X(maps_parse) \
 	X(region) \
 	X(layout_pid) \
