@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "kobjects.h"
 #include "ksyms.h"
 
 /* How many hits whereis --phys lists (text, JSON). */
@@ -184,6 +185,19 @@ struct vml_error *vml_kernel_where(const struct vml_kernel *k, uint64_t addr,
 							 sizeof(w->symbol));
 			if (w->has_symbol)
 				w->symbol_from = VML_SYMBOL_FROM_KALLSYMS;
+		}
+		/* The object behind addr, from the kernel's types; a module
+		 * symbol when neither the caller nor kallsyms had one. */
+		char modsym[128];
+		bool has_modsym = false;
+		if (!err && k->ksyms && k->ksyms->btf)
+			err = vml_kobj_describe(k, addr, w->object,
+						sizeof(w->object), modsym,
+						sizeof(modsym), &has_modsym);
+		if (!err && has_modsym && !w->has_symbol) {
+			w->has_symbol = true;
+			w->symbol_from = VML_SYMBOL_FROM_MODULE;
+			snprintf(w->symbol, sizeof(w->symbol), "%s", modsym);
 		}
 		if (w->walk.mapped)
 			err = where_aliases(k, w);

@@ -467,6 +467,8 @@ static void where_text(struct vml_strbuf *sb, const struct vml_kernel *k,
 		vml_sb_printf(sb, "0x%016" PRIx64 " <%s>\n", w->addr, w->symbol);
 	else
 		vml_sb_printf(sb, "0x%016" PRIx64 "\n", w->addr);
+	if (w->object[0])
+		vml_sb_printf(sb, "  %s\n", w->object);
 	where_region_text(sb, w);
 	for (uint32_t i = 0; i < tr->nsteps && i < VML_PT_MAX_LEVELS; i++) {
 		const struct vml_pt_step *s = &tr->steps[i];
@@ -534,6 +536,8 @@ static void where_json(struct vml_strbuf *sb, const struct vml_kernel *k,
 	vml_sb_json_string(sb, !w->has_symbol ? NULL :
 			   w->symbol_from < VML_ARRAY_SIZE(from) ?
 			   from[w->symbol_from] : "?");
+	vml_sb_puts(sb, ", \"object\": ");
+	vml_sb_json_string(sb, w->object[0] ? w->object : NULL);
 	vml_sb_puts(sb, ", \"kind\": ");
 	vml_sb_json_string(sb, kind_label(w->half, w->kind));
 	vml_sb_puts(sb, ", \"region\": ");

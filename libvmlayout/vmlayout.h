@@ -1182,9 +1182,18 @@ struct vml_kernel_where {
 					    same physical page */
 	/* With the kernel's symbols (vml_kernel_set_ksyms): */
 	uint32_t symbol_from;            /* enum vml_symbol_from of symbol */
+	/* With the kernel's types too (BTF): the kernel object holding addr
+	 * in one line — a task's stack (pid, comm, CPU, distance from its
+	 * saved sp), a module's part, a vmalloc area (range, size, caller,
+	 * flags), a CPU's per-CPU unit — or "" when none is known. */
+	char object[512];
 };
 #define VML_KERNEL_WHERE_SIZE_V2 \
 	VML_SIZE_THROUGH(struct vml_kernel_where, text_maps_page)
+/* Through object: callers built with this header (a V2 size is still
+ * accepted and gets no symbol_from or object). */
+#define VML_KERNEL_WHERE_SIZE_V3 \
+	VML_SIZE_THROUGH(struct vml_kernel_where, object)
 /*
  * Explains addr: the translation through the kernel's tables, its slot,
  * region and aliases (reads through the kernel's source; a kernel from

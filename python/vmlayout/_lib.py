@@ -452,6 +452,7 @@ class vml_kernel_where(ctypes.Structure):
         ("direct_map", ctypes.c_bool),
         ("text_maps_page", ctypes.c_bool),
         ("symbol_from", ctypes.c_uint32),
+        ("object", ctypes.c_char * 512),
     ]
 
 

@@ -1,0 +1,126 @@
+/*
+ * kobjects.h — the kernel objects behind an address, found by walking the
+ * running kernel's own lists with struct layouts from its BTF (btf.c) and
+ * addresses from its kallsyms (ksyms.c): task stacks (ktasks.c), modules
+ * (kmodules.c), vmalloc areas (kvmalloc.c), per-CPU areas (kpercpu.c).
+ * Internal. Every walk is bounded, every read checked: a kernel caught
+ * half-way through changing a list gives a shorter answer, never a crash.
+ */
+#ifndef VML_KOBJECTS_H
+#define VML_KOBJECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksyms.h"
+
+/* Bounds of the walks (a kernel has far fewer of each). */
+#define VML_KOBJ_MAX_TASKS   (1u << 16)
+#define VML_KOBJ_MAX_MODULES 4096u
+#define VML_KOBJ_MAX_CPUS    8192u
+#define VML_KOBJ_TREE_DEPTH  128u   /* a red-black tree of 2^64 nodes is
+				       shallower */
+#define VML_KOBJ_MAX_MODSYMS (1u << 20)
+
+/* What the walkers share: the kernel, its symbols and types. */
+struct vml_kobj {
+	const struct vml_kernel *k;
+	const struct vml_ksyms *ks;
+	const struct vml_btf *btf;
+	unsigned ptr_size;
+};
+
+/* ------------------------------------------------------------ kobjects.c */
+
+/* c for k, false when k has no symbols or no types. */
+bool vml_kobj_init(struct vml_kobj *c, const struct vml_kernel *k);
+/* One kernel word / 32-bit value at va; false when unreadable. */
+bool vml_kobj_word(const struct vml_kobj *c, uint64_t va, uint64_t *ret);
+bool vml_kobj_u32(const struct vml_kobj *c, uint64_t va, uint32_t *ret);
+/* Word or u32 (by the member's BTF size) of type.path at base. */
+bool vml_kobj_member(const struct vml_kobj *c, uint64_t base,
+		     const char *type, const char *path, uint64_t *ret);
+bool vml_kobj_off(const struct vml_kobj *c, const char *type,
+		  const char *path, uint64_t *ret);
+/* The kernel's value of a global variable (word), false when none. */
+bool vml_kobj_global(const struct vml_kobj *c, const char *name,
+		     uint64_t *ret);
+
+/* The kernel object holding addr, described in one line in desc ("" when
+ * none is known); a module address also gets the module's symbol in sym
+ * (*has_sym). Errors: out of memory only. */
+struct vml_error *vml_kobj_describe(const struct vml_kernel *k,
+				    uint64_t addr, char *desc, size_t dsize,
+				    char *sym, size_t ssize, bool *has_sym);
+
+/* ------------------------------------------------------------ kpercpu.c */
+
+struct vml_percpu {
+	uint32_t ncpus;              /* nr_cpu_ids, bounded */
+	uint64_t offsets[64];        /* __per_cpu_offset[] of the first CPUs */
+	uint64_t unit_size;          /* pcpu_unit_size, 0 when unknown */
+	uint64_t start, end;         /* __per_cpu_start, __per_cpu_end */
+};
+bool vml_kpercpu_read(const struct vml_kobj *c, struct vml_percpu *ret);
+/* The current task of cpu (pcpu_hot.current_task or current_task). */
+bool vml_kpercpu_current(const struct vml_kobj *c,
+			 const struct vml_percpu *pc, uint32_t cpu,
+			 uint64_t *task_ret);
+/* addr in a CPU's per-CPU unit: "per-CPU area of CPU 1: name+0x8". */
+bool vml_kpercpu_describe(const struct vml_kobj *c, uint64_t addr,
+			  char *buf, size_t size);
+
+/* ------------------------------------------------------------ ktasks.c */
+
+struct vml_ktask {
+	uint64_t task;               /* its task_struct */
+	int32_t pid, tgid;
+	char comm[17];
+	uint64_t stack, stack_size;  /* [stack, stack + stack_size) */
+	uint64_t saved_sp;           /* thread.sp: where it last switched out */
+	int32_t running_on;          /* CPU whose current task it is, or -1 */
+	int32_t last_cpu;            /* task_struct.cpu / thread_info.cpu, -1 */
+};
+/* The task whose kernel stack holds addr. */
+bool vml_ktask_by_stack(const struct vml_kobj *c, uint64_t addr,
+			struct vml_ktask *ret);
+void vml_ktask_format(const struct vml_ktask *t, uint64_t addr, char *buf,
+		      size_t size);
+/* Calls fn on every task (processes and their threads, then each CPU's
+ * current task), at most VML_KOBJ_MAX_TASKS; stops when fn returns true.
+ * Returns what the last fn returned. */
+bool vml_ktask_each(const struct vml_kobj *c,
+		    bool (*fn)(const struct vml_kobj *c, uint64_t task,
+			       void *arg), void *arg);
+/* pid, comm, ... of task (stack_size left 0: the caller knows it). */
+bool vml_ktask_read(const struct vml_kobj *c, uint64_t task,
+		    struct vml_ktask *ret);
+
+/* ------------------------------------------------------------ kmodules.c */
+
+/* "vmltest_function+0x4 [vmltest]" of addr in a loaded module (its
+ * symbol table), and the module's part ("text", "data" ...). */
+bool vml_kmod_describe(const struct vml_kobj *c, uint64_t addr, char *desc,
+		       size_t dsize, char *sym, size_t ssize);
+/* addr symbolized: kernel symbols first, then the modules'. */
+bool vml_kobj_symbolize(const struct vml_kobj *c, uint64_t addr, char *buf,
+			size_t size);
+/* A module's per-CPU data holding per-CPU offset off: "vmltest+0x0". */
+bool vml_kmod_percpu(const struct vml_kobj *c, uint64_t off, char *buf,
+		     size_t size);
+
+/* ------------------------------------------------------------ kvmalloc.c */
+
+struct vml_vmarea {
+	uint64_t va_start, va_end;   /* the vmap_area */
+	uint64_t vm;                 /* its vm_struct, 0 when none */
+	uint64_t addr, size, flags, nr_pages, phys_addr, caller;
+};
+/* The vmap_area holding addr (vmap_area_root). */
+bool vml_kvmalloc_find(const struct vml_kobj *c, uint64_t addr,
+		       struct vml_vmarea *ret);
+void vml_kvmalloc_format(const struct vml_kobj *c,
+			 const struct vml_vmarea *a, char *buf, size_t size);
+
+#endif /* VML_KOBJECTS_H */
