@@ -102,14 +102,20 @@ struct vml_error *vml_kobj_describe(const struct vml_kernel *k,
 			*has_sym = sym[0] != '\0';
 			return NULL;
 		}
-		if (kind == VML_KIND_KERNEL_TEXT)
+	}
+	/* In the image only its writable data can be a stack (init_task's
+	 * init_stack, the idle task of CPU 0). */
+	if (kind == VML_KIND_KERNEL_TEXT) {
+		const struct vml_pt_range *r = vml_kernel_range_at(k, addr);
+		if (!r || !(r->flags & VML_PT_WRITE))
 			return NULL;
 	}
 	/* A CPU's per-CPU unit: the first chunk is in the direct map, the
 	 * others in vmalloc space. */
 	if (vml_kpercpu_describe(&c, addr, desc, dsize))
 		return NULL;
-	if (kind != VML_KIND_VMALLOC && kind != VML_KIND_DIRECT_MAP)
+	if (kind != VML_KIND_VMALLOC && kind != VML_KIND_DIRECT_MAP &&
+	    kind != VML_KIND_KERNEL_TEXT)
 		return NULL;
 	struct vml_ktask t;
 	char task[256] = "";

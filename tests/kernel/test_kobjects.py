@@ -13,6 +13,7 @@ kptr_restrict 1: real addresses) — all on the serial console, when the
 kernel command line says vmlayout_facts (tests/kernel/make-guest). Two
 CPUs, so "which CPU" means something; KASLR on."""
 
+import json
 import os
 import re
 import shutil
@@ -92,14 +93,16 @@ def parse_vmltest(text):
 
 
 def parse_vmallocinfo(text):
-    """[(start, end, size, caller, rest)] of /proc/vmallocinfo lines."""
+    """[(start, end, size, caller, rest)] of /proc/vmallocinfo lines
+    (start and end None when the kernel hid them: "(____ptrval____)")."""
     out = []
     for line in (text or "").splitlines():
-        m = re.match(r"(0x[0-9a-f]+)-(0x[0-9a-f]+)\s+(\d+)\s+(\S+)(.*)",
-                     line)
+        m = re.match(r"0x(\S+)-0x(\S+)\s+(\d+)\s+(\S+)(.*)", line)
         if m:
-            out.append((int(m.group(1), 16), int(m.group(2), 16),
-                        int(m.group(3)), m.group(4), m.group(5)))
+            addr = [int(a, 16) if re.match(r"[0-9a-f]+$", a) else None
+                    for a in (m.group(1), m.group(2))]
+            out.append((addr[0], addr[1], int(m.group(3)), m.group(4),
+                        m.group(5)))
     return out
 
 
@@ -125,3 +128,137 @@ def run_gdb(port, commands):
     missing = [l for l, _ in commands if l not in out]
     assert not missing, "no output for %s in:\n%s" % (missing, r.stdout)
     return out
+
+
+def where(out, label):
+    try:
+        return json.loads(out[label])
+    except ValueError:
+        raise AssertionError("%s: not JSON:\n%s" % (label, out[label]))
+
+
+@pytest.fixture(scope="module", params=["kaslr", "nokaslr"])
+def run(request, guest_files):
+    workdir = tempfile.mkdtemp(prefix="vmlayout-kobj-")
+    g = FactsGuest(guest_files, workdir,
+                   "nokaslr" if request.param == "nokaslr" else "")
+    try:
+        facts = parse_vmltest(g.text)
+        if "func" not in facts or "kthread" not in facts:
+            pytest.skip("the test module vmltest did not load (no"
+                        " linux-headers for the guest kernel?)")
+        func, data = facts["func"], facts["data"]
+        buf, _ = facts["vmalloc"]
+        _, _, stack, _ = facts["kthread"]
+        cmds = [("func", "whereis --json %#x" % func),
+                ("func4", "whereis --json %#x" % (func + 4)),
+                ("data", "whereis --json %#x" % data),
+                ("vmalloc", "whereis --json %#x" % (buf + 0x10)),
+                ("kthread", "whereis --json %#x" % (stack + 0x3f00)),
+                ("kthread_text", "whereis %#x" % (stack + 0x3f00))]
+        cmds += [("percpu%d" % cpu, "whereis --json %#x" % addr)
+                 for cpu, addr in sorted(facts["percpu"].items())]
+        for cpu in sorted(facts["percpu"]):
+            cmds += [("thread%d" % cpu, "thread %d" % (cpu + 1)),
+                     ("sp%d" % cpu, "whereis --json $sp")]
+        out = run_gdb(g.port, cmds)
+        yield {"guest": g, "facts": facts, "out": out}
+    finally:
+        g.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def module_line(run):
+    """(name, size, base) of vmltest in the guest's /proc/modules."""
+    for line in (run["guest"].section("MODULES") or "").splitlines():
+        parts = line.split()
+        if parts and parts[0] == "vmltest":
+            return parts[0], int(parts[1]), int(parts[-2] if
+                                                parts[-1].startswith("(")
+                                                else parts[-1], 16)
+    raise AssertionError("no vmltest in /proc/modules")
+
+
+def test_module_function_names_module_text_and_symbol(run):
+    _, size, base = module_line(run)
+    func = run["facts"]["func"]
+    assert base <= func < base + size
+    w = where(run["out"], "func")
+    assert w["symbol"] == "vmltest_function [vmltest]", w["symbol"]
+    assert w["symbol_from"] == "module"
+    assert w["kind"] == "modules"
+    # The text part starts at the module's core base (/proc/modules).
+    assert w["object"].startswith("module vmltest: text %#x-" % base), \
+        w["object"]
+    w4 = where(run["out"], "func4")
+    assert w4["symbol"] == "vmltest_function+0x4 [vmltest]", w4["symbol"]
+
+
+def test_module_data_names_module_data_and_symbol(run):
+    _, size, base = module_line(run)
+    data = run["facts"]["data"]
+    assert base <= data < base + size
+    w = where(run["out"], "data")
+    assert w["symbol"] == "vmltest_data [vmltest]", w["symbol"]
+    assert w["object"].startswith("module vmltest: data "), w["object"]
+    m = re.search(r"data (0x[0-9a-f]+)-(0x[0-9a-f]+) ", w["object"])
+    start, end = int(m.group(1), 16), int(m.group(2), 16)
+    assert start <= data < end <= base + size
+
+
+def test_vmalloc_buffer_is_its_vmallocinfo_area(run):
+    buf, size = run["facts"]["vmalloc"]
+    w = where(run["out"], "vmalloc")
+    m = re.match(r"vmalloc area (0x[0-9a-f]+)-(0x[0-9a-f]+) (\d+) (\S+)"
+                 r" pages=(\d+) vmalloc$", w["object"] or "")
+    assert m, w["object"]
+    start, end, area = int(m.group(1), 16), int(m.group(2), 16), \
+        int(m.group(3))
+    caller, pages = m.group(4), int(m.group(5))
+    assert start == buf and end == start + area
+    # The guest's own line for it: /proc/vmallocinfo hides addresses
+    # before the RNG is seeded, so it is found by its caller, which is
+    # the module's init code (freed after loading: a bare address there).
+    lines = [l for l in parse_vmallocinfo(
+        run["guest"].section("VMALLOCINFO"))
+        if l[3].split("/")[0] == caller]
+    assert len(lines) == 1, (caller, lines)
+    vstart, vend, vsize, _, rest = lines[0]
+    assert area == vsize
+    if vstart is not None:
+        assert (vstart, vend) == (start, end)
+    assert pages == size // 4096
+    assert "pages=%d vmalloc" % pages in rest
+
+
+def test_kthread_stack_names_the_task(run):
+    pid, comm, stack, cpu = run["facts"]["kthread"]
+    w = where(run["out"], "kthread")
+    want = 'stack of task %d "%s" (%#x-%#x +0x3f00; not running, last on' \
+        ' CPU %d, saved sp ' % (pid, comm, stack, stack + 0x4000, cpu)
+    assert w["object"].startswith(want), (want, w["object"])
+    # The stack's own vmalloc area follows: 16 KiB and a guard page.
+    assert "; vmalloc area %#x-%#x 20480 " % (stack, stack + 0x5000) in \
+        w["object"], w["object"]
+    assert 'stack of task %d "%s"' % (pid, comm) in \
+        run["out"]["kthread_text"]
+
+
+def test_percpu_names_the_cpu_and_variable(run):
+    percpu = run["facts"]["percpu"]
+    assert len(percpu) == 2
+    for cpu in percpu:
+        w = where(run["out"], "percpu%d" % cpu)
+        assert w["object"].startswith("per-CPU area of CPU %d " % cpu), \
+            w["object"]
+        assert w["object"].endswith(": vmltest_counter [vmltest]"), \
+            w["object"]
+
+
+def test_each_cpus_sp_is_its_current_task(run):
+    # GDB's thread N is QEMU's CPU N-1: the stack $sp is on belongs to
+    # that CPU's current task.
+    for cpu in run["facts"]["percpu"]:
+        w = where(run["out"], "sp%d" % cpu)
+        assert "current task of CPU %d," % cpu in (w["object"] or ""), \
+            (cpu, w["object"])
