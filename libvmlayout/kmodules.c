@@ -27,7 +27,7 @@ struct part {
 };
 
 /* The parts of module mod (at most max). */
-static size_t module_parts(const struct vml_kobj *c, uint64_t mod,
+static size_t module_parts(struct vml_kobj *c, uint64_t mod,
 			   struct part *parts, size_t max)
 {
 	size_t n = 0;
@@ -106,8 +106,8 @@ static size_t module_parts(const struct vml_kobj *c, uint64_t mod,
 }
 
 /* Calls fn on each loaded module until it returns true. */
-static bool each_module(const struct vml_kobj *c,
-			bool (*fn)(const struct vml_kobj *, uint64_t, void *),
+static bool each_module(struct vml_kobj *c,
+			bool (*fn)(struct vml_kobj *, uint64_t, void *),
 			void *arg)
 {
 	uint64_t head = vml_ksyms_addr(c->ks, "modules"), list_off, node;
@@ -124,24 +124,18 @@ static bool each_module(const struct vml_kobj *c,
 	return false;
 }
 
-static void module_name(const struct vml_kobj *c, uint64_t mod, char *buf,
+static void module_name(struct vml_kobj *c, uint64_t mod, char *buf,
 			size_t size)
 {
 	uint64_t off;
 	buf[0] = '\0';
 	if (!vml_kobj_off(c, "module", "name", &off))
 		return;
-	struct vml_error *err = vml_kernel_read_string(c->k, mod + off, buf,
-						       size);
-	if (err)
-		vml_error_free(err);
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
+	vml_kobj_string(c, mod + off, buf, size);
 }
 
 /* The module's symbol at or below addr, within [lo, hi): "name+0x4". */
-static bool module_symbol(const struct vml_kobj *c, uint64_t mod,
+static bool module_symbol(struct vml_kobj *c, uint64_t mod,
 			  uint64_t addr, uint64_t lo, uint64_t hi, char *buf,
 			  size_t size)
 {
@@ -158,14 +152,11 @@ static bool module_symbol(const struct vml_kobj *c, uint64_t mod,
 	uint8_t *tab = malloc((size_t)num * esize);
 	if (!tab)
 		return false;
-	struct vml_error *err = vml_kernel_read(c->k, symtab, tab,
-						(size_t)num * esize);
-	if (err) {
-		vml_error_free(err);
+	if (!vml_kobj_read(c, symtab, tab, (size_t)num * esize)) {
 		free(tab);
 		return false;
 	}
-	bool be = c->k->paging.arch->big_endian;
+	bool be = c->big_endian;
 	uint64_t best_val = 0;
 	uint32_t best_name = 0;
 	bool found = false;
@@ -199,13 +190,8 @@ static bool module_symbol(const struct vml_kobj *c, uint64_t mod,
 	if (!found)
 		return false;
 	char sname[128];
-	err = vml_kernel_read_string(c->k, strtab + best_name, sname,
-				     sizeof(sname));
-	if (err) {
-		vml_error_free(err);
-		return false;
-	}
-	if (!sname[0])
+	if (!vml_kobj_string(c, strtab + best_name, sname, sizeof(sname)) ||
+	    !sname[0])
 		return false;
 	if (addr == best_val)
 		snprintf(buf, size, "%s", sname);
@@ -221,7 +207,7 @@ struct mod_find {
 	bool found;
 };
 
-static bool find_in_module(const struct vml_kobj *c, uint64_t mod, void *arg)
+static bool find_in_module(struct vml_kobj *c, uint64_t mod, void *arg)
 {
 	struct mod_find *f = arg;
 	struct part parts[16];
@@ -246,7 +232,7 @@ static bool find_in_module(const struct vml_kobj *c, uint64_t mod, void *arg)
 	return false;
 }
 
-bool vml_kmod_describe(const struct vml_kobj *c, uint64_t addr, char *desc,
+bool vml_kmod_describe(struct vml_kobj *c, uint64_t addr, char *desc,
 		       size_t dsize, char *sym, size_t ssize)
 {
 	if (ssize)
@@ -256,7 +242,7 @@ bool vml_kmod_describe(const struct vml_kobj *c, uint64_t addr, char *desc,
 	return f.found;
 }
 
-bool vml_kobj_symbolize(const struct vml_kobj *c, uint64_t addr, char *buf,
+bool vml_kobj_symbolize(struct vml_kobj *c, uint64_t addr, char *buf,
 			size_t size)
 {
 	if (vml_ksyms_format(c->ks, addr, buf, size))
@@ -277,7 +263,7 @@ struct mod_percpu {
 	bool found;
 };
 
-static bool percpu_in_module(const struct vml_kobj *c, uint64_t mod,
+static bool percpu_in_module(struct vml_kobj *c, uint64_t mod,
 			     void *arg)
 {
 	struct mod_percpu *m = arg;
@@ -297,7 +283,7 @@ static bool percpu_in_module(const struct vml_kobj *c, uint64_t mod,
 	return true;
 }
 
-bool vml_kmod_percpu(const struct vml_kobj *c, uint64_t off, char *buf,
+bool vml_kmod_percpu(struct vml_kobj *c, uint64_t off, char *buf,
 		     size_t size)
 {
 	struct mod_percpu m = { off, buf, size, false };

@@ -23,28 +23,42 @@
 				       shallower */
 #define VML_KOBJ_MAX_MODSYMS (1u << 20)
 
-/* What the walkers share: the kernel, its symbols and types. */
+/* Reads len bytes of kernel memory at va: false when any is unreadable. */
+typedef bool vml_kobj_read_fn(void *arg, uint64_t va, void *buf, size_t len);
+
+/* What the walkers share: how to read the kernel's memory, its symbols
+ * and types. Only read goes to memory, so the unit tests and the fuzzer
+ * give the walkers a buffer for a kernel. */
 struct vml_kobj {
-	const struct vml_kernel *k;
+	vml_kobj_read_fn *read;
+	void *read_arg;
 	const struct vml_ksyms *ks;
 	const struct vml_btf *btf;
 	unsigned ptr_size;
+	bool big_endian;
+	uint64_t reads;              /* calls of read, for the tests */
 };
 
 /* ------------------------------------------------------------ kobjects.c */
 
 /* c for k, false when k has no symbols or no types. */
 bool vml_kobj_init(struct vml_kobj *c, const struct vml_kernel *k);
+/* len bytes at va through c->read (counted); false when unreadable. */
+bool vml_kobj_read(struct vml_kobj *c, uint64_t va, void *buf, size_t len);
+/* A NUL-terminated string of at most size - 1 bytes, non-printable bytes
+ * shown as '?'; "" and false when unreadable. */
+bool vml_kobj_string(struct vml_kobj *c, uint64_t va, char *buf,
+		     size_t size);
 /* One kernel word / 32-bit value at va; false when unreadable. */
-bool vml_kobj_word(const struct vml_kobj *c, uint64_t va, uint64_t *ret);
-bool vml_kobj_u32(const struct vml_kobj *c, uint64_t va, uint32_t *ret);
+bool vml_kobj_word(struct vml_kobj *c, uint64_t va, uint64_t *ret);
+bool vml_kobj_u32(struct vml_kobj *c, uint64_t va, uint32_t *ret);
 /* Word or u32 (by the member's BTF size) of type.path at base. */
-bool vml_kobj_member(const struct vml_kobj *c, uint64_t base,
+bool vml_kobj_member(struct vml_kobj *c, uint64_t base,
 		     const char *type, const char *path, uint64_t *ret);
-bool vml_kobj_off(const struct vml_kobj *c, const char *type,
+bool vml_kobj_off(struct vml_kobj *c, const char *type,
 		  const char *path, uint64_t *ret);
 /* The kernel's value of a global variable (word), false when none. */
-bool vml_kobj_global(const struct vml_kobj *c, const char *name,
+bool vml_kobj_global(struct vml_kobj *c, const char *name,
 		     uint64_t *ret);
 
 /* The kernel object holding addr, described in one line in desc ("" when
@@ -53,6 +67,11 @@ bool vml_kobj_global(const struct vml_kobj *c, const char *name,
 struct vml_error *vml_kobj_describe(const struct vml_kernel *k,
 				    uint64_t addr, char *desc, size_t dsize,
 				    char *sym, size_t ssize, bool *has_sym);
+/* The same for a kernel given as c: addr's slot kind (enum vml_kind) and
+ * whether it is mapped writable. */
+void vml_kobj_describe_in(struct vml_kobj *c, uint64_t addr, uint32_t kind,
+			  bool writable, char *desc, size_t dsize, char *sym,
+			  size_t ssize, bool *has_sym);
 
 /* ------------------------------------------------------------ kpercpu.c */
 
@@ -62,13 +81,13 @@ struct vml_percpu {
 	uint64_t unit_size;          /* pcpu_unit_size, 0 when unknown */
 	uint64_t start, end;         /* __per_cpu_start, __per_cpu_end */
 };
-bool vml_kpercpu_read(const struct vml_kobj *c, struct vml_percpu *ret);
+bool vml_kpercpu_read(struct vml_kobj *c, struct vml_percpu *ret);
 /* The current task of cpu (pcpu_hot.current_task or current_task). */
-bool vml_kpercpu_current(const struct vml_kobj *c,
+bool vml_kpercpu_current(struct vml_kobj *c,
 			 const struct vml_percpu *pc, uint32_t cpu,
 			 uint64_t *task_ret);
 /* addr in a CPU's per-CPU unit: "per-CPU area of CPU 1: name+0x8". */
-bool vml_kpercpu_describe(const struct vml_kobj *c, uint64_t addr,
+bool vml_kpercpu_describe(struct vml_kobj *c, uint64_t addr,
 			  char *buf, size_t size);
 
 /* ------------------------------------------------------------ ktasks.c */
@@ -83,31 +102,31 @@ struct vml_ktask {
 	int32_t last_cpu;            /* task_struct.cpu / thread_info.cpu, -1 */
 };
 /* The task whose kernel stack holds addr. */
-bool vml_ktask_by_stack(const struct vml_kobj *c, uint64_t addr,
+bool vml_ktask_by_stack(struct vml_kobj *c, uint64_t addr,
 			struct vml_ktask *ret);
 void vml_ktask_format(const struct vml_ktask *t, uint64_t addr, char *buf,
 		      size_t size);
 /* Calls fn on every task (processes and their threads, then each CPU's
  * current task), at most VML_KOBJ_MAX_TASKS; stops when fn returns true.
  * Returns what the last fn returned. */
-bool vml_ktask_each(const struct vml_kobj *c,
-		    bool (*fn)(const struct vml_kobj *c, uint64_t task,
+bool vml_ktask_each(struct vml_kobj *c,
+		    bool (*fn)(struct vml_kobj *c, uint64_t task,
 			       void *arg), void *arg);
 /* pid, comm, ... of task (stack_size left 0: the caller knows it). */
-bool vml_ktask_read(const struct vml_kobj *c, uint64_t task,
+bool vml_ktask_read(struct vml_kobj *c, uint64_t task,
 		    struct vml_ktask *ret);
 
 /* ------------------------------------------------------------ kmodules.c */
 
 /* "vmltest_function+0x4 [vmltest]" of addr in a loaded module (its
  * symbol table), and the module's part ("text", "data" ...). */
-bool vml_kmod_describe(const struct vml_kobj *c, uint64_t addr, char *desc,
+bool vml_kmod_describe(struct vml_kobj *c, uint64_t addr, char *desc,
 		       size_t dsize, char *sym, size_t ssize);
 /* addr symbolized: kernel symbols first, then the modules'. */
-bool vml_kobj_symbolize(const struct vml_kobj *c, uint64_t addr, char *buf,
+bool vml_kobj_symbolize(struct vml_kobj *c, uint64_t addr, char *buf,
 			size_t size);
 /* A module's per-CPU data holding per-CPU offset off: "vmltest+0x0". */
-bool vml_kmod_percpu(const struct vml_kobj *c, uint64_t off, char *buf,
+bool vml_kmod_percpu(struct vml_kobj *c, uint64_t off, char *buf,
 		     size_t size);
 
 /* ------------------------------------------------------------ kvmalloc.c */
@@ -118,9 +137,9 @@ struct vml_vmarea {
 	uint64_t addr, size, flags, nr_pages, phys_addr, caller;
 };
 /* The vmap_area holding addr (vmap_area_root). */
-bool vml_kvmalloc_find(const struct vml_kobj *c, uint64_t addr,
+bool vml_kvmalloc_find(struct vml_kobj *c, uint64_t addr,
 		       struct vml_vmarea *ret);
-void vml_kvmalloc_format(const struct vml_kobj *c,
+void vml_kvmalloc_format(struct vml_kobj *c,
 			 const struct vml_vmarea *a, char *buf, size_t size);
 
 #endif /* VML_KOBJECTS_H */

@@ -16,7 +16,7 @@
 
 #include "kobjects.h"
 
-bool vml_kpercpu_read(const struct vml_kobj *c, struct vml_percpu *ret)
+bool vml_kpercpu_read(struct vml_kobj *c, struct vml_percpu *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	uint64_t offs = vml_ksyms_addr(c->ks, "__per_cpu_offset");
@@ -42,7 +42,7 @@ bool vml_kpercpu_read(const struct vml_kobj *c, struct vml_percpu *ret)
 	return true;
 }
 
-bool vml_kpercpu_current(const struct vml_kobj *c,
+bool vml_kpercpu_current(struct vml_kobj *c,
 			 const struct vml_percpu *pc, uint32_t cpu,
 			 uint64_t *task_ret)
 {
@@ -63,7 +63,7 @@ bool vml_kpercpu_current(const struct vml_kobj *c,
 
 /* The per-CPU symbol at per-CPU offset off: kernels with absolute per-CPU
  * symbols list them as values, others at their link addresses. */
-static bool percpu_symbol(const struct vml_kobj *c, uint64_t off, char *buf,
+static bool percpu_symbol(struct vml_kobj *c, uint64_t off, char *buf,
 			  size_t size)
 {
 	const struct vml_kallsyms *t = c->ks->kallsyms;
@@ -88,7 +88,7 @@ static bool percpu_symbol(const struct vml_kobj *c, uint64_t off, char *buf,
 	return true;
 }
 
-bool vml_kpercpu_describe(const struct vml_kobj *c, uint64_t addr,
+bool vml_kpercpu_describe(struct vml_kobj *c, uint64_t addr,
 			  char *buf, size_t size)
 {
 	struct vml_percpu pc;

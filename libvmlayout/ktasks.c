@@ -20,7 +20,7 @@
 #define STACK_DEFAULT (UINT64_C(16) << 10)
 #define PAGE 4096u
 
-bool vml_ktask_read(const struct vml_kobj *c, uint64_t task,
+bool vml_ktask_read(struct vml_kobj *c, uint64_t task,
 		    struct vml_ktask *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -32,16 +32,8 @@ bool vml_ktask_read(const struct vml_kobj *c, uint64_t task,
 	ret->pid = (int32_t)v;
 	if (vml_kobj_member(c, task, "task_struct", "tgid", &v))
 		ret->tgid = (int32_t)v;
-	if (vml_kobj_off(c, "task_struct", "comm", &comm)) {
-		struct vml_error *err = vml_kernel_read(c->k, task + comm,
-							ret->comm, 16);
-		if (err)
-			vml_error_free(err);
-		ret->comm[16] = '\0';
-		for (char *p = ret->comm; *p; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-				*p = '?';
-	}
+	if (vml_kobj_off(c, "task_struct", "comm", &comm))
+		vml_kobj_string(c, task + comm, ret->comm, sizeof(ret->comm));
 	if (!vml_kobj_member(c, task, "task_struct", "stack", &ret->stack))
 		return false;
 	if (!vml_kobj_member(c, task, "task_struct", "thread.sp",
@@ -55,7 +47,7 @@ bool vml_ktask_read(const struct vml_kobj *c, uint64_t task,
 }
 
 /* Bytes of task's stack: its vmalloc area less the guard page. */
-static uint64_t stack_size(const struct vml_kobj *c, uint64_t task)
+static uint64_t stack_size(struct vml_kobj *c, uint64_t task)
 {
 	uint64_t vm, size;
 	if (vml_kobj_member(c, task, "task_struct", "stack_vm_area", &vm) &&
@@ -71,12 +63,12 @@ struct walk {
 
 /* Follows the list at head (list_head.next at offset 0) calling fn on
  * each entry (entry = node - link_off). */
-static bool each_in_list(const struct vml_kobj *c, uint64_t head,
+static bool each_in_list(struct vml_kobj *c, uint64_t head,
 			 uint64_t link_off, unsigned *budget,
-			 bool (*fn)(const struct vml_kobj *, uint64_t, void *),
-			 void *arg, bool (*inner)(const struct vml_kobj *,
+			 bool (*fn)(struct vml_kobj *, uint64_t, void *),
+			 void *arg, bool (*inner)(struct vml_kobj *,
 						 uint64_t, unsigned *,
-						 bool (*)(const struct vml_kobj *,
+						 bool (*)(struct vml_kobj *,
 							  uint64_t, void *),
 						 void *))
 {
@@ -97,9 +89,9 @@ static bool each_in_list(const struct vml_kobj *c, uint64_t head,
 }
 
 /* task's threads (their thread_node list), or task alone. */
-static bool each_thread(const struct vml_kobj *c, uint64_t task,
+static bool each_thread(struct vml_kobj *c, uint64_t task,
 			unsigned *budget,
-			bool (*fn)(const struct vml_kobj *, uint64_t, void *),
+			bool (*fn)(struct vml_kobj *, uint64_t, void *),
 			void *arg)
 {
 	uint64_t sig, head_off, node_off;
@@ -115,8 +107,8 @@ static bool each_thread(const struct vml_kobj *c, uint64_t task,
 	return fn(c, task, arg);
 }
 
-bool vml_ktask_each(const struct vml_kobj *c,
-		    bool (*fn)(const struct vml_kobj *c, uint64_t task,
+bool vml_ktask_each(struct vml_kobj *c,
+		    bool (*fn)(struct vml_kobj *c, uint64_t task,
 			       void *arg), void *arg)
 {
 	unsigned budget = VML_KOBJ_MAX_TASKS;
@@ -146,7 +138,7 @@ struct by_stack {
 	bool found;
 };
 
-static bool match_stack(const struct vml_kobj *c, uint64_t task, void *arg)
+static bool match_stack(struct vml_kobj *c, uint64_t task, void *arg)
 {
 	struct by_stack *b = arg;
 	uint64_t stack;
@@ -163,7 +155,7 @@ static bool match_stack(const struct vml_kobj *c, uint64_t task, void *arg)
 	return true;
 }
 
-static void running_on(const struct vml_kobj *c, struct vml_ktask *t)
+static void running_on(struct vml_kobj *c, struct vml_ktask *t)
 {
 	struct vml_percpu pc;
 	if (!vml_kpercpu_read(c, &pc))
@@ -177,7 +169,7 @@ static void running_on(const struct vml_kobj *c, struct vml_ktask *t)
 	}
 }
 
-bool vml_ktask_by_stack(const struct vml_kobj *c, uint64_t addr,
+bool vml_ktask_by_stack(struct vml_kobj *c, uint64_t addr,
 			struct vml_ktask *ret)
 {
 	struct by_stack b = { .addr = addr, .ret = ret };

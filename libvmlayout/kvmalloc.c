@@ -24,7 +24,7 @@ static const struct {
 	{ 0x8, "user" }, { 0x10, "dma-coherent" },
 };
 
-bool vml_kvmalloc_find(const struct vml_kobj *c, uint64_t addr,
+bool vml_kvmalloc_find(struct vml_kobj *c, uint64_t addr,
 		       struct vml_vmarea *ret)
 {
 	uint64_t root = vml_ksyms_addr(c->ks, "vmap_area_root");
@@ -76,7 +76,7 @@ bool vml_kvmalloc_find(const struct vml_kobj *c, uint64_t addr,
 	return false;
 }
 
-void vml_kvmalloc_format(const struct vml_kobj *c,
+void vml_kvmalloc_format(struct vml_kobj *c,
 			 const struct vml_vmarea *a, char *buf, size_t size)
 {
 	if (!a->vm) {
