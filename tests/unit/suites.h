@@ -24,7 +24,8 @@
 	X(stacks) \
 	X(scan) \
 	X(crash) \
-	X(kallsyms)
+	X(kallsyms) \
+	X(kobjects)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)

@@ -1,0 +1,345 @@
+/*
+ * kobj_fixture.h — a small hand-built kernel for the walkers of kernel
+ * objects (libvmlayout/kobjects.h): types from a BTF blob written with
+ * libbpf's BTF writer, symbols as a hand-made kallsyms table, and 16 KiB
+ * of "direct map" memory holding the objects (tasks, threads, a module
+ * and its ELF symbol table, a vmap_area tree, per-CPU units) at known
+ * places. Every answer the tests expect follows from the layout below,
+ * written down here, not from the library. Shared by the unit test
+ * (tests/unit/kobjects_test.c) and the fuzzer (tests/fuzz/fuzz_kobj.c,
+ * whose input replaces the memory).
+ */
+#ifndef VML_KOBJ_FIXTURE_H
+#define VML_KOBJ_FIXTURE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include "arch.h"
+#include "kobjects.h"
+
+#define KF_MEM   UINT64_C(0xffff888000000000)  /* the memory: direct map */
+#define KF_SIZE  0x4000u
+#define KF_V     UINT64_C(0xffffc90000000000)  /* vmalloc space */
+#define KF_M     UINT64_C(0xffffffffc0000000)  /* the module's core */
+#define KF_K     UINT64_C(0xffffffff81000000)  /* _text */
+#define KF_INITSTACK (KF_K + 0x800000)
+
+/* Where the objects are, as offsets into the memory. */
+enum {
+	KF_INIT = 0x000, KF_TA = 0x200, KF_TB = 0x400, KF_SIGA = 0x600,
+	KF_MODHEAD = 0x700, KF_MOD = 0x800, KF_MODKS = 0x900,
+	KF_SYMTAB = 0xa00, KF_STRTAB = 0xb00, KF_VROOT = 0xc00,
+	KF_VX = 0xc40, KF_VY = 0xc80, KF_VZ = 0xcc0, KF_VMX = 0xd00,
+	KF_VMY = 0xd40, KF_PCPUOFF = 0xe00, KF_NRCPU = 0xe10,
+	KF_UNIT = 0xe14, KF_TA2 = 0x1000, KF_IDLE1 = 0x1200,
+	KF_PCPU0 = 0x2000, KF_PCPU1 = 0x2800,
+};
+#define KF_UNIT_SIZE 0x800u
+
+/* struct member offsets of the fixture's BTF. */
+enum {
+	/* task_struct (0x200) */
+	T_TASKS = 0x10, T_PID = 0x20, T_TGID = 0x24, T_STACK = 0x28,
+	T_COMM = 0x30, T_THREAD = 0x40, T_CPU = 0x50, T_SIGNAL = 0x58,
+	T_THREAD_NODE = 0x60, T_STACK_VM = 0x70,
+	S_THREAD_HEAD = 0x10,           /* signal_struct (0x40) */
+	M_LIST = 0x08, M_NAME = 0x18, M_CORE = 0x50, M_INIT = 0x68,
+	M_KALLSYMS = 0x80, M_PERCPU = 0x88, M_PERCPU_SIZE = 0x90,
+	VA_RB = 0x10, VA_VM = 0x38,     /* vmap_area (0x40) */
+	RB_RIGHT = 0x08, RB_LEFT = 0x10,
+};
+
+struct kf_mem {
+	uint8_t bytes[KF_SIZE];
+};
+
+static inline bool kf_read(void *arg, uint64_t va, void *buf, size_t len)
+{
+	struct kf_mem *m = arg;
+	if (va < KF_MEM || va - KF_MEM > KF_SIZE || len > KF_SIZE - (va - KF_MEM))
+		return false;
+	memcpy(buf, m->bytes + (va - KF_MEM), len);
+	return true;
+}
+
+static inline void kf_put(struct kf_mem *m, uint32_t off, uint64_t v,
+			  unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		m->bytes[off + i] = (uint8_t)(v >> (8 * i));
+}
+#define kf_64(m, off, v) kf_put(m, off, v, 8)
+#define kf_32(m, off, v) kf_put(m, off, v, 4)
+
+static inline void kf_task(struct kf_mem *m, uint32_t at, int pid, int tgid,
+			   const char *comm, uint64_t stack, uint64_t sp,
+			   unsigned cpu)
+{
+	kf_32(m, at + T_PID, (uint32_t)pid);
+	kf_32(m, at + T_TGID, (uint32_t)tgid);
+	kf_64(m, at + T_STACK, stack);
+	memcpy(m->bytes + at + T_COMM, comm, strlen(comm));
+	kf_64(m, at + T_THREAD, sp);
+	kf_32(m, at + T_CPU, cpu);
+}
+
+/* The objects, linked as a kernel links them. */
+static inline void kf_memory(struct kf_mem *m)
+{
+	memset(m, 0, sizeof(*m));
+	/* Processes: init_task -> A -> B -> init_task; A's threads: A, A2
+	 * (through A's signal_struct). CPU 1's idle task is on no list. */
+	kf_task(m, KF_INIT, 0, 0, "swapper/0", KF_INITSTACK,
+		KF_INITSTACK + 0x3e00, 0);
+	kf_task(m, KF_TA, 1, 1, "init", KF_V + 0x30000, KF_V + 0x33f00, 0);
+	kf_task(m, KF_TA2, 2, 1, "init-thread", KF_V + 0x40000,
+		KF_V + 0x43000, 1);
+	kf_task(m, KF_TB, 7, 7, "worker", KF_V, KF_V + 0x3e00, 1);
+	kf_task(m, KF_IDLE1, 0, 0, "swapper/1", KF_V + 0x50000,
+		KF_V + 0x53000, 1);
+	kf_64(m, KF_INIT + T_TASKS, KF_MEM + KF_TA + T_TASKS);
+	kf_64(m, KF_TA + T_TASKS, KF_MEM + KF_TB + T_TASKS);
+	kf_64(m, KF_TB + T_TASKS, KF_MEM + KF_INIT + T_TASKS);
+	kf_64(m, KF_TA + T_SIGNAL, KF_MEM + KF_SIGA);
+	kf_64(m, KF_SIGA + S_THREAD_HEAD, KF_MEM + KF_TA + T_THREAD_NODE);
+	kf_64(m, KF_TA + T_THREAD_NODE, KF_MEM + KF_TA2 + T_THREAD_NODE);
+	kf_64(m, KF_TA2 + T_THREAD_NODE, KF_MEM + KF_SIGA + S_THREAD_HEAD);
+	kf_64(m, KF_TB + T_STACK_VM, KF_MEM + KF_VMX);
+	/* The module "mymod": core text M..M+0x1000, rodata ..0x2000, data
+	 * ..0x3000; symbols myfunc (M+0x10), mydata (M+0x2000), mycounter
+	 * (per-CPU offset 0x300). */
+	kf_64(m, KF_MODHEAD, KF_MEM + KF_MOD + M_LIST);
+	kf_64(m, KF_MOD + M_LIST, KF_MEM + KF_MODHEAD);
+	memcpy(m->bytes + KF_MOD + M_NAME, "mymod", 5);
+	kf_64(m, KF_MOD + M_CORE, KF_M);
+	kf_32(m, KF_MOD + M_CORE + 8, 0x3000);
+	kf_32(m, KF_MOD + M_CORE + 12, 0x1000);
+	kf_32(m, KF_MOD + M_CORE + 16, 0x2000);
+	kf_32(m, KF_MOD + M_CORE + 20, 0x2000);
+	kf_64(m, KF_MOD + M_KALLSYMS, KF_MEM + KF_MODKS);
+	kf_64(m, KF_MOD + M_PERCPU, 0x300);
+	kf_32(m, KF_MOD + M_PERCPU_SIZE, 0x40);
+	kf_64(m, KF_MODKS, KF_MEM + KF_SYMTAB);
+	kf_32(m, KF_MODKS + 8, 4);
+	kf_64(m, KF_MODKS + 16, KF_MEM + KF_STRTAB);
+	memcpy(m->bytes + KF_STRTAB, "\0myfunc\0mydata\0mycounter", 25);
+	static const struct { uint32_t name; uint8_t info; uint16_t shndx;
+			      uint64_t value, size; } syms[] = {
+		{ 0, 0, 0, 0, 0 },
+		{ 1, 0x12, 1, KF_M + 0x10, 0x20 },
+		{ 8, 0x11, 2, KF_M + 0x2000, 8 },
+		{ 15, 0x11, 3, 0x300, 8 },
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		uint32_t e = KF_SYMTAB + 24 * i;
+		kf_32(m, e, syms[i].name);
+		m->bytes[e + 4] = syms[i].info;
+		kf_put(m, e + 6, syms[i].shndx, 2);
+		kf_64(m, e + 8, syms[i].value);
+		kf_64(m, e + 16, syms[i].size);
+	}
+	/* vmap_area tree: Y [V+0x10000, +0x4000) at the root, a vmalloc of
+	 * 3 pages by myfunc+0x4; its left X [V, V+0x5000): worker's stack,
+	 * by kernel_clone+0xbf; its right Z [V+0x20000, +0x2000) with no
+	 * vm_struct. */
+	kf_64(m, KF_VROOT, KF_MEM + KF_VY + VA_RB);
+	kf_64(m, KF_VY, KF_V + 0x10000);
+	kf_64(m, KF_VY + 8, KF_V + 0x14000);
+	kf_64(m, KF_VY + VA_RB + RB_LEFT, KF_MEM + KF_VX + VA_RB);
+	kf_64(m, KF_VY + VA_RB + RB_RIGHT, KF_MEM + KF_VZ + VA_RB);
+	kf_64(m, KF_VY + VA_VM, KF_MEM + KF_VMY);
+	kf_64(m, KF_VX, KF_V);
+	kf_64(m, KF_VX + 8, KF_V + 0x5000);
+	kf_64(m, KF_VX + VA_VM, KF_MEM + KF_VMX);
+	kf_64(m, KF_VZ, KF_V + 0x20000);
+	kf_64(m, KF_VZ + 8, KF_V + 0x22000);
+	/* vm_struct: next 0, addr 8, size 0x10, flags 0x18, nr_pages 0x20,
+	 * phys_addr 0x28, caller 0x30. */
+	kf_64(m, KF_VMY + 8, KF_V + 0x10000);
+	kf_64(m, KF_VMY + 0x10, 0x4000);
+	kf_64(m, KF_VMY + 0x18, 2);
+	kf_32(m, KF_VMY + 0x20, 3);
+	kf_64(m, KF_VMY + 0x30, KF_M + 0x14);
+	kf_64(m, KF_VMX + 8, KF_V);
+	kf_64(m, KF_VMX + 0x10, 0x5000);
+	kf_64(m, KF_VMX + 0x18, 2);
+	kf_32(m, KF_VMX + 0x20, 4);
+	kf_64(m, KF_VMX + 0x30, KF_K + 0x100 + 0xbf);
+	/* Two CPUs; per-CPU units of 0x800 bytes; pcpu_hot (per-CPU offset
+	 * 0x100) .current_task: init_task on CPU 0, the idle task on 1. */
+	kf_64(m, KF_PCPUOFF, KF_MEM + KF_PCPU0);
+	kf_64(m, KF_PCPUOFF + 8, KF_MEM + KF_PCPU1);
+	kf_32(m, KF_NRCPU, 2);
+	kf_32(m, KF_UNIT, KF_UNIT_SIZE);
+	kf_64(m, KF_PCPU0 + 0x100, KF_MEM + KF_INIT);
+	kf_64(m, KF_PCPU1 + 0x100, KF_MEM + KF_IDLE1);
+}
+
+/* The kernel's types. */
+static inline struct btf *kf_btf_build(void)
+{
+	struct btf *b = btf__new_empty();
+	if (!b)
+		return NULL;
+	int u32 = btf__add_int(b, "unsigned int", 4, 0);
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int ul = btf__add_int(b, "long unsigned int", 8, 0);
+	int ch = btf__add_int(b, "char", 1, BTF_INT_CHAR);
+	int vp = btf__add_ptr(b, 0);
+	int comm = btf__add_array(b, u32, ch, 16);
+	int name = btf__add_array(b, u32, ch, 56);
+	int lh = btf__add_struct(b, "list_head", 16);
+	int lhp = btf__add_ptr(b, lh);
+	btf__add_field(b, "next", lhp, 0, 0);
+	btf__add_field(b, "prev", lhp, 64, 0);
+	int ts = btf__add_struct(b, "thread_struct", 8);
+	btf__add_field(b, "sp", ul, 0, 0);
+	int task = btf__add_struct(b, "task_struct", 0x200);
+	btf__add_field(b, "tasks", lh, T_TASKS * 8, 0);
+	btf__add_field(b, "pid", i32, T_PID * 8, 0);
+	btf__add_field(b, "tgid", i32, T_TGID * 8, 0);
+	btf__add_field(b, "stack", vp, T_STACK * 8, 0);
+	btf__add_field(b, "comm", comm, T_COMM * 8, 0);
+	btf__add_field(b, "thread", ts, T_THREAD * 8, 0);
+	btf__add_field(b, "cpu", u32, T_CPU * 8, 0);
+	btf__add_field(b, "signal", vp, T_SIGNAL * 8, 0);
+	btf__add_field(b, "thread_node", lh, T_THREAD_NODE * 8, 0);
+	btf__add_field(b, "stack_vm_area", vp, T_STACK_VM * 8, 0);
+	(void)task;
+	btf__add_struct(b, "signal_struct", 0x40);
+	btf__add_field(b, "thread_head", lh, S_THREAD_HEAD * 8, 0);
+	int ml = btf__add_struct(b, "module_layout", 0x18);
+	btf__add_field(b, "base", vp, 0, 0);
+	btf__add_field(b, "size", u32, 64, 0);
+	btf__add_field(b, "text_size", u32, 96, 0);
+	btf__add_field(b, "ro_size", u32, 128, 0);
+	btf__add_field(b, "ro_after_init_size", u32, 160, 0);
+	btf__add_struct(b, "mod_kallsyms", 0x20);
+	btf__add_field(b, "symtab", vp, 0, 0);
+	btf__add_field(b, "num_symtab", u32, 64, 0);
+	btf__add_field(b, "strtab", vp, 128, 0);
+	btf__add_struct(b, "module", 0x98);
+	btf__add_field(b, "state", u32, 0, 0);
+	btf__add_field(b, "list", lh, M_LIST * 8, 0);
+	btf__add_field(b, "name", name, M_NAME * 8, 0);
+	btf__add_field(b, "core_layout", ml, M_CORE * 8, 0);
+	btf__add_field(b, "init_layout", ml, M_INIT * 8, 0);
+	btf__add_field(b, "kallsyms", vp, M_KALLSYMS * 8, 0);
+	btf__add_field(b, "percpu", vp, M_PERCPU * 8, 0);
+	btf__add_field(b, "percpu_size", u32, M_PERCPU_SIZE * 8, 0);
+	int rb = btf__add_struct(b, "rb_node", 0x18);
+	btf__add_field(b, "__rb_parent_color", ul, 0, 0);
+	btf__add_field(b, "rb_right", vp, RB_RIGHT * 8, 0);
+	btf__add_field(b, "rb_left", vp, RB_LEFT * 8, 0);
+	btf__add_struct(b, "rb_root", 8);
+	btf__add_field(b, "rb_node", vp, 0, 0);
+	int un = btf__add_union(b, NULL, 8);
+	btf__add_field(b, "subtree_max_size", ul, 0, 0);
+	btf__add_field(b, "vm", vp, 0, 0);
+	btf__add_struct(b, "vmap_area", 0x40);
+	btf__add_field(b, "va_start", ul, 0, 0);
+	btf__add_field(b, "va_end", ul, 64, 0);
+	btf__add_field(b, "rb_node", rb, VA_RB * 8, 0);
+	btf__add_field(b, "list", lh, 0x28 * 8, 0);
+	btf__add_field(b, NULL, un, VA_VM * 8, 0);
+	btf__add_struct(b, "vm_struct", 0x38);
+	btf__add_field(b, "next", vp, 0, 0);
+	btf__add_field(b, "addr", vp, 64, 0);
+	btf__add_field(b, "size", ul, 128, 0);
+	btf__add_field(b, "flags", ul, 192, 0);
+	btf__add_field(b, "nr_pages", u32, 256, 0);
+	btf__add_field(b, "phys_addr", ul, 320, 0);
+	btf__add_field(b, "caller", vp, 384, 0);
+	btf__add_struct(b, "pcpu_hot", 0x40);
+	btf__add_field(b, "current_task", vp, 0, 0);
+	return b;
+}
+
+struct kf_sym {
+	const char *name;
+	uint64_t addr;
+	char type;
+	bool absolute;
+};
+
+/* The kernel's symbols, the types attached: free with vml_ksyms_free. */
+static inline struct vml_ksyms *kf_ksyms(void)
+{
+	static const struct kf_sym syms[] = {
+		{ "__per_cpu_start", 0, 'A', true },
+		{ "pcpu_hot", 0x100, 'A', true },
+		{ "__per_cpu_end", 0x200, 'A', true },
+		{ "_text", KF_K, 'T', false },
+		{ "kernel_clone", KF_K + 0x100, 'T', false },
+		{ "schedule", KF_K + 0x400, 'T', false },
+		{ "init_stack", KF_INITSTACK, 'D', false },
+		{ "_end", KF_K + 0x1000000, 'B', false },
+		{ "init_task", KF_MEM + KF_INIT, 'D', false },
+		{ "modules", KF_MEM + KF_MODHEAD, 'd', false },
+		{ "vmap_area_root", KF_MEM + KF_VROOT, 'd', false },
+		{ "__per_cpu_offset", KF_MEM + KF_PCPUOFF, 'D', false },
+		{ "nr_cpu_ids", KF_MEM + KF_NRCPU, 'D', false },
+		{ "pcpu_unit_size", KF_MEM + KF_UNIT, 'd', false },
+	};
+	size_t n = sizeof(syms) / sizeof(syms[0]);
+	struct vml_kallsyms *t = calloc(1, sizeof(*t));
+	struct btf *b = kf_btf_build();
+	if (!t || !b)
+		goto fail;
+	t->syms = calloc(n, sizeof(*t->syms));
+	t->names = calloc(1, 512);
+	if (!t->syms || !t->names)
+		goto fail;
+	t->count = n;
+	t->addrs = VML_KALLSYMS_ABS_PERCPU;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		t->syms[i] = (struct vml_kallsyms_sym){ syms[i].addr,
+							(uint32_t)at,
+							syms[i].type,
+							syms[i].absolute };
+		strcpy(t->names + at, syms[i].name);
+		at += strlen(syms[i].name) + 1;
+	}
+	t->names_size = at;
+	struct vml_ksyms *ks = NULL;
+	if (vml_ksyms_from_kallsyms(&vml_arch_x86_64, t, KF_K, KF_K,
+				    KF_K + 0x1000000, &ks)) {
+		btf__free(b);
+		return NULL;
+	}
+	uint32_t size;
+	const void *raw = btf__raw_data(b, &size);
+	struct vml_error *err = raw ? vml_btf_from_bytes(raw, size, &ks->btf) :
+				      &vml_enomem;
+	btf__free(b);
+	if (err) {
+		vml_error_free(err);
+		vml_ksyms_free(ks);
+		return NULL;
+	}
+	return ks;
+fail:
+	if (b)
+		btf__free(b);
+	if (t)
+		vml_kallsyms_free(t);
+	return NULL;
+}
+
+static inline void kf_context(struct vml_kobj *c, struct vml_ksyms *ks,
+			      struct kf_mem *m)
+{
+	memset(c, 0, sizeof(*c));
+	c->read = kf_read;
+	c->read_arg = m;
+	c->ks = ks;
+	c->btf = ks->btf;
+	c->ptr_size = 8;
+}
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * kobjects_test.c — the walkers of kernel objects (kobjects.h) on the
+ * hand-built kernel of tests/kobj_fixture.h: what each address belongs
+ * to, as the fixture's layout says, then damaged lists (cycles that never
+ * come back to their head, a tree pointing at itself, unreadable links)
+ * that must end within the walkers' bounds.
+ */
+#include "config.h"
+
+#include <CUnit/CUnit.h>
+#include <string.h>
+
+#include "../kobj_fixture.h"
+#include "helpers.h"
+#include "suites.h"
+
+static struct kf_mem mem;
+static struct vml_ksyms *ks;
+
+static void describe(uint64_t addr, uint32_t kind, bool writable,
+		     char *desc, size_t dsize, char *sym, size_t ssize,
+		     bool *has_sym, uint64_t *reads)
+{
+	struct vml_kobj c;
+	kf_context(&c, ks, &mem);
+	vml_kobj_describe_in(&c, addr, kind, writable, desc, dsize, sym, ssize,
+			     has_sym);
+	if (reads)
+		*reads = c.reads;
+}
+
+/* desc of addr (no symbol expected unless asked). */
+static const char *what(uint64_t addr, uint32_t kind)
+{
+	static char desc[512];
+	char sym[128];
+	bool has_sym;
+	describe(addr, kind, true, desc, sizeof(desc), sym, sizeof(sym),
+		 &has_sym, NULL);
+	return desc;
+}
+
+static void setup(void)
+{
+	kf_memory(&mem);
+	if (!ks)
+		ks = kf_ksyms();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
+}
+
+static void expect(const char *got, const char *want)
+{
+	if (strcmp(got, want))
+		fprintf(stderr, "\n  got:  %s\n  want: %s\n", got, want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+static void test_task_stacks(void)
+{
+	setup();
+	/* worker: its stack is the vmalloc area X less the guard page. */
+	expect(what(KF_V + 0x3f00, VML_KIND_VMALLOC),
+	       "stack of task 7 \"worker\" (0xffffc90000000000-"
+	       "0xffffc90000004000 +0x3f00; not running, last on CPU 1, saved"
+	       " sp 0xffffc90000003e00 + 0x100); vmalloc area"
+	       " 0xffffc90000000000-0xffffc90000005000 20480 kernel_clone+0xbf"
+	       " pages=4 vmalloc");
+	/* Below the saved sp: the unused part. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_V + 0x100, VML_KIND_VMALLOC),
+				      "saved sp 0xffffc90000003e00 - 0x3d00"
+				      " (below it: unused)"));
+	/* A thread, found through its process's signal_struct. */
+	expect(what(KF_V + 0x40010, VML_KIND_VMALLOC),
+	       "stack of task 2 \"init-thread\" of process 1"
+	       " (0xffffc90000040000-0xffffc90000044000 +0x10; not running,"
+	       " last on CPU 1, saved sp 0xffffc90000043000 - 0x2ff0 (below"
+	       " it: unused))");
+	/* CPU 1's idle task: on no list, found as CPU 1's current task. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_V + 0x53008, VML_KIND_VMALLOC),
+				      "stack of task 0 \"swapper/1\""
+				      " (0xffffc90000050000-0xffffc90000054000"
+				      " +0x3008; current task of CPU 1,"));
+	/* init_task's stack is in the image's data: CPU 0's current. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_INITSTACK + 0x3f00,
+					   VML_KIND_KERNEL_TEXT),
+				      "stack of task 0 \"swapper/0\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_INITSTACK + 0x3f00,
+					   VML_KIND_KERNEL_TEXT),
+				      "current task of CPU 0,"));
+	/* ... but read-only image addresses are not looked up as stacks. */
+	char desc[256], sym[64];
+	bool has;
+	uint64_t reads;
+	describe(KF_INITSTACK + 8, VML_KIND_KERNEL_TEXT, false, desc,
+		 sizeof(desc), sym, sizeof(sym), &has, &reads);
+	expect(desc, "");
+	/* Past every stack: nothing. */
+	expect(what(KF_V + 0x60000, VML_KIND_VMALLOC), "");
+}
+
+static void test_modules(void)
+{
+	setup();
+	char desc[256], sym[128];
+	bool has;
+	describe(KF_M + 0x14, VML_KIND_MODULES, false, desc, sizeof(desc), sym,
+		 sizeof(sym), &has, NULL);
+	expect(desc, "module mymod: text 0xffffffffc0000000-0xffffffffc0001000"
+	       " +0x14, myfunc+0x4");
+	CU_ASSERT_TRUE(has);
+	expect(sym, "myfunc+0x4 [mymod]");
+	describe(KF_M + 0x2000, VML_KIND_MODULES, true, desc, sizeof(desc), sym,
+		 sizeof(sym), &has, NULL);
+	expect(desc, "module mymod: data 0xffffffffc0002000-0xffffffffc0003000"
+	       " +0x0, mydata");
+	expect(sym, "mydata [mymod]");
+	/* rodata: no symbol there (mydata is higher, myfunc lower). */
+	describe(KF_M + 0x1800, VML_KIND_MODULES, false, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, NULL);
+	expect(desc, "module mymod: rodata 0xffffffffc0001000-"
+	       "0xffffffffc0002000 +0x800");
+	CU_ASSERT_FALSE(has);
+	/* Past the module. */
+	describe(KF_M + 0x3000, VML_KIND_MODULES, false, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, NULL);
+	expect(desc, "");
+}
+
+static void test_vmalloc(void)
+{
+	setup();
+	/* The root area, its caller a module function. */
+	expect(what(KF_V + 0x10008, VML_KIND_VMALLOC),
+	       "vmalloc area 0xffffc90000010000-0xffffc90000014000 16384"
+	       " myfunc+0x4 [mymod] pages=3 vmalloc");
+	expect(what(KF_V + 0x21fff, VML_KIND_VMALLOC),
+	       "vmap_area 0xffffc90000020000-0xffffc90000022000 (8192 bytes,"
+	       " no vm_struct: vm_map_ram or freed)");
+	expect(what(KF_V + 0x14000, VML_KIND_VMALLOC), "");
+}
+
+static void test_percpu(void)
+{
+	setup();
+	expect(what(KF_MEM + KF_PCPU1 + 0x108, VML_KIND_DIRECT_MAP),
+	       "per-CPU area of CPU 1 (unit 0xffff888000002800, 2048 bytes),"
+	       " per-CPU offset 0x108: pcpu_hot+0x8");
+	expect(what(KF_MEM + KF_PCPU0 + 0x304, VML_KIND_DIRECT_MAP),
+	       "per-CPU area of CPU 0 (unit 0xffff888000002000, 2048 bytes),"
+	       " per-CPU offset 0x304: mycounter+0x4 [mymod]");
+	expect(what(KF_MEM + KF_PCPU1 + KF_UNIT_SIZE, VML_KIND_DIRECT_MAP), "");
+	/* nr_cpu_ids past the bound: no per-CPU answer. */
+	kf_32(&mem, KF_NRCPU, 100000);
+	expect(what(KF_MEM + KF_PCPU1 + 0x108, VML_KIND_DIRECT_MAP), "");
+}
+
+/* Every walk of a damaged kernel ends, within its bound. */
+static void test_damaged_lists_end(void)
+{
+	setup();
+	char desc[512], sym[128];
+	bool has;
+	uint64_t reads;
+	/* B's tasks.next points at itself: never back to the head. */
+	kf_64(&mem, KF_TB + T_TASKS, KF_MEM + KF_TB + T_TASKS);
+	describe(KF_V + 0x90000, VML_KIND_VMALLOC, true, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, &reads);
+	expect(desc, "");
+	CU_ASSERT(reads < 16u * VML_KOBJ_MAX_TASKS);
+	/* ... and a task behind the loop's entry is still found. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_V + 0x30010, VML_KIND_VMALLOC),
+				      "stack of task 1 \"init\""));
+	/* A thread list looping on itself. */
+	kf_64(&mem, KF_TA2 + T_THREAD_NODE, KF_MEM + KF_TA2 + T_THREAD_NODE);
+	describe(KF_V + 0x90000, VML_KIND_VMALLOC, true, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, &reads);
+	CU_ASSERT(reads < 16u * VML_KOBJ_MAX_TASKS);
+	/* The module list looping on the module. */
+	kf_64(&mem, KF_MOD + M_LIST, KF_MEM + KF_MOD + M_LIST);
+	describe(KF_M + 0x5000, VML_KIND_MODULES, false, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, &reads);
+	expect(desc, "");
+	CU_ASSERT(reads < 64u * VML_KOBJ_MAX_MODULES);
+	/* A symbol table claiming 2^31 entries is not read. */
+	kf_memory(&mem);
+	kf_32(&mem, KF_MODKS + 8, 0x80000000u);
+	describe(KF_M + 0x14, VML_KIND_MODULES, false, desc, sizeof(desc), sym,
+		 sizeof(sym), &has, NULL);
+	expect(desc, "module mymod: text 0xffffffffc0000000-"
+	       "0xffffffffc0001000 +0x14");
+	CU_ASSERT_FALSE(has);
+	/* The vmap_area tree's root is its own left child. */
+	kf_memory(&mem);
+	kf_64(&mem, KF_VY + VA_RB + RB_LEFT, KF_MEM + KF_VY + VA_RB);
+	describe(KF_V + 0x100, VML_KIND_VMALLOC, true, desc, sizeof(desc),
+		 sym, sizeof(sym), &has, &reads);
+	CU_ASSERT_PTR_NULL(strstr(desc, "vmalloc area"));
+	CU_ASSERT(reads < 64u * VML_KOBJ_TREE_DEPTH + 16u * VML_KOBJ_MAX_TASKS);
+	/* Nothing readable at all: no answer, no crash. */
+	memset(&mem, 0xff, sizeof(mem));
+	expect(what(KF_V + 0x10, VML_KIND_VMALLOC), "");
+	expect(what(KF_M + 0x10, VML_KIND_MODULES), "");
+	expect(what(KF_MEM + KF_PCPU0, VML_KIND_DIRECT_MAP), "");
+	kf_memory(&mem);
+}
+
+static void test_teardown(void)
+{
+	vml_ksyms_free(ks);
+	ks = NULL;
+}
+
+static CU_TestInfo tests[] = {
+	{ "kobjects: task stacks, threads, idle tasks", test_task_stacks },
+	{ "kobjects: module parts and symbols", test_modules },
+	{ "kobjects: vmalloc areas", test_vmalloc },
+	{ "kobjects: per-CPU units", test_percpu },
+	{ "kobjects: damaged lists end", test_damaged_lists_end },
+	{ "kobjects: free", test_teardown },
+	CU_TEST_INFO_NULL,
+};
+
+int vml_suite_kobjects(void)
+{
+	return vml_add_suite("kobjects", tests);
+}
