@@ -486,6 +486,7 @@ Usage: vmlayout [--picture|--table|--json]
        vmlayout --crash [--json]
        vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json]   (kernel)
        vmlayout --load-symbols   (kernel)
+       vmlayout --task PID [--json]   (kernel)
 
 Draws every region of the address space of the program being debugged
 (a live process, local or under gdbserver, or a core file), from the
@@ -548,13 +549,21 @@ space from its page tables instead.
   info symbol name kernel code. whereis reads the same symbols (and the
   kernel's BTF types) by itself.
 
+--task PID
+  Kernel targets without vmlinux: the user address space of the guest's
+  process PID, drawn as for a process, from the kernel's own task list
+  and types (kallsyms and BTF): its VMAs (the maple tree of its mm on
+  6.1 and later, its VMA list before) with their files, and its
+  page-table root (mm->pgd). With --json: {"pid", "comm", "pgd",
+  "pgd_phys", "maps", "layout"}.
+
 Colour is used when GDB's styling is on (set style enabled on)."""
 
     OPTIONS = ("--picture", "--table", "--json", "--scan", "--max",
                "--crash")
     # Paging registers a user may replace (VALUE instead of the target's).
     REGISTER_OPTIONS = ("--cr3",)
-    KERNEL_OPTIONS = ("--pagetables", "--wx", "--load-symbols") + \
+    KERNEL_OPTIONS = ("--pagetables", "--wx", "--load-symbols", "--task") + \
         REGISTER_OPTIONS
     USAGE = ("usage: vmlayout [--picture|--table|--json], vmlayout --scan "
              "FROM [TO] [--max N] [--json], vmlayout --crash [--json], "
@@ -583,6 +592,7 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         self._scan = None         # (FROM, TO or None, max) for --scan
         self._max = 0
         self._crash_wanted = False
+        self._task = 0
         i = 0
         while i < len(argv):
             a = argv[i]
@@ -620,6 +630,18 @@ Colour is used when GDB's styling is on (set style enabled on)."""
             elif a == "--load-symbols":
                 kernel.append(a)
                 query = "load-symbols"
+            elif a == "--task":
+                if i + 1 >= len(argv):
+                    raise gdb.GdbError("vmlayout: --task needs a pid (%s)"
+                                       % self.USAGE)
+                i += 1
+                try:
+                    self._task = int(argv[i], 0)
+                except ValueError:
+                    raise gdb.GdbError("vmlayout: --task: '%s' is not a pid"
+                                       % argv[i])
+                kernel.append(a)
+                query = "task"
             elif a in ("--pagetables", "--wx"):
                 kernel.append(a)
                 # --wx is the --pagetables view filtered: it wins.
@@ -681,8 +703,12 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                 return
             values = {name: _value("vmlayout", text, "--%s value" % name)
                       for name, text in registers.items()}
+            if query == "task" and (len(kernel) > 1 or
+                                    fmt not in ("picture", "json")):
+                raise gdb.GdbError("vmlayout: --task takes --json only")
             _write(qemu.run(qemu.KernelOptions(
-                query, json=fmt == "json", registers=values)))
+                query, json=fmt == "json", registers=values,
+                addr=self._task if query == "task" else 0)))
             return
         if kernel:
             raise gdb.GdbError("vmlayout: %s needs a kernel target (GDB "

@@ -445,13 +445,15 @@ _QUERIES = {
     "wx": _lib.VML_KQUERY_WX,
     "where": _lib.VML_KQUERY_WHERE,
     "phys": _lib.VML_KQUERY_PHYS,
+    "task": _lib.VML_KQUERY_TASK,
 }
 
 
 class KernelOptions:
     """One kernel command as the GDB command parsed it, once:
     query     "layout" (vmlayout), "pagetables" (--pagetables), "wx"
-              (--wx), "where" (whereis ADDR), "phys" (whereis --phys ADDR)
+              (--wx), "where" (whereis ADDR), "phys" (whereis --phys ADDR),
+              "task" (vmlayout --task PID: addr is the pid)
     json      --json
     addr      where/phys: the address (an int, already evaluated)
     registers {name: value} replacing paging registers read from the
@@ -483,8 +485,8 @@ def run(opts):
     # connection); the layout uses them once they are there (bases); the
     # page-table views never need them.
     ksyms = None
-    if opts.query in ("where", "layout"):
-        ksyms = kernel_symbols(load=opts.query == "where")
+    if opts.query in ("where", "layout", "task"):
+        ksyms = kernel_symbols(load=opts.query in ("where", "task"))
     req = _lib.vml_kernel_request()
     req.query = _QUERIES[opts.query]
     req.format = _lib.VML_FORMAT_JSON if opts.json else _lib.VML_FORMAT_TEXT

@@ -304,6 +304,74 @@ static struct vml_error *answer_where(const struct vml_kernel *k,
 	return err;
 }
 
+/* vmlayout --task PID: the guest process's VMAs (kmm.c) as a user
+ * layout, under one line naming its page-table root. */
+static struct vml_error *answer_task(const struct vml_kernel *k,
+				     const struct vml_kernel_request *req,
+				     char **ret)
+{
+	struct vml_kobj c;
+	if (!vml_kobj_init(&c, k))
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"--task needs the kernel's symbols and"
+					" types (kallsyms and BTF): %s",
+					k->ksyms ? k->ksyms->btf_note :
+					"no kernel symbols");
+	if (req->addr > INT32_MAX)
+		return vml_error_create(VML_ERROR_INVALID, "--task: %" PRIu64
+					" is not a pid", req->addr);
+	int32_t pid = (int32_t)req->addr;
+	char *maps = NULL, comm[17] = "";
+	uint64_t pgd = 0, pgd_pa = 0;
+	struct vml_error *err = vml_kmm_maps(&c, pid, &maps, &pgd, comm,
+					     sizeof(comm));
+	if (err)
+		return err;
+	bool have_pa = false;
+	if (pgd) {
+		struct vml_error *e = vml_kernel_virt_to_phys(k, pgd, &pgd_pa,
+							      NULL);
+		have_pa = !e;
+		vml_error_free(e);
+	}
+	struct vml_layout *layout = NULL;
+	err = vml_layout_from_maps(maps, strlen(maps), &layout);
+	char *body = NULL;
+	if (!err)
+		err = vml_render_layout(layout, req->format == VML_FORMAT_JSON ?
+					VML_FORMAT_JSON : VML_FORMAT_PICTURE,
+					req->flags & VML_RENDER_COLOR, &body);
+	vml_layout_free(layout);
+	struct vml_strbuf sb = { 0 };
+	if (!err && req->format == VML_FORMAT_JSON) {
+		vml_sb_printf(&sb, "{\"pid\": %" PRId32 ", \"comm\": ", pid);
+		vml_sb_json_string(&sb, comm);
+		vml_sb_printf(&sb, ", \"pgd\": %" PRIu64 ", \"pgd_phys\": ",
+			      pgd);
+		if (have_pa)
+			vml_sb_printf(&sb, "%" PRIu64, pgd_pa);
+		else
+			vml_sb_puts(&sb, "null");
+		vml_sb_puts(&sb, ", \"maps\": ");
+		vml_sb_json_string(&sb, maps);
+		vml_sb_printf(&sb, ", \"layout\": %s}\n", body);
+	} else if (!err) {
+		vml_sb_printf(&sb, "task %" PRId32 " (%s): page-table root mm->pgd"
+			      " 0x%" PRIx64, pid, comm, pgd);
+		if (have_pa)
+			vml_sb_printf(&sb, " (physical 0x%" PRIx64 ")", pgd_pa);
+		vml_sb_puts(&sb, "; its VMAs, read from the guest's memory\n");
+		vml_sb_puts(&sb, body);
+	}
+	vml_free(body);
+	vml_free(maps);
+	if (err) {
+		vml_sb_release(&sb);
+		return err;
+	}
+	return vml_sb_finish(&sb, ret);
+}
+
 struct vml_error *vml_kernel_answer(struct vml_source *src,
 				    const struct vml_paging *paging,
 				    const struct vml_kernel_hints *hints,
@@ -321,7 +389,7 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 		return err;
 	struct vml_kernel_request req;
 	vml_copy_in(&req, sizeof(req), request, req_size);
-	if (req.query > VML_KQUERY_PHYS)
+	if (req.query > VML_KQUERY_TASK)
 		return vml_error_create(VML_ERROR_INVALID,
 					"kernel answer: unknown query %" PRIu32,
 					req.query);
@@ -343,6 +411,9 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 		break;
 	case VML_KQUERY_PHYS:
 		err = answer_phys(k, &req, ret);
+		break;
+	case VML_KQUERY_TASK:
+		err = answer_task(k, &req, ret);
 		break;
 	default:
 		if (req.query == VML_KQUERY_PAGETABLES)

@@ -142,4 +142,12 @@ bool vml_kvmalloc_find(struct vml_kobj *c, uint64_t addr,
 void vml_kvmalloc_format(struct vml_kobj *c,
 			 const struct vml_vmarea *a, char *buf, size_t size);
 
+/* ------------------------------------------------------------ kmm.c */
+
+/* /proc/PID/maps text of guest process pid from its VMAs (*maps_ret: free
+ * with vml_free), its mm->pgd (virtual) and comm. */
+struct vml_error *vml_kmm_maps(struct vml_kobj *c, int32_t pid,
+			       char **maps_ret, uint64_t *pgd_ret,
+			       char *comm, size_t comm_size);
+
 #endif /* VML_KOBJECTS_H */

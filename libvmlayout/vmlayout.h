@@ -1247,6 +1247,8 @@ enum vml_kernel_query {
 	VML_KQUERY_WX = 2,         /* vmlayout --wx */
 	VML_KQUERY_WHERE = 3,      /* whereis ADDR */
 	VML_KQUERY_PHYS = 4,       /* whereis --phys ADDR */
+	VML_KQUERY_TASK = 5,       /* vmlayout --task PID: addr is the pid;
+				      needs ksyms with types (BTF) */
 };
 struct vml_ksyms;       /* kernel symbols and types, below */
 /* Sized (vml_kernel_answer reads it). */

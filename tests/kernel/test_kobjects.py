@@ -158,11 +158,16 @@ def run(request, guest_files):
                 ("kthread_text", "whereis %#x" % (stack + 0x3f00))]
         cmds += [("percpu%d" % cpu, "whereis --json %#x" % addr)
                  for cpu, addr in sorted(facts["percpu"].items())]
+        m = re.search(r"VMLAYOUT-TASK (\d+) (\d+)", g.text)
+        task = int(m.group(1))
+        cmds += [("task", "vmlayout --task %d --json" % task),
+                 ("task_text", "vmlayout --task %d" % task),
+                 ("task_kthread", "vmlayout --task %d" % facts["kthread"][0])]
         for cpu in sorted(facts["percpu"]):
             cmds += [("thread%d" % cpu, "thread %d" % (cpu + 1)),
                      ("sp%d" % cpu, "whereis --json $sp")]
         out = run_gdb(g.port, cmds)
-        yield {"guest": g, "facts": facts, "out": out}
+        yield {"guest": g, "facts": facts, "out": out, "task": task}
     finally:
         g.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -262,3 +267,39 @@ def test_each_cpus_sp_is_its_current_task(run):
         w = where(run["out"], "sp%d" % cpu)
         assert "current task of CPU %d," % cpu in (w["object"] or ""), \
             (cpu, w["object"])
+
+
+def maps_rows(text):
+    """(start, end, perms, offset, dev, inode, name) of maps lines."""
+    rows = []
+    for line in text.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 5 or "-" not in parts[0]:
+            continue
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        rows.append((start, end, parts[1], int(parts[2], 16), parts[3],
+                     int(parts[4]), parts[5].strip() if len(parts) > 5
+                     else ""))
+    return rows
+
+
+def test_task_layout_is_the_guests_maps(run):
+    # The sleeping busybox process: its VMAs read from the guest's memory
+    # (maple tree, files by their dentries) against its /proc/PID/maps.
+    w = where(run["out"], "task")
+    assert w["pid"] == run["task"] and w["comm"] == "sleep"
+    truth = maps_rows(run["guest"].section("MAPS"))
+    assert len(truth) >= 5
+    assert maps_rows(w["maps"]) == truth
+    assert [(r["start"], r["end"]) for r in w["layout"]["regions"]] == \
+        [(r[0], r[1]) for r in truth]
+    text = run["out"]["task_text"]
+    assert text.startswith("task %d (sleep): page-table root mm->pgd 0x"
+                           % run["task"]), text
+    assert "[stack]" in text and "busybox" in text
+
+
+def test_task_of_a_kernel_thread_says_so(run):
+    pid = run["facts"]["kthread"][0]
+    assert "vmlayout: task %d (vmltest) has no user memory: a kernel" \
+        " thread" % pid in run["out"]["task_kthread"]

@@ -1,0 +1,78 @@
+/*
+ * fuzz_kobj.c — libFuzzer target for the walkers of kernel objects
+ * (kobjects.h: tasks and threads, modules and their symbol tables, the
+ * vmap_area tree, per-CPU units) over memory the fuzzer damages.
+ *
+ * The kernel is the hand-built one of tests/kobj_fixture.h (its BTF and
+ * symbols stay valid: they come from the kernel image, which the tests
+ * parse elsewhere); the input is a list of patches to its memory, 11
+ * bytes each: offset (u16, little-endian, modulo the memory size), a
+ * length 1..8 (u8, modulo 8, plus 1) and the bytes of a little-endian
+ * value (u64). So the fuzzer starts from well-linked lists and trees and
+ * bends their links into cycles, wild pointers, huge counts.
+ * Besides memory safety, it checks that every answer is a terminated
+ * string and that each question reads memory a bounded number of times.
+ */
+// run-fuzz: max_len=4096
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kobj_fixture.h"
+
+static void check(bool ok)
+{
+	/* Invariant broken: crash so libFuzzer saves the input. */
+	if (!ok)
+		__builtin_trap();
+}
+
+/* Reads of one question, at most: every task twice over, plus the rest. */
+#define MAX_READS (64u * VML_KOBJ_MAX_TASKS)
+
+static const struct {
+	uint64_t addr;
+	uint32_t kind;
+} questions[] = {
+	{ KF_V + 0x3f00, VML_KIND_VMALLOC },
+	{ KF_V + 0x10008, VML_KIND_VMALLOC },
+	{ KF_V + 0x21fff, VML_KIND_VMALLOC },
+	{ KF_V + 0x53008, VML_KIND_VMALLOC },
+	{ KF_INITSTACK + 0x3f00, VML_KIND_KERNEL_TEXT },
+	{ KF_M + 0x14, VML_KIND_MODULES },
+	{ KF_M + 0x2000, VML_KIND_MODULES },
+	{ KF_MEM + KF_PCPU0 + 0x304, VML_KIND_DIRECT_MAP },
+	{ KF_MEM + KF_PCPU1 + 0x108, VML_KIND_DIRECT_MAP },
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct vml_ksyms *ks;
+	static struct kf_mem mem;
+	if (!ks)
+		ks = kf_ksyms();
+	check(ks != NULL);
+	kf_memory(&mem);
+	for (size_t at = 0; size - at >= 11; at += 11) {
+		uint32_t off = (uint32_t)(data[at] | data[at + 1] << 8) % KF_SIZE;
+		unsigned len = data[at + 2] % 8 + 1;
+		for (unsigned i = 0; i < len && off + i < KF_SIZE; i++)
+			mem.bytes[off + i] = data[at + 3 + i];
+	}
+	for (size_t q = 0; q < sizeof(questions) / sizeof(questions[0]); q++) {
+		struct vml_kobj c;
+		char desc[512], sym[128];
+		bool has_sym;
+		kf_context(&c, ks, &mem);
+		memset(desc, 'x', sizeof(desc));
+		memset(sym, 'x', sizeof(sym));
+		vml_kobj_describe_in(&c, questions[q].addr, questions[q].kind,
+				     true, desc, sizeof(desc), sym, sizeof(sym),
+				     &has_sym);
+		check(memchr(desc, '\0', sizeof(desc)) != NULL);
+		check(memchr(sym, '\0', sizeof(sym)) != NULL);
+		check(!has_sym || sym[0]);
+		check(c.reads <= MAX_READS);
+	}
+	return 0;
+}
