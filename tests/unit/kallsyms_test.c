@@ -262,7 +262,11 @@ static void check_parsed(const struct layout *l, const struct tsym *syms,
 	CU_ASSERT_EQUAL(ks->count, n);
 	CU_ASSERT_EQUAL(ks->addrs, l->addrs);
 	CU_ASSERT_EQUAL(ks->offsets_last, l->offsets_last);
-	CU_ASSERT_EQUAL(ks->markers_size, l->marker_size);
+	/* One marker (at most 256 symbols) is 0 in either width and both
+	 * widths take the same aligned 8 bytes: nothing tells them apart and
+	 * nothing depends on it. Kernels have thousands of symbols. */
+	if (n > 256)
+		CU_ASSERT_EQUAL(ks->markers_size, l->marker_size);
 	size_t bad = 0;
 	for (size_t i = 0; i < n && i < ks->count; i++) {
 		if (strcmp(vml_kallsyms_name(ks, i), syms[i].name) ||
@@ -440,26 +444,39 @@ static void test_ksyms_lookups_and_elf(void)
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
 	CU_ASSERT_PTR_NULL(vml_ksyms_write_elf(ks, NULL, path));
-	if (getenv("VML_KEEP_ELF"))
-		system("cp /tmp/vml-ksyms-* /tmp/kept.elf");
 	struct vml_elf_info *info = NULL;
 	CU_ASSERT_PTR_NULL(vml_elf_info_load(NULL, path, &info));
 	CU_ASSERT_FATAL(info && info->valid);
 	CU_ASSERT_EQUAL(info->arch, &vml_arch_x86_64);
-	size_t relocatable = 0, found = 0;
+	/* The reader keeps one name per address (aliases share one): every
+	 * relocatable symbol's address is there, named by one of the
+	 * symbols at that address. */
+	size_t relocatable = 0, found = 0, addresses = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (syms[i].type == 'A')
 			continue;
 		relocatable++;
-		for (size_t j = 0; j < info->nsymbols; j++)
-			if (!strcmp(info->symbols[j].name, syms[i].name) &&
-			    info->symbols[j].addr == syms[i].addr) {
-				found++;
-				break;
-			}
+		bool first = true;
+		for (size_t j = 0; j < i; j++)
+			if (syms[j].type != 'A' && syms[j].addr == syms[i].addr)
+				first = false;
+		addresses += first;
+		for (size_t j = 0; j < info->nsymbols; j++) {
+			if (info->symbols[j].addr != syms[i].addr)
+				continue;
+			for (size_t k = 0; k < n; k++)
+				if (syms[k].addr == syms[i].addr &&
+				    !strcmp(info->symbols[j].name,
+					    syms[k].name)) {
+					found++;
+					break;
+				}
+			break;
+		}
 	}
 	CU_ASSERT_EQUAL(found, relocatable);
-	CU_ASSERT_EQUAL(info->nsymbols, relocatable);
+	CU_ASSERT_EQUAL(info->nsymbols, addresses);
+	CU_ASSERT_EQUAL(info->nsegments, 1);
 	vml_elf_info_free(info);
 	/* binutils agrees: readelf lists every symbol. */
 	char cmd[256];
