@@ -318,7 +318,7 @@ static void test_every_layout(void)
 /* Damage: no crash, and either the right answer or NOT_FOUND. */
 static void test_damaged_and_cut(void)
 {
-	static struct tsym syms[300];
+	static struct tsym syms[301];   /* and _end */
 	static char names[300][600];
 	const struct layout *l = &layouts[2];
 	size_t n = make_symbols(l, 300, syms, names), num_at;
@@ -377,7 +377,7 @@ static void test_damaged_and_cut(void)
  * and the ELF symbol file. */
 static void test_ksyms_lookups_and_elf(void)
 {
-	static struct tsym syms[400];
+	static struct tsym syms[401];   /* and _end */
 	static char names[400][600];
 	const struct layout *l = &layouts[2];
 	size_t n = make_symbols(l, 400, syms, names), num_at;
