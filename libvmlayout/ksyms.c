@@ -259,7 +259,7 @@ static const char *addrs_name(uint32_t addrs)
 	}
 }
 
-static void describe(struct vml_ksyms *ks)
+void vml_ksyms_describe(struct vml_ksyms *ks)
 {
 	const struct vml_kallsyms *t = ks->kallsyms;
 	int n = snprintf(ks->description, sizeof(ks->description),
@@ -295,7 +295,7 @@ struct vml_error *vml_ksyms_from_kallsyms(const struct vml_arch *arch,
 		vml_ksyms_free(ks);
 		return err;
 	}
-	describe(ks);
+	vml_ksyms_describe(ks);
 	*ret = ks;
 	return NULL;
 }
@@ -335,7 +335,7 @@ struct vml_error *vml_ksyms_load(const struct vml_kernel *kernel,
 		vml_ksyms_free(ks);
 		return err;
 	}
-	describe(ks);
+	vml_ksyms_describe(ks);
 	*ret = ks;
 	return NULL;
 }

@@ -110,6 +110,9 @@ struct vml_error *vml_ksyms_from_kallsyms(const struct vml_arch *arch,
 					 uint64_t image_start,
 					 uint64_t image_end,
 					 struct vml_ksyms **ret);
+/* ks->description written again ("N symbols from kallsyms at ...; types
+ * or why there are none"), one line. */
+void vml_ksyms_describe(struct vml_ksyms *ks);
 /* The symbol named name (the lowest address of equal names), or NULL. */
 const struct vml_kallsyms_sym *vml_ksyms_named(const struct vml_ksyms *ks,
 					       const char *name);
