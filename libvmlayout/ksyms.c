@@ -254,6 +254,8 @@ static const char *addrs_name(uint32_t addrs)
 		return "relative offsets";
 	case VML_KALLSYMS_ABS_PERCPU:
 		return "relative offsets, absolute per-CPU symbols";
+	case VML_KALLSYMS_PLACE_RELATIVE:
+		return "place-relative offsets";
 	default:
 		return "absolute addresses";
 	}

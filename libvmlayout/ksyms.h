@@ -36,6 +36,8 @@ enum vml_kallsyms_addrs {
 	VML_KALLSYMS_RELATIVE = 1,   /* kallsyms_offsets: base + (u32)off */
 	VML_KALLSYMS_ABS_PERCPU = 2, /* offsets: >= 0 absolute, < 0 relative
 					to relative_base - 1 */
+	VML_KALLSYMS_PLACE_RELATIVE = 3, /* 7.0+: s32 offsets from their own
+					    address, no relative_base */
 };
 
 /* The tables found and decoded, in the kernel's order (ascending

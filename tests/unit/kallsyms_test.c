@@ -47,6 +47,8 @@ static const struct layout layouts[] = {
 	  VML_KALLSYMS_ABS_PERCPU },
 	{ "6.4 offsets last", 4, 4, true, true, true, VML_KALLSYMS_RELATIVE },
 	{ "6.4 absolute", 4, 4, true, true, true, VML_KALLSYMS_ABSOLUTE },
+	{ "7.0 place-relative", 4, 4, true, true, true,
+	  VML_KALLSYMS_PLACE_RELATIVE },
 };
 
 struct buf {
@@ -193,9 +195,11 @@ static struct buf build(const struct layout *l, const struct tsym *syms,
 		put_n(&b, marks[i], l->marker_size);
 	free(marks);
 	align(&b);
-	if (l->seqs) {
+	/* kallsyms_seqs_of_names: after the markers in 6.2-6.3, last since
+	 * 6.4 (the order of its entries does not matter here). */
+	if (l->seqs && !l->offsets_last) {
 		for (size_t i = 0; i < n; i++)
-			put_n(&b, i, 3);     /* order does not matter here */
+			put_n(&b, i, 3);
 		align(&b);
 	}
 	uint16_t idx[256];
@@ -208,10 +212,25 @@ static struct buf build(const struct layout *l, const struct tsym *syms,
 	put(&b, idx, sizeof(idx));
 	align(&b);
 	if (l->offsets_last) {
-		put(&b, addrs.p, addrs.len);
-		align(&b);
-		if (l->addrs != VML_KALLSYMS_ABSOLUTE) {
+		if (l->addrs == VML_KALLSYMS_PLACE_RELATIVE) {
+			/* Each offset from its own address (VA is the
+			 * buffer's start), no base. */
+			for (size_t i = 0; i < n; i++)
+				put_n(&b, (uint32_t)(int32_t)(int64_t)
+				      (syms[i].addr - (VA + b.len)), 4);
+			align(&b);
+		} else {
+			put(&b, addrs.p, addrs.len);
+			align(&b);
+		}
+		if (l->addrs != VML_KALLSYMS_ABSOLUTE &&
+		    l->addrs != VML_KALLSYMS_PLACE_RELATIVE) {
 			put_n(&b, base, 8);
+			align(&b);
+		}
+		if (l->seqs) {
+			for (size_t i = 0; i < n; i++)
+				put_n(&b, i, 3);
 			align(&b);
 		}
 	}
