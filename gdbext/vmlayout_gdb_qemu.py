@@ -559,8 +559,8 @@ def _symbol_file_path(ksyms):
 
 
 def load_symbols():
-    """vmlayout --load-symbols: the guest kernel's symbols (and its
-    modules') written as an ELF file and given to GDB (add-symbol-file),
+    """vmlayout --load-symbols: the guest kernel image's symbols written
+    as an ELF file and given to GDB (add-symbol-file),
     so that bt, x/i and info symbol name kernel code without vmlinux.
     Returns the lines to print."""
     ksyms = kernel_symbols(load=True)
