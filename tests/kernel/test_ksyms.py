@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 
 import pytest
@@ -233,3 +234,52 @@ def test_gdb_names_kernel_code_after_load_symbols(run):
         assert int(m.group(2)) == off, (label, out[label])
     # whereis now takes GDB's name (the same).
     assert as_json(out, "where_after_load")["symbol"] == "schedule+0x10"
+
+
+def test_symbols_early_in_boot_after_a_failed_attempt(run, guest_files):
+    """QEMU stopped where the decompressor jumps to the kernel (physical
+    0x1000000, CONFIG_PHYSICAL_START, identity-mapped: no kernel image
+    mapped yet, so no symbols, and the bridge says why), then at
+    start_kernel: the next stop tries again and names it. nokaslr, so
+    start_kernel's address is the KASLR guest's offset from _text added
+    to the fixed 0xffffffff81000000."""
+    if run["guest"].name != "facts-kaslr-4level":
+        pytest.skip("once, not per configuration")
+    truth = run["truth"]
+    start = 0xffffffff81000000 + truth.addr["start_kernel"] - \
+        truth.addr["_text"]
+    workdir = tempfile.mkdtemp(prefix="vmlayout-ksyms-early-")
+    port = conftest.free_port()
+    proc = subprocess.Popen(
+        ["qemu-system-x86_64", "-m", "512", "-S",
+         "-kernel", os.path.join(guest_files, "vmlinuz"),
+         "-initrd", os.path.join(guest_files, "initrd.cpio.gz"),
+         "-append", "console=ttyS0 quiet nokaslr", "-display", "none",
+         "-serial", "file:" + os.path.join(workdir, "serial.log"),
+         "-gdb", "tcp:127.0.0.1:%d" % port, "-no-reboot"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        out = run_gdb(port, [
+            (None, "target remote 127.0.0.1:%d" % port),
+            (None, "hbreak *0x1000000"),
+            (None, "continue"),
+            ("entry", "whereis --json $pc"),
+            ("why", "python import vmlayout_gdb_qemu as q; "
+                    "print(q.symbols_error())"),
+            (None, "delete"),
+            (None, "hbreak *%#x" % start),
+            (None, "continue"),
+            ("pc", "p/x $pc"),
+            ("early", "whereis --json $pc")])
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+    entry = as_json(out, "entry")
+    assert entry["addr"] == 0x1000000 and entry["symbol"] is None, entry
+    assert "no kernel image is mapped" in out["why"], out["why"]
+    assert int(re.search(r"0x[0-9a-f]+", out["pc"]).group(0), 16) == start
+    w = as_json(out, "early")
+    assert w["symbol"] == "start_kernel", w
+    assert w["symbol_from"] == "kallsyms"
