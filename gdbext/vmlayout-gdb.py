@@ -544,10 +544,10 @@ space from its page tables instead.
 
 --load-symbols
   Kernel targets without vmlinux: read the kernel's own symbol table
-  (kallsyms) from its memory, with its loaded modules' symbols, write
-  it as an ELF file and load it (add-symbol-file), so that bt, x/i and
-  info symbol name kernel code. whereis reads the same symbols (and the
-  kernel's BTF types) by itself.
+  (kallsyms) from its memory, write the image's symbols as an ELF file
+  and load it (add-symbol-file), so that bt, x/i and info symbol name
+  kernel code. whereis reads the same symbols (and the kernel's BTF
+  types) by itself.
 
 --task PID
   Kernel targets without vmlinux: the user address space of the guest's

@@ -84,7 +84,7 @@ class _Session:
         self.remote_reads = 0         # reads sent to the stub
         self.fail_after = None        # tests: raise KeyboardInterrupt after N
         self.ksyms = None             # the guest's own symbols and types
-        self.ksyms_error = None       # why there are none (once per connection)
+        self.ksyms_error = None       # why the last attempt found none
         self.symbol_file = None       # the symbol file GDB loaded from us
 
     # -- reads (called from C through ctypes; must never raise)
@@ -524,19 +524,26 @@ def kernel_symbols(load=True):
     """The guest kernel's own symbols and types (vmlayout.KernelSymbols:
     kallsyms, and BTF when the kernel has it), read from its memory once
     per connection (load=False: only when already read) and checked once
-    per stop; None when there are none (why: symbols_error())."""
+    per stop; None when there are none (why: symbols_error()). A failure
+    is tried again at the next stop, not before: a kernel stopped while
+    booting has no tables mapped yet, and will."""
     s = _session
     if s.ksyms is not None:
         if vmlayout_gdb.cached(("ksyms-checked",), _check_ksyms):
             return s.ksyms
-    if not load or s.ksyms_error is not None:
+    if not load:
         return None
+    attempt = vmlayout_gdb.cached(("ksyms-attempt",), lambda: {"tried": False})
+    if attempt["tried"]:
+        return None
+    attempt["tried"] = True
     kernel = cached_kernel()
     try:
         s.ksyms = _reading(lambda: vmlayout.KernelSymbols.load(kernel))
     except _lib.Error as e:
         s.ksyms_error = e.message
         return None
+    s.ksyms_error = None
     return s.ksyms
 
 
@@ -561,8 +568,8 @@ def _symbol_file_path(ksyms):
 
 
 def load_symbols():
-    """vmlayout --load-symbols: the guest kernel's symbols (and its
-    modules') written as an ELF file and given to GDB (add-symbol-file),
+    """vmlayout --load-symbols: the guest kernel image's symbols written
+    as an ELF file and given to GDB (add-symbol-file),
     so that bt, x/i and info symbol name kernel code without vmlinux.
     Returns the lines to print."""
     ksyms = kernel_symbols(load=True)

@@ -24,6 +24,10 @@
 #define BTF_MAX (UINT64_C(256) << 20)
 /* Nesting followed through anonymous members and modifiers. */
 #define DEPTH_MAX 16
+/* Members looked at for one member path: a kernel's largest struct has a
+ * few hundred; a damaged blob whose anonymous members contain their own
+ * struct would otherwise cost vlen^DEPTH_MAX. */
+#define VISITS_MAX 100000u
 
 struct vml_btf {
 	struct btf *btf;
@@ -173,7 +177,7 @@ static int32_t find_composite(const struct btf *btf, const char *name)
  * bit offset from id's start and its type. */
 static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 			size_t name_len, uint64_t *bits, uint32_t *type,
-			int depth)
+			int depth, unsigned *visits)
 {
 	if (depth > DEPTH_MAX)
 		return false;
@@ -182,6 +186,8 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 		return false;
 	const struct btf_member *m = btf_members(t);
 	for (uint16_t i = 0; i < btf_vlen(t); i++) {
+		if (++*visits > VISITS_MAX)
+			return false;
 		const char *mn = btf__name_by_offset(btf, m[i].name_off);
 		uint64_t off = btf_member_bit_offset(t, i);
 		if (mn && *mn) {
@@ -195,7 +201,7 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 		/* An anonymous struct or union: its members are this one's. */
 		uint64_t inner;
 		if (find_member(btf, skip_mods(btf, m[i].type), name, name_len,
-				&inner, type, depth + 1)) {
+				&inner, type, depth + 1, visits)) {
 			*bits = off + inner;
 			return true;
 		}
@@ -214,11 +220,13 @@ bool vml_btf_member(const struct vml_btf *b, const char *type,
 	uint64_t bits = 0;
 	uint32_t cur = (uint32_t)id, mtype = 0;
 	const char *p = path;
+	unsigned visits = 0;
 	for (int depth = 0; depth < DEPTH_MAX; depth++) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		uint64_t off;
-		if (!len || !find_member(b->btf, cur, p, len, &off, &mtype, 0))
+		if (!len || !find_member(b->btf, cur, p, len, &off, &mtype, 0,
+					 &visits))
 			return false;
 		bits += off;
 		if (!dot)
@@ -232,6 +240,11 @@ bool vml_btf_member(const struct vml_btf *b, const char *type,
 	const struct btf_type *t = btf__type_by_id(b->btf, resolved);
 	long long size = btf__resolve_size(b->btf, mtype);
 	if (!t || size < 0)
+		return false;
+	/* A member reaching past its struct is damage, not a layout. */
+	long long outer = btf__resolve_size(b->btf, (uint32_t)id);
+	if (outer < 0 || bits / 8 > (uint64_t)outer ||
+	    (uint64_t)size > (uint64_t)outer - bits / 8)
 		return false;
 	*ret = (struct vml_btf_field){ .offset = bits / 8,
 				       .size = (uint64_t)size, .count = 1,

@@ -14,11 +14,13 @@
  *   kallsyms_token_index   256 u16: offset of each token in the table
  * and the addresses: kallsyms_addresses (a word each) or kallsyms_offsets
  * (s32 each, relative to kallsyms_relative_base, a word; with absolute
- * per-CPU symbols a non-negative offset is an absolute value). Until 6.3
- * the addresses come first (then relative_base, num_syms, names, markers,
- * 6.2-6.3 kallsyms_seqs_of_names, the token table and index); since 6.4
- * they follow the token index. The first byte of an expanded name is the
- * symbol's type letter.
+ * per-CPU symbols a non-negative offset is an absolute value; since 7.0
+ * there is no relative_base and each offset is from its own address).
+ * Until 6.3 the addresses come first (then relative_base, num_syms, names,
+ * markers, 6.2-6.3 kallsyms_seqs_of_names, the token table and index);
+ * since 6.4 they follow the token index (then relative_base, then
+ * kallsyms_seqs_of_names). Every table starts aligned to the word. The
+ * first byte of an expanded name is the symbol's type letter.
  *
  * The tables carry no header, so they are recognised by their structure:
  * the token table holds the digits as one-character tokens in a row
@@ -217,7 +219,8 @@ static uint64_t get_word(const uint8_t *p, unsigned ptr_size)
 /* Addresses of every symbol from the table at off, stored as addrs;
  * false when they cannot be (out of the buffer, a relative base outside
  * the image, addresses that do not ascend). */
-static bool read_addresses(const uint8_t *buf, size_t len, unsigned ptr_size,
+static bool read_addresses(const uint8_t *buf, size_t len, uint64_t va,
+			   unsigned ptr_size,
 			   size_t off, size_t base_off, uint32_t addrs,
 			   uint64_t image_start, uint64_t image_end,
 			   struct vml_kallsyms *ks)
@@ -227,7 +230,8 @@ static bool read_addresses(const uint8_t *buf, size_t len, unsigned ptr_size,
 	if (off > len || n > (len - off) / elem)
 		return false;
 	uint64_t base = 0;
-	if (addrs != VML_KALLSYMS_ABSOLUTE) {
+	if (addrs != VML_KALLSYMS_ABSOLUTE &&
+	    addrs != VML_KALLSYMS_PLACE_RELATIVE) {
 		if (base_off > len || len - base_off < ptr_size)
 			return false;
 		base = get_word(buf + base_off, ptr_size);
@@ -256,6 +260,12 @@ static bool read_addresses(const uint8_t *buf, size_t len, unsigned ptr_size,
 			break;
 		case VML_KALLSYMS_RELATIVE:
 			a = base + get_u32(p);
+			break;
+		case VML_KALLSYMS_PLACE_RELATIVE:
+			a = va + off + 4 * i +
+			    (uint64_t)(int64_t)(int32_t)get_u32(p);
+			if (ptr_size == 4)
+				a &= UINT32_MAX;
 			break;
 		default: {
 			int32_t o = (int32_t)get_u32(p);
@@ -294,7 +304,7 @@ static bool read_addresses(const uint8_t *buf, size_t len, unsigned ptr_size,
 	return true;
 }
 
-/* The four places the addresses may be, tried in turn. */
+/* The places and encodings the addresses may have, tried in turn. */
 static bool find_addresses(const uint8_t *buf, size_t len, uint64_t va,
 			   unsigned ptr_size, uint64_t image_start,
 			   uint64_t image_end, struct vml_kallsyms *ks)
@@ -305,7 +315,7 @@ static bool find_addresses(const uint8_t *buf, size_t len, uint64_t va,
 		size_t base_off = p - ptr_size;
 		size_t bytes = align_up(4 * n, 0, ptr_size);
 		if (bytes <= base_off &&
-		    read_addresses(buf, len, ptr_size, base_off - bytes,
+		    read_addresses(buf, len, va, ptr_size, base_off - bytes,
 				   base_off, VML_KALLSYMS_RELATIVE,
 				   image_start, image_end, ks))
 			return true;
@@ -315,7 +325,7 @@ static bool find_addresses(const uint8_t *buf, size_t len, uint64_t va,
 	if (after <= len) {
 		size_t base_off = align_up(after + 4 * n, va, ptr_size);
 		ks->offsets_last = true;
-		if (read_addresses(buf, len, ptr_size, after, base_off,
+		if (read_addresses(buf, len, va, ptr_size, after, base_off,
 				   VML_KALLSYMS_RELATIVE, image_start,
 				   image_end, ks))
 			return true;
@@ -323,13 +333,18 @@ static bool find_addresses(const uint8_t *buf, size_t len, uint64_t va,
 	}
 	/* Absolute addresses (CONFIG_KALLSYMS_BASE_RELATIVE off). */
 	if (n <= p / ptr_size &&
-	    read_addresses(buf, len, ptr_size, p - n * ptr_size, 0,
+	    read_addresses(buf, len, va, ptr_size, p - n * ptr_size, 0,
 			   VML_KALLSYMS_ABSOLUTE, image_start, image_end, ks))
 		return true;
 	if (after <= len) {
 		ks->offsets_last = true;
-		if (read_addresses(buf, len, ptr_size, after, 0,
+		if (read_addresses(buf, len, va, ptr_size, after, 0,
 				   VML_KALLSYMS_ABSOLUTE, image_start,
+				   image_end, ks))
+			return true;
+		/* 7.0+: offsets from their own address, no base. */
+		if (read_addresses(buf, len, va, ptr_size, after, 0,
+				   VML_KALLSYMS_PLACE_RELATIVE, image_start,
 				   image_end, ks))
 			return true;
 		ks->offsets_last = false;

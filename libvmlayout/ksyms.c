@@ -254,12 +254,14 @@ static const char *addrs_name(uint32_t addrs)
 		return "relative offsets";
 	case VML_KALLSYMS_ABS_PERCPU:
 		return "relative offsets, absolute per-CPU symbols";
+	case VML_KALLSYMS_PLACE_RELATIVE:
+		return "place-relative offsets";
 	default:
 		return "absolute addresses";
 	}
 }
 
-static void describe(struct vml_ksyms *ks)
+void vml_ksyms_describe(struct vml_ksyms *ks)
 {
 	const struct vml_kallsyms *t = ks->kallsyms;
 	int n = snprintf(ks->description, sizeof(ks->description),
@@ -295,7 +297,7 @@ struct vml_error *vml_ksyms_from_kallsyms(const struct vml_arch *arch,
 		vml_ksyms_free(ks);
 		return err;
 	}
-	describe(ks);
+	vml_ksyms_describe(ks);
 	*ret = ks;
 	return NULL;
 }
@@ -335,7 +337,7 @@ struct vml_error *vml_ksyms_load(const struct vml_kernel *kernel,
 		vml_ksyms_free(ks);
 		return err;
 	}
-	describe(ks);
+	vml_ksyms_describe(ks);
 	*ret = ks;
 	return NULL;
 }

@@ -36,6 +36,8 @@ enum vml_kallsyms_addrs {
 	VML_KALLSYMS_RELATIVE = 1,   /* kallsyms_offsets: base + (u32)off */
 	VML_KALLSYMS_ABS_PERCPU = 2, /* offsets: >= 0 absolute, < 0 relative
 					to relative_base - 1 */
+	VML_KALLSYMS_PLACE_RELATIVE = 3, /* 7.0+: s32 offsets from their own
+					    address, no relative_base */
 };
 
 /* The tables found and decoded, in the kernel's order (ascending
@@ -110,6 +112,9 @@ struct vml_error *vml_ksyms_from_kallsyms(const struct vml_arch *arch,
 					 uint64_t image_start,
 					 uint64_t image_end,
 					 struct vml_ksyms **ret);
+/* ks->description written again ("N symbols from kallsyms at ...; types
+ * or why there are none"), one line. */
+void vml_ksyms_describe(struct vml_ksyms *ks);
 /* The symbol named name (the lowest address of equal names), or NULL. */
 const struct vml_kallsyms_sym *vml_ksyms_named(const struct vml_ksyms *ks,
 					       const char *name);

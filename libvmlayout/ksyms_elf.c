@@ -176,6 +176,23 @@ struct vml_error *vml_elf_write_symbols(const struct vml_arch *arch,
 
 	Elf64_Ehdr eh = { 0 };
 	put(&file, &eh, sizeof(eh));
+	/* One PT_LOAD per section (no file bytes): an executable has
+	 * segments, and readers that place an object by its segments (ours,
+	 * and any that checks it is loadable) see where it lives. */
+	size_t phoff = file.len;
+	for (size_t s = 0; s < nsecs; s++) {
+		Elf64_Phdr ph = {
+			.p_type = PT_LOAD,
+			.p_flags = PF_R | PF_W | (secs[s].exec ? PF_X : 0),
+			.p_offset = 0,
+			.p_vaddr = secs[s].addr,
+			.p_paddr = secs[s].addr,
+			.p_filesz = 0,
+			.p_memsz = secs[s].size,
+			.p_align = 1,
+		};
+		put(&file, &ph, sizeof(ph));
+	}
 	/* Section layout: [NULL][secs...][.symtab][.strtab][.shstrtab]. */
 	size_t nsh = nsecs + 4;
 	Elf64_Shdr *sh = calloc(nsh, sizeof(*sh));
@@ -238,6 +255,9 @@ struct vml_error *vml_elf_write_symbols(const struct vml_arch *arch,
 	e->e_machine = arch->elf_machine;
 	e->e_version = EV_CURRENT;
 	e->e_ehsize = sizeof(Elf64_Ehdr);
+	e->e_phoff = nsecs ? phoff : 0;
+	e->e_phentsize = sizeof(Elf64_Phdr);
+	e->e_phnum = (uint16_t)nsecs;
 	e->e_shentsize = sizeof(Elf64_Shdr);
 	e->e_shoff = shoff;
 	e->e_shnum = (uint16_t)nsh;

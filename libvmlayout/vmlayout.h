@@ -1372,7 +1372,8 @@ struct vml_error *vml_kernel_set_ksyms(struct vml_kernel *kernel,
  * Writes an ELF file at path holding every symbol of the kernel image
  * (functions STT_FUNC, variables STT_OBJECT, with sizes; absolute
  * per-CPU offsets left out) and, when kernel is not NULL, of its loaded
- * modules (read now), in NOBITS sections spanning them, for a debugger's
+ * modules (read now; not written yet: kernel is accepted and unused), in
+ * NOBITS sections spanning them, for a debugger's
  * add-symbol-file: backtraces and disassembly get names. The file is
  * written whole or not at all (a temporary then rename).
  */

@@ -1031,8 +1031,9 @@ class KernelSymbols:
         return True
 
     def write_elf(self, path, kernel=None):
-        """An ELF symbol file for a debugger (add-symbol-file); with a
-        kernel given these symbols, its loaded modules' too."""
+        """An ELF symbol file of the kernel image's symbols for a
+        debugger (add-symbol-file). kernel: reserved for the loaded
+        modules' symbols (not written yet)."""
         _lib.check(_lib.vml_ksyms_write_elf(
             self.handle, kernel.handle if kernel is not None else None,
             os.fsencode(path)))
