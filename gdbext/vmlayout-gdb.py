@@ -771,10 +771,15 @@ the page-table walk for the address, level by level.
   Kernel targets: EXPR is a physical address; list every virtual
   address that maps it.
 
+--task PID
+  Kernel targets without vmlinux: EXPR is a user address of the guest's
+  process PID: the region of its layout (vmlayout --task PID) holding
+  it, then the walk through that process's own page tables (mm->pgd).
+
 Options must come before EXPR; use -- to end them (whereis -- -8)."""
 
-    OPTIONS = ("--json", "--phys", "--deref")
-    USAGE = "usage: whereis [--json] [--deref N] EXPR"
+    OPTIONS = ("--json", "--phys", "--deref", "--task")
+    USAGE = "usage: whereis [--json] [--deref N] [--task PID] EXPR"
 
     def __init__(self):
         super().__init__("whereis", gdb.COMMAND_DATA)
@@ -796,6 +801,7 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         rest = arg.strip()
         as_json = phys = False
         self._deref = None        # N of --deref N
+        self._task = 0            # PID of --task PID
         while rest.startswith("--"):
             word, _, tail = rest.partition(" ")
             if word == "--json":
@@ -814,6 +820,15 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
                 except ValueError:
                     raise gdb.GdbError("whereis: --deref needs a count of "
                                        "words, 1 to 65536 (%s)" % self.USAGE)
+            elif word == "--task":
+                pid, _, tail = tail.strip().partition(" ")
+                try:
+                    self._task = int(pid, 0)
+                    if not 0 < self._task < 1 << 31:
+                        raise ValueError
+                except ValueError:
+                    raise gdb.GdbError("whereis: --task needs a pid (%s)"
+                                       % self.USAGE)
             elif word == "--":
                 rest = tail.strip()
                 break
@@ -868,9 +883,14 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
                                       _color() and not as_json))
             return
         qemu = _kernel_module()
+        if self._task and (phys or qemu is None):
+            raise gdb.GdbError("whereis: --task goes with a kernel target "
+                               "(GDB connected to QEMU's gdbstub), not "
+                               "with --phys")
         if qemu is not None:
             _write(qemu.run(qemu.KernelOptions(
-                "phys" if phys else "where", json=as_json, addr=addr)))
+                "phys" if phys else "where", json=as_json, addr=addr,
+                task=self._task)))
             return
         if phys:
             raise gdb.GdbError("whereis: --phys needs a kernel target (GDB "

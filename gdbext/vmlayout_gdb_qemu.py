@@ -457,11 +457,14 @@ class KernelOptions:
     json      --json
     addr      where/phys: the address (an int, already evaluated)
     registers {name: value} replacing paging registers read from the
-              target (vmlayout --cr3 VALUE gives {"cr3": VALUE})"""
+              target (vmlayout --cr3 VALUE gives {"cr3": VALUE})
+    task      where: a guest pid (whereis --task PID ADDR), 0 for none"""
 
-    def __init__(self, query="layout", json=False, addr=0, registers=None):
+    def __init__(self, query="layout", json=False, addr=0, registers=None,
+                 task=0):
         if query not in _QUERIES:
             raise KernelError("unknown kernel query %r" % query)
+        self.task = int(task)
         self.query = query
         self.json = bool(json)
         self.addr = int(addr) & _U64
@@ -493,6 +496,7 @@ def run(opts):
     req.addr = opts.addr
     req.symbol = symbol.encode() if symbol else None
     req.ksyms = ksyms.handle if ksyms is not None else None
+    req.task = opts.task
     out = ctypes.c_void_p()
     with _Paging(arch, opts.registers) as paging:
         try:

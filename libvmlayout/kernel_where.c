@@ -304,12 +304,26 @@ static struct vml_error *answer_where(const struct vml_kernel *k,
 	return err;
 }
 
-/* vmlayout --task PID: the guest process's VMAs (kmm.c) as a user
- * layout, under one line naming its page-table root. */
-static struct vml_error *answer_task(const struct vml_kernel *k,
-				     const struct vml_kernel_request *req,
-				     char **ret)
+/* A guest process, read from the kernel's memory (kmm.c). */
+struct task_view {
+	int32_t pid;
+	char comm[17];
+	char *maps;                  /* vml_free */
+	uint64_t pgd, pgd_pa;
+	bool have_pa;
+	struct vml_layout *layout;   /* made from maps */
+};
+
+static void task_view_free(struct task_view *t)
 {
+	vml_free(t->maps);
+	vml_layout_free(t->layout);
+}
+
+static struct vml_error *task_view(const struct vml_kernel *k, uint64_t pid,
+				   struct task_view *t)
+{
+	memset(t, 0, sizeof(*t));
 	struct vml_kobj c;
 	if (!vml_kobj_init(&c, k))
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
@@ -317,54 +331,145 @@ static struct vml_error *answer_task(const struct vml_kernel *k,
 					" types (kallsyms and BTF): %s",
 					k->ksyms ? k->ksyms->btf_note :
 					"no kernel symbols");
-	if (req->addr > INT32_MAX)
+	if (pid > INT32_MAX)
 		return vml_error_create(VML_ERROR_INVALID, "--task: %" PRIu64
-					" is not a pid", req->addr);
-	int32_t pid = (int32_t)req->addr;
-	char *maps = NULL, comm[17] = "";
-	uint64_t pgd = 0, pgd_pa = 0;
-	struct vml_error *err = vml_kmm_maps(&c, pid, &maps, &pgd, comm,
-					     sizeof(comm));
+					" is not a pid", pid);
+	t->pid = (int32_t)pid;
+	struct vml_error *err = vml_kmm_maps(&c, t->pid, &t->maps, &t->pgd,
+					     t->comm, sizeof(t->comm));
 	if (err)
 		return err;
-	bool have_pa = false;
-	if (pgd) {
-		struct vml_error *e = vml_kernel_virt_to_phys(k, pgd, &pgd_pa,
-							      NULL);
-		have_pa = !e;
+	if (t->pgd) {
+		struct vml_error *e = vml_kernel_virt_to_phys(k, t->pgd,
+							      &t->pgd_pa, NULL);
+		t->have_pa = !e;
 		vml_error_free(e);
 	}
-	struct vml_layout *layout = NULL;
-	err = vml_layout_from_maps(maps, strlen(maps), &layout);
+	err = vml_layout_from_maps(t->maps, strlen(t->maps), &t->layout);
+	if (err)
+		task_view_free(t);
+	return err;
+}
+
+static void task_header(struct vml_strbuf *sb, const struct task_view *t)
+{
+	vml_sb_printf(sb, "task %" PRId32 " (%s): page-table root mm->pgd"
+		      " 0x%" PRIx64, t->pid, t->comm, t->pgd);
+	if (t->have_pa)
+		vml_sb_printf(sb, " (physical 0x%" PRIx64 ")", t->pgd_pa);
+}
+
+/* vmlayout --task PID: the guest process's VMAs as a user layout, under
+ * one line naming its page-table root. */
+static struct vml_error *answer_task(const struct vml_kernel *k,
+				     const struct vml_kernel_request *req,
+				     char **ret)
+{
+	struct task_view t;
+	struct vml_error *err = task_view(k, req->addr, &t);
+	if (err)
+		return err;
 	char *body = NULL;
-	if (!err)
-		err = vml_render_layout(layout, req->format == VML_FORMAT_JSON ?
-					VML_FORMAT_JSON : VML_FORMAT_PICTURE,
-					req->flags & VML_RENDER_COLOR, &body);
-	vml_layout_free(layout);
+	err = vml_render_layout(t.layout, req->format == VML_FORMAT_JSON ?
+				VML_FORMAT_JSON : VML_FORMAT_PICTURE,
+				req->flags & VML_RENDER_COLOR, &body);
 	struct vml_strbuf sb = { 0 };
 	if (!err && req->format == VML_FORMAT_JSON) {
-		vml_sb_printf(&sb, "{\"pid\": %" PRId32 ", \"comm\": ", pid);
-		vml_sb_json_string(&sb, comm);
+		vml_sb_printf(&sb, "{\"pid\": %" PRId32 ", \"comm\": ", t.pid);
+		vml_sb_json_string(&sb, t.comm);
 		vml_sb_printf(&sb, ", \"pgd\": %" PRIu64 ", \"pgd_phys\": ",
-			      pgd);
-		if (have_pa)
-			vml_sb_printf(&sb, "%" PRIu64, pgd_pa);
+			      t.pgd);
+		if (t.have_pa)
+			vml_sb_printf(&sb, "%" PRIu64, t.pgd_pa);
 		else
 			vml_sb_puts(&sb, "null");
 		vml_sb_puts(&sb, ", \"maps\": ");
-		vml_sb_json_string(&sb, maps);
+		vml_sb_json_string(&sb, t.maps);
 		vml_sb_printf(&sb, ", \"layout\": %s}\n", body);
 	} else if (!err) {
-		vml_sb_printf(&sb, "task %" PRId32 " (%s): page-table root mm->pgd"
-			      " 0x%" PRIx64, pid, comm, pgd);
-		if (have_pa)
-			vml_sb_printf(&sb, " (physical 0x%" PRIx64 ")", pgd_pa);
+		task_header(&sb, &t);
 		vml_sb_puts(&sb, "; its VMAs, read from the guest's memory\n");
 		vml_sb_puts(&sb, body);
 	}
 	vml_free(body);
-	vml_free(maps);
+	task_view_free(&t);
+	if (err) {
+		vml_sb_release(&sb);
+		return err;
+	}
+	return vml_sb_finish(&sb, ret);
+}
+
+/* whereis --task PID ADDR: addr in the process's layout, then walked
+ * through its own page tables (the kernel's paging with the user root
+ * replaced by mm->pgd). */
+static struct vml_error *answer_task_where(const struct vml_kernel *k,
+					   const struct vml_kernel_request *req,
+					   char **ret)
+{
+	struct task_view t;
+	struct vml_error *err = task_view(k, (uint64_t)req->task, &t);
+	if (err)
+		return err;
+	struct vml_where w;
+	char *body = NULL;
+	err = vml_layout_where(t.layout, req->addr, &w, sizeof(w));
+	if (!err)
+		err = vml_render_where(t.layout, &w, sizeof(w),
+				       req->format == VML_FORMAT_JSON ?
+				       VML_FORMAT_JSON : VML_FORMAT_TEXT,
+				       req->flags & VML_RENDER_COLOR, &body);
+	struct vml_pt_translation tr;
+	bool walked = false;
+	if (!err && t.have_pa) {
+		struct vml_paging p = k->paging;
+		bool replaced = false;
+		for (size_t i = 0; i < p.nroots; i++)
+			if (p.roots[i].va_base < p.user_end) {
+				p.roots[i].table = t.pgd_pa;
+				replaced = true;
+			}
+		if (replaced && req->addr < p.user_end) {
+			struct vml_error *e = vml_pt_translate(
+				k->source, &p, req->addr, &tr, sizeof(tr));
+			walked = !e;
+			vml_error_free(e);
+		}
+	}
+	struct vml_strbuf sb = { 0 };
+	if (!err && req->format == VML_FORMAT_JSON) {
+		vml_sb_printf(&sb, "{\"pid\": %" PRId32 ", \"comm\": ", t.pid);
+		vml_sb_json_string(&sb, t.comm);
+		vml_sb_printf(&sb, ", \"mapped\": %s", !walked ? "null" :
+			      tr.mapped ? "true" : "false");
+		if (walked && tr.mapped)
+			vml_sb_printf(&sb, ", \"phys\": %" PRIu64 ", \"page_size\": %"
+				      PRIu64, tr.phys, tr.page_size);
+		vml_sb_printf(&sb, ", \"where\": %s}\n", body);
+	} else if (!err) {
+		task_header(&sb, &t);
+		vml_sb_puts(&sb, "\n");
+		vml_sb_puts(&sb, body);
+		if (walked && tr.mapped) {
+			char size[32];
+			vml_format_size(tr.page_size, size, sizeof(size));
+			vml_sb_printf(&sb, "  its page tables: mapped, %s page,"
+				      " physical 0x%" PRIx64 ", %s %s %s\n",
+				      size, tr.phys,
+				      tr.flags & VML_PT_USER ? "user" :
+				      "supervisor",
+				      tr.flags & VML_PT_WRITE ? "writable" :
+				      "read-only",
+				      k->paging.nx && (tr.flags & VML_PT_NX) ?
+				      "no-exec" : "executable");
+		} else if (walked) {
+			vml_sb_printf(&sb, "  its page tables: not present at"
+				      " level %" PRIu32 " (never touched, or"
+				      " swapped out)\n", tr.stop_level);
+		}
+	}
+	vml_free(body);
+	task_view_free(&t);
 	if (err) {
 		vml_sb_release(&sb);
 		return err;
@@ -407,7 +512,8 @@ struct vml_error *vml_kernel_answer(struct vml_source *src,
 	uint32_t flags = req.flags & VML_RENDER_COLOR;
 	switch (req.query) {
 	case VML_KQUERY_WHERE:
-		err = answer_where(k, &req, ret);
+		err = req.task ? answer_task_where(k, &req, ret) :
+				 answer_where(k, &req, ret);
 		break;
 	case VML_KQUERY_PHYS:
 		err = answer_phys(k, &req, ret);

@@ -1261,6 +1261,10 @@ struct vml_kernel_request {
 	/* The kernel's own symbols and types (vml_ksyms_load; NULL: none):
 	 * given to the walk with vml_kernel_set_ksyms. Borrowed. */
 	const struct vml_ksyms *ksyms;
+	/* WHERE: a guest process's pid (0: none): addr is explained in that
+	 * process's user layout (its VMAs) and walked through its page
+	 * tables (mm->pgd); needs ksyms with types. */
+	int32_t task;
 };
 #define VML_KERNEL_REQUEST_SIZE_V2 \
 	VML_SIZE_THROUGH(struct vml_kernel_request, symbol)

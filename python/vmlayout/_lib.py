@@ -465,6 +465,7 @@ class vml_kernel_request(ctypes.Structure):
         ("addr", ctypes.c_uint64),
         ("symbol", ctypes.c_char_p),
         ("ksyms", ctypes.c_void_p),
+        ("task", ctypes.c_int32),
     ]
 
 

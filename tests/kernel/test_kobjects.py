@@ -163,6 +163,15 @@ def run(request, guest_files):
         cmds += [("task", "vmlayout --task %d --json" % task),
                  ("task_text", "vmlayout --task %d" % task),
                  ("task_kthread", "vmlayout --task %d" % facts["kthread"][0])]
+        truth = maps_rows(g.section("MAPS") or "")
+        text_row = [r for r in truth if r[2] == "r-xp"][0]
+        stack_row = [r for r in truth if r[6] == "[stack]"][0]
+        cmds += [("task_where_text", "whereis --task %d --json %#x"
+                  % (task, text_row[0] + 0x10)),
+                 ("task_where_stack", "whereis --task %d --json %#x"
+                  % (task, stack_row[1] - 8)),
+                 ("task_where_plain", "whereis --task %d %#x"
+                  % (task, text_row[0] + 0x10))]
         for cpu in sorted(facts["percpu"]):
             cmds += [("thread%d" % cpu, "thread %d" % (cpu + 1)),
                      ("sp%d" % cpu, "whereis --json $sp")]
@@ -303,3 +312,23 @@ def test_task_of_a_kernel_thread_says_so(run):
     pid = run["facts"]["kthread"][0]
     assert "vmlayout: task %d (vmltest) has no user memory: a kernel" \
         " thread" % pid in run["out"]["task_kthread"]
+
+
+def test_whereis_in_a_task(run):
+    truth = maps_rows(run["guest"].section("MAPS"))
+    text_row = [r for r in truth if r[2] == "r-xp"][0]
+    w = where(run["out"], "task_where_text")
+    assert w["pid"] == run["task"] and w["comm"] == "sleep"
+    assert (w["where"]["start"], w["where"]["end"]) == text_row[:2]
+    assert w["where"]["path"] == text_row[6] == "/bin/busybox"
+    assert w["where"]["perms"] == "r-xp"
+    # Code that ran is in memory: its page tables map it, user, exec.
+    assert w["mapped"] is True and w["page_size"] == 4096
+    plain = run["out"]["task_where_plain"]
+    assert "its page tables: mapped, 4 KiB page, physical 0x" in plain
+    assert "user read-only executable" in plain, plain
+    # The top of the stack holds the environment: mapped too.
+    stack_row = [r for r in truth if r[6] == "[stack]"][0]
+    ws = where(run["out"], "task_where_stack")
+    assert (ws["where"]["start"], ws["where"]["end"]) == stack_row[:2]
+    assert ws["where"]["kind"] == "stack" and ws["mapped"] is True
