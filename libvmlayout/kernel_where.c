@@ -359,6 +359,28 @@ static void task_header(struct vml_strbuf *sb, const struct task_view *t)
 		vml_sb_printf(sb, " (physical 0x%" PRIx64 ")", t->pgd_pa);
 }
 
+struct vml_error *vml_kernel_task_maps(const struct vml_kernel *kernel,
+				       int32_t pid, char **maps_ret,
+				       uint64_t *pgd_phys_ret)
+{
+	if (!kernel || !maps_ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"task maps: NULL kernel or result");
+	if (pid <= 0)
+		return vml_error_create(VML_ERROR_INVALID, "task maps: %" PRId32
+					" is not a process id", pid);
+	struct task_view t;
+	struct vml_error *err = task_view(kernel, (uint64_t)pid, &t);
+	if (err)
+		return err;
+	*maps_ret = t.maps;
+	t.maps = NULL;
+	if (pgd_phys_ret)
+		*pgd_phys_ret = t.have_pa ? t.pgd_pa : 0;
+	task_view_free(&t);
+	return NULL;
+}
+
 /* vmlayout --task PID: the guest process's VMAs as a user layout, under
  * one line naming its page-table root. */
 static struct vml_error *answer_task(const struct vml_kernel *k,

@@ -1240,6 +1240,18 @@ struct vml_error *vml_render_phys_hits(const struct vml_kernel *kernel,
 				       uint64_t total, enum vml_format format,
 				       uint32_t flags, char **ret);
 
+/* The guest process pid's user mappings, read from the kernel's memory
+ * with its own symbols and types (vml_kernel_set_ksyms with a ksyms that
+ * has types): its VMAs as /proc/PID/maps text (*maps_ret, free with
+ * vml_free; vml_layout_from_maps makes its layout) and the physical
+ * address of its page-table root mm->pgd (*pgd_phys_ret, may be NULL; 0
+ * when unknown). VML_ERROR_NOT_FOUND for no such pid or a kernel thread,
+ * VML_ERROR_UNSUPPORTED without types. */
+VML_PUBLIC
+struct vml_error *vml_kernel_task_maps(const struct vml_kernel *kernel,
+				       int32_t pid, char **maps_ret,
+				       uint64_t *pgd_phys_ret);
+
 /* One debugger command on a page-table target. */
 enum vml_kernel_query {
 	VML_KQUERY_LAYOUT = 0,     /* vmlayout */

@@ -891,6 +891,29 @@ class Kernel:
             self._h(), ksyms.handle if ksyms is not None else None))
         self._keep.append(ksyms)
 
+    def object_at(self, addr):
+        """The kernel object holding addr, in one line ("stack of task
+        95 ...", "module vmltest: text ...", "vmalloc area ...", "per-CPU
+        area of CPU 1 ..."), or None: needs set_ksyms with a KernelSymbols
+        that has types (BTF). Reads the kernel's memory."""
+        w = _lib.STRUCTS["vml_kernel_where"]()
+        _lib.check(_lib.vml_kernel_where(self._h(), addr & _U64, None,
+                                         ctypes.byref(w),
+                                         ctypes.sizeof(w)))
+        return w.object.decode("utf-8", "replace") or None
+
+    def task_maps(self, pid):
+        """(maps text, physical address of its page-table root or None)
+        of the guest process pid, read from the kernel's memory: its VMAs
+        as /proc/PID/maps lines (vmlayout.from_maps(text) makes its
+        Layout). Needs set_ksyms with types (BTF)."""
+        out = ctypes.c_void_p()
+        pgd = ctypes.c_uint64()
+        _lib.check(_lib.vml_kernel_task_maps(self._h(), int(pid),
+                                             ctypes.byref(out),
+                                             ctypes.byref(pgd)))
+        return _lib.take_string(out.value), pgd.value or None
+
     def kind_at(self, addr):
         """The kind name of the documented slot holding addr."""
         return _name_of(KINDS, _lib.vml_kernel_kind_at(self._h(),

@@ -172,6 +172,12 @@ def run(request, guest_files):
                   % (task, stack_row[1] - 8)),
                  ("task_where_plain", "whereis --task %d %#x"
                   % (task, text_row[0] + 0x10))]
+        py = ("python import vmlayout_gdb_qemu as q; k = q._build_kernel({});"
+              " q._reading(lambda: k.set_ksyms(q.kernel_symbols()));")
+        cmds += [("py_object", py + " print(q._reading(lambda: k.object_at("
+                  "%#x)))" % (stack + 0x3f00)),
+                 ("py_maps", py + " print(q._reading(lambda: k.task_maps("
+                  "%d))[0])" % task)]
         for cpu in sorted(facts["percpu"]):
             cmds += [("thread%d" % cpu, "thread %d" % (cpu + 1)),
                      ("sp%d" % cpu, "whereis --json $sp")]
@@ -332,3 +338,11 @@ def test_whereis_in_a_task(run):
     ws = where(run["out"], "task_where_stack")
     assert (ws["where"]["start"], ws["where"]["end"]) == stack_row[:2]
     assert ws["where"]["kind"] == "stack" and ws["mapped"] is True
+
+
+def test_python_kernel_object_at_and_task_maps(run):
+    # The Python API gives what the commands give.
+    assert run["out"]["py_object"].strip() == \
+        where(run["out"], "kthread")["object"]
+    assert maps_rows(run["out"]["py_maps"]) == \
+        maps_rows(run["guest"].section("MAPS"))
