@@ -569,7 +569,7 @@ Colour is used when GDB's styling is on (set style enabled on)."""
              "FROM [TO] [--max N] [--json], vmlayout --crash [--json], "
              "on a kernel: "
              "vmlayout [--pagetables] [--wx] [--cr3 VALUE] [--json], "
-             "vmlayout --load-symbols")
+             "vmlayout --load-symbols, vmlayout --task PID [--json]")
 
     def __init__(self):
         super().__init__("vmlayout", gdb.COMMAND_STATUS)

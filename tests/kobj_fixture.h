@@ -37,7 +37,22 @@ enum {
 	KF_VMY = 0xd40, KF_PCPUOFF = 0xe00, KF_NRCPU = 0xe10,
 	KF_UNIT = 0xe14, KF_TA2 = 0x1000, KF_IDLE1 = 0x1200,
 	KF_PCPU0 = 0x2000, KF_PCPU1 = 0x2800,
+	/* init's memory: its mm, a maple tree (a range node over two
+	 * leaves, 256-byte aligned as maple nodes are), its VMAs, the file
+	 * /bin/busybox (file, dentries, inode, super block), the [vdso]. */
+	KF_MM = 0x1400, KF_MRANGE = 0x1500, KF_MLEAF1 = 0x1600,
+	KF_MLEAF2 = 0x1700, KF_VMA = 0x1800, KF_STALE = 0x1940,
+	KF_FILE = 0x1a00, KF_DBB = 0x1a40, KF_DROOT = 0x1a80,
+	KF_DBIN = 0x1ac0, KF_NAMES = 0x1b00, KF_INODE = 0x1b40,
+	KF_SB = 0x1b80, KF_SPECIAL = 0x1bc0, KF_VMOPS = 0x1c00,
 };
+/* maps of init (pid 1), as /proc/PID/maps would print them. */
+#define KF_MAPS \
+	"00400000-00401000 r--p 00000000 00:02 11          /bin/busybox\n" \
+	"00401000-00500000 r-xp 00001000 00:02 11          /bin/busybox\n" \
+	"00600000-00601000 rw-p 00000000 00:00 0\n" \
+	"01000000-01021000 rw-p 00000000 00:00 0          [heap]\n" \
+	"7ffff7ff0000-7ffff7ff2000 r-xp 00000000 00:00 0          [vdso]\n"
 #define KF_UNIT_SIZE 0x800u
 
 /* struct member offsets of the fixture's BTF. */
@@ -45,7 +60,9 @@ enum {
 	/* task_struct (0x200) */
 	T_TASKS = 0x10, T_PID = 0x20, T_TGID = 0x24, T_STACK = 0x28,
 	T_COMM = 0x30, T_THREAD = 0x40, T_CPU = 0x50, T_SIGNAL = 0x58,
-	T_THREAD_NODE = 0x60, T_STACK_VM = 0x70,
+	T_THREAD_NODE = 0x60, T_STACK_VM = 0x70, T_MM = 0x78,
+	MM_PGD = 0x08, MM_ROOT = 0x48, MM_START_BRK = 0x60, MM_BRK = 0x68,
+	MN_SLOT = 0x80,                 /* maple_range_64.slot */
 	S_THREAD_HEAD = 0x10,           /* signal_struct (0x40) */
 	M_LIST = 0x08, M_NAME = 0x18, M_CORE = 0x50, M_INIT = 0x68,
 	M_KALLSYMS = 0x80, M_PERCPU = 0x88, M_PERCPU_SIZE = 0x90,
@@ -177,6 +194,70 @@ static inline void kf_memory(struct kf_mem *m)
 	kf_32(m, KF_UNIT, KF_UNIT_SIZE);
 	kf_64(m, KF_PCPU0 + 0x100, KF_MEM + KF_INIT);
 	kf_64(m, KF_PCPU1 + 0x100, KF_MEM + KF_IDLE1);
+	/* init's memory. The root is a maple_range_64 node (type 2 in bits
+	 * 3-6, bit 1: a node) over two leaves (maple_leaf_64, type 1); the
+	 * second leaf also holds a stale VMA of another mm and the first VMA
+	 * again, which the walker must drop. */
+	kf_64(m, KF_TA + T_MM, KF_MEM + KF_MM);
+	kf_64(m, KF_TA2 + T_MM, KF_MEM + KF_MM);
+	kf_64(m, KF_MM + MM_PGD, KF_MEM + 0x3000);
+	kf_64(m, KF_MM + MM_ROOT, KF_MEM + KF_MRANGE + (2 << 3) + 2);
+	kf_64(m, KF_MM + MM_START_BRK, 0x1000000);
+	kf_64(m, KF_MM + MM_BRK, 0x1021000);
+	kf_64(m, KF_MRANGE + MN_SLOT, KF_MEM + KF_MLEAF1 + (1 << 3) + 2);
+	kf_64(m, KF_MRANGE + MN_SLOT + 8, KF_MEM + KF_MLEAF2 + (1 << 3) + 2);
+	kf_64(m, KF_MLEAF1 + MN_SLOT + 8, KF_MEM + KF_VMA);
+	kf_64(m, KF_MLEAF1 + MN_SLOT + 24, KF_MEM + KF_VMA + 0x40);
+	kf_64(m, KF_MLEAF2 + MN_SLOT, KF_MEM + KF_VMA + 0x80);
+	kf_64(m, KF_MLEAF2 + MN_SLOT + 8, KF_MEM + KF_VMA + 0xc0);
+	kf_64(m, KF_MLEAF2 + MN_SLOT + 16, KF_MEM + KF_STALE);
+	kf_64(m, KF_MLEAF2 + MN_SLOT + 24, KF_MEM + KF_VMA + 0x100);
+	kf_64(m, KF_MLEAF2 + MN_SLOT + 32, KF_MEM + KF_VMA);
+	/* vm_area_struct: vm_start 0, vm_end 8, vm_mm 0x10, vm_flags 0x18
+	 * (VM_READ 1, VM_WRITE 2, VM_EXEC 4), vm_pgoff 0x20, vm_file 0x28,
+	 * vm_ops 0x30, vm_private_data 0x38. */
+	static const struct { uint64_t start, end, flags, pgoff; bool file;
+			      bool vdso; } vmas[] = {
+		{ 0x400000, 0x401000, 1, 0, true, false },
+		{ 0x401000, 0x500000, 5, 1, true, false },
+		{ 0x600000, 0x601000, 3, 0, false, false },
+		{ 0x1000000, 0x1021000, 3, 0, false, false },
+		{ 0x7ffff7ff0000, 0x7ffff7ff2000, 5, 0, false, true },
+		{ 0x900000, 0x901000, 7, 0, false, false },   /* the stale one */
+	};
+	for (unsigned i = 0; i < 6; i++) {
+		uint32_t v = KF_VMA + 0x40 * i;
+		kf_64(m, v, vmas[i].start);
+		kf_64(m, v + 8, vmas[i].end);
+		kf_64(m, v + 0x10, i == 5 ? KF_MEM + 0x3800 : KF_MEM + KF_MM);
+		kf_64(m, v + 0x18, vmas[i].flags);
+		kf_64(m, v + 0x20, vmas[i].pgoff);
+		if (vmas[i].file)
+			kf_64(m, v + 0x28, KF_MEM + KF_FILE);
+		if (vmas[i].vdso) {
+			kf_64(m, v + 0x30, KF_MEM + KF_VMOPS);
+			kf_64(m, v + 0x38, KF_MEM + KF_SPECIAL);
+		}
+	}
+	/* file: f_path.dentry 0x18, f_inode 0x20; dentry: d_parent 8,
+	 * d_name.name 0x18; inode: i_ino 8, i_sb 0x10; super_block: s_dev
+	 * 0x10 (0:2); vm_special_mapping: name 0. */
+	kf_64(m, KF_FILE + 0x18, KF_MEM + KF_DBB);
+	kf_64(m, KF_FILE + 0x20, KF_MEM + KF_INODE);
+	kf_64(m, KF_DBB + 8, KF_MEM + KF_DBIN);
+	kf_64(m, KF_DBB + 0x18, KF_MEM + KF_NAMES);
+	kf_64(m, KF_DBIN + 8, KF_MEM + KF_DROOT);
+	kf_64(m, KF_DBIN + 0x18, KF_MEM + KF_NAMES + 0x10);
+	kf_64(m, KF_DROOT + 8, KF_MEM + KF_DROOT);
+	kf_64(m, KF_DROOT + 0x18, KF_MEM + KF_NAMES + 0x18);
+	memcpy(m->bytes + KF_NAMES, "busybox", 7);
+	memcpy(m->bytes + KF_NAMES + 0x10, "bin", 3);
+	memcpy(m->bytes + KF_NAMES + 0x18, "/", 1);
+	memcpy(m->bytes + KF_NAMES + 0x20, "[vdso]", 6);
+	kf_64(m, KF_INODE + 8, 11);
+	kf_64(m, KF_INODE + 0x10, KF_MEM + KF_SB);
+	kf_32(m, KF_SB + 0x10, 2);
+	kf_64(m, KF_SPECIAL, KF_MEM + KF_NAMES + 0x20);
 }
 
 /* The kernel's types. */
@@ -209,6 +290,7 @@ static inline struct btf *kf_btf_build(void)
 	btf__add_field(b, "signal", vp, T_SIGNAL * 8, 0);
 	btf__add_field(b, "thread_node", lh, T_THREAD_NODE * 8, 0);
 	btf__add_field(b, "stack_vm_area", vp, T_STACK_VM * 8, 0);
+	btf__add_field(b, "mm", vp, T_MM * 8, 0);
 	(void)task;
 	btf__add_struct(b, "signal_struct", 0x40);
 	btf__add_field(b, "thread_head", lh, S_THREAD_HEAD * 8, 0);
@@ -256,6 +338,62 @@ static inline struct btf *kf_btf_build(void)
 	btf__add_field(b, "caller", vp, 384, 0);
 	btf__add_struct(b, "pcpu_hot", 0x40);
 	btf__add_field(b, "current_task", vp, 0, 0);
+	/* Memory of processes. */
+	int mt = btf__add_struct(b, "maple_tree", 0x18);
+	btf__add_field(b, "ma_lock", u32, 0, 0);
+	btf__add_field(b, "ma_root", vp, 64, 0);
+	btf__add_field(b, "ma_flags", u32, 128, 0);
+	btf__add_struct(b, "mm_struct", 0x100);
+	btf__add_field(b, "pgd", vp, MM_PGD * 8, 0);
+	btf__add_field(b, "mm_mt", mt, 0x40 * 8, 0);
+	btf__add_field(b, "start_brk", ul, MM_START_BRK * 8, 0);
+	btf__add_field(b, "brk", ul, MM_BRK * 8, 0);
+	btf__add_field(b, "start_stack", ul, 0x70 * 8, 0);
+	int piv15 = btf__add_array(b, u32, ul, 15);
+	int slot16 = btf__add_array(b, u32, vp, 16);
+	int piv9 = btf__add_array(b, u32, ul, 9);
+	int slot10 = btf__add_array(b, u32, vp, 10);
+	btf__add_struct(b, "maple_range_64", 0x100);
+	btf__add_field(b, "parent", vp, 0, 0);
+	btf__add_field(b, "pivot", piv15, 64, 0);
+	btf__add_field(b, "slot", slot16, MN_SLOT * 8, 0);
+	btf__add_struct(b, "maple_arange_64", 0x100);
+	btf__add_field(b, "parent", vp, 0, 0);
+	btf__add_field(b, "pivot", piv9, 64, 0);
+	btf__add_field(b, "slot", slot10, 0x50 * 8, 0);
+	btf__add_enum(b, "maple_type", 4);
+	btf__add_enum_value(b, "maple_dense", 0);
+	btf__add_enum_value(b, "maple_leaf_64", 1);
+	btf__add_enum_value(b, "maple_range_64", 2);
+	btf__add_enum_value(b, "maple_arange_64", 3);
+	btf__add_struct(b, "vm_area_struct", 0x40);
+	btf__add_field(b, "vm_start", ul, 0, 0);
+	btf__add_field(b, "vm_end", ul, 64, 0);
+	btf__add_field(b, "vm_mm", vp, 128, 0);
+	btf__add_field(b, "vm_flags", ul, 192, 0);
+	btf__add_field(b, "vm_pgoff", ul, 256, 0);
+	btf__add_field(b, "vm_file", vp, 320, 0);
+	btf__add_field(b, "vm_ops", vp, 384, 0);
+	btf__add_field(b, "vm_private_data", vp, 448, 0);
+	int path = btf__add_struct(b, "path", 0x10);
+	btf__add_field(b, "mnt", vp, 0, 0);
+	btf__add_field(b, "dentry", vp, 64, 0);
+	btf__add_struct(b, "file", 0x40);
+	btf__add_field(b, "f_path", path, 0x10 * 8, 0);
+	btf__add_field(b, "f_inode", vp, 0x20 * 8, 0);
+	int qstr = btf__add_struct(b, "qstr", 0x10);
+	btf__add_field(b, "hash_len", ul, 0, 0);
+	btf__add_field(b, "name", vp, 64, 0);
+	btf__add_struct(b, "dentry", 0x40);
+	btf__add_field(b, "d_parent", vp, 64, 0);
+	btf__add_field(b, "d_name", qstr, 128, 0);
+	btf__add_struct(b, "inode", 0x40);
+	btf__add_field(b, "i_ino", ul, 64, 0);
+	btf__add_field(b, "i_sb", vp, 128, 0);
+	btf__add_struct(b, "super_block", 0x40);
+	btf__add_field(b, "s_dev", u32, 128, 0);
+	btf__add_struct(b, "vm_special_mapping", 0x30);
+	btf__add_field(b, "name", vp, 0, 0);
 	return b;
 }
 
@@ -284,6 +422,7 @@ static inline struct vml_ksyms *kf_ksyms(void)
 		{ "__per_cpu_offset", KF_MEM + KF_PCPUOFF, 'D', false },
 		{ "nr_cpu_ids", KF_MEM + KF_NRCPU, 'D', false },
 		{ "pcpu_unit_size", KF_MEM + KF_UNIT, 'd', false },
+		{ "special_mapping_vmops", KF_MEM + KF_VMOPS, 'd', false },
 	};
 	size_t n = sizeof(syms) / sizeof(syms[0]);
 	struct vml_kallsyms *t = calloc(1, sizeof(*t));

@@ -1,7 +1,8 @@
 /*
  * fuzz_kobj.c — libFuzzer target for the walkers of kernel objects
  * (kobjects.h: tasks and threads, modules and their symbol tables, the
- * vmap_area tree, per-CPU units) over memory the fuzzer damages.
+ * vmap_area tree, per-CPU units, a process's maple tree of VMAs and their
+ * files' dentries) over memory the fuzzer damages.
  *
  * The kernel is the hand-built one of tests/kobj_fixture.h (its BTF and
  * symbols stay valid: they come from the kernel image, which the tests
@@ -74,5 +75,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(!has_sym || sym[0]);
 		check(c.reads <= MAX_READS);
 	}
+	/* init's maps: text made only of maps lines, or an error. */
+	struct vml_kobj c;
+	kf_context(&c, ks, &mem);
+	char *maps = NULL, comm[17];
+	uint64_t pgd;
+	struct vml_error *err = vml_kmm_maps(&c, 1, &maps, &pgd, comm,
+					     sizeof(comm));
+	if (!err) {
+		check(maps != NULL && maps[0] && memchr(comm, '\0',
+							 sizeof(comm)));
+		for (const char *p = maps; *p; p++)
+			check(*p != '\r');
+		vml_free(maps);
+	} else {
+		vml_error_free(err);
+	}
+	/* nodes + VMAs x (their fields, their file's path) */
+	check(c.reads <= (UINT64_C(1) << 18) + UINT64_C(65536) * 300);
 	return 0;
 }

@@ -315,7 +315,7 @@ def test_errors_are_one_line(local):
     assert_one_line_error(local, "pre_whereis", "whereis: " + msg)
     assert_one_line_error(local, "err_noarg",
                           "whereis: missing address (usage: whereis "
-                          "[--json] [--deref N] EXPR)")
+                          "[--json] [--deref N] [--task PID] EXPR)")
     assert_one_line_error(local, "err_nosym",
                           "whereis: cannot evaluate 'nosuchsymbol': ")
     assert "nosuchsymbol" in local.out["err_nosym"]

@@ -204,6 +204,54 @@ static void test_damaged_lists_end(void)
 	kf_memory(&mem);
 }
 
+static void test_task_maps(void)
+{
+	setup();
+	struct vml_kobj c;
+	char *maps = NULL, comm[17];
+	uint64_t pgd = 0;
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)));
+	expect(maps, KF_MAPS);
+	CU_ASSERT_EQUAL(pgd, KF_MEM + 0x3000);
+	CU_ASSERT_STRING_EQUAL(comm, "init");
+	vml_free(maps);
+	/* The thread shares it. */
+	VML_ASSERT_OK(vml_kmm_maps(&c, 2, &maps, &pgd, comm, sizeof(comm)));
+	expect(maps, KF_MAPS);
+	vml_free(maps);
+	/* A kernel thread, no such pid, pid 0. */
+	VML_ASSERT_ERR(vml_kmm_maps(&c, 7, &maps, &pgd, comm, sizeof(comm)),
+		       VML_ERROR_NOT_FOUND);
+	VML_ASSERT_ERR(vml_kmm_maps(&c, 4242, &maps, &pgd, comm,
+				    sizeof(comm)), VML_ERROR_NOT_FOUND);
+	VML_ASSERT_ERR(vml_kmm_maps(&c, 0, &maps, &pgd, comm, sizeof(comm)),
+		       VML_ERROR_INVALID);
+	/* A range node whose first child is the root again: the walk ends
+	 * at its depth bound and still finds the second leaf's VMAs. */
+	kf_64(&mem, KF_MRANGE + MN_SLOT, KF_MEM + KF_MRANGE + (2 << 3) + 2);
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(maps, "[heap]"));
+	CU_ASSERT(c.reads < 1000000);
+	vml_free(maps);
+	/* A VMA whose file's dentries loop (no root): the path is cut, the
+	 * walk ends. */
+	kf_memory(&mem);
+	kf_64(&mem, KF_DBIN + 8, KF_MEM + KF_DBB);
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(maps, "/busybox"));
+	vml_free(maps);
+	/* Nothing readable under the root: no VMA. */
+	kf_memory(&mem);
+	kf_64(&mem, KF_MM + MM_ROOT, UINT64_C(0xffffffffffff0012));
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_ERR(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)),
+		       VML_ERROR_NOT_FOUND);
+	kf_memory(&mem);
+}
+
 static void test_teardown(void)
 {
 	vml_ksyms_free(ks);
@@ -216,6 +264,7 @@ static CU_TestInfo tests[] = {
 	{ "kobjects: vmalloc areas", test_vmalloc },
 	{ "kobjects: per-CPU units", test_percpu },
 	{ "kobjects: damaged lists end", test_damaged_lists_end },
+	{ "kobjects: a process's VMAs from its maple tree", test_task_maps },
 	{ "kobjects: free", test_teardown },
 	CU_TEST_INFO_NULL,
 };
