@@ -11,7 +11,8 @@ its per-CPU variable on each CPU, a kernel thread's pid, comm and stack),
 and the guest's /init prints /proc/modules and /proc/vmallocinfo (with
 kptr_restrict 1: real addresses) — all on the serial console, when the
 kernel command line says vmlayout_facts (tests/kernel/make-guest). Two
-CPUs, so "which CPU" means something; KASLR on."""
+CPUs, so "which CPU" means something; KASLR on and off, and 5-level paging
+(LA57) with KASLR."""
 
 import json
 import os
@@ -33,7 +34,7 @@ class FactsGuest:
     """Debian's kernel with -smp 2 and vmlayout_facts on the command line:
     the initramfs loads vmltest and prints the guest's own view."""
 
-    def __init__(self, files, workdir, extra=""):
+    def __init__(self, files, workdir, extra="", cpu=None):
         self.port = free_port()
         self.serial = os.path.join(workdir, "serial.log")
         cmd = ["qemu-system-x86_64", "-m", "512", "-smp", "2",
@@ -43,6 +44,8 @@ class FactsGuest:
                            extra).strip(),
                "-display", "none", "-serial", "file:" + self.serial,
                "-gdb", "tcp:127.0.0.1:%d" % self.port, "-no-reboot"]
+        if cpu:
+            cmd += ["-cpu", cpu]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
@@ -137,11 +140,13 @@ def where(out, label):
         raise AssertionError("%s: not JSON:\n%s" % (label, out[label]))
 
 
-@pytest.fixture(scope="module", params=["kaslr", "nokaslr"])
+@pytest.fixture(scope="module", params=["kaslr", "nokaslr", "kaslr-5level"])
 def run(request, guest_files):
     workdir = tempfile.mkdtemp(prefix="vmlayout-kobj-")
     g = FactsGuest(guest_files, workdir,
-                   "nokaslr" if request.param == "nokaslr" else "")
+                   "nokaslr" if request.param == "nokaslr" else "",
+                   "qemu64,+la57" if request.param.endswith("5level")
+                   else None)
     try:
         facts = parse_vmltest(g.text)
         if "func" not in facts or "kthread" not in facts:
