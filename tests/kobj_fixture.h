@@ -31,7 +31,7 @@
 /* Where the objects are, as offsets into the memory. */
 enum {
 	KF_INIT = 0x000, KF_TA = 0x200, KF_TB = 0x400, KF_SIGA = 0x600,
-	KF_MODHEAD = 0x700, KF_MOD = 0x800, KF_MODKS = 0x900,
+	KF_MODHEAD = 0x700, KF_MOD = 0x800, KF_MODKS = 0x980,
 	KF_SYMTAB = 0xa00, KF_STRTAB = 0xb00, KF_VROOT = 0xc00,
 	KF_VX = 0xc40, KF_VY = 0xc80, KF_VZ = 0xcc0, KF_VMX = 0xd00,
 	KF_VMY = 0xd40, KF_PCPUOFF = 0xe00, KF_NRCPU = 0xe10,
@@ -104,8 +104,46 @@ static inline void kf_task(struct kf_mem *m, uint32_t at, int pid, int tgid,
 	kf_32(m, at + T_CPU, cpu);
 }
 
-/* The objects, linked as a kernel links them. */
+/* Kernel generations the fixture can be: 6.1 (core_layout, the maple
+ * tree, pcpu_hot), 6.4+ (module.mem[]), 5.x (the mm->mmap VMA list
+ * linked by vm_next, current_task). */
+enum kf_variant { KF_V61 = 0, KF_V64 = 1, KF_V5 = 2 };
+enum { M_MEM = 0xa0 };          /* module.mem[] on 6.4+ */
+
+static inline void kf_memory_base(struct kf_mem *m);
+
+/* The objects, linked as a kernel of generation v links them. */
+static inline void kf_memory_v(struct kf_mem *m, enum kf_variant v)
+{
+	kf_memory_base(m);
+	if (v == KF_V64) {
+		/* mem[MOD_TEXT], mem[MOD_DATA], mem[MOD_RODATA]: {base, size} */
+		static const uint64_t parts[3][2] = {
+			{ KF_M, 0x1000 }, { KF_M + 0x2000, 0x1000 },
+			{ KF_M + 0x1000, 0x1000 },
+		};
+		for (unsigned i = 0; i < 3; i++) {
+			kf_64(m, KF_MOD + M_MEM + 0x10 * i, parts[i][0]);
+			kf_32(m, KF_MOD + M_MEM + 0x10 * i + 8,
+			      (uint32_t)parts[i][1]);
+		}
+	}
+	if (v == KF_V5) {
+		/* mm->mmap (0x40) -> VMA 0 -> ... -> VMA 4 by vm_next (0x30);
+		 * the stale VMA is on no list. */
+		kf_64(m, KF_MM + 0x40, KF_MEM + KF_VMA);
+		for (unsigned i = 0; i < 5; i++)
+			kf_64(m, KF_VMA + 0x40 * i + 0x30,
+			      i < 4 ? KF_MEM + KF_VMA + 0x40 * (i + 1) : 0);
+	}
+}
+
 static inline void kf_memory(struct kf_mem *m)
+{
+	kf_memory_v(m, KF_V61);
+}
+
+static inline void kf_memory_base(struct kf_mem *m)
 {
 	memset(m, 0, sizeof(*m));
 	/* Processes: init_task -> A -> B -> init_task; A's threads: A, A2
@@ -261,7 +299,7 @@ static inline void kf_memory(struct kf_mem *m)
 }
 
 /* The kernel's types. */
-static inline struct btf *kf_btf_build(void)
+static inline struct btf *kf_btf_build(enum kf_variant v)
 {
 	struct btf *b = btf__new_empty();
 	if (!b)
@@ -304,12 +342,31 @@ static inline struct btf *kf_btf_build(void)
 	btf__add_field(b, "symtab", vp, 0, 0);
 	btf__add_field(b, "num_symtab", u32, 64, 0);
 	btf__add_field(b, "strtab", vp, 128, 0);
-	btf__add_struct(b, "module", 0x98);
+	int mm7 = -1;
+	if (v == KF_V64) {
+		int mmem = btf__add_struct(b, "module_memory", 0x10);
+		btf__add_field(b, "base", vp, 0, 0);
+		btf__add_field(b, "size", u32, 64, 0);
+		mm7 = btf__add_array(b, u32, mmem, 7);
+		btf__add_enum(b, "mod_mem_type", 4);
+		static const char *const t[] = {
+			"MOD_TEXT", "MOD_DATA", "MOD_RODATA",
+			"MOD_RO_AFTER_INIT", "MOD_INIT_TEXT", "MOD_INIT_DATA",
+			"MOD_INIT_RODATA", "MOD_MEM_NUM_TYPES",
+		};
+		for (int i = 0; i < 8; i++)
+			btf__add_enum_value(b, t[i], i);
+	}
+	btf__add_struct(b, "module", v == KF_V64 ? 0x110 : 0x98);
 	btf__add_field(b, "state", u32, 0, 0);
 	btf__add_field(b, "list", lh, M_LIST * 8, 0);
 	btf__add_field(b, "name", name, M_NAME * 8, 0);
-	btf__add_field(b, "core_layout", ml, M_CORE * 8, 0);
-	btf__add_field(b, "init_layout", ml, M_INIT * 8, 0);
+	if (v == KF_V64) {
+		btf__add_field(b, "mem", mm7, M_MEM * 8, 0);
+	} else {
+		btf__add_field(b, "core_layout", ml, M_CORE * 8, 0);
+		btf__add_field(b, "init_layout", ml, M_INIT * 8, 0);
+	}
 	btf__add_field(b, "kallsyms", vp, M_KALLSYMS * 8, 0);
 	btf__add_field(b, "percpu", vp, M_PERCPU * 8, 0);
 	btf__add_field(b, "percpu_size", u32, M_PERCPU_SIZE * 8, 0);
@@ -345,7 +402,10 @@ static inline struct btf *kf_btf_build(void)
 	btf__add_field(b, "ma_flags", u32, 128, 0);
 	btf__add_struct(b, "mm_struct", 0x100);
 	btf__add_field(b, "pgd", vp, MM_PGD * 8, 0);
-	btf__add_field(b, "mm_mt", mt, 0x40 * 8, 0);
+	if (v == KF_V5)
+		btf__add_field(b, "mmap", vp, 0x40 * 8, 0);
+	else
+		btf__add_field(b, "mm_mt", mt, 0x40 * 8, 0);
 	btf__add_field(b, "start_brk", ul, MM_START_BRK * 8, 0);
 	btf__add_field(b, "brk", ul, MM_BRK * 8, 0);
 	btf__add_field(b, "start_stack", ul, 0x70 * 8, 0);
@@ -373,8 +433,12 @@ static inline struct btf *kf_btf_build(void)
 	btf__add_field(b, "vm_flags", ul, 192, 0);
 	btf__add_field(b, "vm_pgoff", ul, 256, 0);
 	btf__add_field(b, "vm_file", vp, 320, 0);
-	btf__add_field(b, "vm_ops", vp, 384, 0);
-	btf__add_field(b, "vm_private_data", vp, 448, 0);
+	if (v == KF_V5) {
+		btf__add_field(b, "vm_next", vp, 384, 0);
+	} else {
+		btf__add_field(b, "vm_ops", vp, 384, 0);
+		btf__add_field(b, "vm_private_data", vp, 448, 0);
+	}
 	int path = btf__add_struct(b, "path", 0x10);
 	btf__add_field(b, "mnt", vp, 0, 0);
 	btf__add_field(b, "dentry", vp, 64, 0);
@@ -405,11 +469,11 @@ struct kf_sym {
 };
 
 /* The kernel's symbols, the types attached: free with vml_ksyms_free. */
-static inline struct vml_ksyms *kf_ksyms(void)
+static inline struct vml_ksyms *kf_ksyms_v(enum kf_variant v)
 {
-	static const struct kf_sym syms[] = {
+	struct kf_sym syms[] = {
 		{ "__per_cpu_start", 0, 'A', true },
-		{ "pcpu_hot", 0x100, 'A', true },
+		{ v == KF_V5 ? "current_task" : "pcpu_hot", 0x100, 'A', true },
 		{ "__per_cpu_end", 0x200, 'A', true },
 		{ "_text", KF_K, 'T', false },
 		{ "kernel_clone", KF_K + 0x100, 'T', false },
@@ -426,7 +490,7 @@ static inline struct vml_ksyms *kf_ksyms(void)
 	};
 	size_t n = sizeof(syms) / sizeof(syms[0]);
 	struct vml_kallsyms *t = calloc(1, sizeof(*t));
-	struct btf *b = kf_btf_build();
+	struct btf *b = kf_btf_build(v);
 	if (!t || !b)
 		goto fail;
 	t->syms = calloc(n, sizeof(*t->syms));
@@ -468,6 +532,11 @@ fail:
 	if (t)
 		vml_kallsyms_free(t);
 	return NULL;
+}
+
+static inline struct vml_ksyms *kf_ksyms(void)
+{
+	return kf_ksyms_v(KF_V61);
 }
 
 static inline void kf_context(struct vml_kobj *c, struct vml_ksyms *ks,

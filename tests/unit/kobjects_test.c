@@ -252,6 +252,69 @@ static void test_task_maps(void)
 	kf_memory(&mem);
 }
 
+/* The same objects as other kernel generations lay them out: 6.4's
+ * module.mem[], 5.x's VMA list and current_task. */
+static void test_other_generations(void)
+{
+	struct kf_mem m;
+	char desc[512], sym[128], comm[17], *maps = NULL;
+	bool has;
+	uint64_t pgd;
+	struct vml_kobj c;
+
+	struct vml_ksyms *k64 = kf_ksyms_v(KF_V64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k64);
+	kf_memory_v(&m, KF_V64);
+	kf_context(&c, k64, &m);
+	vml_kobj_describe_in(&c, KF_M + 0x14, VML_KIND_MODULES, false, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "module mymod: text 0xffffffffc0000000-0xffffffffc0001000"
+	       " +0x14, myfunc+0x4");
+	expect(sym, "myfunc+0x4 [mymod]");
+	vml_kobj_describe_in(&c, KF_M + 0x1800, VML_KIND_MODULES, false, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "module mymod: rodata 0xffffffffc0001000-"
+	       "0xffffffffc0002000 +0x800");
+	vml_kobj_describe_in(&c, KF_M + 0x2000, VML_KIND_MODULES, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "module mymod: data 0xffffffffc0002000-0xffffffffc0003000"
+	       " +0x0, mydata");
+	vml_ksyms_free(k64);
+
+	struct vml_ksyms *k5 = kf_ksyms_v(KF_V5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k5);
+	kf_memory_v(&m, KF_V5);
+	kf_context(&c, k5, &m);
+	VML_ASSERT_OK(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)));
+	/* No vm_ops in this kernel's types: the vDSO is not named. */
+	expect(maps,
+	       "00400000-00401000 r--p 00000000 00:02 11          /bin/busybox\n"
+	       "00401000-00500000 r-xp 00001000 00:02 11          /bin/busybox\n"
+	       "00600000-00601000 rw-p 00000000 00:00 0\n"
+	       "01000000-01021000 rw-p 00000000 00:00 0          [heap]\n"
+	       "7ffff7ff0000-7ffff7ff2000 r-xp 00000000 00:00 0\n");
+	vml_free(maps);
+	/* current_task instead of pcpu_hot: CPU 1's idle task is found. */
+	vml_kobj_describe_in(&c, KF_V + 0x53008, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "stack of task 0 \"swapper/1\""
+				      " (0xffffc90000050000-0xffffc90000054000"
+				      " +0x3008; current task of CPU 1,"));
+	vml_kobj_describe_in(&c, KF_MEM + KF_PCPU1 + 0x108,
+			     VML_KIND_DIRECT_MAP, true, desc, sizeof(desc), sym,
+			     sizeof(sym), &has);
+	expect(desc, "per-CPU area of CPU 1 (unit 0xffff888000002800, 2048"
+	       " bytes), per-CPU offset 0x108: current_task+0x8");
+	/* A VMA list looping on itself ends at the VMA bound. */
+	kf_64(&m, KF_VMA + 0x30, KF_MEM + KF_VMA);
+	kf_context(&c, k5, &m);
+	VML_ASSERT_OK(vml_kmm_maps(&c, 1, &maps, &pgd, comm, sizeof(comm)));
+	expect(maps, "00400000-00401000 r--p 00000000 00:02 11          "
+	       "/bin/busybox\n");
+	vml_free(maps);
+	vml_ksyms_free(k5);
+}
+
 static void test_teardown(void)
 {
 	vml_ksyms_free(ks);
@@ -265,6 +328,8 @@ static CU_TestInfo tests[] = {
 	{ "kobjects: per-CPU units", test_percpu },
 	{ "kobjects: damaged lists end", test_damaged_lists_end },
 	{ "kobjects: a process's VMAs from its maple tree", test_task_maps },
+	{ "kobjects: 6.4's module.mem[], 5.x's VMA list and current_task",
+	  test_other_generations },
 	{ "kobjects: free", test_teardown },
 	CU_TEST_INFO_NULL,
 };
