@@ -379,6 +379,7 @@ def test_completion():
     assert s.lines("c1") == ["vmlayout --table"]
     assert sorted(s.lines("c2")) == [
         "vmlayout --cr3", "vmlayout --crash", "vmlayout --json",
+        "vmlayout --load-symbols",
         "vmlayout --max", "vmlayout --pagetables", "vmlayout --picture",
         "vmlayout --scan", "vmlayout --table", "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
