@@ -376,12 +376,13 @@ def test_completion():
                  ("c2", "complete vmlayout --"),
                  ("c3", "complete whereis --j"),
                  ("c4", "complete whereis fixture_gu")], FIXTURE)
-    assert s.lines("c1") == ["vmlayout --table"]
+    assert sorted(s.lines("c1")) == ["vmlayout --table", "vmlayout --task"]
     assert sorted(s.lines("c2")) == [
         "vmlayout --cr3", "vmlayout --crash", "vmlayout --json",
         "vmlayout --load-symbols",
         "vmlayout --max", "vmlayout --pagetables", "vmlayout --picture",
-        "vmlayout --scan", "vmlayout --table", "vmlayout --wx"]
+        "vmlayout --scan", "vmlayout --table", "vmlayout --task",
+        "vmlayout --wx"]
     assert s.lines("c3") == ["whereis --json"]
     assert s.lines("c4") == ["whereis fixture_guard"]
 
