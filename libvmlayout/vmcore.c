@@ -94,10 +94,31 @@ static void damaged(struct vml_vmcore *vc, const char *fmt, ...)
 
 /* ------------------------------------------------------------ probe */
 
-/* Is data an ELF core whose notes say it is a whole machine (a note named
- * VMCOREINFO or QEMU)? Reads the headers and notes only; anything damaged
- * before a note is found counts as "not a kernel dump" (the user-core
- * reader then says what is wrong). */
+/* A note named VMCOREINFO or QEMU anywhere in p[0..len): its name at a
+ * 4-aligned offset, after a namesz that fits it. Looked for as a pattern
+ * rather than by walking the notes, so that a note with a damaged size
+ * still marks the file as a kernel dump (whose reader then names the
+ * damage) instead of sending it to the process-core reader. */
+static bool has_kernel_note(const uint8_t *p, size_t len)
+{
+	for (size_t i = 12; i < len && len - i >= 5; i += 4) {
+		uint32_t namesz = rd32(p + i - 12);
+		if (namesz == 11 && len - i >= 11 &&
+		    !memcmp(p + i, "VMCOREINFO", 11))
+			return true;
+		if (namesz == 5 && !memcmp(p + i, "QEMU", 5))
+			return true;
+	}
+	return false;
+}
+
+/* How far past the ELF header notes are looked for when the program
+ * headers cannot be read (QEMU writes them right after the headers). */
+#define PROBE_SCAN_MAX (1u << 20)
+
+/* Is data an ELF core of a whole machine (a PT_LOAD at a physical
+ * address, a note named VMCOREINFO or QEMU)? Reads the headers and notes
+ * only. */
 static bool elf_is_kernel_dump(const uint8_t *d, size_t len)
 {
 	if (len < sizeof(Elf64_Ehdr) || memcmp(d, ELFMAG, SELFMAG) ||
@@ -106,31 +127,28 @@ static bool elf_is_kernel_dump(const uint8_t *d, size_t len)
 		return false;
 	uint64_t phoff = rd64(d + 32);
 	uint16_t phentsize = rd16(d + 54), phnum = rd16(d + 56);
-	if (phentsize < sizeof(Elf64_Phdr) || phoff > len ||
-	    (uint64_t)phnum * phentsize > len - phoff)
-		return false;
+	if (phentsize != sizeof(Elf64_Phdr) || phoff > len ||
+	    (uint64_t)phnum * phentsize > len - phoff) {
+		size_t n = len - sizeof(Elf64_Ehdr);
+		return has_kernel_note(d + sizeof(Elf64_Ehdr),
+				       n < PROBE_SCAN_MAX ? n : PROBE_SCAN_MAX);
+	}
 	for (uint16_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = d + phoff + (uint64_t)i * phentsize;
+		/* Process cores (Linux's, GDB's gcore) write p_paddr 0; a
+		 * machine's segments are where its RAM is. */
+		if (rd32(ph) == PT_LOAD && rd64(ph + 24))
+			return true;
 		if (rd32(ph) != PT_NOTE)
 			continue;
 		uint64_t off = rd64(ph + 8), sz = rd64(ph + 32);
-		if (off > len || sz > len - off)
+		if (off >= len)
 			continue;
-		const uint8_t *p = d + off;
-		uint64_t left = sz;
-		for (unsigned n = 0; n < MAX_NOTES && left >= 12; n++) {
-			uint32_t namesz = rd32(p), descsz = rd32(p + 4);
-			uint64_t nlen = ((uint64_t)namesz + 3) & ~3ull;
-			uint64_t dlen = ((uint64_t)descsz + 3) & ~3ull;
-			if (nlen > left - 12 || dlen > left - 12 - nlen)
-				break;
-			const char *name = (const char *)p + 12;
-			if ((namesz == 11 && !memcmp(name, "VMCOREINFO", 11)) ||
-			    (namesz == 5 && !memcmp(name, "QEMU", 5)))
-				return true;
-			p += 12 + nlen + dlen;
-			left -= 12 + nlen + dlen;
-		}
+		/* A segment cut short: what the file holds of it. */
+		if (sz > len - off)
+			sz = len - off;
+		if (has_kernel_note(d + off, (size_t)sz))
+			return true;
 	}
 	return false;
 }
@@ -494,7 +512,9 @@ static struct vml_error *parse_phdrs(struct vml_vmcore *vc)
 	if (!vc->nloads)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"no PT_LOAD with bytes in the file: no"
-					" memory");
+					" memory%s%s%s", vc->incomplete ? " (" :
+					"", vc->problem,
+					vc->incomplete ? ")" : "");
 	qsort(vc->loads, vc->nloads, sizeof(*vc->loads), load_cmp);
 	/* Overlaps: the earlier segment keeps its bytes. */
 	size_t n = 1;

@@ -1706,7 +1706,8 @@ struct vml_error *vml_render_crash(const struct vml_layout *layout,
 /* What a file is (vml_dump_probe). Values never change. */
 enum vml_dump_format {
 	VML_DUMP_NONE = 0,   /* not a kernel dump (a process core, anything) */
-	VML_DUMP_ELF = 1,    /* ELF core with VMCOREINFO or QEMU CPU notes */
+	VML_DUMP_ELF = 1,    /* ELF core with VMCOREINFO or QEMU CPU notes,
+				or segments at physical addresses */
 	VML_DUMP_KDUMP = 2,  /* kdump-compressed (dump-guest-memory -z/-l/-s,
 				makedumpfile); not read yet */
 };
