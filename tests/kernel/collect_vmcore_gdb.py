@@ -7,7 +7,7 @@
 # the pc, the direct map, vmalloc space, modules, vmemmap, the user half,
 # an unmapped one), then QEMU's `dump-guest-memory` of the same guest into
 # $VMLAYOUT_VMCORE_FILE. Everything goes as JSON to $VMLAYOUT_COLLECT_OUT;
-# the assertions live in test_vmcore.py.
+# the assertions live in test_vmcore.py. GDB has sourced vmlayout-gdb.py.
 
 import json
 import os
@@ -33,8 +33,6 @@ def reg(name):
     return int(gdb.parse_and_eval("$" + name)) & ((1 << 64) - 1)
 
 
-gdb.execute("source " + os.path.join(os.environ["top_srcdir"], "gdbext",
-                                     "vmlayout-gdb.py"))
 step("regs", lambda: {r: reg(r) for r in ("cr3", "cr4", "efer", "pc")})
 step("layout", lambda: command_json("vmlayout --json"))
 step("pagetables", lambda: command_json("vmlayout --pagetables --json"))

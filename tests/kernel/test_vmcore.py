@@ -124,6 +124,8 @@ def dumped():
         r = subprocess.run(
             [GDB, "-nx", "-batch", "-ex", "set pagination off",
              "-ex", "set width 0", "-ex", "set remotetimeout 300",
+             "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
+                                             "vmlayout-gdb.py"),
              "-ex", "target remote 127.0.0.1:%d" % port,
              "-x", os.path.join(HERE, "collect_vmcore_gdb.py")],
             env=env, capture_output=True, text=True, timeout=900)
