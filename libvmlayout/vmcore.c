@@ -489,7 +489,7 @@ static struct vml_error *parse_phdrs(struct vml_vmcore *vc)
 						" 0x%" PRIx64 " + %" PRIu64
 						" bytes wraps past 2^64", i, pa,
 						filesz);
-		if (off > len) {
+		if (off >= len) {
 			damaged(vc, "truncated: PT_LOAD %" PRIu32 " (physical"
 				" 0x%" PRIx64 ") starts past the end of the"
 				" file", i, pa);

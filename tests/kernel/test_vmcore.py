@@ -266,7 +266,7 @@ def test_text_answers(dumped):
     assert "from symbols" in r.stdout
     r = cli("--core", dump, "--pagetables")
     assert r.returncode == 0, r.stderr
-    for marker in ("user", "direct-map", "vmalloc", "kernel-text"):
+    for marker in ("user space", "direct-map", "vmalloc", "kernel-text"):
         assert "---[ %s ]---" % marker in r.stdout, marker
 
 

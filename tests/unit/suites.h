@@ -23,7 +23,8 @@
 	X(i386) \
 	X(stacks) \
 	X(scan) \
-	X(crash)
+	X(crash) \
+	X(vmcore)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
