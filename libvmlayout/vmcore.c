@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "vmcore_internal.h"
 
 /* Bounds: no real dump comes near them, a forged one cannot make us
  * allocate or loop without end. */
@@ -43,6 +44,8 @@ struct vml_vmcore {
 	const uint8_t *data;
 	size_t size;
 	bool mapped;                  /* data is our mmap */
+	uint32_t format;              /* enum vml_dump_format */
+	struct vml_kdump *kd;         /* VML_DUMP_KDUMP: its page index */
 	const struct vml_arch *arch;
 	struct vmcore_load *loads;    /* sorted by pa, disjoint */
 	size_t nloads;
@@ -243,6 +246,11 @@ static int read_phys(void *arg, enum vml_space space, uint64_t addr,
 	const struct vml_vmcore *vc = arg;
 	if (space != VML_SPACE_PHYSICAL)
 		return -1;
+	if (vc->kd) {
+		struct vml_error *err = vml_kdump_read(vc->kd, addr, buf, len);
+		vml_error_free(err);
+		return err ? -1 : 0;
+	}
 	uint8_t *out = buf;
 	while (len) {
 		size_t i = load_at(vc, addr);
@@ -611,6 +619,7 @@ void vml_vmcore_free(struct vml_vmcore *vc)
 	if (!vc)
 		return;
 	vml_source_free(vc->src);
+	vml_kdump_free(vc->kd);
 	vml_paging_free(vc->paging);
 	free(vc->vmcoreinfo);
 	free(vc->loads);
@@ -654,6 +663,37 @@ static struct vml_error *open_elf(struct vml_vmcore *vc)
 	return vml_source_from_callback(read_phys, vc, &vc->src);
 }
 
+/* The kdump-compressed formats: the header's notes and VMCOREINFO, the
+ * pages through kdump.c's index. */
+static struct vml_error *open_kdump(struct vml_vmcore *vc)
+{
+	struct vml_error *err = vml_kdump_open(vc->data, vc->size, &vc->kd);
+	if (err)
+		return err;
+	const struct vml_kdump_facts *f = vml_kdump_get_facts(vc->kd);
+	if (strcmp(f->machine, "x86_64"))
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"unsupported: kdump of a \"%s\" machine"
+					" (x86_64 is read)", f->machine);
+	vc->arch = &vml_arch_x86_64;
+	if (f->incomplete)
+		damaged(vc, "%s", f->problem);
+	if (f->notes && (err = parse_notes(vc, f->notes, f->notes_size, 0)))
+		return err;
+	if (!vc->vmcoreinfo && f->vmcoreinfo &&
+	    (err = note_vmcoreinfo(vc, f->vmcoreinfo,
+				   f->vmcoreinfo_size > UINT32_MAX ?
+				   UINT32_MAX : (uint32_t)f->vmcoreinfo_size)))
+		return err;
+	if (!vc->ncpus)
+		vc->ncpus = f->nr_cpus;
+	err = find_paging(vc);
+	if (err)
+		return err;
+	find_symbols(vc);
+	return vml_source_from_callback(read_phys, vc, &vc->src);
+}
+
 struct vml_error *vml_vmcore_open_buffer(const void *buf, size_t len,
 					 struct vml_vmcore **ret)
 {
@@ -661,20 +701,15 @@ struct vml_error *vml_vmcore_open_buffer(const void *buf, size_t len,
 		return vml_error_create(VML_ERROR_INVALID,
 					"vmcore: NULL buffer or result");
 	const uint8_t *d = buf;
-	if (len >= 8 && (!memcmp(d, "KDUMP   ", 8) ||
-			 !memcmp(d, "makedumpfile", len < 12 ? len : 12)))
-		return vml_error_create(VML_ERROR_UNSUPPORTED,
-					"unsupported: kdump-compressed dumps"
-					" (dump-guest-memory -z/-l/-s,"
-					" makedumpfile) are not read yet; take"
-					" an ELF dump (dump-guest-memory"
-					" without a format option)");
 	struct vml_vmcore *vc = calloc(1, sizeof(*vc));
 	if (!vc)
 		return &vml_enomem;
 	vc->data = d;
 	vc->size = len;
-	struct vml_error *err = open_elf(vc);
+	vc->format = probe_bytes(d, len) == VML_DUMP_KDUMP ? VML_DUMP_KDUMP :
+		     VML_DUMP_ELF;
+	struct vml_error *err = vc->format == VML_DUMP_KDUMP ? open_kdump(vc) :
+				open_elf(vc);
 	if (err) {
 		vml_vmcore_free(vc);
 		return err;
@@ -734,7 +769,7 @@ struct vml_error *vml_vmcore_get_info(const struct vml_vmcore *vc,
 	if (err)
 		return err;
 	struct vml_vmcore_info info = {
-		.format = VML_DUMP_ELF,
+		.format = vc->format,
 		.arch = vc->arch->id,
 		.ncpus = vc->ncpus,
 		.nsegments = vc->nloads,
@@ -747,6 +782,11 @@ struct vml_error *vml_vmcore_get_info(const struct vml_vmcore *vc,
 	};
 	for (size_t i = 0; i < vc->nloads; i++)
 		info.memory_bytes += vc->loads[i].size;
+	if (vc->kd) {
+		const struct vml_kdump_facts *f = vml_kdump_get_facts(vc->kd);
+		info.nsegments = vml_kdump_range_count(vc->kd);
+		info.memory_bytes = f->dumped_pages * f->block_size;
+	}
 	char v[128], *end;
 	if (vmci_lookup(vc, "KERNELOFFSET", v, sizeof(v)) && *v) {
 		errno = 0;
