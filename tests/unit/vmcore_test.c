@@ -5,6 +5,9 @@
  * per target/i386/arch_dump.c's QEMUCPUState) and a VMCOREINFO note. The
  * expected answers are the values written. */
 #include <elf.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,7 +238,7 @@ static void test_probe_and_refusals(void)
 	static const uint8_t kdump[16] = "KDUMP   \1\0\0\0";
 	struct vml_vmcore *vc;
 	VML_ASSERT_ERR(vml_vmcore_open_buffer(kdump, sizeof(kdump), &vc),
-		       VML_ERROR_UNSUPPORTED);
+		       VML_ERROR_FORMAT);
 	VML_ASSERT_ERR(vml_vmcore_open_buffer(NULL, 0, &vc), VML_ERROR_FORMAT);
 	VML_ASSERT_ERR(vml_vmcore_open_buffer(NULL, 4, &vc),
 		       VML_ERROR_INVALID);
@@ -252,7 +255,238 @@ static void test_probe_and_refusals(void)
 		       VML_ERROR_NOT_FOUND);
 }
 
+/* ------------------------------------------------------------ kdump
+ * The same machine in the kdump-compressed layout (QEMU's
+ * DiskDumpHeader64 / KdumpSubHeader64 / PageDescriptor, block = 4 KiB):
+ * block 0 header, 1 sub-header, 2-3 the two bitmaps, 4 descriptors, then
+ * notes, VMCOREINFO and the pages, each compressed with method (0: raw). */
+
+#define KD_BLOCK 4096u
+#define KD_PFN0 (BASE / 4096u)
+#define KD_PAGES (MEM / 4096u)
+
+static void set32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static size_t compress_page(uint32_t method, const uint8_t *page,
+			    uint8_t *out, size_t room)
+{
+	switch (method) {
+	case 1: {
+		uLongf n = (uLongf)room;
+		CU_ASSERT_EQUAL_FATAL(compress2(out, &n, page, 4096, 6), Z_OK);
+		return n;
+	}
+	case 2: {
+		static uint8_t wrk[LZO1X_1_MEM_COMPRESS];
+		lzo_uint n = room;
+		CU_ASSERT_EQUAL_FATAL(lzo_init(), LZO_E_OK);
+		CU_ASSERT_EQUAL_FATAL(lzo1x_1_compress(page, 4096, out, &n, wrk),
+				      LZO_E_OK);
+		return n;
+	}
+	case 4: {
+		size_t n = room;
+		CU_ASSERT_EQUAL_FATAL(snappy_compress((const char *)page, 4096,
+						      (char *)out, &n),
+				      SNAPPY_OK);
+		return n;
+	}
+	default:
+		memcpy(out, page, 4096);
+		return 4096;
+	}
+}
+
+static struct dump build_kdump(uint32_t method)
+{
+	struct dump elf = build(true, VMCOREINFO);
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf.buf + sizeof(Elf64_Ehdr));
+	const uint8_t *notes = elf.buf + ph[0].p_offset;
+	size_t notes_len = ph[0].p_filesz;
+	const uint8_t *mem = elf.buf + ph[1].p_offset;
+	size_t head = 5 * KD_BLOCK;
+	size_t notes_off = head, vmci_off = notes_off + notes_len;
+	size_t data_off = vmci_off + sizeof(VMCOREINFO);
+	size_t cap = data_off + KD_PAGES * (4096 + 512);
+	struct dump d = { calloc(1, cap), 0, cap };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.buf);
+	uint8_t *h = d.buf;
+	memcpy(h, "KDUMP   ", 8);
+	set32(h + 8, 6);                          /* header_version */
+	memcpy(h + 12 + 4 * 65, "x86_64", 6);     /* utsname.machine */
+	set32(h + 424, method);                   /* status */
+	set32(h + 428, KD_BLOCK);
+	set32(h + 432, 1);                        /* sub_hdr_size */
+	set32(h + 436, 2);                        /* bitmap_blocks */
+	set32(h + 440, KD_PFN0 + KD_PAGES);       /* max_mapnr */
+	set32(h + 460, 1);                        /* nr_cpus */
+	uint8_t *sub = d.buf + KD_BLOCK;
+	set64(sub + 0, (uint64_t)-33554432);      /* phys_base */
+	set64(sub + 32, vmci_off);
+	set64(sub + 40, sizeof(VMCOREINFO));
+	set64(sub + 48, notes_off);
+	set64(sub + 56, notes_len);
+	set64(sub + 96, KD_PFN0 + KD_PAGES);      /* max_mapnr_64 */
+	for (unsigned i = 0; i < KD_PAGES; i++) {
+		unsigned pfn = KD_PFN0 + i;
+		d.buf[2 * KD_BLOCK + pfn / 8] |= (uint8_t)(1u << pfn % 8);
+		d.buf[3 * KD_BLOCK + pfn / 8] |= (uint8_t)(1u << pfn % 8);
+	}
+	memcpy(d.buf + notes_off, notes, notes_len);
+	memcpy(d.buf + vmci_off, VMCOREINFO, sizeof(VMCOREINFO));
+	size_t at = data_off;
+	for (unsigned i = 0; i < KD_PAGES; i++) {
+		size_t n = compress_page(method, mem + 4096 * i, d.buf + at,
+					 cap - at);
+		uint8_t *desc = d.buf + 4 * KD_BLOCK + 24 * i;
+		set64(desc, at);
+		set32(desc + 8, (uint32_t)n);
+		set32(desc + 12, method);
+		at += n;
+	}
+	d.len = at;
+	free(elf.buf);
+	return d;
+}
+
+/* makedumpfile's flattened stream of the same bytes: 4 KiB header, then
+ * big-endian {offset, size} blocks of 1000 bytes, last first. */
+static struct dump flatten(const struct dump *in)
+{
+	struct dump d = { 0 };
+	uint8_t hdr[4096] = "makedumpfile";
+	hdr[23] = 1;
+	hdr[31] = 1;
+	put(&d, hdr, sizeof(hdr));
+	size_t nblocks = (in->len + 999) / 1000;
+	for (size_t k = nblocks; k-- > 0;) {
+		uint64_t off = k * 1000, size = in->len - off < 1000 ?
+						 in->len - off : 1000;
+		uint8_t bh[16];
+		for (int i = 0; i < 8; i++) {
+			bh[i] = (uint8_t)(off >> (56 - 8 * i));
+			bh[8 + i] = (uint8_t)(size >> (56 - 8 * i));
+		}
+		put(&d, bh, 16);
+		put(&d, in->buf + off, size);
+	}
+	uint8_t end[16];
+	memset(end, 0xff, 16);
+	put(&d, end, 16);
+	return d;
+}
+
+static void check_kdump(const struct dump *d, uint64_t pages_dumped)
+{
+	struct vml_vmcore *vc;
+	VML_ASSERT_OK(vml_vmcore_open_buffer(d->buf, d->len, &vc));
+	struct vml_vmcore_info info;
+	VML_ASSERT_OK(vml_vmcore_get_info(vc, &info, sizeof(info)));
+	CU_ASSERT_EQUAL(info.format, VML_DUMP_KDUMP);
+	CU_ASSERT_EQUAL(info.memory_bytes, pages_dumped * 4096);
+	CU_ASSERT_EQUAL(info.nsegments, 1);
+	CU_ASSERT_EQUAL(info.pc, PC);
+	CU_ASSERT(info.has_vmcoreinfo && info.kernel_offset == 0x1f000000);
+	CU_ASSERT_FALSE(info.incomplete);
+	CU_ASSERT_EQUAL(vml_paging_root(vml_vmcore_paging(vc), 0), ROOT);
+	char buf[8];
+	VML_ASSERT_OK(vml_source_read(vml_vmcore_source(vc), VML_SPACE_PHYSICAL,
+				      DATA, buf, 8));
+	CU_ASSERT_STRING_EQUAL(buf, "vmcore!");
+	VML_ASSERT_ERR(vml_source_read(vml_vmcore_source(vc),
+				       VML_SPACE_PHYSICAL, 0x1000, buf, 8),
+		       VML_ERROR_FAULT);
+	struct vml_kernel *k;
+	VML_ASSERT_OK(vml_vmcore_kernel(vc, &k));
+	CU_ASSERT_EQUAL(vml_kernel_range_count(k), 1);
+	const struct vml_pt_range *r = vml_kernel_range(k, 0);
+	CU_ASSERT(r->start == VA && r->phys == DATA);
+	vml_kernel_free(k);
+	vml_vmcore_free(vc);
+}
+
+static void test_kdump_each_compression(void)
+{
+	static const uint32_t methods[] = { 0, 1, 2, 4 };
+	for (size_t m = 0; m < VML_ARRAY_SIZE(methods); m++) {
+		struct dump d = build_kdump(methods[m]);
+		check_kdump(&d, KD_PAGES);
+		struct dump f = flatten(&d);
+		check_kdump(&f, KD_PAGES);
+		free(f.buf);
+		free(d.buf);
+	}
+}
+
+static void test_kdump_damage(void)
+{
+	struct dump d = build_kdump(1);
+	/* Every cut: an error of one line, or a dump whose pages past the cut
+	 * fail alone. */
+	for (size_t cut = 0; cut < d.len; cut += cut < 5 * KD_BLOCK ? 61 : 7) {
+		struct vml_vmcore *vc = NULL;
+		struct vml_error *err = vml_vmcore_open_buffer(d.buf, cut, &vc);
+		if (err) {
+			CU_ASSERT_PTR_NULL(strchr(vml_error_message(err), '\n'));
+			vml_error_free(err);
+			continue;
+		}
+		char *out = NULL;
+		struct vml_kernel_request req = {
+			.query = VML_KQUERY_PAGETABLES,
+			.format = VML_FORMAT_TEXT };
+		err = vml_vmcore_answer(vc, &req, sizeof(req), &out);
+		CU_ASSERT((err == NULL) != (out == NULL));
+		vml_error_free(err);
+		vml_free(out);
+		vml_vmcore_free(vc);
+	}
+	/* A descriptor pointing past the file, one with garbage data, one
+	 * with unknown flags: those pages fail, named. */
+	struct vml_vmcore *vc;
+	uint8_t *desc0 = d.buf + 4 * KD_BLOCK;        /* pfn 0x100: unused */
+	uint8_t *desc5 = d.buf + 4 * KD_BLOCK + 5 * 24;  /* the data page */
+	set64(desc0, UINT64_C(1) << 40);
+	memcpy(d.buf + desc5[0] + (size_t)desc5[1] * 256, "garbage!", 8);
+	VML_ASSERT_OK(vml_vmcore_open_buffer(d.buf, d.len, &vc));
+	char buf[8];
+	VML_ASSERT_ERR(vml_source_read(vml_vmcore_source(vc),
+				       VML_SPACE_PHYSICAL, BASE, buf, 8),
+		       VML_ERROR_FAULT);
+	vml_vmcore_free(vc);
+	set32(desc5 + 12, 0x80);
+	VML_ASSERT_OK(vml_vmcore_open_buffer(d.buf, d.len, &vc));
+	VML_ASSERT_ERR(vml_source_read(vml_vmcore_source(vc),
+				       VML_SPACE_PHYSICAL, DATA, buf, 8),
+		       VML_ERROR_FAULT);
+	vml_vmcore_free(vc);
+	/* Header fields. */
+	struct dump bad = build_kdump(1);
+	set32(bad.buf + 428, 1000);                   /* block_size */
+	VML_ASSERT_ERR(vml_vmcore_open_buffer(bad.buf, bad.len, &vc),
+		       VML_ERROR_FORMAT);
+	set32(bad.buf + 428, KD_BLOCK);
+	set32(bad.buf + 436, 3);                      /* bitmap_blocks odd */
+	VML_ASSERT_ERR(vml_vmcore_open_buffer(bad.buf, bad.len, &vc),
+		       VML_ERROR_FORMAT);
+	set32(bad.buf + 436, 2);
+	set64(bad.buf + KD_BLOCK + 96, UINT64_C(1) << 50);  /* max_mapnr */
+	VML_ASSERT_ERR(vml_vmcore_open_buffer(bad.buf, bad.len, &vc),
+		       VML_ERROR_FORMAT);
+	set64(bad.buf + KD_BLOCK + 96, KD_PFN0 + KD_PAGES);
+	set64(bad.buf + KD_BLOCK + 56, UINT64_C(1) << 40);  /* size_note */
+	VML_ASSERT_ERR(vml_vmcore_open_buffer(bad.buf, bad.len, &vc),
+		       VML_ERROR_FORMAT);
+	free(bad.buf);
+	free(d.buf);
+}
+
 static CU_TestInfo tests[] = {
+	{ "kdump: raw, zlib, lzo, snappy, flattened", test_kdump_each_compression },
+	{ "kdump: cuts and damaged descriptors", test_kdump_damage },
 	{ "QEMU CPU state, VMCOREINFO, walk", test_qemu_cpu_state },
 	{ "root from VMCOREINFO without CPU state", test_root_from_vmcoreinfo },
 	{ "every cut of a dump", test_every_cut },
