@@ -5,13 +5,15 @@ by hand (so every byte is known): physical memory of 6 pages at 1 MiB holding
 VA; notes NT_PRSTATUS, QEMU's CPU state (CR3 = ROOT_PA) and VMCOREINFO.
 
 Used by tests/python/test_vmcore_synthetic.py and to write the fuzzer's
-seeds: `make_vmcore_seed.py DIR` writes DIR/elf-qemu (with the CPU note) and
-DIR/elf-vmcoreinfo (without: the root from VMCOREINFO's init_top_pgt).
+seeds: `make_vmcore_seed.py DIR` writes DIR/elf-qemu (with the CPU note),
+DIR/elf-vmcoreinfo (without: the root from VMCOREINFO's init_top_pgt), and
+the kdump-compressed layout: DIR/kdump-zlib, DIR/kdump-raw-flattened.
 """
 
 import os
 import struct
 import sys
+import zlib
 
 PAGE = 4096
 # The memory starts at 1 MiB, as RAM above the legacy hole does: a process
@@ -101,6 +103,58 @@ def build(cpu_note=True, vmcoreinfo=True):
     return ehdr + ph_note + ph_load + notes + _memory()
 
 
+def build_kdump(compress=True, flattened=False):
+    """The same machine in the kdump-compressed layout (QEMU's
+    DiskDumpHeader64, KdumpSubHeader64, PageDescriptor; 4 KiB blocks):
+    header, sub-header, two bitmaps, descriptors, notes, VMCOREINFO, pages
+    (zlib or raw); flattened: makedumpfile's stream of it."""
+    block = PAGE
+    pfn0, pages = BASE_PA // PAGE, MEMORY // PAGE
+    max_mapnr = pfn0 + pages
+    notes = _note("CORE", 1, _prstatus()) + \
+        _note("QEMU", 0, _qemu_cpu_state(ROOT_PA))
+    vmci = _vmcoreinfo()
+    notes += _note("VMCOREINFO", 0, vmci)
+    notes_off = 5 * block
+    vmci_off = notes_off + len(notes)
+    data_off = vmci_off + len(vmci)
+    head = bytearray(block)
+    head[0:8] = b"KDUMP   "
+    struct.pack_into("<I", head, 8, 6)
+    head[12 + 4 * 65:12 + 4 * 65 + 6] = b"x86_64"
+    struct.pack_into("<9I", head, 424, 1 if compress else 0, block, 1, 2,
+                     max_mapnr, pages, 0, pages, 0)
+    struct.pack_into("<I", head, 460, 1)
+    sub = bytearray(block)
+    struct.pack_into("<q", sub, 0, PHYS_BASE)
+    struct.pack_into("<QQQQ", sub, 32, vmci_off, len(vmci), notes_off,
+                     len(notes))
+    struct.pack_into("<Q", sub, 96, max_mapnr)
+    bitmap = bytearray(block)
+    for pfn in range(pfn0, max_mapnr):
+        bitmap[pfn // 8] |= 1 << (pfn % 8)
+    mem = _memory()
+    descs = bytearray(block)
+    data = bytearray()
+    for i in range(pages):
+        page = mem[i * PAGE:(i + 1) * PAGE]
+        body = zlib.compress(page) if compress else page
+        struct.pack_into("<QIIQ", descs, 24 * i, data_off + len(data),
+                         len(body), 1 if compress else 0, 0)
+        data += body
+    out = bytes(head + sub + bitmap + bitmap + descs) + notes + vmci + \
+        bytes(data)
+    if not flattened:
+        return out
+    flat = bytearray(PAGE)
+    flat[0:12] = b"makedumpfile"
+    struct.pack_into(">qq", flat, 16, 1, 1)
+    for off in range(0, len(out), 3000):
+        chunk = out[off:off + 3000]
+        flat += struct.pack(">qq", off, len(chunk)) + chunk
+    return bytes(flat + struct.pack(">qq", -1, -1))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(out, exist_ok=True)
@@ -108,6 +162,10 @@ def main():
         f.write(build())
     with open(os.path.join(out, "elf-vmcoreinfo"), "wb") as f:
         f.write(build(cpu_note=False))
+    with open(os.path.join(out, "kdump-zlib"), "wb") as f:
+        f.write(build_kdump())
+    with open(os.path.join(out, "kdump-raw-flattened"), "wb") as f:
+        f.write(build_kdump(compress=False, flattened=True))
 
 
 if __name__ == "__main__":

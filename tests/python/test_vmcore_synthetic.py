@@ -166,6 +166,16 @@ def _open_bytes(blob):
         v.close()
 
 
+def _lib_open(blob):
+    """(handle, buffer) of vml_vmcore_open_buffer on blob."""
+    import ctypes
+    from vmlayout import _lib
+    buf = ctypes.create_string_buffer(bytes(blob), max(len(blob), 1))
+    h = _lib.vmcore_p()
+    _lib.check(_lib.vml_vmcore_open_buffer(buf, len(blob), ctypes.byref(h)))
+    return h.value, buf
+
+
 def test_every_cut_gives_one_line_or_a_warning(tmp_path):
     data = seed.build()
     memory_off = len(data) - seed.MEMORY
@@ -267,3 +277,57 @@ def test_open_buffer_bindings_never_crash_on_garbage():
         err = _lib.vml_vmcore_open_buffer(buf, len(blob), ctypes.byref(h))
         with pytest.raises(_lib.Error):
             _lib.check(err)
+
+
+# ------------------------------------------------------------------ kdump
+
+
+@pytest.mark.parametrize("compress,flattened", [(True, False), (False, True),
+                                                (True, True)])
+def test_kdump_layout_gives_the_same_answers(tmp_path, compress, flattened):
+    """The same machine in the kdump-compressed layout (zlib or raw pages,
+    plain or makedumpfile's flattened stream): the same walk and whereis
+    as its ELF form, which the tests above check against the tables."""
+    elf = tmp_path / "tiny.elf"
+    elf.write_bytes(seed.build())
+    kd = tmp_path / "tiny.kdump"
+    kd.write_bytes(seed.build_kdump(compress=compress, flattened=flattened))
+    assert vmlayout.dump_format(str(kd)) == "kdump"
+    for args in (["--pagetables", "--json"], ["--json"],
+                 ["--json", "--whereis", "%#x" % (seed.VA + 8)]):
+        assert run_json("--core", str(kd), *args) == \
+            run_json("--core", str(elf), *args), args
+    with vmlayout.open_vmcore(str(kd)) as v:
+        i = v.info
+        assert (i["format"], i["memory_bytes"], i["pc"], i["phys_base"]) == \
+            ("kdump", seed.MEMORY, seed.PC, seed.PHYS_BASE)
+        assert not i["incomplete"]
+
+
+def test_kdump_damage_gives_one_line(tmp_path):
+    data = seed.build_kdump()
+    # Cut inside the headers: one line.
+    for cut in (0, 100, 4096, 4096 + 50, 3 * 4096, 5 * 4096 - 1):
+        with pytest.raises(vmlayout.Error) as e:
+            _open_bytes(data[:cut])
+        assert str(e.value) and "\n" not in str(e.value), cut
+    # Inside the last page (the mapped data page): the tables are whole, the
+    # walk works; the page itself cannot be read.
+    info, text = _open_bytes(data[:len(data) - 10])
+    assert [r["start"] for r in json.loads(text)["ranges"]] == [seed.VA]
+    h = _lib_open(data[:len(data) - 10])
+    import ctypes
+    from vmlayout import _lib
+    buf = ctypes.create_string_buffer(8)
+    with pytest.raises(vmlayout.Error, match="cannot read 8 bytes of physical memory at 0x105000"):
+        _lib.check(_lib.vml_source_read(_lib.vml_vmcore_source(h[0]), 1,
+                                        seed.DATA_PA, buf, 8))
+    _lib.vml_vmcore_free(h[0])
+    bad = bytearray(data)
+    struct.pack_into("<I", bad, 428, 1000)      # block_size
+    with pytest.raises(vmlayout.Error, match="block_size 1000"):
+        _open_bytes(bad)
+    flat = bytearray(seed.build_kdump(flattened=True))
+    struct.pack_into(">q", flat, 4096 + 8, 1 << 40)   # a block's size
+    with pytest.raises(vmlayout.Error, match="runs past the file"):
+        _open_bytes(flat)
