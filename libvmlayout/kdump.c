@@ -244,6 +244,9 @@ static struct vml_error *index_flattened(struct vml_kdump *kd)
 		pos += size;
 	}
 	kd->facts.blocks = kd->nblocks;
+	if (!kd->nblocks)
+		return vml_error_create(VML_ERROR_FORMAT,
+					"the flattened stream has no data");
 	qsort(kd->blocks, kd->nblocks, sizeof(*kd->blocks), block_cmp);
 	for (size_t i = 1; i < kd->nblocks; i++)
 		if (kd->blocks[i].voff < kd->blocks[i - 1].voff +
@@ -253,9 +256,6 @@ static struct vml_error *index_flattened(struct vml_kdump *kd)
 						" overlap at offset %" PRIu64
 						" (rewritten data)",
 						kd->blocks[i].voff);
-	if (!kd->nblocks)
-		return vml_error_create(VML_ERROR_FORMAT,
-					"the flattened stream has no data");
 	return NULL;
 }
 
