@@ -1709,7 +1709,7 @@ enum vml_dump_format {
 	VML_DUMP_ELF = 1,    /* ELF core with VMCOREINFO or QEMU CPU notes,
 				or segments at physical addresses */
 	VML_DUMP_KDUMP = 2,  /* kdump-compressed (dump-guest-memory -z/-l/-s,
-				makedumpfile); not read yet */
+				makedumpfile; its flattened stream too) */
 };
 /* Reads path's headers and notes to tell a kernel dump from a process
  * core: *format_ret an enum vml_dump_format. A file that cannot be opened
@@ -1720,12 +1720,14 @@ struct vml_error *vml_dump_probe(const char *path, uint32_t *format_ret);
 
 struct vml_vmcore;
 /* Maps path and reads its headers and notes: the physical memory its
- * PT_LOAD segments hold (by p_paddr), the first CPU's registers (QEMU's
- * CPU-state note: CR3, CR4; EFER is assumed, see paging_from), else the
- * page-table root VMCOREINFO names. VML_ERROR_FORMAT naming what is
- * damaged (a truncated header, a note running past its segment ...),
- * VML_ERROR_UNSUPPORTED for kdump-compressed files and other
- * architectures, VML_ERROR_NOT_FOUND when no paging root can be found.
+ * PT_LOAD segments hold (by p_paddr) or, kdump-compressed, its bitmaps and
+ * page descriptors (pages decompressed when read: zlib, lzo, snappy; a
+ * flattened stream is indexed block by block), the first CPU's registers
+ * (QEMU's CPU-state note: CR3, CR4; EFER is assumed, see paging_from),
+ * else the page-table root VMCOREINFO names. VML_ERROR_FORMAT naming what
+ * is damaged (a truncated header, a note running past its segment ...),
+ * VML_ERROR_UNSUPPORTED for other architectures (and zstd pages, which
+ * fail alone), VML_ERROR_NOT_FOUND when no paging root can be found.
  * Segments the file holds only in part are kept for that part (the dump is
  * then incomplete, see vml_vmcore_info). Free with vml_vmcore_free. */
 VML_PUBLIC

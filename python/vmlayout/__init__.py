@@ -1280,7 +1280,7 @@ class Vmcore:
         parts = ["kernel dump" + (" " + path if path else "") + ":"]
         parts.append("%s %s," % ("QEMU" if i["cpu_state"] else "kdump",
                                  "ELF" if i["format"] == "elf"
-                                 else i["format"]))
+                                 else "kdump-compressed"))
         parts.append("%d CPU%s," % (i["cpus"], "" if i["cpus"] == 1
                                     else "s"))
         parts.append(format_size(i["memory_bytes"]) + " of memory")

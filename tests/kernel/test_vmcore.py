@@ -291,7 +291,7 @@ def test_kdump_compressed_same_as_live(dumped, fmt):
     r = cli("--core", path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].startswith(
-        "kernel dump %s: QEMU kdump" % path)
+        "kernel dump %s: QEMU kdump-compressed" % path)
 
 
 def test_text_answers(dumped):
