@@ -306,6 +306,43 @@ def test_text_answers(dumped):
         assert "---[ %s ]---" % marker in r.stdout, marker
 
 
+def test_gdb_commands_on_the_dump_loaded_as_core(dumped):
+    """GDB loads QEMU's ELF dump as an x86-64 core (its $pc is the CPU's);
+    vmlayout and whereis then answer from the dump as on the live guest."""
+    live, dump, _, _ = dumped
+    mark = "@@vmcore@@"
+    cmds = [("pagetables", "vmlayout --pagetables --json"),
+            ("where_pc", "whereis --json $pc"),
+            ("phys", "whereis --phys --json %#x"
+             % live["where"]["phys-of-pc"]["addr"]),
+            ("picture", "vmlayout"),
+            ("crash", "vmlayout --crash")]
+    args = [GDB, "-nx", "-batch", "-ex", "set pagination off",
+            "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
+                                            "vmlayout-gdb.py"),
+            "-ex", "core-file " + dump]
+    for label, cmd in cmds:
+        args += ["-ex", "echo \\n%s BEGIN %s\\n" % (mark, label), "-ex", cmd,
+                 "-ex", "echo %s END %s\\n" % (mark, label)]
+    env = dict(os.environ, PYTHONPATH=os.path.join(TOP_SRCDIR, "python"))
+    r = subprocess.run(args, capture_output=True, text=True, timeout=300,
+                       env=env, stdin=subprocess.DEVNULL)
+    text = r.stdout + r.stderr
+    out = {}
+    for label, _ in cmds:
+        try:
+            out[label] = text.split("%s BEGIN %s\n" % (mark, label), 1)[1] \
+                .split("%s END %s" % (mark, label), 1)[0]
+        except IndexError:
+            raise AssertionError("no %s in:\n%s" % (label, text))
+    assert json.loads(out["pagetables"]) == live["pagetables"]
+    assert _where_key(json.loads(out["where_pc"])) == \
+        _where_key(live["where"]["pc"]["json"])
+    assert json.loads(out["phys"]) == live["where"]["phys-of-pc"]["json"]
+    assert out["picture"].startswith("kernel dump %s: QEMU ELF" % dump)
+    assert "not a kernel" in out["crash"]
+
+
 # ------------------------------------------------------------------ damage
 
 
