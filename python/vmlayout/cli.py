@@ -34,6 +34,12 @@ from the core's file list with permissions taken from the file on disk
 core is truncated or damaged the layout is marked incomplete and a warning
 goes to standard error.
 
+A kernel dump (QEMU's dump-guest-memory, as ELF or kdump-compressed, or
+kdump's ELF vmcore) given as the core is told from a process core by its
+headers: then the kernel's picture is drawn from its page tables (KASLR
+bases from its VMCOREINFO), and --pagetables, --wx, --whereis [--phys] and
+--json answer as GDB's commands do on the live guest.
+
 The source is one of --core FILE, --pid PID or a FILE operand (a core)."""
 
 EPILOG = """\
@@ -65,6 +71,8 @@ examples:
       Every pointer in the heap of process 4321 that points into libc.
   python3 -m vmlayout --core core.1234 --crash
       Why the process died, in one paragraph (--json: every fact).
+  python3 -m vmlayout guest.vmcore --whereis 0xffffffff81000000
+      A kernel dump: the walk of that address through its page tables.
 
 exit status:
   0  success (also for an incomplete layout: see the warning)

@@ -325,9 +325,10 @@ def test_gdb_commands_on_the_dump_loaded_as_core(dumped):
         args += ["-ex", "echo \\n%s BEGIN %s\\n" % (mark, label), "-ex", cmd,
                  "-ex", "echo %s END %s\\n" % (mark, label)]
     env = dict(os.environ, PYTHONPATH=os.path.join(TOP_SRCDIR, "python"))
-    r = subprocess.run(args, capture_output=True, text=True, timeout=300,
-                       env=env, stdin=subprocess.DEVNULL)
-    text = r.stdout + r.stderr
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=300, env=env,
+                       stdin=subprocess.DEVNULL)
+    text = r.stdout
     out = {}
     for label, _ in cmds:
         try:
