@@ -240,26 +240,26 @@ static size_t load_at(const struct vml_vmcore *vc, uint64_t pa)
 
 /* Physical reads only: a dump holds no translation of its own (the
  * kernel's tables are walked through this). */
-static int read_phys(void *arg, enum vml_space space, uint64_t addr,
-		     void *buf, size_t len)
+static struct vml_error *read_phys(void *arg, enum vml_space space,
+				   uint64_t addr, void *buf, size_t len)
 {
 	const struct vml_vmcore *vc = arg;
 	if (space != VML_SPACE_PHYSICAL)
-		return -1;
-	if (vc->kd) {
-		struct vml_error *err = vml_kdump_read(vc->kd, addr, buf, len);
-		vml_error_free(err);
-		return err ? -1 : 0;
-	}
+		return vml_error_create(VML_ERROR_UNSUPPORTED,
+					"a kernel dump holds physical memory:"
+					" virtual 0x%" PRIx64 " is not read from"
+					" it", addr);
+	if (vc->kd)
+		return vml_kdump_read(vc->kd, addr, buf, len);
 	uint8_t *out = buf;
 	while (len) {
 		size_t i = load_at(vc, addr);
-		if (i == SIZE_MAX)
-			return -1;
-		const struct vmcore_load *l = &vc->loads[i];
+		const struct vmcore_load *l = i == SIZE_MAX ? NULL :
+					      &vc->loads[i];
+		if (!l || addr - l->pa >= l->size)
+			return vml_error_fault(addr, "physical 0x%" PRIx64 " is"
+					       " not in the dump", addr);
 		uint64_t in = addr - l->pa;
-		if (in >= l->size)
-			return -1;
 		uint64_t n = l->size - in;
 		if (n > len)
 			n = len;
@@ -268,7 +268,7 @@ static int read_phys(void *arg, enum vml_space space, uint64_t addr,
 		len -= (size_t)n;
 		addr += n;
 	}
-	return 0;
+	return NULL;
 }
 
 /* ------------------------------------------------------------ notes */
@@ -660,7 +660,7 @@ static struct vml_error *open_elf(struct vml_vmcore *vc)
 	if (err)
 		return err;
 	find_symbols(vc);
-	return vml_source_from_callback(read_phys, vc, &vc->src);
+	return vml_source_from_reader(read_phys, vc, &vc->src);
 }
 
 /* The kdump-compressed formats: the header's notes and VMCOREINFO, the
@@ -691,7 +691,7 @@ static struct vml_error *open_kdump(struct vml_vmcore *vc)
 	if (err)
 		return err;
 	find_symbols(vc);
-	return vml_source_from_callback(read_phys, vc, &vc->src);
+	return vml_source_from_reader(read_phys, vc, &vc->src);
 }
 
 struct vml_error *vml_vmcore_open_buffer(const void *buf, size_t len,
