@@ -215,13 +215,22 @@ static struct vml_error *index_flattened(struct vml_kdump *kd)
 			ended = true;
 			break;
 		}
-		if (voff >> 62 || size > kd->size - pos)
+		if (voff >> 62)
 			return vml_error_create(VML_ERROR_FORMAT,
 						"flattened block at byte %" PRIu64
-						": offset %" PRIu64 ", %" PRIu64
-						" bytes: %s", pos - 16, voff,
-						size, voff >> 62 ? "bad offset" :
-						"runs past the file");
+						": bad offset %" PRIu64, pos - 16,
+						voff);
+		if (size > kd->size - pos) {
+			/* Cut short: what is there is kept. */
+			kd->facts.incomplete = true;
+			snprintf(kd->facts.problem, sizeof(kd->facts.problem),
+				 "truncated: flattened block at byte %" PRIu64
+				 " (offset %" PRIu64 ", %" PRIu64 " bytes) has %"
+				 PRIu64 " bytes", pos - 16, voff, size,
+				 (uint64_t)(kd->size - pos));
+			size = kd->size - pos;
+			ended = true;
+		}
 		if (kd->nblocks >= FLAT_MAX_BLOCKS)
 			return vml_error_create(VML_ERROR_LIMIT,
 						"more than %" PRIu64 " flattened"

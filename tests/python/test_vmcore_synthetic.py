@@ -328,6 +328,12 @@ def test_kdump_damage_gives_one_line(tmp_path):
     with pytest.raises(vmlayout.Error, match="block_size 1000"):
         _open_bytes(bad)
     flat = bytearray(seed.build_kdump(flattened=True))
-    struct.pack_into(">q", flat, 4096 + 8, 1 << 40)   # a block's size
-    with pytest.raises(vmlayout.Error, match="runs past the file"):
+    struct.pack_into(">q", flat, 4096, 1 << 62)   # a block's offset
+    with pytest.raises(vmlayout.Error, match="bad offset"):
         _open_bytes(flat)
+    # A stream cut in its last block: what is there is read, and said.
+    flat = seed.build_kdump(flattened=True)
+    info, text = _open_bytes(flat[:-20])     # the data page, the marker
+    assert info["incomplete"] and "truncated: flattened block" in \
+        info["problem"]
+    assert [r["start"] for r in json.loads(text)["ranges"]] == [seed.VA]
