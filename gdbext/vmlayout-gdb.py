@@ -434,6 +434,42 @@ def _kernel_module():
     return qemu if qemu.is_qemu_kernel_target() else None
 
 
+_vmcores = {}
+
+
+def _vmcore_target(cmd):
+    """(vmlayout.Vmcore, path) when the selected target is a core file that
+    is a whole machine's dump (QEMU's dump-guest-memory, kdump), else
+    (None, None). GDB loads QEMU's ELF dump as an x86-64 core, but its
+    segments are physical memory: the library reads it as a vmcore. Kept
+    open per file (path, size, mtime)."""
+    conn = gdb.selected_inferior().connection
+    if vmlayout is None or conn is None or conn.type != "core":
+        return None, None
+    path = _core_path(cmd)
+    try:
+        st = os.stat(path)
+        key = (path, st.st_size, st.st_mtime_ns)
+        if key not in _vmcores:
+            if not vmlayout.dump_format(path):
+                return None, None
+            _vmcores.clear()
+            _vmcores[key] = vmlayout.open_vmcore(path)
+        return _vmcores[key], path
+    except OSError as e:
+        raise gdb.GdbError(_one_line("%s: %s: %s" % (cmd, path, e)))
+    except vmlayout.Error as e:
+        raise gdb.GdbError(_one_line("%s: %s" % (cmd, e.message)))
+
+
+def _vmcore_answer(cmd, vmc, query, as_json, addr=0):
+    try:
+        return vmc.answer(query, "json" if as_json else "text", addr=addr,
+                          color=_color() and not as_json)
+    except vmlayout.Error as e:
+        raise gdb.GdbError(_one_line("%s: %s" % (cmd, e.message)))
+
+
 def _value(cmd, text, what):
     """A number or GDB expression given to an option, as a 64-bit value."""
     try:
@@ -680,6 +716,17 @@ Colour is used when GDB's styling is on (set style enabled on)."""
                                    "with --scan")
             self._crash(fmt, kernel)
             return
+        vmc, vmc_path = _vmcore_target("vmlayout")
+        if vmc is not None:
+            if self._scan is not None or self._max or registers or \
+                    fmt == "table":
+                raise gdb.GdbError("vmlayout: on a kernel dump: --pagetables,"
+                                   " --wx and --json only")
+            text = _vmcore_answer("vmlayout", vmc, query, fmt == "json")
+            if query == "layout" and fmt != "json":
+                text = vmc.summary(vmc_path) + "\n" + text
+            _write(text)
+            return
         if self._scan is not None:
             if fmt not in ("picture", "json") or kernel:
                 raise gdb.GdbError("vmlayout: --scan takes --json and --max "
@@ -730,9 +777,10 @@ Colour is used when GDB's styling is on (set style enabled on)."""
         if fmt not in ("picture", "json"):
             raise gdb.GdbError("vmlayout: --crash prints a paragraph or, "
                                "with --json, JSON; not --%s" % fmt)
-        if _kernel_module() is not None:
+        if _kernel_module() is not None or \
+                _vmcore_target("vmlayout")[0] is not None:
             raise gdb.GdbError("vmlayout: --crash is for processes and "
-                               "cores, not a kernel under QEMU")
+                               "cores, not a kernel")
         try:
             layout, crash = _crash("vmlayout", warn=fmt != "json")
         except vmlayout.Error as e:
@@ -875,6 +923,14 @@ Options must come before EXPR; use -- to end them (whereis -- -8)."""
         _require_stopped("whereis")
         addr = self._address(expr)
         _require_package("whereis")
+        vmc, _ = _vmcore_target("whereis")
+        if vmc is not None:
+            if self._deref is not None:
+                raise gdb.GdbError("whereis: --deref is not read from a "
+                                   "kernel dump yet")
+            _write(_vmcore_answer("whereis", vmc, "phys" if phys else "where",
+                                  as_json, addr))
+            return
         if self._deref is not None:
             if phys:
                 raise gdb.GdbError("whereis: --deref and --phys do not go "

@@ -363,6 +363,8 @@ struct vml_arch {
 	const struct vml_arch_core_notes *core;
 	/* What a crash explanation needs (NULL: crashes not explained). */
 	const struct vml_arch_crash *crash;
+	/* Whole-machine dumps of its kernels (NULL: none; vmcore.c). */
+	const struct vml_arch_dump *dump;
 };
 
 struct vml_arch_bit {
@@ -378,6 +380,42 @@ struct vml_arch_column {
 	uint32_t mask;
 	uint32_t value;
 	const char *text;
+};
+
+/* ------------------------------------------------------------ dumps */
+
+/* A VMCOREINFO lookup (vmcore.c): the value of key ("SYMBOL(init_top_pgt)",
+ * "NUMBER(phys_base)", "KERNELOFFSET"), or NULL when the dump has none. */
+typedef const char *vml_vmcoreinfo_get_fn(void *arg, const char *key);
+
+/* What the architecture knows about dumps of a whole machine (QEMU's
+ * dump-guest-memory, kdump): where the paging registers are, or what
+ * stands in for them. Used by vmcore.c only. */
+struct vml_arch_dump {
+	/* QEMU's CPU-state note ("QEMU", type 0) of one CPU: its registers
+	 * as (name, value) into regs (at most max; names are static), the
+	 * paging ones under the names paging_registers uses. Returns how
+	 * many; 0 for a note too short or of a version it does not know. */
+	size_t (*qemu_cpu_note)(const uint8_t *desc, uint64_t size,
+				struct vml_named_value *regs, size_t max);
+	/* Paging registers no dump records, with the value the kernel runs
+	 * with, and why that may be assumed (one phrase). */
+	const struct vml_named_value *assumed;
+	size_t nassumed;
+	const char *assumed_why;
+	/* The paging registers from VMCOREINFO alone (a dump without CPU
+	 * state holding them: kdump's /proc/vmcore has NT_PRSTATUS only):
+	 * into regs (at most max), *n set; *how says from what (static).
+	 * VML_ERROR_NOT_FOUND naming the missing key. */
+	struct vml_error *(*vmcoreinfo_paging)(vml_vmcoreinfo_get_fn *get,
+					       void *arg,
+					       struct vml_named_value *regs,
+					       size_t max, size_t *n,
+					       const char **how);
+	/* VMCOREINFO keys whose value is the address of a base symbol when
+	 * "SYMBOL(name)" is not there, parallel to kernel->symbols (x86-64:
+	 * _text is _stext); NULL entries where none. */
+	const char *const *symbol_keys;
 };
 
 /* ------------------------------------------------------------ crash */

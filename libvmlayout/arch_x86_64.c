@@ -9,8 +9,10 @@
 
 #include <dis-asm.h>
 #include <elf.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"
@@ -937,6 +939,157 @@ static const struct vml_arch_crash crash = {
 	.insn_facts = vml_x86_insn_facts,
 };
 
+/* ------------------------------------------------------------ dumps */
+
+/* QEMU's x86 CPU-state note (target/i386/arch_dump.c, struct
+ * QEMUCPUState): version, size, the 16 general registers, rip, rflags,
+ * ten 24-byte segment records (selector, limit, flags, pad, base), cr0 to
+ * cr4, then fields added later behind `size`. Offsets in bytes. */
+#define QCS_GPR 8
+#define QCS_RIP 136
+#define QCS_RFLAGS 144
+#define QCS_SEG 152
+#define QCS_SEG_SIZE 24
+#define QCS_SEG_BASE 16
+#define QCS_CR 392
+#define QCS_MIN_SIZE (QCS_CR + 5 * 8)
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static size_t qemu_cpu_note(const uint8_t *desc, uint64_t size,
+			    struct vml_named_value *regs, size_t max)
+{
+	static const char *const gpr[] = { "rax", "rbx", "rcx", "rdx", "rsi",
+					   "rdi", "rsp", "rbp", "r8", "r9",
+					   "r10", "r11", "r12", "r13", "r14",
+					   "r15" };
+	/* fs and gs bases under the names NT_PRSTATUS uses. */
+	static const struct { unsigned index; const char *name; } seg[] = {
+		{ 3, "fs_base" }, { 4, "gs_base" },
+	};
+	static const char *const cr[] = { "cr0", "cr1", "cr2", "cr3", "cr4" };
+	if (size < QCS_MIN_SIZE)
+		return 0;
+	uint32_t version = (uint32_t)le64(desc) & 0xffffffffu;
+	uint32_t stated = (uint32_t)(le64(desc) >> 32);
+	/* Version 1 is the only one; fields grow at the end behind size. */
+	if (version != 1 || stated < QCS_MIN_SIZE)
+		return 0;
+	size_t n = 0;
+#define PUT(nm, off) do { if (n < max) regs[n++] = \
+	(struct vml_named_value){ (nm), le64(desc + (off)) }; } while (0)
+	for (size_t i = 0; i < VML_ARRAY_SIZE(gpr); i++)
+		PUT(gpr[i], QCS_GPR + 8 * i);
+	PUT("rip", QCS_RIP);
+	PUT("eflags", QCS_RFLAGS);
+	for (size_t i = 0; i < VML_ARRAY_SIZE(seg); i++)
+		PUT(seg[i].name, QCS_SEG + QCS_SEG_SIZE * seg[i].index +
+				 QCS_SEG_BASE);
+	for (size_t i = 0; i < VML_ARRAY_SIZE(cr); i++)
+		if (i != 1)    /* CR1 is reserved */
+			PUT(cr[i], QCS_CR + 8 * i);
+#undef PUT
+	return n;
+}
+
+/* QEMU's CPU state has no EFER. x86-64 Linux sets EFER.NXE on every CPU
+ * that has NX (and SCE, LME, LMA always), and writes NX into its tables
+ * only then: the value a running kernel has. */
+static const struct vml_named_value assumed[] = {
+	{ "efer", UINT64_C(0xd01) },   /* SCE | LME | LMA | NXE */
+};
+
+#define START_KERNEL_MAP UINT64_C(0xffffffff80000000)
+
+/* VMCOREINFO numbers are decimal ("%ld"), symbols and KERNELOFFSET hex. */
+static bool vmci_number(vml_vmcoreinfo_get_fn *get, void *arg,
+			const char *key, int base, int64_t *ret)
+{
+	const char *v = get(arg, key);
+	if (!v || !*v)
+		return false;
+	char *end;
+	errno = 0;
+	long long x = base == 10 ? strtoll(v, &end, 10) :
+		      (long long)strtoull(v, &end, 16);
+	if (errno || *end)
+		return false;
+	*ret = (int64_t)x;
+	return true;
+}
+
+/* kdump's /proc/vmcore has NT_PRSTATUS notes only: the root is the
+ * kernel's own top-level table, init_top_pgt (swapper_pg_dir on x86-64),
+ * a kernel-image address, so physical = virtual - __START_KERNEL_map +
+ * phys_base (the kernel's __phys_addr_symbol). */
+static struct vml_error *vmcoreinfo_paging(vml_vmcoreinfo_get_fn *get,
+					   void *arg,
+					   struct vml_named_value *regs,
+					   size_t max, size_t *n,
+					   const char **how)
+{
+	static const char *const roots[] = { "SYMBOL(init_top_pgt)",
+					     "SYMBOL(swapper_pg_dir)" };
+	int64_t virt = 0, phys_base = 0, l5 = 0;
+	const char *key = NULL;
+	for (size_t i = 0; i < VML_ARRAY_SIZE(roots) && !key; i++)
+		if (vmci_number(get, arg, roots[i], 16, &virt))
+			key = roots[i];
+	if (!key)
+		return vml_error_create(VML_ERROR_NOT_FOUND,
+					"no page-table root: the dump has no"
+					" CPU state with CR3 and its VMCOREINFO"
+					" has no SYMBOL(init_top_pgt)");
+	if (!vmci_number(get, arg, "NUMBER(phys_base)", 10, &phys_base))
+		return vml_error_create(VML_ERROR_NOT_FOUND,
+					"VMCOREINFO has %s but no"
+					" NUMBER(phys_base): its physical address"
+					" is unknown", key);
+	if ((uint64_t)virt < START_KERNEL_MAP)
+		return vml_error_create(VML_ERROR_FORMAT,
+					"VMCOREINFO's %s=%" PRIx64 " is not a"
+					" kernel-image address", key,
+					(uint64_t)virt);
+	(void)vmci_number(get, arg, "NUMBER(pgtable_l5_enabled)", 10, &l5);
+	if (max < 3)
+		return vml_error_create(VML_ERROR_INVALID,
+					"vmcoreinfo paging: room for 3 registers"
+					" needed");
+	uint64_t root = (uint64_t)virt - START_KERNEL_MAP + (uint64_t)phys_base;
+	regs[0] = (struct vml_named_value){ "cr3", root };
+	regs[1] = (struct vml_named_value){ "cr4", l5 == 1 ? CR4_LA57 : 0 };
+	regs[2] = assumed[0];
+	*n = 3;
+	*how = key[7] == 'i' ? "init_top_pgt in VMCOREINFO, less"
+			       " __START_KERNEL_map, plus phys_base" :
+			       "swapper_pg_dir in VMCOREINFO, less"
+			       " __START_KERNEL_map, plus phys_base";
+	return NULL;
+}
+
+/* Parallel to the kernel classifier's symbols (page_offset_base,
+ * vmalloc_base, vmemmap_base, _text): VMCOREINFO has SYMBOL(_stext), at
+ * the same address as _text in x86-64's linker script. */
+static const char *const dump_symbol_keys[] = {
+	NULL, NULL, NULL, "SYMBOL(_stext)",
+};
+
+static const struct vml_arch_dump dump = {
+	.qemu_cpu_note = qemu_cpu_note,
+	.assumed = assumed,
+	.nassumed = VML_ARRAY_SIZE(assumed),
+	.assumed_why = "EFER is not in the dump: NXE assumed, as x86-64 Linux"
+		       " sets it on every CPU with NX",
+	.vmcoreinfo_paging = vmcoreinfo_paging,
+	.symbol_keys = dump_symbol_keys,
+};
+
 const struct vml_arch vml_arch_x86_64 = {
 	.id = VML_ARCH_X86_64,
 	.name = "x86-64",
@@ -977,4 +1130,5 @@ const struct vml_arch vml_arch_x86_64 = {
 	.kernel = &vml_kernel_class_x86_64,
 	.core = &core_notes,
 	.crash = &crash,
+	.dump = &dump,
 };

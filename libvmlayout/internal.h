@@ -186,6 +186,13 @@ struct vml_error *vml_source_read_page(struct vml_source *src,
 				       enum vml_space space, uint64_t pa,
 				       const uint8_t **page_ret);
 
+/* A source over the library's own reader (vmcore.c): fn's error, with its
+ * message, is what a failed read returns. fn and arg are kept. */
+typedef struct vml_error *vml_reader_fn(void *arg, enum vml_space space,
+					 uint64_t addr, void *buf, size_t len);
+struct vml_error *vml_source_from_reader(vml_reader_fn *fn, void *arg,
+					 struct vml_source **ret);
+
 /* Direct pointer to [addr, addr + len) when the source holds those bytes
  * in memory (a buffer, a mapped core's dumped bytes), else NULL (read
  * them with vml_source_read). Valid as long as the source. */

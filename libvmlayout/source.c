@@ -32,6 +32,7 @@
 
 enum source_kind {
 	SOURCE_CALLBACK,
+	SOURCE_READER,
 	SOURCE_PID,
 	SOURCE_BUFFER,
 };
@@ -44,6 +45,8 @@ struct vml_source {
 	enum source_kind kind;
 	/* SOURCE_CALLBACK */
 	vml_read_fn *fn;
+	/* SOURCE_READER */
+	vml_reader_fn *reader;
 	void *arg;
 	/* SOURCE_PID */
 	int fd;
@@ -95,6 +98,22 @@ struct vml_error *vml_source_from_callback(vml_read_fn *fn, void *arg,
 	if (err)
 		return err;
 	src->fn = fn;
+	src->arg = arg;
+	*ret = src;
+	return NULL;
+}
+
+struct vml_error *vml_source_from_reader(vml_reader_fn *fn, void *arg,
+					 struct vml_source **ret)
+{
+	if (!fn || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"reader source needs a read function");
+	struct vml_source *src = NULL;
+	struct vml_error *err = source_new(SOURCE_READER, &src);
+	if (err)
+		return err;
+	src->reader = fn;
 	src->arg = arg;
 	*ret = src;
 	return NULL;
@@ -232,6 +251,9 @@ static struct vml_error *backend_read(struct vml_source *src,
 						      " of %s memory at 0x%" PRIx64,
 						      len, vml_plural(len),
 						      space_name(space), addr);
+			break;
+		case SOURCE_READER:
+			err = src->reader(src->arg, space, addr, buf, len);
 			break;
 		case SOURCE_PID:
 			err = read_pid(src, addr, buf, len);

@@ -1838,6 +1838,99 @@ struct vml_error *vml_render_crash(const struct vml_layout *layout,
 				   size_t crash_size, enum vml_format format,
 				   uint32_t flags, char **ret);
 
+/* ---------------------------------------------------------------- kernel dumps (vmcores)
+ * A whole machine's memory saved in a file: QEMU's dump-guest-memory ELF
+ * (with -device vmcoreinfo the kernel's VMCOREINFO is in it) or kdump's
+ * ELF /proc/vmcore layout. The file is mapped, never read whole: opening
+ * reads its headers and notes; the kernel's page tables are then walked
+ * through its physical memory like a live guest's. */
+
+/* What a file is (vml_dump_probe). Values never change. */
+enum vml_dump_format {
+	VML_DUMP_NONE = 0,   /* not a kernel dump (a process core, anything) */
+	VML_DUMP_ELF = 1,    /* ELF core with VMCOREINFO or QEMU CPU notes,
+				or segments at physical addresses */
+	VML_DUMP_KDUMP = 2,  /* kdump-compressed (dump-guest-memory -z/-l/-s,
+				makedumpfile; its flattened stream too) */
+};
+/* Reads path's headers and notes to tell a kernel dump from a process
+ * core: *format_ret an enum vml_dump_format. A file that cannot be opened
+ * is an error; one that is damaged before any note says "kernel" is
+ * VML_DUMP_NONE (the core reader then says what is wrong). */
+VML_PUBLIC
+struct vml_error *vml_dump_probe(const char *path, uint32_t *format_ret);
+
+struct vml_vmcore;
+/* Maps path and reads its headers and notes: the physical memory its
+ * PT_LOAD segments hold (by p_paddr) or, kdump-compressed, its bitmaps and
+ * page descriptors (pages decompressed when read: zlib, lzo, snappy; a
+ * flattened stream is indexed block by block), the first CPU's registers
+ * (QEMU's CPU-state note: CR3, CR4; EFER is assumed, see paging_from),
+ * else the page-table root VMCOREINFO names. VML_ERROR_FORMAT naming what
+ * is damaged (a truncated header, a note running past its segment ...),
+ * VML_ERROR_UNSUPPORTED for other architectures (and zstd pages, which
+ * fail alone), VML_ERROR_NOT_FOUND when no paging root can be found.
+ * Segments the file holds only in part are kept for that part (the dump is
+ * then incomplete, see vml_vmcore_info). Free with vml_vmcore_free. */
+VML_PUBLIC
+struct vml_error *vml_vmcore_open(const char *path, struct vml_vmcore **ret);
+/* The same from len bytes at buf (borrowed: must outlive the vmcore). */
+VML_PUBLIC
+struct vml_error *vml_vmcore_open_buffer(const void *buf, size_t len,
+					 struct vml_vmcore **ret);
+VML_PUBLIC
+void vml_vmcore_free(struct vml_vmcore *vmcore);
+
+/* What a dump says about itself. Sized (vml_vmcore_get_info). */
+struct vml_vmcore_info {
+	uint32_t format;           /* enum vml_dump_format */
+	uint32_t arch;             /* enum vml_arch_id */
+	uint32_t ncpus;            /* NT_PRSTATUS notes */
+	uint64_t nsegments;        /* PT_LOAD segments with bytes */
+	uint64_t memory_bytes;     /* physical memory the file holds */
+	uint64_t file_size;
+	bool has_cpu_state;        /* QEMU CPU-state notes (control registers) */
+	bool has_vmcoreinfo;
+	bool has_pc;
+	uint64_t pc;               /* the first CPU's program counter */
+	bool has_kernel_offset;
+	uint64_t kernel_offset;    /* VMCOREINFO KERNELOFFSET (KASLR) */
+	bool has_phys_base;
+	int64_t phys_base;         /* VMCOREINFO NUMBER(phys_base) */
+	char osrelease[65];        /* VMCOREINFO OSRELEASE; "" when absent */
+	char paging_from[160];     /* where the paging registers come from */
+	bool incomplete;           /* damaged but usable: problem says how */
+	char problem[200];
+};
+#define VML_VMCORE_INFO_SIZE_V2 VML_SIZE_THROUGH(struct vml_vmcore_info, problem)
+VML_PUBLIC
+struct vml_error *vml_vmcore_get_info(const struct vml_vmcore *vmcore,
+				      struct vml_vmcore_info *ret,
+				      size_t ret_size);
+/* The value of key in the dump's VMCOREINFO ("KERNELOFFSET",
+ * "SYMBOL(_stext)", "NUMBER(phys_base)") into buf (size bytes, always
+ * NUL-terminated); false when absent or longer than buf. */
+VML_PUBLIC
+bool vml_vmcore_vmcoreinfo(const struct vml_vmcore *vmcore, const char *key,
+			   char *buf, size_t size);
+/* The dump's physical memory (physical reads only) and its paging; owned
+ * by the vmcore, valid until it is freed. */
+VML_PUBLIC
+struct vml_source *vml_vmcore_source(const struct vml_vmcore *vmcore);
+VML_PUBLIC
+const struct vml_paging *vml_vmcore_paging(const struct vml_vmcore *vmcore);
+/* The kernel of the dump: vml_kernel_from_pagetables through its memory
+ * with its paging, the first CPU's pc and VMCOREINFO's base symbols as
+ * hints. The kernel borrows the vmcore: free it first. */
+VML_PUBLIC
+struct vml_error *vml_vmcore_kernel(const struct vml_vmcore *vmcore,
+				    struct vml_kernel **ret);
+/* vml_kernel_answer on the dump (same hints as vml_vmcore_kernel). */
+VML_PUBLIC
+struct vml_error *vml_vmcore_answer(const struct vml_vmcore *vmcore,
+				    const struct vml_kernel_request *req,
+				    size_t req_size, char **ret);
+
 #ifdef __cplusplus
 }
 #endif

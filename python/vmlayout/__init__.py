@@ -1297,3 +1297,139 @@ def open_core_bytes(data):
     _lib.check(_lib.vml_layout_from_core_buffer(buf, len(data),
                                                 ctypes.byref(h)))
     return Layout(h.value, keep=[buf])
+
+
+# ------------------------------------------------------------------ kernel dumps
+
+DUMP_FORMATS = {_lib.VML_DUMP_NONE: None, _lib.VML_DUMP_ELF: "elf",
+                _lib.VML_DUMP_KDUMP: "kdump"}
+
+_KQUERIES = {"layout": _lib.VML_KQUERY_LAYOUT,
+             "pagetables": _lib.VML_KQUERY_PAGETABLES,
+             "wx": _lib.VML_KQUERY_WX,
+             "where": _lib.VML_KQUERY_WHERE,
+             "phys": _lib.VML_KQUERY_PHYS}
+
+
+def dump_format(path):
+    """"elf" or "kdump" when path is a kernel dump (a whole machine's
+    memory: QEMU's dump-guest-memory, kdump), None for anything else (a
+    process core). Reads the headers and notes only."""
+    fmt = ctypes.c_uint32(0)
+    _lib.check(_lib.vml_dump_probe(_path_bytes(path), ctypes.byref(fmt)))
+    return DUMP_FORMATS.get(fmt.value)
+
+
+class Vmcore:
+    """A kernel dump (struct vml_vmcore *), mapped, never read whole:
+    .info (what the dump says about itself), vmcoreinfo(key),
+    answer(query, ...) (the text GDB's vmlayout/whereis print on a live
+    guest), kernel() (a Kernel read through the dump)."""
+
+    def __init__(self, handle, keep=()):
+        self._handle = handle
+        self._keep = list(keep)
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle:
+            _lib.vml_vmcore_free(handle)
+        self._keep = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if not self._handle:
+            raise ValueError("vmlayout: vmcore is closed")
+        return self._handle
+
+    @property
+    def info(self):
+        c = _lib.vml_vmcore_info()
+        _lib.check(_lib.vml_vmcore_get_info(self._h(), ctypes.byref(c),
+                                            ctypes.sizeof(c)))
+        return {
+            "format": DUMP_FORMATS.get(c.format),
+            "arch": arch_name(c.arch),
+            "cpus": c.ncpus,
+            "segments": c.nsegments,
+            "memory_bytes": c.memory_bytes,
+            "file_size": c.file_size,
+            "cpu_state": c.has_cpu_state,
+            "vmcoreinfo": c.has_vmcoreinfo,
+            "pc": c.pc if c.has_pc else None,
+            "kernel_offset": c.kernel_offset if c.has_kernel_offset
+            else None,
+            "phys_base": c.phys_base if c.has_phys_base else None,
+            "osrelease": _lib.decode(c.osrelease) or None,
+            "paging_from": _lib.decode(c.paging_from),
+            "incomplete": c.incomplete,
+            "problem": _lib.decode(c.problem) or None,
+        }
+
+    def vmcoreinfo(self, key):
+        """The value of key in the dump's VMCOREINFO, or None."""
+        buf = ctypes.create_string_buffer(4096)
+        if not _lib.vml_vmcore_vmcoreinfo(self._h(), _to_bytes(key, "key"),
+                                          buf, len(buf)):
+            return None
+        return _lib.decode(buf.value)
+
+    def answer(self, query="layout", fmt="text", addr=0, color=False):
+        """What GDB's command prints on a live guest: query "layout",
+        "pagetables", "wx", "where" (addr virtual) or "phys" (addr
+        physical); fmt "text" or "json"."""
+        if query not in _KQUERIES:
+            raise ValueError("unknown query %r" % (query,))
+        req = _lib.vml_kernel_request()
+        req.query = _KQUERIES[query]
+        req.format = _lib.VML_FORMAT_JSON if fmt == "json" \
+            else _lib.VML_FORMAT_TEXT
+        req.flags = _lib.VML_RENDER_COLOR if color and fmt != "json" else 0
+        req.addr = addr & _U64
+        out = ctypes.c_void_p()
+        _lib.check(_lib.vml_vmcore_answer(self._h(), ctypes.byref(req),
+                                          ctypes.sizeof(req),
+                                          ctypes.byref(out)))
+        return _lib.take_string(out)
+
+    def kernel(self):
+        """The dump's kernel (a Kernel that keeps this vmcore alive)."""
+        k = _lib.kernel_p()
+        _lib.check(_lib.vml_vmcore_kernel(self._h(), ctypes.byref(k)))
+        return Kernel(k.value, keep=[self])
+
+    def summary(self, path=None):
+        """One line about the dump for the top of the picture."""
+        i = self.info
+        parts = ["kernel dump" + (" " + path if path else "") + ":"]
+        parts.append("%s %s," % ("QEMU" if i["cpu_state"] else "kdump",
+                                 "ELF" if i["format"] == "elf"
+                                 else "kdump-compressed"))
+        parts.append("%d CPU%s," % (i["cpus"], "" if i["cpus"] == 1
+                                    else "s"))
+        parts.append(format_size(i["memory_bytes"]) + " of memory")
+        if i["osrelease"]:
+            parts[-1] += ","
+            parts.append("Linux " + i["osrelease"])
+        if i["kernel_offset"] is not None:
+            parts[-1] += ","
+            parts.append("KASLR offset %#x" % i["kernel_offset"])
+        return " ".join(parts)
+
+
+def open_vmcore(path):
+    """A kernel dump (QEMU's dump-guest-memory ELF, kdump's ELF layout)."""
+    h = _lib.vmcore_p()
+    _lib.check(_lib.vml_vmcore_open(_path_bytes(path), ctypes.byref(h)))
+    return Vmcore(h.value)

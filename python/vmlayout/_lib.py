@@ -398,6 +398,12 @@ VML_SYMBOL_FROM_KALLSYMS = 1
 VML_SYMBOL_FROM_MODULE = 2
 # enum vml_ksyms_flags
 VML_KSYMS_NO_TYPES = 1 << 0
+
+# enum vml_dump_format
+VML_DUMP_NONE = 0
+VML_DUMP_ELF = 1
+VML_DUMP_KDUMP = 2
+
 VML_KERNEL_WHERE_ALIASES = 64
 
 
@@ -657,6 +663,29 @@ class vml_crash(ctypes.Structure):
     ]
 
 
+class vml_vmcore_info(ctypes.Structure):
+    _fields_ = [
+        ("format", ctypes.c_uint32),
+        ("arch", ctypes.c_uint32),
+        ("ncpus", ctypes.c_uint32),
+        ("nsegments", ctypes.c_uint64),
+        ("memory_bytes", ctypes.c_uint64),
+        ("file_size", ctypes.c_uint64),
+        ("has_cpu_state", ctypes.c_bool),
+        ("has_vmcoreinfo", ctypes.c_bool),
+        ("has_pc", ctypes.c_bool),
+        ("pc", ctypes.c_uint64),
+        ("has_kernel_offset", ctypes.c_bool),
+        ("kernel_offset", ctypes.c_uint64),
+        ("has_phys_base", ctypes.c_bool),
+        ("phys_base", ctypes.c_int64),
+        ("osrelease", ctypes.c_char * 65),
+        ("paging_from", ctypes.c_char * 160),
+        ("incomplete", ctypes.c_bool),
+        ("problem", ctypes.c_char * 200),
+    ]
+
+
 # Every struct above, by C name, for the sizeof/offsetof test.
 STRUCTS = {
     "vml_region": vml_region,
@@ -683,6 +712,7 @@ STRUCTS = {
     "vml_scan_stats": vml_scan_stats,
     "vml_scan_hit": vml_scan_hit,
     "vml_deref_word": vml_deref_word,
+    "vml_vmcore_info": vml_vmcore_info,
 }
 
 # ------------------------------------------------------------------ functions
@@ -703,6 +733,7 @@ paging_p = ctypes.c_void_p
 elf_cache_p = ctypes.c_void_p
 scan_p = ctypes.c_void_p
 ksyms_p = ctypes.c_void_p
+vmcore_p = ctypes.c_void_p
 
 # int vml_read_fn(void *arg, enum vml_space space, uint64_t addr,
 #                 void *buf, size_t len)
@@ -908,6 +939,20 @@ _PROTOTYPES = [
     ("vml_render_crash", error_p,
      [layout_p, _P(vml_crash), _size, c_enum, ctypes.c_uint32,
       _P(ctypes.c_void_p)]),
+    # kernel dumps (vmcores)
+    ("vml_dump_probe", error_p, [ctypes.c_char_p, _P(ctypes.c_uint32)]),
+    ("vml_vmcore_open", error_p, [ctypes.c_char_p, _P(vmcore_p)]),
+    ("vml_vmcore_open_buffer", error_p,
+     [ctypes.c_void_p, _size, _P(vmcore_p)]),
+    ("vml_vmcore_free", None, [vmcore_p]),
+    ("vml_vmcore_get_info", error_p, [vmcore_p, _P(vml_vmcore_info), _size]),
+    ("vml_vmcore_vmcoreinfo", ctypes.c_bool,
+     [vmcore_p, ctypes.c_char_p, ctypes.c_char_p, _size]),
+    ("vml_vmcore_source", source_p, [vmcore_p]),
+    ("vml_vmcore_paging", paging_p, [vmcore_p]),
+    ("vml_vmcore_kernel", error_p, [vmcore_p, _P(kernel_p)]),
+    ("vml_vmcore_answer", error_p,
+     [vmcore_p, _P(vml_kernel_request), _size, _P(ctypes.c_void_p)]),
 ]
 
 

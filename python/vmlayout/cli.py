@@ -34,6 +34,12 @@ from the core's file list with permissions taken from the file on disk
 core is truncated or damaged the layout is marked incomplete and a warning
 goes to standard error.
 
+A kernel dump (QEMU's dump-guest-memory, as ELF or kdump-compressed, or
+kdump's ELF vmcore) given as the core is told from a process core by its
+headers: then the kernel's picture is drawn from its page tables (KASLR
+bases from its VMCOREINFO), and --pagetables, --wx, --whereis [--phys] and
+--json answer as GDB's commands do on the live guest.
+
 The source is one of --core FILE, --pid PID or a FILE operand (a core)."""
 
 EPILOG = """\
@@ -65,6 +71,8 @@ examples:
       Every pointer in the heap of process 4321 that points into libc.
   python3 -m vmlayout --core core.1234 --crash
       Why the process died, in one paragraph (--json: every fact).
+  python3 -m vmlayout guest.vmcore --whereis 0xffffffff81000000
+      A kernel dump: the walk of that address through its page tables.
 
 exit status:
   0  success (also for an incomplete layout: see the warning)
@@ -111,6 +119,7 @@ def build_parser():
         prog="python3 -m vmlayout",
         usage="python3 -m vmlayout [--core FILE | --pid PID | FILE] "
               "[--table | --json] [--whereis ADDR]... [--crash] "
+              "[--pagetables | --wx] [--phys] "
               "[--scan FROM [TO] [--max N]] [--color=auto|always|never]",
         description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,6 +163,16 @@ def build_parser():
                           "signal, thread, instruction and the memory it "
                           "touched) in one paragraph, or with --json as "
                           "JSON")
+    kern = p.add_argument_group("kernel dumps (a vmcore given as the core)")
+    kview = kern.add_mutually_exclusive_group()
+    kview.add_argument("--pagetables", action="store_true",
+                       help="every range of the page-table walk with its "
+                            "flags (ptdump style), or with --json as JSON")
+    kview.add_argument("--wx", action="store_true",
+                       help="only the ranges both writable and executable")
+    kern.add_argument("--phys", action="store_true",
+                      help="with --whereis: ADDR is physical; list every "
+                           "virtual address mapping it")
     out.add_argument("--color", metavar="WHEN", nargs="?", const="always",
                      default="auto", choices=("auto", "always", "never"),
                      help="colour the output: auto (the default: when "
@@ -193,11 +212,62 @@ def _package():
     return importlib.import_module(__package__ or "vmlayout")
 
 
+def _kernel_only(args):
+    """The kernel-dump options given (for a source that is no dump)."""
+    return [name for name, given in (("--pagetables", args.pagetables),
+                                     ("--wx", args.wx),
+                                     ("--phys", args.phys)) if given]
+
+
+def _run_vmcore(vmlayout, args, path, out, err, color):
+    """A kernel dump: the kernel picture, --pagetables, --wx or --whereis,
+    answered by the library exactly as GDB's commands on a live guest."""
+    for name, bad in (("--table", args.fmt == "table"),
+                      ("--scan", bool(args.scan)), ("--crash", args.crash)):
+        if bad:
+            err.write("%s: %s is for process cores; %s is a kernel dump "
+                      "(use --pagetables, --wx, --whereis or --json)\n"
+                      % (PROG, name, path))
+            return 2
+    fmt = "json" if args.fmt == "json" else "text"
+    with vmlayout.open_vmcore(path) as vmcore:
+        info = vmcore.info
+        if info["incomplete"]:
+            err.write("%s: %s is incomplete: %s\n"
+                      % (PROG, path, info["problem"]))
+        if args.whereis:
+            query = "phys" if args.phys else "where"
+            texts = [vmcore.answer(query, fmt, addr=a, color=color)
+                     for a in args.whereis]
+            if fmt == "json":
+                out.write(json.dumps([json.loads(t) for t in texts],
+                                     indent=2) + "\n")
+            else:
+                out.write("\n".join(t.rstrip("\n") for t in texts) + "\n")
+            return 0
+        query = "pagetables" if args.pagetables else \
+            "wx" if args.wx else "layout"
+        text = vmcore.answer(query, fmt, color=color)
+        if query == "layout" and fmt == "text":
+            out.write(vmcore.summary(path) + "\n")
+        out.write(text if text.endswith("\n") else text + "\n")
+        return 0
+
+
 def _run(vmlayout, args, out, err):
     if args.version:
         out.write("vmlayout %s\n" % vmlayout.version())
         return 0
     color = use_color(args.color, out)
+    if args.pid is None:
+        path = args.core if args.core is not None else args.file
+        if vmlayout.dump_format(path):
+            return _run_vmcore(vmlayout, args, path, out, err, color)
+    if _kernel_only(args):
+        err.write("%s: %s %s for kernel dumps (vmcores) only\n"
+                  % (PROG, ", ".join(_kernel_only(args)),
+                     "is" if len(_kernel_only(args)) == 1 else "are"))
+        return 2
     layout, core_path = _open(vmlayout, args)
     try:
         for warning in layout.warnings:
@@ -267,6 +337,11 @@ def main(argv=None, out=None, err=None):
                          "not --table")
         if args.crash and args.scan:
             parser.error("--crash cannot be combined with --scan")
+        if args.phys and not args.whereis:
+            parser.error("--phys goes with --whereis ADDR")
+        if (args.pagetables or args.wx) and args.whereis:
+            parser.error("--pagetables and --wx draw the walk; they cannot "
+                         "be combined with --whereis")
         if args.whereis and args.fmt == "table":
             parser.error("--table draws the layout; it cannot be combined "
                          "with --whereis (use --json or nothing)")

@@ -25,7 +25,8 @@
 	X(scan) \
 	X(crash) \
 	X(kallsyms) \
-	X(kobjects)
+	X(kobjects) \
+	X(vmcore)
 
 #define VML_DECLARE_SUITE(name) int vml_suite_##name(void);
 VML_SUITES(VML_DECLARE_SUITE)
