@@ -1329,12 +1329,35 @@ class Vmcore:
     def __init__(self, handle, keep=()):
         self._handle = handle
         self._keep = list(keep)
+        self._ksyms = None          # the dumped kernel's own symbols
+        self._ksyms_error = None    # why there are none (read once)
 
     def close(self):
         handle, self._handle = self._handle, None
+        ksyms, self._ksyms = self._ksyms, None
+        if ksyms is not None:
+            ksyms.close()
         if handle:
             _lib.vml_vmcore_free(handle)
         self._keep = []
+
+    def symbols(self):
+        """The dumped kernel's own symbols and types (KernelSymbols:
+        kallsyms and BTF read from the dump's memory, as on a live guest),
+        read once; None when there are none (symbols_error() says why)."""
+        if self._ksyms is None and self._ksyms_error is None:
+            kernel = self.kernel()
+            try:
+                self._ksyms = KernelSymbols.load(kernel)
+            except Error as e:
+                self._ksyms_error = e.message
+            finally:
+                kernel.close()
+        return self._ksyms
+
+    def symbols_error(self):
+        """Why the dump gave no kernel symbols, or None."""
+        return self._ksyms_error
 
     def __enter__(self):
         return self
@@ -1385,10 +1408,13 @@ class Vmcore:
             return None
         return _lib.decode(buf.value)
 
-    def answer(self, query="layout", fmt="text", addr=0, color=False):
+    def answer(self, query="layout", fmt="text", addr=0, color=False,
+               symbols=True):
         """What GDB's command prints on a live guest: query "layout",
         "pagetables", "wx", "where" (addr virtual) or "phys" (addr
-        physical); fmt "text" or "json"."""
+        physical); fmt "text" or "json". With symbols, the layout and
+        whereis use the kernel's own symbols and types from the dump
+        (symbols()) when it has them, as GDB's whereis does live."""
         if query not in _KQUERIES:
             raise ValueError("unknown query %r" % (query,))
         req = _lib.vml_kernel_request()
@@ -1397,6 +1423,9 @@ class Vmcore:
             else _lib.VML_FORMAT_TEXT
         req.flags = _lib.VML_RENDER_COLOR if color and fmt != "json" else 0
         req.addr = addr & _U64
+        ksyms = self.symbols() if symbols and query in ("layout", "where") \
+            else None
+        req.ksyms = ksyms.handle if ksyms is not None else None
         out = ctypes.c_void_p()
         _lib.check(_lib.vml_vmcore_answer(self._h(), ctypes.byref(req),
                                           ctypes.sizeof(req),

@@ -251,6 +251,12 @@ def _run_vmcore(vmlayout, args, path, out, err, color):
         if query == "layout" and fmt == "text":
             out.write(vmcore.summary(path) + "\n")
         out.write(text if text.endswith("\n") else text + "\n")
+        if query == "layout" and fmt == "text":
+            # Where whereis gets its names and kernel objects from.
+            ksyms = vmcore.symbols()
+            out.write(("kernel symbols: " + ksyms.description
+                       if ksyms is not None else vmcore.symbols_error())
+                      + "\n")
         return 0
 
 

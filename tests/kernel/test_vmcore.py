@@ -306,6 +306,21 @@ def test_text_answers(dumped):
         assert "---[ %s ]---" % marker in r.stdout, marker
 
 
+def test_dump_kernel_symbols(dumped):
+    """The dumped kernel's own kallsyms (and BTF) read from the dump, no
+    vmlinux: whereis names what the guest's /proc/kallsyms names there."""
+    _, dump, syms, _ = dumped
+    r = cli("--core", dump)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.rstrip("\n").splitlines()[-1]
+    assert last.startswith("kernel symbols: ") and "symbols from kallsyms" \
+        in last and "types from BTF" in last, last
+    for name in ("start_kernel", "init_top_pgt"):
+        got = cli_json("--core", dump, "--json", "--whereis",
+                       "%#x" % (syms[name] + 4))
+        assert got[0]["symbol"] == "%s+0x4" % name, got[0]
+
+
 def test_gdb_commands_on_the_dump_loaded_as_core(dumped):
     """GDB loads QEMU's ELF dump as an x86-64 core (its $pc is the CPU's);
     vmlayout and whereis then answer from the dump as on the live guest."""
