@@ -3,7 +3,7 @@
  * 32-bit value, a struct member located by BTF, a global variable located
  * by kallsyms) and vml_kobj_describe, which asks the walkers in turn what
  * holds an address: a module, a CPU's per-CPU unit, a task's stack, a
- * vmalloc area.
+ * vmalloc area, a page of the direct map (a slab object).
  */
 #include "config.h"
 
@@ -171,10 +171,14 @@ void vml_kobj_describe_in(struct vml_kobj *c, uint64_t addr, uint32_t kind,
 	char area[256] = "";
 	if (kind == VML_KIND_VMALLOC && vml_kvmalloc_find(c, addr, &a))
 		vml_kvmalloc_format(c, &a, area, sizeof(area));
+	/* A direct-map address: its page (a slab object, page cache ...). */
+	char page[320] = "";
+	if (kind == VML_KIND_DIRECT_MAP && !task[0])
+		vml_kpage_describe(c, addr, page, sizeof(page));
 	if (task[0] && area[0])
 		snprintf(desc, dsize, "%s; %s", task, area);
 	else
-		snprintf(desc, dsize, "%s", task[0] ? task : area);
+		snprintf(desc, dsize, "%s%s", task[0] ? task : area, page);
 }
 
 struct vml_error *vml_kobj_describe(const struct vml_kernel *k,
