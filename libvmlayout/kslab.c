@@ -406,7 +406,11 @@ bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
 	char what[320] = "";
 	const char *type = page_type(c, p.page);
 	uint64_t mapping = 0, index = 0, priv = 0;
-	if (type) {
+	if (is_slab(c, &p)) {
+		/* Its mapping is a kmem_cache: never a file. */
+		snprintf(what, sizeof(what), "slab page (cache or counts"
+			 " damaged)");
+	} else if (type) {
 		if (vml_kobj_member(c, p.page, "page", "private", &priv) &&
 		    !strncmp(type, "free", 4) && priv < 64)
 			snprintf(what, sizeof(what), "%s, a block of 2^%" PRIu64
