@@ -8,7 +8,13 @@ Truths, none computed by vmlayout: the test module tests/kernel/vmltest
 allocates kmalloc-256 and kmalloc-64 objects and objects of its own cache
 vmltest_cache (100 bytes), frees every third of the latter, and prints
 "VMLTEST: slab ADDR CACHE SIZE allocated|free"; the guest's /init prints
-/proc/slabinfo (cache names, object sizes, objects per slab)."""
+/proc/slabinfo (cache names, object sizes, objects per slab).
+
+Other pages, through a sleeping busybox process (its /proc/PID/maps
+printed by /init): the physical page its page tables map at an address of
+its text is page cache of /bin/busybox (maps' inode, file offset from
+maps), the one under its stack anonymous, and the PTE table mapping the
+text (the test walks from mm->pgd itself, reading with GDB) a page table."""
 
 import re
 import shutil
@@ -55,9 +61,39 @@ def run(guest_files):
             cmds += [("o%d" % i, "whereis --json %#x" % addr),
                      ("p%d" % i, "whereis --json %#x" % (addr + 0x18))]
         cmds.append(("text", "whereis %#x" % (objs[0][0] + 0x18)))
+        task = int(re.search(r"VMLAYOUT-TASK (\d+)", g.text).group(1))
+        maps = [l.split() for l in (g.section("MAPS") or "").splitlines()]
+        text = [m for m in maps if m[1] == "r-xp" and len(m) > 5][0]
+        stack = [m for m in maps if m[-1] == "[stack]"][0]
+        text_addr = int(text[0].split("-")[0], 16) + 0x1010
+        stack_addr = int(stack[0].split("-")[1], 16) - 8
+        cmds += [("task", "vmlayout --task %d --json" % task),
+                 ("task_text", "whereis --task %d --json %#x"
+                  % (task, text_addr)),
+                 ("task_stack", "whereis --task %d --json %#x"
+                  % (task, stack_addr))]
         out = run_gdb(g.port, cmds)
+        # The direct map's base: mm->pgd less its physical address.
+        t = where(out, "task")
+        base = t["pgd"] - t["pgd_phys"]
+        pages = {"page_text": base + where(out, "task_text")["phys"],
+                 "page_stack": base + where(out, "task_stack")["phys"]}
+        cmds = [(k, "whereis --json %#x" % v) for k, v in pages.items()]
+        # The PTE table mapping the text, found by the test's own walk
+        # (GDB reads) from mm->pgd: user page tables are PageTable.
+        walk = ("python import gdb; inf = gdb.selected_inferior(); "
+                "rd = lambda a: int.from_bytes(inf.read_memory(a, 8)"
+                ".tobytes(), 'little'); M = 0xffffffffff000; A = %#x; "
+                "e = rd(%#x + ((A >> 39) & 511) * 8); "
+                "e = rd(%#x + (e & M) + ((A >> 30) & 511) * 8); "
+                "e = rd(%#x + (e & M) + ((A >> 21) & 511) * 8); "
+                "gdb.execute('whereis --json %%#x' %% (%#x + (e & M)))"
+                % (text_addr, t["pgd"], base, base, base))
+        cmds.append(("page_pte", walk))
+        out.update(run_gdb(g.port, cmds))
         yield {"guest": g, "objs": objs, "out": out,
-               "slabinfo": parse_slabinfo(g.section("SLABINFO"))}
+               "slabinfo": parse_slabinfo(g.section("SLABINFO")),
+               "text_map": text, "text_addr": text_addr}
     finally:
         g.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -137,3 +173,17 @@ def test_text_line(run):
     text = run["out"]["text"]
     assert "%s object " % cache in text
     assert "+0x18 into it, allocated" in text, text
+
+
+def test_other_pages(run):
+    # The text page: page cache of the file maps names, its inode, at the
+    # file offset maps gives for the address.
+    start, _ = (int(x, 16) for x in run["text_map"][0].split("-"))
+    offset = int(run["text_map"][2], 16) + run["text_addr"] - start
+    inode = int(run["text_map"][4])
+    w = where(run["out"], "page_text")
+    want = ": page cache of %s (inode %d), file offset %#x, flags " % (
+        run["text_map"][5], inode, offset & ~0xfff)
+    assert want in w["object"], (want, w["object"])
+    assert ": anonymous, flags " in where(run["out"], "page_stack")["object"]
+    assert ": page table, flags " in where(run["out"], "page_pte")["object"]
