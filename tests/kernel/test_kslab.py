@@ -47,10 +47,11 @@ def parse_slabinfo(text):
     return out
 
 
-@pytest.fixture(scope="module")
-def run(guest_files):
+@pytest.fixture(scope="module", params=["kaslr", "nokaslr"])
+def run(request, guest_files):
     workdir = tempfile.mkdtemp(prefix="vmlayout-kslab-")
-    g = FactsGuest(guest_files, workdir)
+    g = FactsGuest(guest_files, workdir,
+                   "nokaslr" if request.param == "nokaslr" else "")
     try:
         objs = parse_slab(g.text)
         if not objs:
