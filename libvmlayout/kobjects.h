@@ -33,6 +33,10 @@ typedef bool vml_kobj_read_fn(void *arg, uint64_t va, void *buf, size_t len);
 struct vml_kobj {
 	vml_kobj_read_fn *read;
 	void *read_arg;
+	/* va's physical address through the kernel's page tables (arg:
+	 * read_arg); NULL when unknown (then only direct-map addresses get
+	 * their page described). */
+	bool (*phys)(void *arg, uint64_t va, uint64_t *pa_ret);
 	const struct vml_ksyms *ks;
 	const struct vml_btf *btf;
 	unsigned ptr_size;
@@ -193,6 +197,9 @@ void vml_kslab_format(const struct vml_kslab_obj *o, char *buf,
  * free page of the buddy allocator, reserved ... */
 bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
 			size_t size);
+/* The same for any mapped address: its page through c->phys. */
+bool vml_kpage_describe_mapped(struct vml_kobj *c, uint64_t addr, char *buf,
+			       size_t size);
 
 /* ------------------------------------------------------------ kmm.c */
 

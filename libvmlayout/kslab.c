@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch.h"
 #include "kobjects.h"
 
 /* x86-64's base page; the kernels this reads (x86-64) use no other. */
@@ -448,4 +449,15 @@ bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
 		 "%s)%s%s, flags %s", p.pfn, p.page, compound, what[0] ? ": " : "",
 		 what, flags[0] ? flags : "none");
 	return true;
+}
+
+bool vml_kpage_describe_mapped(struct vml_kobj *c, uint64_t addr, char *buf,
+			       size_t size)
+{
+	uint64_t pa, pob, dm;
+	if (!c->phys || !c->phys(c->read_arg, addr, &pa) ||
+	    !global(c, "page_offset_base", &pob) ||
+	    vml_add_overflows(pob, pa, &dm))
+		return false;
+	return vml_kpage_describe(c, dm, buf, size);
 }

@@ -91,6 +91,11 @@ def run(request, guest_files):
                 "gdb.execute('whereis --json %%#x' %% (%#x + (e & M)))"
                 % (text_addr, t["pgd"], base, base, base))
         cmds.append(("page_pte", walk))
+        # A kernel function: the image's pages are reserved memory.
+        sched = re.search(r"^([0-9a-f]+) T schedule$",
+                          g.section("KALLSYMS") or "", re.M)
+        cmds.append(("page_sched", "whereis --json %#x" %
+                     int(sched.group(1), 16)))
         out.update(run_gdb(g.port, cmds))
         yield {"guest": g, "objs": objs, "out": out,
                "slabinfo": parse_slabinfo(g.section("SLABINFO")),
@@ -188,3 +193,12 @@ def test_other_pages(run):
     assert want in w["object"], (want, w["object"])
     assert ": anonymous, flags " in where(run["out"], "page_stack")["object"]
     assert ": page table, flags " in where(run["out"], "page_pte")["object"]
+
+
+def test_mapped_kernel_text_page(run):
+    # Not in the direct map: its page through the page tables.
+    w = where(run["out"], "page_sched")
+    assert w["kind"] == "kernel-text", w
+    assert re.match(r"page 0x[0-9a-f]+ \(struct page 0x[0-9a-f]+\):"
+                    r" reserved, flags .*reserved", w["object"] or ""), \
+        w["object"]

@@ -251,6 +251,47 @@ static void test_pages(void)
 	kf_memory(&mem);
 }
 
+/* A page table mapping KF_V + 0x70000 to frame 7 and the image's
+ * first page to frame 0. */
+static bool fixture_phys(void *arg, uint64_t va, uint64_t *pa)
+{
+	(void)arg;
+	if (va >> 12 == (KF_V + 0x70000) >> 12)
+		*pa = 0x7000 + (va & 0xfff);
+	else if (va >> 12 == KF_K >> 12)
+		*pa = va & 0xfff;
+	else
+		return false;
+	return true;
+}
+
+/* Any mapped address nothing else claims: the page it maps. */
+static void test_mapped_pages(void)
+{
+	setup();
+	struct vml_kobj c;
+	char desc[512], sym[128];
+	bool has;
+	kf_context(&c, ks, &mem);
+	c.phys = fixture_phys;
+	vml_kobj_describe_in(&c, KF_V + 0x70010, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "page 0x7 (struct page 0xffff8880000035c0): page cache of"
+	       " /bin/busybox (inode 11), file offset 0x3000, flags"
+	       " uptodate|lru");
+	vml_kobj_describe_in(&c, KF_K + 0x10, VML_KIND_KERNEL_TEXT, false,
+			     desc, sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "page 0x0 (struct page 0xffff888000003400): reserved,"
+	       " flags reserved");
+	/* A vmalloc area is what it is (no page added); unmapped: nothing. */
+	vml_kobj_describe_in(&c, KF_V + 0x10008, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	CU_ASSERT_PTR_NULL(strstr(desc, "page 0x"));
+	vml_kobj_describe_in(&c, KF_V + 0x80000, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "");
+}
+
 /* Damaged slabs: the answer is "unknown" or none, never a wrong "free"
  * or a loop. */
 static void test_slab_damaged(void)
@@ -471,6 +512,7 @@ static CU_TestInfo tests[] = {
 	{ "kobjects: damaged lists end", test_damaged_lists_end },
 	{ "kobjects: slab objects, hardened freelists", test_slab_objects },
 	{ "kobjects: pages", test_pages },
+	{ "kobjects: pages of other mapped addresses", test_mapped_pages },
 	{ "kobjects: damaged slabs", test_slab_damaged },
 	{ "kobjects: a process's VMAs from its maple tree", test_task_maps },
 	{ "kobjects: 6.4's module.mem[], 5.x's VMA list and current_task",
