@@ -58,7 +58,8 @@ enum {
 };
 /* Slab pages: frame 4 a slab of 16 objects of 256 bytes, frames 5-6 a
  * slab of order 1 (32 objects); free pointers 128 bytes into an object,
- * hardened with KF_RANDOM. Frame 4's freelist: 3 -> 7 -> 0; CPU 1 is
+ * hardened with KF_RANDOM (plain in the KF_V64 variant, built without
+ * CONFIG_SLAB_FREELIST_HARDENED). Frame 4's freelist: 3 -> 7 -> 0; CPU 1 is
  * allocating from it, its freelist: 10 -> 12. Frame 5's freelist loops:
  * 1 -> 2 -> 1. */
 #define KF_SLAB4 0x4000u
@@ -150,14 +151,28 @@ static inline uint64_t kf_bswap(uint64_t v)
 }
 
 /* Object i of the slab at off links to next (an address, or 0), stored
- * as a hardened kernel stores it. */
-static inline void kf_free_link(struct kf_mem *m, uint32_t off, unsigned i,
-				uint64_t next)
+ * as a kernel with CONFIG_SLAB_FREELIST_HARDENED stores it, or plain. */
+static inline void kf_link(struct kf_mem *m, uint32_t off, unsigned i,
+			   uint64_t next, bool hardened)
 {
 	uint64_t at = KF_MEM + off + 256u * i + KF_FPOFF;
-	kf_64(m, off + 256u * i + KF_FPOFF, next ^ KF_RANDOM ^ kf_bswap(at));
+	kf_64(m, off + 256u * i + KF_FPOFF,
+	      hardened ? next ^ KF_RANDOM ^ kf_bswap(at) : next);
 }
+#define kf_free_link(m, off, i, next) kf_link(m, off, i, next, true)
 #define KF_OBJ(off, i) (KF_MEM + (off) + 256u * (i))
+
+/* The freelists of the two slabs (see KF_SLAB4). */
+static inline void kf_slab_links(struct kf_mem *m, bool hardened)
+{
+	kf_link(m, KF_SLAB4, 3, KF_OBJ(KF_SLAB4, 7), hardened);
+	kf_link(m, KF_SLAB4, 7, KF_OBJ(KF_SLAB4, 0), hardened);
+	kf_link(m, KF_SLAB4, 0, 0, hardened);
+	kf_link(m, KF_SLAB4, 10, KF_OBJ(KF_SLAB4, 12), hardened);
+	kf_link(m, KF_SLAB4, 12, 0, hardened);
+	kf_link(m, KF_SLAB5, 1, KF_OBJ(KF_SLAB5, 2), hardened);
+	kf_link(m, KF_SLAB5, 2, KF_OBJ(KF_SLAB5, 1), hardened);
+}
 
 static inline void kf_pages(struct kf_mem *m)
 {
@@ -188,13 +203,8 @@ static inline void kf_pages(struct kf_mem *m)
 	kf_64(m, KF_PAGE(4) + 0x18, KF_MEM + KF_CACHE);
 	kf_64(m, KF_PAGE(4) + 0x20, KF_OBJ(KF_SLAB4, 3));
 	kf_32(m, KF_PAGE(4) + 0x28, 9u | 16u << 16 | 1u << 31);
-	kf_free_link(m, KF_SLAB4, 3, KF_OBJ(KF_SLAB4, 7));
-	kf_free_link(m, KF_SLAB4, 7, KF_OBJ(KF_SLAB4, 0));
-	kf_free_link(m, KF_SLAB4, 0, 0);
 	kf_64(m, KF_PCPU1 + KF_CPUSLAB, KF_OBJ(KF_SLAB4, 10));
 	kf_64(m, KF_PCPU1 + KF_CPUSLAB + 0x10, KF_MEM + KF_PAGE(4));
-	kf_free_link(m, KF_SLAB4, 10, KF_OBJ(KF_SLAB4, 12));
-	kf_free_link(m, KF_SLAB4, 12, 0);
 	/* Frames 5-6: a compound slab page whose freelist loops. */
 	kf_64(m, KF_PAGE(5), UINT64_C(1) << PG_F_SLAB |
 			     UINT64_C(1) << PG_F_HEAD);
@@ -202,8 +212,7 @@ static inline void kf_pages(struct kf_mem *m)
 	kf_64(m, KF_PAGE(5) + 0x18, KF_MEM + KF_CACHE);
 	kf_64(m, KF_PAGE(5) + 0x20, KF_OBJ(KF_SLAB5, 1));
 	kf_32(m, KF_PAGE(5) + 0x28, 30u | 32u << 16);
-	kf_free_link(m, KF_SLAB5, 1, KF_OBJ(KF_SLAB5, 2));
-	kf_free_link(m, KF_SLAB5, 2, KF_OBJ(KF_SLAB5, 1));
+	kf_slab_links(m, true);
 	/* Frame 7: page 3 of /bin/busybox in the page cache; the inode's
 	 * dentry list holds busybox's dentry (d_u.d_alias at 0x30). */
 	kf_64(m, KF_PAGE(7), UINT64_C(1) << PG_F_UPTODATE |
@@ -218,6 +227,10 @@ static inline void kf_pages(struct kf_mem *m)
 static inline void kf_memory_v(struct kf_mem *m, enum kf_variant v)
 {
 	kf_memory_base(m);
+	if (v == KF_V64)
+		/* Built without CONFIG_SLAB_FREELIST_HARDENED: plain links,
+		 * and kmem_cache has no random. */
+		kf_slab_links(m, false);
 	if (v == KF_V64) {
 		/* mem[MOD_TEXT], mem[MOD_DATA], mem[MOD_RODATA]: {base, size} */
 		static const uint64_t parts[3][2] = {
@@ -619,7 +632,8 @@ static inline struct btf *kf_btf_build(enum kf_variant v)
 	btf__add_field(b, "object_size", u32, 0x1c * 8, 0);
 	btf__add_field(b, "offset", u32, 0x20 * 8, 0);
 	btf__add_field(b, "oo", oo, 0x28 * 8, 0);
-	btf__add_field(b, "random", ul, 0x38 * 8, 0);
+	if (v != KF_V64)
+		btf__add_field(b, "random", ul, 0x38 * 8, 0);
 	btf__add_field(b, "red_left_pad", u32, 0x40 * 8, 0);
 	btf__add_field(b, "name", vp, 0x48 * 8, 0);
 	btf__add_struct(b, "kmem_cache_cpu", 0x20);

@@ -462,6 +462,21 @@ static void test_other_generations(void)
 			     sizeof(desc), sym, sizeof(sym), &has);
 	expect(desc, "module mymod: data 0xffffffffc0002000-0xffffffffc0003000"
 	       " +0x0, mydata");
+	/* No kmem_cache.random: freelists of plain pointers. */
+	struct vml_kslab_obj o;
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 7), &o));
+	CU_ASSERT_FALSE(o.hardened);
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_FREE);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 12), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_FREE_CPU);
+	CU_ASSERT_EQUAL(o.cpu, 1);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 5), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_ALLOCATED);
+	/* ... and the hardened kernel's memory read as plain: damaged. */
+	kf_memory(&m);
+	kf_context(&c, k64, &m);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 5), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_UNKNOWN);
 	vml_ksyms_free(k64);
 
 	struct vml_ksyms *k5 = kf_ksyms_v(KF_V5);
