@@ -47,11 +47,17 @@ def parse_slabinfo(text):
     return out
 
 
-@pytest.fixture(scope="module", params=["kaslr", "nokaslr"])
+# Command lines: KASLR on, off, and red zones around vmltest_cache's
+# objects (slub_debug=Z: each object starts red_left_pad bytes into its
+# slot, a debug cache frees straight to the slab's freelist).
+PARAMS = {"kaslr": "", "nokaslr": "nokaslr",
+          "redzone": "slub_debug=Z,vmltest_cache"}
+
+
+@pytest.fixture(scope="module", params=sorted(PARAMS))
 def run(request, guest_files):
     workdir = tempfile.mkdtemp(prefix="vmlayout-kslab-")
-    g = FactsGuest(guest_files, workdir,
-                   "nokaslr" if request.param == "nokaslr" else "")
+    g = FactsGuest(guest_files, workdir, PARAMS[request.param])
     try:
         objs = parse_slab(g.text)
         if not objs:
@@ -97,7 +103,7 @@ def run(request, guest_files):
         cmds.append(("page_sched", "whereis --json %#x" %
                      int(sched.group(1), 16)))
         out.update(run_gdb(g.port, cmds))
-        yield {"guest": g, "objs": objs, "out": out,
+        yield {"guest": g, "objs": objs, "out": out, "param": request.param,
                "slabinfo": parse_slabinfo(g.section("SLABINFO")),
                "text_map": text, "text_addr": text_addr}
     finally:
@@ -163,6 +169,14 @@ def test_objects_of_one_slab_are_consecutive(run):
     assert len([s for s in slabs if s[0] == "vmltest_cache"]) >= 2
     assert {s for c, s in strides if c == "vmltest_cache"} == \
         {run["slabinfo"]["vmltest_cache"][0]}
+    # Red zones: objects start past a left pad, not at slot boundaries.
+    pad = {(int(addr) - int(slab, 16)) % run["slabinfo"][cache][0]
+           for (cache, slab), objs in slabs.items() if cache == "vmltest_cache"
+           for _, addr in objs}
+    if run["param"] == "redzone":
+        assert len(pad) == 1 and pad != {0}, pad
+    else:
+        assert pad == {0}, pad
 
 
 def test_both_freelists_seen(run):
@@ -171,7 +185,8 @@ def test_both_freelists_seen(run):
     got = [answer(run, "o%d" % i).group(8)
            for i, o in enumerate(run["objs"]) if o[3] == "free"]
     assert "free" in got, got
-    assert any(g.startswith("free (CPU ") for g in got), got
+    if run["param"] != "redzone":
+        assert any(g.startswith("free (CPU ") for g in got), got
 
 
 def test_text_line(run):
