@@ -217,6 +217,10 @@ static void object_state(struct vml_kobj *c, struct vml_kslab_obj *o,
 	    vml_kobj_off(c, "kmem_cache_cpu", "freelist", &fl_off) &&
 	    vml_kpercpu_read(c, &pc)) {
 		uint32_t n = pc.ncpus < 64 ? pc.ncpus : 64;
+		/* CPUs past the offsets read: their freelists unseen, so
+		 * "allocated" could be wrong. */
+		if (pc.ncpus > n)
+			damaged = true;
 		for (uint32_t cpu = 0; cpu < n; cpu++) {
 			uint64_t kcc = cpu_slab + pc.offsets[cpu], s, fl;
 			if (!vml_kobj_word(c, kcc + slab_off, &s)) {

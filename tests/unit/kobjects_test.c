@@ -214,6 +214,28 @@ static void test_slab_objects(void)
 	       "kmalloc-256 slab at 0xffff888000004000 (15 objects of 256"
 	       " bytes), +0xf10 into it: outside its objects (red zone or"
 	       " padding)");
+	/* More CPUs than the walk reads: allocated cannot be told. */
+	kf_32(&mem, KF_NRCPU, 65);
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 5),
+					   VML_KIND_DIRECT_MAP),
+				      "state unknown"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 12),
+					   VML_KIND_DIRECT_MAP),
+				      "free (CPU 1's freelist)"));
+	kf_32(&mem, KF_NRCPU, 2);
+	/* Red zones: objects start red_left_pad (0x10) bytes into their
+	 * slot; before the first is the left pad. */
+	kf_32(&mem, KF_CACHE + 0x40, 0x10);
+	expect(what(KF_MEM + KF_SLAB4 + 0x8, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 slab at 0xffff888000004000 (15 objects of 256"
+	       " bytes), +0x8 into it: outside its objects (red zone or"
+	       " padding)");
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_MEM + KF_SLAB4 + 0x114,
+					   VML_KIND_DIRECT_MAP),
+				      "kmalloc-256 object 1 at"
+				      " 0xffff888000004110 (256 bytes) of slab"
+				      " at 0xffff888000004000, +0x4 into it"));
+	kf_32(&mem, KF_CACHE + 0x40, 0);
 	/* A smaller object in the same slot: past it is metadata. */
 	kf_32(&mem, KF_CACHE + 0x1c, 200);
 	expect(what(KF_OBJ(KF_SLAB4, 5) + 0xe0, VML_KIND_DIRECT_MAP),
