@@ -200,6 +200,9 @@ bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
 /* The same for any mapped address: its page through c->phys. */
 bool vml_kpage_describe_mapped(struct vml_kobj *c, uint64_t addr, char *buf,
 			       size_t size);
+/* The same for a physical address (a user page's, walked elsewhere). */
+bool vml_kpage_describe_phys(struct vml_kobj *c, uint64_t pa, char *buf,
+			     size_t size);
 
 /* ------------------------------------------------------------ kmm.c */
 

@@ -458,9 +458,16 @@ bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
 bool vml_kpage_describe_mapped(struct vml_kobj *c, uint64_t addr, char *buf,
 			       size_t size)
 {
-	uint64_t pa, pob, dm;
-	if (!c->phys || !c->phys(c->read_arg, addr, &pa) ||
-	    !global(c, "page_offset_base", &pob) ||
+	uint64_t pa;
+	return c->phys && c->phys(c->read_arg, addr, &pa) &&
+	       vml_kpage_describe_phys(c, pa, buf, size);
+}
+
+bool vml_kpage_describe_phys(struct vml_kobj *c, uint64_t pa, char *buf,
+			     size_t size)
+{
+	uint64_t pob, dm;
+	if (!global(c, "page_offset_base", &pob) ||
 	    vml_add_overflows(pob, pa, &dm))
 		return false;
 	return vml_kpage_describe(c, dm, buf, size);

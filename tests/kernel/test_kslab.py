@@ -207,6 +207,9 @@ def test_other_pages(run):
         run["text_map"][5], inode, offset & ~0xfff)
     assert want in w["object"], (want, w["object"])
     assert ": anonymous, flags " in where(run["out"], "page_stack")["object"]
+    # whereis --task says the same of the page it walks to.
+    assert where(run["out"], "task_text")["page"] == w["object"]
+    assert ": anonymous, flags " in where(run["out"], "task_stack")["page"]
     assert ": page table, flags " in where(run["out"], "page_pte")["object"]
 
 
