@@ -68,6 +68,11 @@ def run(request, guest_files):
             cmds += [("o%d" % i, "whereis --json %#x" % addr),
                      ("p%d" % i, "whereis --json %#x" % (addr + 0x18))]
         cmds.append(("text", "whereis %#x" % (objs[0][0] + 0x18)))
+        py = ("python import vmlayout_gdb_qemu as q; k = q._build_kernel({});"
+              " q._reading(lambda: k.set_ksyms(q.kernel_symbols()));"
+              " print(q._reading(lambda: k.object_at(%#x)))"
+              % (objs[0][0] + 0x18))
+        cmds.append(("py_object", py))
         task = int(re.search(r"VMLAYOUT-TASK (\d+)", g.text).group(1))
         maps = [l.split() for l in (g.section("MAPS") or "").splitlines()]
         text = [m for m in maps if m[1] == "r-xp" and len(m) > 5][0]
@@ -220,3 +225,8 @@ def test_mapped_kernel_text_page(run):
     assert re.match(r"page 0x[0-9a-f]+ \(struct page 0x[0-9a-f]+\):"
                     r" reserved, flags .*reserved", w["object"] or ""), \
         w["object"]
+
+
+def test_python_object_at(run):
+    # The Python API gives what whereis gives.
+    assert run["out"]["py_object"].strip() == where(run["out"], "p0")["object"]
