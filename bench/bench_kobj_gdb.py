@@ -6,6 +6,8 @@
 #   - whereis $sp: the task whose stack it is (the task list walked, each
 #     CPU's current task read);
 #   - whereis on CPU 0's pcpu_hot: the per-CPU unit and symbol;
+#   - whereis on a vmap_area: its struct page, slab cache, object and the
+#     freelists walked (the slab's and each CPU's);
 #   - vmlayout --task 1: init's VMAs from its maple tree, drawn;
 #   - whereis --task 1 on its text: the layout, then its page tables.
 # Every output line starts with "BK " (run-bench-kernel keeps only those).
@@ -53,6 +55,15 @@ def main():
         cpu0 = int.from_bytes(bytes(mem), "little")
         cmds.append(("whereis CPU 0's pcpu_hot (per-CPU)",
                      "whereis %#x" % (cpu0 + hot)))
+    # A slab object: the vmap_area at the root of vmap_area_root (its
+    # rb_node, inside the object): the page, the cache, both freelists.
+    root = ks.lookup("vmap_area_root")
+    if root is not None:
+        mem = gdb.selected_inferior().read_memory(root["addr"], 8)
+        node = int.from_bytes(bytes(mem), "little")
+        if node:
+            cmds.append(("whereis a vmap_area (slab object)",
+                         "whereis %#x" % node))
     cmds.append(("vmlayout --task 1 (maple tree)", "vmlayout --task 1"))
     for label, cmd in cmds:
         med, lo, _ = warm(cmd)

@@ -177,7 +177,7 @@ static int32_t find_composite(const struct btf *btf, const char *name)
  * bit offset from id's start and its type. */
 static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 			size_t name_len, uint64_t *bits, uint32_t *type,
-			int depth, unsigned *visits)
+			uint32_t *bitsize, int depth, unsigned *visits)
 {
 	if (depth > DEPTH_MAX)
 		return false;
@@ -194,6 +194,7 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 			if (strlen(mn) == name_len && !memcmp(mn, name, name_len)) {
 				*bits = off;
 				*type = m[i].type;
+				*bitsize = btf_member_bitfield_size(t, i);
 				return true;
 			}
 			continue;
@@ -201,7 +202,7 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 		/* An anonymous struct or union: its members are this one's. */
 		uint64_t inner;
 		if (find_member(btf, skip_mods(btf, m[i].type), name, name_len,
-				&inner, type, depth + 1, visits)) {
+				&inner, type, bitsize, depth + 1, visits)) {
 			*bits = off + inner;
 			return true;
 		}
@@ -209,33 +210,53 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name,
 	return false;
 }
 
-bool vml_btf_member(const struct vml_btf *b, const char *type,
-		    const char *path, struct vml_btf_field *ret)
+/* Member path of type: its bit offset, type and bit-field size (0 when
+ * it is not a bit field); id: type's id. */
+static bool member_path(const struct vml_btf *b, const char *type,
+			const char *path, int32_t *id_ret, uint64_t *bits_ret,
+			uint32_t *type_ret, uint32_t *bitsize_ret)
 {
-	if (!b || !type || !path || !ret)
+	if (!b || !type || !path)
 		return false;
 	int32_t id = find_composite(b->btf, type);
 	if (id < 0)
 		return false;
 	uint64_t bits = 0;
-	uint32_t cur = (uint32_t)id, mtype = 0;
+	uint32_t cur = (uint32_t)id, mtype = 0, bitsize = 0;
 	const char *p = path;
 	unsigned visits = 0;
 	for (int depth = 0; depth < DEPTH_MAX; depth++) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
 		uint64_t off;
-		if (!len || !find_member(b->btf, cur, p, len, &off, &mtype, 0,
-					 &visits))
+		if (!len || !find_member(b->btf, cur, p, len, &off, &mtype,
+					 &bitsize, 0, &visits))
 			return false;
 		bits += off;
 		if (!dot)
 			break;
+		if (bitsize)
+			return false;       /* a bit field has no members */
 		cur = skip_mods(b->btf, mtype);
 		p = dot + 1;
 	}
-	if (bits % 8)
-		return false;       /* a bit field: no walker reads one */
+	*id_ret = id;
+	*bits_ret = bits;
+	*type_ret = mtype;
+	*bitsize_ret = bitsize;
+	return true;
+}
+
+bool vml_btf_member(const struct vml_btf *b, const char *type,
+		    const char *path, struct vml_btf_field *ret)
+{
+	int32_t id;
+	uint64_t bits;
+	uint32_t mtype, bitsize;
+	if (!ret || !member_path(b, type, path, &id, &bits, &mtype, &bitsize))
+		return false;
+	if (bits % 8 || bitsize)
+		return false;       /* a bit field: vml_btf_bitfield */
 	uint32_t resolved = skip_mods(b->btf, mtype);
 	const struct btf_type *t = btf__type_by_id(b->btf, resolved);
 	long long size = btf__resolve_size(b->btf, mtype);
@@ -305,4 +326,40 @@ bool vml_btf_enum_value(const struct vml_btf *b, const char *name,
 		}
 	}
 	return false;
+}
+
+bool vml_btf_bitfield(const struct vml_btf *b, const char *type,
+		      const char *path, uint64_t *bit_offset_ret,
+		      uint32_t *bit_size_ret)
+{
+	int32_t id;
+	uint64_t bits;
+	uint32_t mtype, bitsize;
+	if (!member_path(b, type, path, &id, &bits, &mtype, &bitsize) ||
+	    !bitsize || bitsize > 64)
+		return false;
+	long long outer = btf__resolve_size(b->btf, (uint32_t)id);
+	if (outer < 0 || bits / 8 >= (uint64_t)outer ||
+	    (bits + bitsize + 7) / 8 > (uint64_t)outer)
+		return false;       /* past its struct: damage */
+	*bit_offset_ret = bits;
+	*bit_size_ret = bitsize;
+	return true;
+}
+
+const char *vml_btf_enum_name(const struct vml_btf *b, const char *enum_name,
+			      int64_t value)
+{
+	if (!b || !enum_name)
+		return NULL;
+	int32_t id = btf__find_by_name_kind(b->btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(b->btf, (uint32_t)id)
+					  : NULL;
+	if (!t || !btf_is_enum(t))
+		return NULL;
+	const struct btf_enum *e = btf_enum(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++)
+		if (e[i].val == value)
+			return btf__name_by_offset(b->btf, e[i].name_off);
+	return NULL;
 }

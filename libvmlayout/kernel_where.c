@@ -458,6 +458,12 @@ static struct vml_error *answer_task_where(const struct vml_kernel *k,
 			vml_error_free(e);
 		}
 	}
+	/* The page it maps, with the kernel's types: page cache of which
+	 * file, anonymous ... */
+	char page[320] = "";
+	struct vml_kobj c;
+	if (!err && walked && tr.mapped && vml_kobj_init(&c, k))
+		vml_kpage_describe_phys(&c, tr.phys, page, sizeof(page));
 	struct vml_strbuf sb = { 0 };
 	if (!err && req->format == VML_FORMAT_JSON) {
 		vml_sb_printf(&sb, "{\"pid\": %" PRId32 ", \"comm\": ", t.pid);
@@ -467,6 +473,8 @@ static struct vml_error *answer_task_where(const struct vml_kernel *k,
 		if (walked && tr.mapped)
 			vml_sb_printf(&sb, ", \"phys\": %" PRIu64 ", \"page_size\": %"
 				      PRIu64, tr.phys, tr.page_size);
+		vml_sb_puts(&sb, ", \"page\": ");
+		vml_sb_json_string(&sb, page[0] ? page : NULL);
 		vml_sb_printf(&sb, ", \"where\": %s}\n", body);
 	} else if (!err) {
 		task_header(&sb, &t);
@@ -484,6 +492,8 @@ static struct vml_error *answer_task_where(const struct vml_kernel *k,
 				      "read-only",
 				      k->paging.nx && (tr.flags & VML_PT_NX) ?
 				      "no-exec" : "executable");
+			if (page[0])
+				vml_sb_printf(&sb, "  its page: %s\n", page);
 		} else if (walked) {
 			vml_sb_printf(&sb, "  its page tables: not present at"
 				      " level %" PRIu32 " (never touched, or"

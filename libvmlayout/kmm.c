@@ -163,10 +163,18 @@ static int vma_cmp(const void *a, const void *b)
 static void file_path(struct vml_kobj *c, uint64_t file, char *buf,
 		      size_t size)
 {
-	uint64_t d, name_off, parent_off;
+	uint64_t d;
 	buf[0] = '\0';
-	if (!vml_kobj_member(c, file, "file", "f_path.dentry", &d) || !d ||
-	    !vml_kobj_off(c, "dentry", "d_name.name", &name_off) ||
+	if (vml_kobj_member(c, file, "file", "f_path.dentry", &d) && d)
+		vml_kmm_dentry_path(c, d, buf, size);
+}
+
+void vml_kmm_dentry_path(struct vml_kobj *c, uint64_t d, char *buf,
+			 size_t size)
+{
+	uint64_t name_off, parent_off;
+	buf[0] = '\0';
+	if (!d || !vml_kobj_off(c, "dentry", "d_name.name", &name_off) ||
 	    !vml_kobj_off(c, "dentry", "d_parent", &parent_off))
 		return;
 	char path[1024] = "";

@@ -3,7 +3,7 @@
  * 32-bit value, a struct member located by BTF, a global variable located
  * by kallsyms) and vml_kobj_describe, which asks the walkers in turn what
  * holds an address: a module, a CPU's per-CPU unit, a task's stack, a
- * vmalloc area.
+ * vmalloc area, a page of the direct map (a slab object).
  */
 #include "config.h"
 
@@ -25,12 +25,23 @@ static bool kernel_read(void *arg, uint64_t va, void *buf, size_t len)
 	return true;
 }
 
+static bool kernel_phys(void *arg, uint64_t va, uint64_t *pa_ret)
+{
+	struct vml_error *err = vml_kernel_virt_to_phys(arg, va, pa_ret, NULL);
+	if (err) {
+		vml_error_free(err);
+		return false;
+	}
+	return true;
+}
+
 bool vml_kobj_init(struct vml_kobj *c, const struct vml_kernel *k)
 {
 	memset(c, 0, sizeof(*c));
 	if (!k || !k->source || !k->ksyms || !k->ksyms->btf)
 		return false;
 	c->read = kernel_read;
+	c->phys = kernel_phys;
 	c->read_arg = (void *)k;
 	c->ks = k->ksyms;
 	c->btf = k->ksyms->btf;
@@ -154,15 +165,19 @@ void vml_kobj_describe_in(struct vml_kobj *c, uint64_t addr, uint32_t kind,
 	}
 	/* In the image only its writable data can be a stack (init_task's
 	 * init_stack, the idle task of CPU 0). */
-	if (kind == VML_KIND_KERNEL_TEXT && !writable)
+	if (kind == VML_KIND_KERNEL_TEXT && !writable) {
+		vml_kpage_describe_mapped(c, addr, desc, dsize);
 		return;
+	}
 	/* A CPU's per-CPU unit: the first chunk is in the direct map, the
 	 * others in vmalloc space. */
 	if (vml_kpercpu_describe(c, addr, desc, dsize))
 		return;
 	if (kind != VML_KIND_VMALLOC && kind != VML_KIND_DIRECT_MAP &&
-	    kind != VML_KIND_KERNEL_TEXT)
+	    kind != VML_KIND_KERNEL_TEXT) {
+		vml_kpage_describe_mapped(c, addr, desc, dsize);
 		return;
+	}
 	struct vml_ktask t;
 	char task[256] = "";
 	if (vml_ktask_by_stack(c, addr, &t))
@@ -171,10 +186,17 @@ void vml_kobj_describe_in(struct vml_kobj *c, uint64_t addr, uint32_t kind,
 	char area[256] = "";
 	if (kind == VML_KIND_VMALLOC && vml_kvmalloc_find(c, addr, &a))
 		vml_kvmalloc_format(c, &a, area, sizeof(area));
+	/* A direct-map address: its page (a slab object, page cache ...). */
+	char page[320] = "";
+	if (kind == VML_KIND_DIRECT_MAP && !task[0])
+		vml_kpage_describe(c, addr, page, sizeof(page));
 	if (task[0] && area[0])
 		snprintf(desc, dsize, "%s; %s", task, area);
 	else
-		snprintf(desc, dsize, "%s", task[0] ? task : area);
+		snprintf(desc, dsize, "%s%s", task[0] ? task : area, page);
+	/* Nothing else known: the page it maps, through the page tables. */
+	if (dsize && !desc[0] && kind != VML_KIND_DIRECT_MAP)
+		vml_kpage_describe_mapped(c, addr, desc, dsize);
 }
 
 struct vml_error *vml_kobj_describe(const struct vml_kernel *k,

@@ -2,7 +2,8 @@
  * kobjects.h — the kernel objects behind an address, found by walking the
  * running kernel's own lists with struct layouts from its BTF (btf.c) and
  * addresses from its kallsyms (ksyms.c): task stacks (ktasks.c), modules
- * (kmodules.c), vmalloc areas (kvmalloc.c), per-CPU areas (kpercpu.c).
+ * (kmodules.c), vmalloc areas (kvmalloc.c), per-CPU areas (kpercpu.c),
+ * pages and slab objects (kslab.c).
  * Internal. Every walk is bounded, every read checked: a kernel caught
  * half-way through changing a list gives a shorter answer, never a crash.
  */
@@ -32,6 +33,10 @@ typedef bool vml_kobj_read_fn(void *arg, uint64_t va, void *buf, size_t len);
 struct vml_kobj {
 	vml_kobj_read_fn *read;
 	void *read_arg;
+	/* va's physical address through the kernel's page tables (arg:
+	 * read_arg); NULL when unknown (then only direct-map addresses get
+	 * their page described). */
+	bool (*phys)(void *arg, uint64_t va, uint64_t *pa_ret);
 	const struct vml_ksyms *ks;
 	const struct vml_btf *btf;
 	unsigned ptr_size;
@@ -142,7 +147,69 @@ bool vml_kvmalloc_find(struct vml_kobj *c, uint64_t addr,
 void vml_kvmalloc_format(struct vml_kobj *c,
 			 const struct vml_vmarea *a, char *buf, size_t size);
 
+/* ------------------------------------------------------------ kslab.c */
+
+/* Bound of one freelist walk besides the slab's object count (the
+ * object count is a 15-bit field). */
+#define VML_KSLAB_MAX_OBJECTS 65536u
+
+/* The struct page behind a direct-map address. */
+struct vml_kpage {
+	uint64_t pfn;
+	uint64_t page;               /* its struct page */
+	uint64_t head;               /* the compound head's (page if none) */
+	uint64_t head_pfn;
+	uint64_t flags;              /* the head's flags */
+	uint64_t vaddr;              /* the page's direct-map address */
+};
+bool vml_kpage_of(struct vml_kobj *c, uint64_t addr, struct vml_kpage *ret);
+
+enum vml_kslab_state {
+	VML_KSLAB_UNKNOWN = 0,       /* a freelist was damaged or unreadable */
+	VML_KSLAB_ALLOCATED,
+	VML_KSLAB_FREE,              /* on the slab's freelist */
+	VML_KSLAB_FREE_CPU,          /* on a CPU's freelist (cpu) */
+};
+/* The slab object holding a direct-map address. */
+struct vml_kslab_obj {
+	uint64_t slab;               /* struct slab (the head struct page) */
+	uint64_t slab_addr;          /* the slab's memory */
+	uint64_t cache;              /* struct kmem_cache */
+	char name[64];
+	uint32_t size;               /* slot: object, metadata, padding */
+	uint32_t object_size;        /* what the caller asked for */
+	uint32_t fp_offset;          /* the free pointer's place in a slot */
+	uint32_t objects;            /* objects in this slab */
+	bool hardened;               /* CONFIG_SLAB_FREELIST_HARDENED */
+	bool in_object;              /* false: padding past the last object or
+					the red zone before the first */
+	uint64_t index, obj, off;    /* object, its address, addr - obj */
+	uint32_t state;              /* enum vml_kslab_state */
+	int32_t cpu;                 /* VML_KSLAB_FREE_CPU: whose freelist */
+};
+/* False when addr's page is not a slab's (or is unreadable). */
+bool vml_kslab_find(struct vml_kobj *c, uint64_t addr,
+		    struct vml_kslab_obj *ret);
+void vml_kslab_format(const struct vml_kslab_obj *o, char *buf,
+		      size_t size);
+/* What the page of a direct-map address is, in one line: a slab object,
+ * else a page table, anonymous memory, page cache (with its file), a
+ * free page of the buddy allocator, reserved ... */
+bool vml_kpage_describe(struct vml_kobj *c, uint64_t addr, char *buf,
+			size_t size);
+/* The same for any mapped address: its page through c->phys. */
+bool vml_kpage_describe_mapped(struct vml_kobj *c, uint64_t addr, char *buf,
+			       size_t size);
+/* The same for a physical address (a user page's, walked elsewhere). */
+bool vml_kpage_describe_phys(struct vml_kobj *c, uint64_t pa, char *buf,
+			     size_t size);
+
 /* ------------------------------------------------------------ kmm.c */
+
+/* The path of a dentry up to its file system's root ("" if unreadable). */
+void vml_kmm_dentry_path(struct vml_kobj *c, uint64_t dentry, char *buf,
+			 size_t size);
+
 
 /* /proc/PID/maps text of guest process pid from its VMAs (*maps_ret: free
  * with vml_free), its mm->pgd (virtual) and comm. */

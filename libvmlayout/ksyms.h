@@ -189,6 +189,15 @@ bool vml_btf_member(const struct vml_btf *b, const char *type,
 		    const char *path, struct vml_btf_field *ret);
 bool vml_btf_offset(const struct vml_btf *b, const char *type,
 		    const char *path, uint64_t *offset_ret);
+/* A bit-field member (slab.objects): its offset in bits from the start of
+ * the struct and its width (1..64). False when it is not a bit field. */
+bool vml_btf_bitfield(const struct vml_btf *b, const char *type,
+		      const char *path, uint64_t *bit_offset_ret,
+		      uint32_t *bit_size_ret);
+/* The first enumerator of enum enum_name whose value is value ("PG_slab"
+ * of enum pageflags), NULL when none; owned by b. */
+const char *vml_btf_enum_name(const struct vml_btf *b, const char *enum_name,
+			      int64_t value);
 /* sizeof(struct type). */
 bool vml_btf_size(const struct vml_btf *b, const char *type, uint64_t *ret);
 /* The value of enumerator name, in any enum. */

@@ -1185,7 +1185,9 @@ struct vml_kernel_where {
 	/* With the kernel's types too (BTF): the kernel object holding addr
 	 * in one line — a task's stack (pid, comm, CPU, distance from its
 	 * saved sp), a module's part, a vmalloc area (range, size, caller,
-	 * flags), a CPU's per-CPU unit — or "" when none is known. */
+	 * flags), a CPU's per-CPU unit, a slab object (cache, index, offset,
+	 * allocated or free) or the page it maps (page table, anonymous, page
+	 * cache of a file, buddy-free, reserved) — or "" when none is known. */
 	char object[512];
 };
 #define VML_KERNEL_WHERE_SIZE_V2 \

@@ -5,7 +5,10 @@
  * of "direct map" memory holding the objects (tasks, threads, a module
  * and its ELF symbol table, a vmap_area tree, per-CPU units) at known
  * places. Every answer the tests expect follows from the layout below,
- * written down here, not from the library. Shared by the unit test
+ * written down here, not from the library. Pages and slabs (kslab.c):
+ * struct pages of the 8 page frames at vmemmap, slabs of "kmalloc-256" in
+ * frames 4 and 5-6, a page-cache page in frame 7 (KF_SLAB below).
+ * Shared by the unit test
  * (tests/unit/kobjects_test.c) and the fuzzer (tests/fuzz/fuzz_kobj.c,
  * whose input replaces the memory).
  */
@@ -22,7 +25,7 @@
 #include "kobjects.h"
 
 #define KF_MEM   UINT64_C(0xffff888000000000)  /* the memory: direct map */
-#define KF_SIZE  0x4000u
+#define KF_SIZE  0x8000u
 #define KF_V     UINT64_C(0xffffc90000000000)  /* vmalloc space */
 #define KF_M     UINT64_C(0xffffffffc0000000)  /* the module's core */
 #define KF_K     UINT64_C(0xffffffff81000000)  /* _text */
@@ -45,7 +48,24 @@ enum {
 	KF_FILE = 0x1a00, KF_DBB = 0x1a40, KF_DROOT = 0x1a80,
 	KF_DBIN = 0x1ac0, KF_NAMES = 0x1b00, KF_INODE = 0x1b40,
 	KF_SB = 0x1b80, KF_SPECIAL = 0x1bc0, KF_VMOPS = 0x1c00,
+	/* Pages: page_offset_base, vmemmap_base, max_pfn; a kmem_cache
+	 * "kmalloc-256" and its name; an address_space of /bin/busybox; the
+	 * struct pages (64 bytes each) of frames 0..7; each CPU's
+	 * kmem_cache_cpu at per-CPU offset 0x400. */
+	KF_POB = 0x3100, KF_VMB = 0x3108, KF_MAXPFN = 0x3110,
+	KF_CACHE = 0x3200, KF_CNAME = 0x3280, KF_ASPACE = 0x32c0,
+	KF_VMEMMAP = 0x3400, KF_CPUSLAB = 0x400,
 };
+/* Slab pages: frame 4 a slab of 16 objects of 256 bytes, frames 5-6 a
+ * slab of order 1 (32 objects); free pointers 128 bytes into an object,
+ * hardened with KF_RANDOM (plain in the KF_V64 variant, built without
+ * CONFIG_SLAB_FREELIST_HARDENED). Frame 4's freelist: 3 -> 7 -> 0; CPU 1 is
+ * allocating from it, its freelist: 10 -> 12. Frame 5's freelist loops:
+ * 1 -> 2 -> 1. */
+#define KF_SLAB4 0x4000u
+#define KF_SLAB5 0x5000u
+#define KF_RANDOM UINT64_C(0x1234567890abcdef)
+#define KF_FPOFF 128u
 /* maps of init (pid 1), as /proc/PID/maps would print them. */
 #define KF_MAPS \
 	"00400000-00401000 r--p 00000000 00:02 11          /bin/busybox\n" \
@@ -112,10 +132,105 @@ enum { M_MEM = 0xa0 };          /* module.mem[] on 6.4+ */
 
 static inline void kf_memory_base(struct kf_mem *m);
 
+/* The struct page of frame pfn. */
+#define KF_PAGE(pfn) (KF_VMEMMAP + 0x40u * (pfn))
+/* page: flags 0, compound_head 8, mapping 0x18, index 0x20, private 0x28,
+ * page_type 0x30; slab: slab_cache 0x18, freelist 0x20, counters 0x28
+ * (inuse:16, objects:15, frozen:1). */
+enum {
+	PG_F_LOCKED = 0, PG_F_UPTODATE = 2, PG_F_LRU = 4, PG_F_SLAB = 9,
+	PG_F_RESERVED = 12, PG_F_HEAD = 16, PG_F_NR = 22,
+};
+
+static inline uint64_t kf_bswap(uint64_t v)
+{
+	uint64_t r = 0;
+	for (int i = 0; i < 8; i++, v >>= 8)
+		r = r << 8 | (v & 0xff);
+	return r;
+}
+
+/* Object i of the slab at off links to next (an address, or 0), stored
+ * as a kernel with CONFIG_SLAB_FREELIST_HARDENED stores it, or plain. */
+static inline void kf_link(struct kf_mem *m, uint32_t off, unsigned i,
+			   uint64_t next, bool hardened)
+{
+	uint64_t at = KF_MEM + off + 256u * i + KF_FPOFF;
+	kf_64(m, off + 256u * i + KF_FPOFF,
+	      hardened ? next ^ KF_RANDOM ^ kf_bswap(at) : next);
+}
+#define kf_free_link(m, off, i, next) kf_link(m, off, i, next, true)
+#define KF_OBJ(off, i) (KF_MEM + (off) + 256u * (i))
+
+/* The freelists of the two slabs (see KF_SLAB4). */
+static inline void kf_slab_links(struct kf_mem *m, bool hardened)
+{
+	kf_link(m, KF_SLAB4, 3, KF_OBJ(KF_SLAB4, 7), hardened);
+	kf_link(m, KF_SLAB4, 7, KF_OBJ(KF_SLAB4, 0), hardened);
+	kf_link(m, KF_SLAB4, 0, 0, hardened);
+	kf_link(m, KF_SLAB4, 10, KF_OBJ(KF_SLAB4, 12), hardened);
+	kf_link(m, KF_SLAB4, 12, 0, hardened);
+	kf_link(m, KF_SLAB5, 1, KF_OBJ(KF_SLAB5, 2), hardened);
+	kf_link(m, KF_SLAB5, 2, KF_OBJ(KF_SLAB5, 1), hardened);
+}
+
+static inline void kf_pages(struct kf_mem *m)
+{
+	kf_64(m, KF_POB, KF_MEM);
+	kf_64(m, KF_VMB, KF_MEM + KF_VMEMMAP);
+	kf_64(m, KF_MAXPFN, 8);
+	/* kmem_cache: cpu_slab 0, size 0x18, object_size 0x1c, offset 0x20,
+	 * oo 0x28, random 0x38, red_left_pad 0x40, name 0x48. */
+	kf_64(m, KF_CACHE, KF_CPUSLAB);
+	kf_32(m, KF_CACHE + 0x18, 256);
+	kf_32(m, KF_CACHE + 0x1c, 256);
+	kf_32(m, KF_CACHE + 0x20, KF_FPOFF);
+	kf_32(m, KF_CACHE + 0x28, 16);
+	kf_64(m, KF_CACHE + 0x38, KF_RANDOM);
+	kf_64(m, KF_CACHE + 0x48, KF_MEM + KF_CNAME);
+	memcpy(m->bytes + KF_CNAME, "kmalloc-256", 11);
+	/* Frame 0 reserved, 1 anonymous, 2 a page table, 3 the head of a
+	 * free buddy block of order 2. */
+	kf_64(m, KF_PAGE(0), UINT64_C(1) << PG_F_RESERVED);
+	kf_64(m, KF_PAGE(1) + 0x18, KF_MEM + 0x3f01);
+	kf_64(m, KF_PAGE(1), UINT64_C(1) << PG_F_UPTODATE |
+			     UINT64_C(1) << PG_F_LRU);
+	kf_32(m, KF_PAGE(2) + 0x30, ~0x200u);
+	kf_32(m, KF_PAGE(3) + 0x30, ~0x80u);
+	kf_64(m, KF_PAGE(3) + 0x28, 2);
+	/* Frame 4: the slab. 16 objects, 9 in use. */
+	kf_64(m, KF_PAGE(4), UINT64_C(1) << PG_F_SLAB);
+	kf_64(m, KF_PAGE(4) + 0x18, KF_MEM + KF_CACHE);
+	kf_64(m, KF_PAGE(4) + 0x20, KF_OBJ(KF_SLAB4, 3));
+	kf_32(m, KF_PAGE(4) + 0x28, 9u | 16u << 16 | 1u << 31);
+	kf_64(m, KF_PCPU1 + KF_CPUSLAB, KF_OBJ(KF_SLAB4, 10));
+	kf_64(m, KF_PCPU1 + KF_CPUSLAB + 0x10, KF_MEM + KF_PAGE(4));
+	/* Frames 5-6: a compound slab page whose freelist loops. */
+	kf_64(m, KF_PAGE(5), UINT64_C(1) << PG_F_SLAB |
+			     UINT64_C(1) << PG_F_HEAD);
+	kf_64(m, KF_PAGE(6) + 8, KF_MEM + KF_PAGE(5) + 1);
+	kf_64(m, KF_PAGE(5) + 0x18, KF_MEM + KF_CACHE);
+	kf_64(m, KF_PAGE(5) + 0x20, KF_OBJ(KF_SLAB5, 1));
+	kf_32(m, KF_PAGE(5) + 0x28, 30u | 32u << 16);
+	kf_slab_links(m, true);
+	/* Frame 7: page 3 of /bin/busybox in the page cache; the inode's
+	 * dentry list holds busybox's dentry (d_u.d_alias at 0x30). */
+	kf_64(m, KF_PAGE(7), UINT64_C(1) << PG_F_UPTODATE |
+			     UINT64_C(1) << PG_F_LRU);
+	kf_64(m, KF_PAGE(7) + 0x18, KF_MEM + KF_ASPACE);
+	kf_64(m, KF_PAGE(7) + 0x20, 3);
+	kf_64(m, KF_ASPACE, KF_MEM + KF_INODE);
+	kf_64(m, KF_INODE + 0x20, KF_MEM + KF_DBB + 0x30);
+}
+
 /* The objects, linked as a kernel of generation v links them. */
 static inline void kf_memory_v(struct kf_mem *m, enum kf_variant v)
 {
 	kf_memory_base(m);
+	if (v == KF_V64)
+		/* Built without CONFIG_SLAB_FREELIST_HARDENED: plain links,
+		 * and kmem_cache has no random. */
+		kf_slab_links(m, false);
 	if (v == KF_V64) {
 		/* mem[MOD_TEXT], mem[MOD_DATA], mem[MOD_RODATA]: {base, size} */
 		static const uint64_t parts[3][2] = {
@@ -296,6 +411,7 @@ static inline void kf_memory_base(struct kf_mem *m)
 	kf_64(m, KF_INODE + 0x10, KF_MEM + KF_SB);
 	kf_32(m, KF_SB + 0x10, 2);
 	kf_64(m, KF_SPECIAL, KF_MEM + KF_NAMES + 0x20);
+	kf_pages(m);
 }
 
 /* The kernel's types. */
@@ -448,16 +564,85 @@ static inline struct btf *kf_btf_build(enum kf_variant v)
 	int qstr = btf__add_struct(b, "qstr", 0x10);
 	btf__add_field(b, "hash_len", ul, 0, 0);
 	btf__add_field(b, "name", vp, 64, 0);
+	int hlh = btf__add_struct(b, "hlist_head", 8);
+	btf__add_field(b, "first", vp, 0, 0);
+	int hln = btf__add_struct(b, "hlist_node", 16);
+	btf__add_field(b, "next", vp, 0, 0);
+	btf__add_field(b, "pprev", vp, 64, 0);
+	int du = btf__add_union(b, NULL, 16);
+	btf__add_field(b, "d_alias", hln, 0, 0);
+	btf__add_field(b, "d_child", lh, 0, 0);
 	btf__add_struct(b, "dentry", 0x40);
 	btf__add_field(b, "d_parent", vp, 64, 0);
 	btf__add_field(b, "d_name", qstr, 128, 0);
+	btf__add_field(b, "d_u", du, 0x30 * 8, 0);
 	btf__add_struct(b, "inode", 0x40);
 	btf__add_field(b, "i_ino", ul, 64, 0);
 	btf__add_field(b, "i_sb", vp, 128, 0);
+	btf__add_field(b, "i_dentry", hlh, 0x20 * 8, 0);
 	btf__add_struct(b, "super_block", 0x40);
 	btf__add_field(b, "s_dev", u32, 128, 0);
 	btf__add_struct(b, "vm_special_mapping", 0x30);
 	btf__add_field(b, "name", vp, 0, 0);
+	/* Pages and slabs, laid out as 6.1 lays them out. */
+	btf__add_enum(b, "pageflags", 4);
+	static const struct { const char *name; int v; } pf[] = {
+		{ "PG_locked", PG_F_LOCKED }, { "PG_uptodate", PG_F_UPTODATE },
+		{ "PG_lru", PG_F_LRU }, { "PG_slab", PG_F_SLAB },
+		{ "PG_reserved", PG_F_RESERVED }, { "PG_head", PG_F_HEAD },
+		{ "__NR_PAGEFLAGS", PG_F_NR }, { "PG_checked", 10 },
+	};
+	for (unsigned i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
+		btf__add_enum_value(b, pf[i].name, pf[i].v);
+	int pu = btf__add_struct(b, NULL, 0x28);
+	btf__add_field(b, "lru", lh, 0, 0);
+	btf__add_field(b, "mapping", vp, 0x10 * 8, 0);
+	btf__add_field(b, "index", ul, 0x18 * 8, 0);
+	btf__add_field(b, "private", ul, 0x20 * 8, 0);
+	int pt = btf__add_struct(b, NULL, 8);
+	btf__add_field(b, "compound_head", ul, 0, 0);
+	int pun = btf__add_union(b, NULL, 0x28);
+	btf__add_field(b, NULL, pu, 0, 0);
+	btf__add_field(b, NULL, pt, 0, 0);
+	int mc = btf__add_union(b, NULL, 4);
+	btf__add_field(b, "_mapcount", i32, 0, 0);
+	btf__add_field(b, "page_type", u32, 0, 0);
+	btf__add_struct(b, "page", 0x40);
+	btf__add_field(b, "flags", ul, 0, 0);
+	btf__add_field(b, NULL, pun, 64, 0);
+	btf__add_field(b, NULL, mc, 0x30 * 8, 0);
+	int bits = btf__add_struct(b, NULL, 4);
+	btf__add_field(b, "inuse", u32, 0, 16);
+	btf__add_field(b, "objects", u32, 16, 15);
+	btf__add_field(b, "frozen", u32, 31, 1);
+	int cnt = btf__add_union(b, NULL, 8);
+	btf__add_field(b, "counters", ul, 0, 0);
+	btf__add_field(b, NULL, bits, 0, 0);
+	btf__add_struct(b, "slab", 0x40);
+	btf__add_field(b, "__page_flags", ul, 0, 0);
+	btf__add_field(b, "slab_list", lh, 64, 0);
+	btf__add_field(b, "slab_cache", vp, 0x18 * 8, 0);
+	btf__add_field(b, "freelist", vp, 0x20 * 8, 0);
+	btf__add_field(b, NULL, cnt, 0x28 * 8, 0);
+	int oo = btf__add_struct(b, "kmem_cache_order_objects", 4);
+	btf__add_field(b, "x", u32, 0, 0);
+	btf__add_struct(b, "kmem_cache", 0x80);
+	btf__add_field(b, "cpu_slab", vp, 0, 0);
+	btf__add_field(b, "size", u32, 0x18 * 8, 0);
+	btf__add_field(b, "object_size", u32, 0x1c * 8, 0);
+	btf__add_field(b, "offset", u32, 0x20 * 8, 0);
+	btf__add_field(b, "oo", oo, 0x28 * 8, 0);
+	if (v != KF_V64)
+		btf__add_field(b, "random", ul, 0x38 * 8, 0);
+	btf__add_field(b, "red_left_pad", u32, 0x40 * 8, 0);
+	btf__add_field(b, "name", vp, 0x48 * 8, 0);
+	btf__add_struct(b, "kmem_cache_cpu", 0x20);
+	btf__add_field(b, "freelist", vp, 0, 0);
+	btf__add_field(b, "tid", ul, 64, 0);
+	btf__add_field(b, "slab", vp, 128, 0);
+	btf__add_field(b, "partial", vp, 192, 0);
+	btf__add_struct(b, "address_space", 0x40);
+	btf__add_field(b, "host", vp, 0, 0);
 	return b;
 }
 
@@ -487,6 +672,9 @@ static inline struct vml_ksyms *kf_ksyms_v(enum kf_variant v)
 		{ "nr_cpu_ids", KF_MEM + KF_NRCPU, 'D', false },
 		{ "pcpu_unit_size", KF_MEM + KF_UNIT, 'd', false },
 		{ "special_mapping_vmops", KF_MEM + KF_VMOPS, 'd', false },
+		{ "page_offset_base", KF_MEM + KF_POB, 'D', false },
+		{ "vmemmap_base", KF_MEM + KF_VMB, 'D', false },
+		{ "max_pfn", KF_MEM + KF_MAXPFN, 'B', false },
 	};
 	size_t n = sizeof(syms) / sizeof(syms[0]);
 	struct vml_kallsyms *t = calloc(1, sizeof(*t));
@@ -494,7 +682,7 @@ static inline struct vml_ksyms *kf_ksyms_v(enum kf_variant v)
 	if (!t || !b)
 		goto fail;
 	t->syms = calloc(n, sizeof(*t->syms));
-	t->names = calloc(1, 512);
+	t->names = calloc(1, 1024);
 	if (!t->syms || !t->names)
 		goto fail;
 	t->count = n;

@@ -894,7 +894,9 @@ class Kernel:
     def object_at(self, addr):
         """The kernel object holding addr, in one line ("stack of task
         95 ...", "module vmltest: text ...", "vmalloc area ...", "per-CPU
-        area of CPU 1 ..."), or None: needs set_ksyms with a KernelSymbols
+        area of CPU 1 ...", "kmalloc-256 object 5 at ... allocated",
+        "page 0x1234 (struct page ...): anonymous ..."), or None: needs
+        set_ksyms with a KernelSymbols
         that has types (BTF). Reads the kernel's memory."""
         w = _lib.STRUCTS["vml_kernel_where"]()
         _lib.check(_lib.vml_kernel_where(self._h(), addr & _U64, None,

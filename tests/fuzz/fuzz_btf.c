@@ -5,6 +5,7 @@
  * struct. */
 // run-fuzz: max_len=65536
 #include <bpf/libbpf.h>
+#include <string.h>
 
 #include "ksyms.h"
 
@@ -50,10 +51,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
 		member(b, q[i][0], q[i][1]);
-	uint64_t s;
+	uint64_t s, bit;
+	uint32_t width;
 	vml_btf_size(b, "task_struct", &s);
+	/* A bit field stays inside its struct. */
+	if (vml_btf_bitfield(b, "slab", "objects", &bit, &width) &&
+	    (!width || width > 64 || !vml_btf_size(b, "slab", &s) ||
+	     bit / 8 >= s || (bit + width + 7) / 8 > s))
+		__builtin_trap();
 	int64_t v;
 	vml_btf_enum_value(b, "TASK_COMM_LEN", &v);
+	const char *en = vml_btf_enum_name(b, "pageflags", 9);
+	if (en)
+		(void)strlen(en);
 	vml_btf_summary(b);
 	vml_btf_free(b);
 	return 0;

@@ -2,7 +2,8 @@
  * fuzz_kobj.c — libFuzzer target for the walkers of kernel objects
  * (kobjects.h: tasks and threads, modules and their symbol tables, the
  * vmap_area tree, per-CPU units, a process's maple tree of VMAs and their
- * files' dentries) over memory the fuzzer damages.
+ * files' dentries, struct pages, slabs and their hardened freelists) over
+ * memory the fuzzer damages.
  *
  * The kernel is the hand-built one of tests/kobj_fixture.h (its BTF and
  * symbols stay valid: they come from the kernel image, which the tests
@@ -44,6 +45,11 @@ static const struct {
 	{ KF_M + 0x2000, VML_KIND_MODULES },
 	{ KF_MEM + KF_PCPU0 + 0x304, VML_KIND_DIRECT_MAP },
 	{ KF_MEM + KF_PCPU1 + 0x108, VML_KIND_DIRECT_MAP },
+	{ KF_OBJ(KF_SLAB4, 5) + 0x18, VML_KIND_DIRECT_MAP },
+	{ KF_OBJ(KF_SLAB4, 12), VML_KIND_DIRECT_MAP },
+	{ KF_OBJ(KF_SLAB5, 17), VML_KIND_DIRECT_MAP },
+	{ KF_MEM + 0x3800, VML_KIND_DIRECT_MAP },
+	{ KF_MEM + 0x7123, VML_KIND_DIRECT_MAP },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

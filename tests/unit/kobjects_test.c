@@ -148,10 +148,215 @@ static void test_percpu(void)
 	expect(what(KF_MEM + KF_PCPU0 + 0x304, VML_KIND_DIRECT_MAP),
 	       "per-CPU area of CPU 0 (unit 0xffff888000002000, 2048 bytes),"
 	       " per-CPU offset 0x304: mycounter+0x4 [mymod]");
-	expect(what(KF_MEM + KF_PCPU1 + KF_UNIT_SIZE, VML_KIND_DIRECT_MAP), "");
+	/* Past the unit: no per-CPU answer (its page's instead). */
+	CU_ASSERT_PTR_NULL(strstr(what(KF_MEM + KF_PCPU1 + KF_UNIT_SIZE,
+				       VML_KIND_DIRECT_MAP), "per-CPU"));
 	/* nr_cpu_ids past the bound: no per-CPU answer. */
 	kf_32(&mem, KF_NRCPU, 100000);
-	expect(what(KF_MEM + KF_PCPU1 + 0x108, VML_KIND_DIRECT_MAP), "");
+	CU_ASSERT_PTR_NULL(strstr(what(KF_MEM + KF_PCPU1 + 0x108,
+				       VML_KIND_DIRECT_MAP), "per-CPU"));
+}
+
+/* Slab objects: cache, index, offset, and allocated or free by the
+ * slab's hardened freelist (3 -> 7 -> 0) and CPU 1's (10 -> 12). */
+static void test_slab_objects(void)
+{
+	setup();
+	expect(what(KF_OBJ(KF_SLAB4, 5) + 0x18, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 object 5 at 0xffff888000004500 (256 bytes) of slab"
+	       " at 0xffff888000004000, +0x18 into it, allocated");
+	expect(what(KF_OBJ(KF_SLAB4, 7), VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 object 7 at 0xffff888000004700 (256 bytes) of slab"
+	       " at 0xffff888000004000, +0x0 into it, free");
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 0) + 0xff,
+					   VML_KIND_DIRECT_MAP),
+				      "object 0 at 0xffff888000004000 (256"
+				      " bytes) of slab at 0xffff888000004000,"
+				      " +0xff into it, free"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 3),
+					   VML_KIND_DIRECT_MAP), ", free"));
+	expect(what(KF_OBJ(KF_SLAB4, 12) + 0x80, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 object 12 at 0xffff888000004c00 (256 bytes) of slab"
+	       " at 0xffff888000004000, +0x80 into it, free (CPU 1's"
+	       " freelist)");
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 10),
+					   VML_KIND_DIRECT_MAP),
+				      "free (CPU 1's freelist)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 15),
+					   VML_KIND_DIRECT_MAP), "allocated"));
+	/* Frame 6 is the tail of the order-1 slab at frame 5: object 17.
+	 * Its freelist loops (1 -> 2 -> 1): object 1 is free, found before
+	 * the loop shows; of object 17 nothing can be said. */
+	expect(what(KF_OBJ(KF_SLAB5, 17) + 8, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 object 17 at 0xffff888000006100 (256 bytes) of slab"
+	       " at 0xffff888000005000, +0x8 into it, state unknown (freelist"
+	       " damaged)");
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB5, 1),
+					   VML_KIND_DIRECT_MAP), ", free"));
+	/* The structured answer. */
+	struct vml_kobj c;
+	struct vml_kslab_obj o;
+	kf_context(&c, ks, &mem);
+	CU_ASSERT_TRUE_FATAL(vml_kslab_find(&c, KF_OBJ(KF_SLAB5, 31) + 0xff,
+					    &o));
+	CU_ASSERT_EQUAL(o.slab, KF_MEM + KF_PAGE(5));
+	CU_ASSERT_EQUAL(o.cache, KF_MEM + KF_CACHE);
+	CU_ASSERT_EQUAL(o.objects, 32);
+	CU_ASSERT_EQUAL(o.index, 31);
+	CU_ASSERT_EQUAL(o.off, 0xff);
+	CU_ASSERT_EQUAL(o.fp_offset, KF_FPOFF);
+	CU_ASSERT_TRUE(o.hardened);
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_UNKNOWN);
+	CU_ASSERT(c.reads < 1000);
+	/* Fewer objects than fit: the end of the page is padding. */
+	kf_32(&mem, KF_PAGE(4) + 0x28, 9u | 15u << 16);
+	expect(what(KF_MEM + KF_SLAB4 + 0xf10, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 slab at 0xffff888000004000 (15 objects of 256"
+	       " bytes), +0xf10 into it: outside its objects (red zone or"
+	       " padding)");
+	/* More CPUs than the walk reads: allocated cannot be told. */
+	kf_32(&mem, KF_NRCPU, 65);
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 5),
+					   VML_KIND_DIRECT_MAP),
+				      "state unknown"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 12),
+					   VML_KIND_DIRECT_MAP),
+				      "free (CPU 1's freelist)"));
+	kf_32(&mem, KF_NRCPU, 2);
+	/* Red zones: objects start red_left_pad (0x10) bytes into their
+	 * slot; before the first is the left pad. */
+	kf_32(&mem, KF_CACHE + 0x40, 0x10);
+	expect(what(KF_MEM + KF_SLAB4 + 0x8, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 slab at 0xffff888000004000 (15 objects of 256"
+	       " bytes), +0x8 into it: outside its objects (red zone or"
+	       " padding)");
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_MEM + KF_SLAB4 + 0x114,
+					   VML_KIND_DIRECT_MAP),
+				      "kmalloc-256 object 1 at"
+				      " 0xffff888000004110 (256 bytes) of slab"
+				      " at 0xffff888000004000, +0x4 into it"));
+	kf_32(&mem, KF_CACHE + 0x40, 0);
+	/* A smaller object in the same slot: past it is metadata. */
+	kf_32(&mem, KF_CACHE + 0x1c, 200);
+	expect(what(KF_OBJ(KF_SLAB4, 5) + 0xe0, VML_KIND_DIRECT_MAP),
+	       "kmalloc-256 object 5 at 0xffff888000004500 (200 bytes, 256"
+	       " with metadata) of slab at 0xffff888000004000, +0xe0 into it"
+	       " (past its 200 bytes: slab metadata), allocated");
+	kf_memory(&mem);
+}
+
+/* Other pages: what their struct page says. */
+static void test_pages(void)
+{
+	setup();
+	expect(what(KF_MEM + 0x10, VML_KIND_DIRECT_MAP),
+	       "page 0x0 (struct page 0xffff888000003400): reserved, flags"
+	       " reserved");
+	expect(what(KF_MEM + 0x1008, VML_KIND_DIRECT_MAP),
+	       "page 0x1 (struct page 0xffff888000003440): anonymous, flags"
+	       " uptodate|lru");
+	expect(what(KF_MEM + 0x3800, VML_KIND_DIRECT_MAP),
+	       "page 0x3 (struct page 0xffff8880000034c0): free (buddy"
+	       " allocator), a block of 2^2 pages, flags none");
+	expect(what(KF_MEM + 0x7123, VML_KIND_DIRECT_MAP),
+	       "page 0x7 (struct page 0xffff8880000035c0): page cache of"
+	       " /bin/busybox (inode 11), file offset 0x3000, flags"
+	       " uptodate|lru");
+	/* A page table (frame 2 holds the per-CPU units: past them). */
+	kf_32(&mem, KF_NRCPU, 100000);
+	expect(what(KF_MEM + 0x2010, VML_KIND_DIRECT_MAP),
+	       "page 0x2 (struct page 0xffff888000003480): page table, flags"
+	       " none");
+	/* Past max_pfn, or outside the direct map's slot: nothing. */
+	expect(what(KF_MEM + 0x9000, VML_KIND_DIRECT_MAP), "");
+	expect(what(KF_V + 0x90000, VML_KIND_VMALLOC), "");
+	kf_memory(&mem);
+}
+
+/* A page table mapping KF_V + 0x70000 to frame 7 and the image's
+ * first page to frame 0. */
+static bool fixture_phys(void *arg, uint64_t va, uint64_t *pa)
+{
+	(void)arg;
+	if (va >> 12 == (KF_V + 0x70000) >> 12)
+		*pa = 0x7000 + (va & 0xfff);
+	else if (va >> 12 == KF_K >> 12)
+		*pa = va & 0xfff;
+	else
+		return false;
+	return true;
+}
+
+/* Any mapped address nothing else claims: the page it maps. */
+static void test_mapped_pages(void)
+{
+	setup();
+	struct vml_kobj c;
+	char desc[512], sym[128];
+	bool has;
+	kf_context(&c, ks, &mem);
+	c.phys = fixture_phys;
+	vml_kobj_describe_in(&c, KF_V + 0x70010, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "page 0x7 (struct page 0xffff8880000035c0): page cache of"
+	       " /bin/busybox (inode 11), file offset 0x3000, flags"
+	       " uptodate|lru");
+	vml_kobj_describe_in(&c, KF_K + 0x10, VML_KIND_KERNEL_TEXT, false,
+			     desc, sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "page 0x0 (struct page 0xffff888000003400): reserved,"
+	       " flags reserved");
+	/* A vmalloc area is what it is (no page added); unmapped: nothing. */
+	vml_kobj_describe_in(&c, KF_V + 0x10008, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	CU_ASSERT_PTR_NULL(strstr(desc, "page 0x"));
+	vml_kobj_describe_in(&c, KF_V + 0x80000, VML_KIND_VMALLOC, true, desc,
+			     sizeof(desc), sym, sizeof(sym), &has);
+	expect(desc, "");
+}
+
+/* Damaged slabs: the answer is "unknown" or none, never a wrong "free"
+ * or a loop. */
+static void test_slab_damaged(void)
+{
+	setup();
+	uint64_t reads;
+	char desc[512], sym[128];
+	bool has;
+	/* Without the cache's random the stored pointers decode to garbage:
+	 * no object can be called allocated. */
+	kf_64(&mem, KF_CACHE + 0x38, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(what(KF_OBJ(KF_SLAB4, 5),
+					   VML_KIND_DIRECT_MAP),
+				      "state unknown (freelist damaged)"));
+	kf_memory(&mem);
+	/* CPU 1's freelist loops on object 10. */
+	kf_free_link(&mem, KF_SLAB4, 10, KF_OBJ(KF_SLAB4, 10));
+	describe(KF_OBJ(KF_SLAB4, 5), VML_KIND_DIRECT_MAP, true, desc,
+		 sizeof(desc), sym, sizeof(sym), &has, &reads);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "state unknown"));
+	CU_ASSERT(reads < 200);
+	/* A tail page whose head is not a struct page. */
+	kf_memory(&mem);
+	kf_64(&mem, KF_PAGE(6) + 8, UINT64_C(0xdead0001));
+	expect(what(KF_OBJ(KF_SLAB5, 17), VML_KIND_DIRECT_MAP), "");
+	/* A slab with no objects, or a cache with impossible sizes: only
+	 * the page is described. */
+	kf_memory(&mem);
+	kf_32(&mem, KF_PAGE(4) + 0x28, 0);
+	expect(what(KF_OBJ(KF_SLAB4, 5), VML_KIND_DIRECT_MAP),
+	       "page 0x4 (struct page 0xffff888000003500): slab page (cache or"
+	       " counts damaged), flags slab");
+	kf_memory(&mem);
+	kf_32(&mem, KF_CACHE + 0x18, 0);
+	CU_ASSERT_PTR_NULL(strstr(what(KF_OBJ(KF_SLAB4, 5),
+				       VML_KIND_DIRECT_MAP), "object"));
+	kf_memory(&mem);
+	kf_32(&mem, KF_CACHE + 0x20, 0xfffffff0u);
+	CU_ASSERT_PTR_NULL(strstr(what(KF_OBJ(KF_SLAB4, 5),
+				       VML_KIND_DIRECT_MAP), "object"));
+	/* A freelist of 2^15 objects all pointing to themselves in one
+	 * huge slab would still stop at the object count. */
+	kf_memory(&mem);
 }
 
 /* Every walk of a damaged kernel ends, within its bound. */
@@ -279,6 +484,21 @@ static void test_other_generations(void)
 			     sizeof(desc), sym, sizeof(sym), &has);
 	expect(desc, "module mymod: data 0xffffffffc0002000-0xffffffffc0003000"
 	       " +0x0, mydata");
+	/* No kmem_cache.random: freelists of plain pointers. */
+	struct vml_kslab_obj o;
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 7), &o));
+	CU_ASSERT_FALSE(o.hardened);
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_FREE);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 12), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_FREE_CPU);
+	CU_ASSERT_EQUAL(o.cpu, 1);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 5), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_ALLOCATED);
+	/* ... and the hardened kernel's memory read as plain: damaged. */
+	kf_memory(&m);
+	kf_context(&c, k64, &m);
+	CU_ASSERT_TRUE(vml_kslab_find(&c, KF_OBJ(KF_SLAB4, 5), &o));
+	CU_ASSERT_EQUAL(o.state, VML_KSLAB_UNKNOWN);
 	vml_ksyms_free(k64);
 
 	struct vml_ksyms *k5 = kf_ksyms_v(KF_V5);
@@ -327,6 +547,10 @@ static CU_TestInfo tests[] = {
 	{ "kobjects: vmalloc areas", test_vmalloc },
 	{ "kobjects: per-CPU units", test_percpu },
 	{ "kobjects: damaged lists end", test_damaged_lists_end },
+	{ "kobjects: slab objects, hardened freelists", test_slab_objects },
+	{ "kobjects: pages", test_pages },
+	{ "kobjects: pages of other mapped addresses", test_mapped_pages },
+	{ "kobjects: damaged slabs", test_slab_damaged },
 	{ "kobjects: a process's VMAs from its maple tree", test_task_maps },
 	{ "kobjects: 6.4's module.mem[], 5.x's VMA list and current_task",
 	  test_other_generations },
