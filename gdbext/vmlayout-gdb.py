@@ -580,9 +580,9 @@ space from its page tables instead.
 
 --load-symbols
   Kernel targets without vmlinux: read the kernel's own symbol table
-  (kallsyms) from its memory, write the image's symbols as an ELF file
-  and load it (add-symbol-file), so that bt, x/i and info symbol name
-  kernel code. whereis reads the same symbols (and the kernel's BTF
+  (kallsyms) from its memory, write the image's symbols and the loaded
+  modules' symbols as an ELF file and load it (add-symbol-file), so that
+  bt, x/i and info symbol name kernel and module code. whereis reads the same symbols (and the kernel's BTF
   types) by itself.
 
 --task PID

@@ -572,9 +572,10 @@ def _symbol_file_path(ksyms):
 
 
 def load_symbols():
-    """vmlayout --load-symbols: the guest kernel image's symbols written
-    as an ELF file and given to GDB (add-symbol-file),
-    so that bt, x/i and info symbol name kernel code without vmlinux.
+    """vmlayout --load-symbols: the guest kernel image's symbols and its
+    loaded modules' symbols written as an ELF file and given to GDB
+    (add-symbol-file), so that bt, x/i and info symbol name kernel and
+    module code without vmlinux.
     Returns the lines to print."""
     ksyms = kernel_symbols(load=True)
     if ksyms is None:

@@ -290,3 +290,205 @@ bool vml_kmod_percpu(struct vml_kobj *c, uint64_t off, char *buf,
 	each_module(c, percpu_in_module, &m);
 	return m.found;
 }
+
+/* ------------------------------------------------------------ vml_kmod_each */
+
+/* Longest symbol name taken (the kernel's KSYM_NAME_LEN is 512 since 6.1,
+ * 128 before): a longer one is dropped, not cut. */
+#define SYM_NAME_MAX 512u
+/* Most of a module's string table read (a module's names are a few
+ * hundred KiB at most). */
+#define STRTAB_MAX (16u << 20)
+
+/* The kallsyms letter of an ELF symbol with st_info info in part p; 0 for
+ * kinds that are not code or data (sections, files). Kernels before 5.3
+ * stored the letter itself in st_info: a letter is no valid st_info (the
+ * binding would be 4 to 7), so it is taken as it is. */
+static char sym_letter(uint8_t info, const struct vml_kmod_part *p)
+{
+	if ((info >= 'a' && info <= 'z') || (info >= 'A' && info <= 'Z'))
+		return (char)info;
+	unsigned type = info & 0xf, bind = info >> 4;
+	char l;
+	if (type == 2 || (type == 0 && p->exec))          /* STT_FUNC */
+		l = bind == 2 ? 'w' : 't';
+	else if (type == 1 || type == 0)                  /* STT_OBJECT */
+		l = bind == 2 ? 'v' : strstr(p->name, "ro") ? 'r' : 'd';
+	else
+		return 0;
+	/* STB_LOCAL lower case; global, weak (and GNU unique) upper. */
+	return bind == 0 ? l : (char)(l - 'a' + 'A');
+}
+
+/* The first len bytes at va, or as many whole pages of them as can be
+ * read from the start: how many bytes buf holds. */
+static size_t read_prefix(struct vml_kobj *c, uint64_t va, uint8_t *buf,
+			  size_t len)
+{
+	if (vml_kobj_read(c, va, buf, len))
+		return len;
+	size_t n = 0;
+	while (n < len) {
+		size_t chunk = 4096 - ((va + n) & 4095);
+		if (chunk > len - n)
+			chunk = len - n;
+		if (!vml_kobj_read(c, va + n, buf + n, chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct vml_kmod_sym *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* What the walk keeps between modules: buffers grown as needed. */
+struct each_state {
+	bool (*fn)(const struct vml_kmod *m, void *arg);
+	void *arg;
+	size_t skipped;
+	struct vml_error *err;
+	uint8_t *tab, *str;
+	size_t tab_cap, str_cap, syms_cap;
+	struct vml_kmod_sym *syms;
+	struct vml_kmod m;
+};
+
+static uint64_t get_le_be(const uint8_t *p, unsigned n, bool be)
+{
+	uint64_t v = 0;
+	for (unsigned b = 0; b < n; b++)
+		v = v << 8 | p[be ? b : n - 1 - b];
+	return v;
+}
+
+/* The symbols of module mod inside st->m's parts into st->syms; false
+ * when its symbol table cannot be read (or memory runs out: st->err). */
+static bool read_module_symbols(struct vml_kobj *c, uint64_t mod,
+				struct each_state *st)
+{
+	struct vml_kmod *m = &st->m;
+	uint64_t ksy, symtab, strtab, num;
+	if (!vml_kobj_member(c, mod, "module", "kallsyms", &ksy) || !ksy ||
+	    !vml_kobj_member(c, ksy, "mod_kallsyms", "symtab", &symtab) ||
+	    !vml_kobj_member(c, ksy, "mod_kallsyms", "strtab", &strtab) ||
+	    !vml_kobj_member(c, ksy, "mod_kallsyms", "num_symtab", &num) ||
+	    num > VML_KOBJ_MAX_MODSYMS)
+		return false;
+	if (!num)
+		return true;
+	bool wide = c->ptr_size == 8, be = c->big_endian;
+	size_t esize = wide ? 24 : 16;
+	if (!vml_grow((void **)&st->tab, &st->tab_cap, (size_t)num * esize,
+		      1) ||
+	    !vml_grow((void **)&st->syms, &st->syms_cap, (size_t)num,
+		      sizeof(*st->syms))) {
+		st->err = &vml_enomem;
+		return false;
+	}
+	if (!symtab || !vml_kobj_read(c, symtab, st->tab, (size_t)num * esize))
+		return false;
+	/* Elf64_Sym: name u32, info u8, other u8, shndx u16, value, size;
+	 * Elf32_Sym: name, value, size u32, info, other, shndx. Keep the
+	 * defined ones inside a part; names are string table offsets yet. */
+	size_t n = 0;
+	uint64_t max_name = 0;
+	for (uint64_t i = 0; i < num; i++) {
+		const uint8_t *e = st->tab + i * esize;
+		uint32_t name = (uint32_t)get_le_be(e, 4, be);
+		uint64_t value = get_le_be(e + (wide ? 8 : 4), wide ? 8 : 4, be);
+		uint8_t info = e[wide ? 4 : 12];
+		uint16_t shndx = (uint16_t)get_le_be(e + (wide ? 6 : 14), 2, be);
+		if (!shndx || shndx >= 0xff00 || !name ||
+		    name > STRTAB_MAX - SYM_NAME_MAX)
+			continue;
+		size_t p = 0;
+		while (p < m->nparts && (value < m->parts[p].base ||
+					 value - m->parts[p].base >=
+					 m->parts[p].size))
+			p++;
+		if (p == m->nparts)
+			continue;
+		char type = sym_letter(info, &m->parts[p]);
+		if (!type)
+			continue;
+		st->syms[n++] = (struct vml_kmod_sym){
+			.name = (const char *)(uintptr_t)name, .addr = value,
+			.type = type, .part = (uint32_t)p };
+		if (name > max_name)
+			max_name = name;
+	}
+	m->nsyms = 0;
+	m->syms = st->syms;
+	if (!n)
+		return true;
+	/* The names: the string table up to the last name's end, or what of
+	 * it can be read; a name not ended inside what was read is dropped. */
+	size_t want = (size_t)max_name + SYM_NAME_MAX;
+	if (!vml_grow((void **)&st->str, &st->str_cap, want + 1, 1)) {
+		st->err = &vml_enomem;
+		return false;
+	}
+	size_t have = strtab ? read_prefix(c, strtab, st->str, want) : 0;
+	st->str[have] = '\0';
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (size_t)(uintptr_t)st->syms[i].name;
+		if (off >= have)
+			continue;
+		char *s = (char *)st->str + off;
+		size_t len = strnlen(s, have - off);
+		if (!len || len >= SYM_NAME_MAX || off + len >= have)
+			continue;
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char)s[k] < 0x20 ||
+			    (unsigned char)s[k] > 0x7e)
+				s[k] = '?';
+		st->syms[kept] = st->syms[i];
+		st->syms[kept++].name = s;
+	}
+	qsort(st->syms, kept, sizeof(*st->syms), sym_cmp);
+	m->nsyms = kept;
+	return true;
+}
+
+static bool each_one(struct vml_kobj *c, uint64_t mod, void *arg)
+{
+	struct each_state *st = arg;
+	struct vml_kmod *m = &st->m;
+	struct part parts[VML_KMOD_MAX_PARTS];
+	memset(m, 0, sizeof(*m));
+	m->module = mod;
+	module_name(c, mod, m->name, sizeof(m->name));
+	m->nparts = module_parts(c, mod, parts, VML_ARRAY_SIZE(parts));
+	for (size_t i = 0; i < m->nparts; i++)
+		m->parts[i] = (struct vml_kmod_part){
+			.base = parts[i].base, .size = parts[i].size,
+			.name = parts[i].name,
+			.exec = strstr(parts[i].name, "text") != NULL };
+	if (!m->name[0] || !m->nparts || !read_module_symbols(c, mod, st)) {
+		st->skipped++;
+		return st->err != NULL;
+	}
+	return st->fn(m, st->arg);
+}
+
+struct vml_error *vml_kmod_each(struct vml_kobj *c,
+				bool (*fn)(const struct vml_kmod *m,
+					   void *arg),
+				void *arg, size_t *skipped)
+{
+	struct each_state st = { .fn = fn, .arg = arg };
+	each_module(c, each_one, &st);
+	free(st.tab);
+	free(st.str);
+	free(st.syms);
+	if (skipped)
+		*skipped = st.skipped;
+	return st.err;
+}

@@ -134,6 +134,45 @@ bool vml_kobj_symbolize(struct vml_kobj *c, uint64_t addr, char *buf,
 bool vml_kmod_percpu(struct vml_kobj *c, uint64_t off, char *buf,
 		     size_t size);
 
+/* A loaded module as vml_kmod_each gives it: its parts and the symbols of
+ * its symbol table that lie in them, sorted by address (a symbol's part
+ * is parts[sym.part]). Everything points into storage the iterator owns
+ * and reuses: valid during the call only. */
+#define VML_KMOD_MAX_PARTS 16u
+struct vml_kmod_part {
+	uint64_t base, size;
+	const char *name;            /* "text", "init text", "data" ... */
+	bool exec;
+};
+struct vml_kmod_sym {
+	const char *name;
+	uint64_t addr;
+	char type;                   /* kallsyms letter: lower case is local */
+	uint32_t part;
+};
+struct vml_kmod {
+	uint64_t module;             /* its struct module */
+	char name[64];
+	size_t nparts, nsyms;
+	struct vml_kmod_part parts[VML_KMOD_MAX_PARTS];
+	const struct vml_kmod_sym *syms;
+};
+/* Calls fn on each loaded module (at most VML_KOBJ_MAX_MODULES) whose
+ * name, parts and symbol table could be read, until fn returns true; a
+ * module that could not be read is skipped and counted in *skipped (when
+ * not NULL). Errors: out of memory only. */
+struct vml_error *vml_kmod_each(struct vml_kobj *c,
+				bool (*fn)(const struct vml_kmod *m,
+					   void *arg),
+				void *arg, size_t *skipped);
+
+/* ------------------------------------------------------------ ksyms_elf.c */
+
+/* vml_ksyms_write_elf with the modules read through c (NULL: none). */
+struct vml_error *vml_ksyms_write_elf_in(const struct vml_ksyms *ks,
+					 struct vml_kobj *c,
+					 const char *path);
+
 /* ------------------------------------------------------------ kvmalloc.c */
 
 struct vml_vmarea {

@@ -3,9 +3,10 @@
  * beside the target (GDB: add-symbol-file), so that its own commands (bt,
  * x/i, info symbol, break) know the names kallsyms gave: an ET_EXEC object
  * of the kernel's architecture with one NOBITS section spanning the image
- * and one per loaded module, and a symbol table (functions STT_FUNC,
- * variables STT_OBJECT, sizes to the next symbol; lower-case kallsyms
- * letters are local symbols). No bytes: the debugger reads the target.
+ * and one per part of each loaded module (vmltest.text, vmltest.data ...;
+ * a module that cannot be read is left out), and a symbol table
+ * (functions STT_FUNC, variables STT_OBJECT, sizes to the next symbol;
+ * lower-case kallsyms letters are local symbols). No bytes: the debugger reads the target.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "arch.h"
+#include "kobjects.h"
 #include "ksyms.h"
 
 /* A growable byte buffer with sticky failure. */
@@ -267,9 +269,110 @@ struct vml_error *vml_elf_write_symbols(const struct vml_arch *arch,
 	return err;
 }
 
-struct vml_error *vml_ksyms_write_elf(const struct vml_ksyms *ks,
-				      const struct vml_kernel *kernel,
-				      const char *path)
+/* The loaded modules' parts and symbols, gathered by vml_kmod_each.
+ * Names and symbols are kept as offsets while the arrays grow, and made
+ * pointers once the walk is over (module_sections). */
+struct mod_syms {
+	struct vml_elf_section_in *secs;
+	struct vml_elf_symbol_in *syms;
+	char *names;
+	size_t nsecs, secs_cap, nsyms, syms_cap, names_len, names_cap;
+	bool failed;
+};
+
+static size_t add_name(struct mod_syms *ms, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = b ? strlen(b) : 0, at = ms->names_len;
+	if (!vml_grow((void **)&ms->names, &ms->names_cap,
+		      ms->names_len + la + lb + 1, 1)) {
+		ms->failed = true;
+		return 0;
+	}
+	memcpy(ms->names + at, a, la);
+	memcpy(ms->names + at + la, b ? b : "", lb);
+	ms->names[at + la + lb] = '\0';
+	ms->names_len += la + lb + 1;
+	return at;
+}
+
+/* One section per part of m ("vmltest.text", "vmltest.init.text"), each
+ * holding the module's symbols inside it, sized to the next higher
+ * symbol of the part or to its end. */
+static bool add_module(const struct vml_kmod *m, void *arg)
+{
+	struct mod_syms *ms = arg;
+	for (size_t p = 0; p < m->nparts && !ms->failed; p++) {
+		const struct vml_kmod_part *part = &m->parts[p];
+		char suffix[48];
+		snprintf(suffix, sizeof(suffix), ".%s", part->name);
+		for (char *q = suffix; *q; q++)
+			if (*q == ' ')
+				*q = '.';
+		if (!vml_grow((void **)&ms->secs, &ms->secs_cap, ms->nsecs + 1,
+			      sizeof(*ms->secs))) {
+			ms->failed = true;
+			break;
+		}
+		struct vml_elf_section_in *sec = &ms->secs[ms->nsecs++];
+		*sec = (struct vml_elf_section_in){
+			.name = (const char *)(uintptr_t)add_name(ms, m->name,
+								  suffix),
+			.addr = part->base, .size = part->size,
+			.exec = part->exec,
+			.syms = (const void *)(uintptr_t)ms->nsyms };
+		/* m->syms is sorted by address: the part's are in order. */
+		for (size_t i = 0; i < m->nsyms && !ms->failed; i++) {
+			const struct vml_kmod_sym *s = &m->syms[i];
+			if (s->part != p)
+				continue;
+			uint64_t end = part->base + part->size;
+			for (size_t j = i + 1; j < m->nsyms; j++)
+				if (m->syms[j].part == p &&
+				    m->syms[j].addr > s->addr) {
+					end = m->syms[j].addr;
+					break;
+				}
+			if (!vml_grow((void **)&ms->syms, &ms->syms_cap,
+				      ms->nsyms + 1, sizeof(*ms->syms))) {
+				ms->failed = true;
+				break;
+			}
+			ms->syms[ms->nsyms++] = (struct vml_elf_symbol_in){
+				.name = (const char *)(uintptr_t)add_name(
+					ms, s->name, NULL),
+				.addr = s->addr, .size = end - s->addr,
+				.type = s->type };
+			sec->nsyms++;
+		}
+	}
+	return ms->failed;
+}
+
+/* The modules c reads into ms (offsets made pointers); modules that
+ * cannot be read are left out. Errors: out of memory only. */
+static struct vml_error *module_sections(struct vml_kobj *c,
+					 struct mod_syms *ms)
+{
+	if (!c)
+		return NULL;
+	struct vml_error *err = vml_kmod_each(c, add_module, ms, NULL);
+	if (err)
+		return err;
+	if (ms->failed)
+		return &vml_enomem;
+	for (size_t i = 0; i < ms->nsyms; i++)
+		ms->syms[i].name = ms->names + (uintptr_t)ms->syms[i].name;
+	for (size_t i = 0; i < ms->nsecs; i++) {
+		ms->secs[i].name = ms->names + (uintptr_t)ms->secs[i].name;
+		ms->secs[i].syms = ms->secs[i].nsyms ?
+			ms->syms + (uintptr_t)ms->secs[i].syms : NULL;
+	}
+	return NULL;
+}
+
+struct vml_error *vml_ksyms_write_elf_in(const struct vml_ksyms *ks,
+					 struct vml_kobj *c,
+					 const char *path)
 {
 	if (!ks || !path)
 		return vml_error_create(VML_ERROR_INVALID,
@@ -280,14 +383,39 @@ struct vml_error *vml_ksyms_write_elf(const struct vml_ksyms *ks,
 	struct vml_error *err = image_symbols(ks, &image, &nimage, &lo, &hi);
 	if (err)
 		return err;
-	(void)kernel;
-	struct vml_elf_section_in secs[1];
-	size_t nsecs = 0;
-	if (nimage)
-		secs[nsecs++] = (struct vml_elf_section_in){
-			.name = ".kernel", .addr = lo, .size = hi - lo,
-			.exec = true, .syms = image, .nsyms = nimage };
-	err = vml_elf_write_symbols(ks->arch, secs, nsecs, path);
+	struct mod_syms ms = { 0 };
+	struct vml_elf_section_in *secs = NULL;
+	err = module_sections(c, &ms);
+	if (!err) {
+		secs = calloc(ms.nsecs + 1, sizeof(*secs));
+		if (!secs)
+			err = &vml_enomem;
+	}
+	if (!err) {
+		size_t nsecs = 0;
+		if (nimage)
+			secs[nsecs++] = (struct vml_elf_section_in){
+				.name = ".kernel", .addr = lo,
+				.size = hi - lo, .exec = true, .syms = image,
+				.nsyms = nimage };
+		for (size_t i = 0; i < ms.nsecs; i++)
+			secs[nsecs++] = ms.secs[i];
+		err = vml_elf_write_symbols(ks->arch, secs, nsecs, path);
+	}
+	free(secs);
+	free(ms.secs);
+	free(ms.syms);
+	free(ms.names);
 	free(image);
 	return err;
+}
+
+struct vml_error *vml_ksyms_write_elf(const struct vml_ksyms *ks,
+				      const struct vml_kernel *kernel,
+				      const char *path)
+{
+	/* A kernel without symbols or types has no modules to give. */
+	struct vml_kobj c;
+	bool modules = kernel && vml_kobj_init(&c, kernel);
+	return vml_ksyms_write_elf_in(ks, modules ? &c : NULL, path);
 }

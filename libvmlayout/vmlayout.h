@@ -1389,9 +1389,10 @@ struct vml_error *vml_kernel_set_ksyms(struct vml_kernel *kernel,
 /*
  * Writes an ELF file at path holding every symbol of the kernel image
  * (functions STT_FUNC, variables STT_OBJECT, with sizes; absolute
- * per-CPU offsets left out) and, when kernel is not NULL, of its loaded
- * modules (read now; not written yet: kernel is accepted and unused), in
- * NOBITS sections spanning them, for a debugger's
+ * per-CPU offsets left out) and, when kernel is not NULL and has symbols
+ * and types (vml_kernel_set_ksyms, BTF), of its loaded modules (read now,
+ * one section per part: "vmltest.text"; a module that cannot be read is
+ * left out), in NOBITS sections spanning them, for a debugger's
  * add-symbol-file: backtraces and disassembly get names. The file is
  * written whole or not at all (a temporary then rename).
  */

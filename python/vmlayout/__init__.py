@@ -1057,8 +1057,8 @@ class KernelSymbols:
 
     def write_elf(self, path, kernel=None):
         """An ELF symbol file of the kernel image's symbols for a
-        debugger (add-symbol-file). kernel: reserved for the loaded
-        modules' symbols (not written yet)."""
+        debugger (add-symbol-file). kernel (its symbols set, with BTF):
+        its loaded modules' symbols too, one section per module part."""
         _lib.check(_lib.vml_ksyms_write_elf(
             self.handle, kernel.handle if kernel is not None else None,
             os.fsencode(path)))

@@ -52,6 +52,26 @@ static const struct {
 	{ KF_MEM + 0x7123, VML_KIND_DIRECT_MAP },
 };
 
+/* Each module vml_kmod_each gives: symbols sorted, inside their part,
+ * with printable names. */
+static bool check_module(const struct vml_kmod *m, void *arg)
+{
+	(void)arg;
+	check(m->nparts <= VML_KMOD_MAX_PARTS && memchr(m->name, '\0',
+							sizeof(m->name)));
+	for (size_t i = 0; i < m->nsyms; i++) {
+		const struct vml_kmod_sym *s = &m->syms[i];
+		check(s->part < m->nparts);
+		const struct vml_kmod_part *p = &m->parts[s->part];
+		check(s->addr >= p->base && s->addr - p->base < p->size);
+		check(i == 0 || m->syms[i - 1].addr <= s->addr);
+		check(s->name[0] && s->type);
+		for (const char *n = s->name; *n; n++)
+			check(*n >= 0x20 && *n <= 0x7e);
+	}
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vml_ksyms *ks;
@@ -99,5 +119,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* nodes + VMAs x (their fields, their file's path) */
 	check(c.reads <= (UINT64_C(1) << 18) + UINT64_C(65536) * 300);
+	/* The modules' symbols (the symbol file's input). */
+	kf_context(&c, ks, &mem);
+	err = vml_kmod_each(&c, check_module, NULL, NULL);
+	check(err == NULL);
+	check(c.reads <= UINT64_C(4096) * (VML_KOBJ_MAX_MODSYMS / 1024));
 	return 0;
 }

@@ -186,6 +186,12 @@ def run(request, guest_files):
         for cpu in sorted(facts["percpu"]):
             cmds += [("thread%d" % cpu, "thread %d" % (cpu + 1)),
                      ("sp%d" % cpu, "whereis --json $sp")]
+        # Last: once GDB has the symbol file, its own commands name the
+        # module's code (earlier answers are vmlayout's, not GDB's).
+        cmds += [("modsyms_load", "vmlayout --load-symbols"),
+                 ("modsyms_info", "info symbol %#x" % func),
+                 ("modsyms_info4", "info symbol %#x" % (func + 4)),
+                 ("modsyms_x", "x/i %#x" % func)]
         out = run_gdb(g.port, cmds)
         yield {"guest": g, "facts": facts, "out": out, "task": task}
     finally:
@@ -351,3 +357,19 @@ def test_python_kernel_object_at_and_task_maps(run):
         where(run["out"], "kthread")["object"]
     assert maps_rows(run["out"]["py_maps"]) == \
         maps_rows(run["guest"].section("MAPS"))
+
+
+def test_gdb_names_module_code_after_load_symbols(run):
+    """The symbol file holds the loaded modules' symbols: GDB's own info
+    symbol and x/i name vmltest_function at the address the module
+    printed for it, in the module's text section."""
+    out = run["out"]
+    assert "symbol file" in out["modsyms_load"], out["modsyms_load"]
+    func = run["facts"]["func"]
+    assert re.match(r"vmltest_function in section vmltest\.text\b",
+                    out["modsyms_info"].strip()), out["modsyms_info"]
+    assert re.match(r"vmltest_function \+ 4 in section vmltest\.text\b",
+                    out["modsyms_info4"].strip()), out["modsyms_info4"]
+    m = re.search(r"(0x[0-9a-f]+) <vmltest_function(\+0)?>:",
+                  out["modsyms_x"])
+    assert m and int(m.group(1), 16) == func, out["modsyms_x"]

@@ -8,7 +8,10 @@
 #include "config.h"
 
 #include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../kobj_fixture.h"
 #include "helpers.h"
@@ -124,6 +127,171 @@ static void test_modules(void)
 	describe(KF_M + 0x3000, VML_KIND_MODULES, false, desc, sizeof(desc),
 		 sym, sizeof(sym), &has, NULL);
 	expect(desc, "");
+}
+
+/* The module as vml_kmod_each gives it: the fixture's parts, and its
+ * two symbols inside them (mycounter is a per-CPU offset: in no part). */
+static bool keep_module(const struct vml_kmod *m, void *arg)
+{
+	struct vml_kmod *out = arg;
+	*out = *m;
+	out->syms = NULL;
+	CU_ASSERT_EQUAL_FATAL(m->nsyms, 2);
+	CU_ASSERT_STRING_EQUAL(m->syms[0].name, "myfunc");
+	CU_ASSERT_EQUAL(m->syms[0].addr, KF_M + 0x10);
+	CU_ASSERT_EQUAL(m->syms[0].type, 'T');       /* global function */
+	CU_ASSERT_STRING_EQUAL(m->parts[m->syms[0].part].name, "text");
+	CU_ASSERT_STRING_EQUAL(m->syms[1].name, "mydata");
+	CU_ASSERT_EQUAL(m->syms[1].addr, KF_M + 0x2000);
+	CU_ASSERT_EQUAL(m->syms[1].type, 'D');       /* global object */
+	CU_ASSERT_STRING_EQUAL(m->parts[m->syms[1].part].name, "data");
+	return false;
+}
+
+/* popen(cmd) output, at most size - 1 bytes ("" when it cannot run). */
+static void command_output(const char *cmd, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return;
+	size_t n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+}
+
+/* readelf's line for the symbol called name: value, size, type and the
+ * name of its section (readelf -S), true when found. */
+static bool readelf_symbol(const char *path, const char *name,
+			   uint64_t *value, uint64_t *size, char *type,
+			   char *section)
+{
+	char cmd[512], out[4096];
+	snprintf(cmd, sizeof(cmd), "readelf -sW %s | awk '$8 == \"%s\""
+		 " { print $2, $3, $4, $7 }'", path, name);
+	command_output(cmd, out, sizeof(out));
+	char ndx[16];
+	unsigned long long v, sz;
+	if (sscanf(out, "%llx %llu %15s %15s", &v, &sz, type, ndx) != 4)
+		return false;
+	*value = v;
+	*size = sz;
+	snprintf(cmd, sizeof(cmd), "readelf -SW %s | sed 's/\\[ */[/' | "
+		 "awk '$1 == \"[%s]\" { print $2 }'", path, ndx);
+	command_output(cmd, out, sizeof(out));
+	return sscanf(out, "%63s", section) == 1;
+}
+
+/* The symbol file (vml_ksyms_write_elf) holds the module's symbols in a
+ * section per part of the module; read back with the library's ELF
+ * reader and with binutils' readelf. */
+static void test_module_symbol_file(void)
+{
+	setup();
+	struct vml_kobj c;
+	kf_context(&c, ks, &mem);
+	struct vml_kmod m;
+	size_t skipped = 1;
+	VML_ASSERT_OK(vml_kmod_each(&c, keep_module, &m, &skipped));
+	CU_ASSERT_EQUAL(skipped, 0);
+	CU_ASSERT_STRING_EQUAL(m.name, "mymod");
+	CU_ASSERT_EQUAL_FATAL(m.nparts, 3);
+	CU_ASSERT_EQUAL(m.parts[0].base, KF_M);
+	CU_ASSERT_EQUAL(m.parts[0].size, 0x1000);
+	CU_ASSERT_TRUE(m.parts[0].exec);
+	CU_ASSERT_FALSE(m.parts[1].exec);
+	CU_ASSERT_EQUAL(m.parts[2].base, KF_M + 0x2000);
+
+	char path[] = "/tmp/vml-kmodsyms-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_ksyms_write_elf_in(ks, &c, path));
+	struct vml_elf_info *info = NULL;
+	VML_ASSERT_OK(vml_elf_info_load(NULL, path, &info));
+	CU_ASSERT_FATAL(info && info->valid);
+	/* The fixture's symbols at the fixture's addresses, sized to the end
+	 * of their part (each is the only one in it). */
+	bool func = false, data = false;
+	for (size_t i = 0; i < info->nsymbols; i++) {
+		const struct vml_elf_symbol *s = &info->symbols[i];
+		if (!strcmp(s->name, "myfunc")) {
+			func = true;
+			CU_ASSERT_EQUAL(s->addr, KF_M + 0x10);
+			CU_ASSERT_EQUAL(s->size, 0x1000 - 0x10);
+		}
+		if (!strcmp(s->name, "mydata")) {
+			data = true;
+			CU_ASSERT_EQUAL(s->addr, KF_M + 0x2000);
+			CU_ASSERT_EQUAL(s->size, 0x1000);
+		}
+		CU_ASSERT(strcmp(s->name, "mycounter") != 0);
+	}
+	CU_ASSERT_TRUE(func);
+	CU_ASSERT_TRUE(data);
+	/* One section per part, named after the module. */
+	static const struct { const char *name; uint64_t addr; } want[] = {
+		{ "mymod.text", KF_M }, { "mymod.rodata", KF_M + 0x1000 },
+		{ "mymod.data", KF_M + 0x2000 },
+	};
+	for (size_t w = 0; w < VML_ARRAY_SIZE(want); w++) {
+		bool found = false;
+		for (size_t i = 0; i < info->nsections; i++)
+			if (!strcmp(info->sections[i].name, want[w].name)) {
+				found = true;
+				CU_ASSERT_EQUAL(info->sections[i].addr,
+						want[w].addr);
+				CU_ASSERT_EQUAL(info->sections[i].size, 0x1000);
+			}
+		CU_ASSERT_TRUE(found);
+	}
+	vml_elf_info_free(info);
+	/* binutils: myfunc a function in mymod.text, mydata an object in
+	 * mymod.data. */
+	uint64_t value = 0, size = 0;
+	char type[16] = "", section[64] = "";
+	CU_ASSERT_TRUE(readelf_symbol(path, "myfunc", &value, &size, type,
+				      section));
+	CU_ASSERT_EQUAL(value, KF_M + 0x10);
+	CU_ASSERT_STRING_EQUAL(type, "FUNC");
+	CU_ASSERT_STRING_EQUAL(section, "mymod.text");
+	CU_ASSERT_TRUE(readelf_symbol(path, "mydata", &value, &size, type,
+				      section));
+	CU_ASSERT_EQUAL(value, KF_M + 0x2000);
+	CU_ASSERT_STRING_EQUAL(type, "OBJECT");
+	CU_ASSERT_STRING_EQUAL(section, "mymod.data");
+
+	/* A module whose symbol table cannot be read is left out; the file
+	 * still holds the kernel's symbols. */
+	kf_64(&mem, KF_MODKS, UINT64_C(0xffffffffffff0000));
+	kf_context(&c, ks, &mem);
+	skipped = 0;
+	VML_ASSERT_OK(vml_kmod_each(&c, keep_module, &m, &skipped));
+	CU_ASSERT_EQUAL(skipped, 1);
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_ksyms_write_elf_in(ks, &c, path));
+	VML_ASSERT_OK(vml_elf_info_load(NULL, path, &info));
+	CU_ASSERT_FATAL(info && info->valid);
+	CU_ASSERT(info->nsymbols > 0);
+	for (size_t i = 0; i < info->nsymbols; i++)
+		CU_ASSERT(strcmp(info->symbols[i].name, "myfunc") != 0);
+	for (size_t i = 0; i < info->nsections; i++)
+		CU_ASSERT(strncmp(info->sections[i].name, "mymod.", 6) != 0);
+	vml_elf_info_free(info);
+	/* A symbol table whose names are past readable memory: the module's
+	 * parts are there, its symbols are not. */
+	kf_memory(&mem);
+	kf_64(&mem, KF_MODKS + 16, KF_MEM + KF_SIZE - 4);
+	kf_context(&c, ks, &mem);
+	VML_ASSERT_OK(vml_ksyms_write_elf_in(ks, &c, path));
+	VML_ASSERT_OK(vml_elf_info_load(NULL, path, &info));
+	CU_ASSERT_FATAL(info && info->valid);
+	for (size_t i = 0; i < info->nsymbols; i++)
+		CU_ASSERT(strcmp(info->symbols[i].name, "myfunc") != 0);
+	vml_elf_info_free(info);
+	unlink(path);
+	kf_memory(&mem);
 }
 
 static void test_vmalloc(void)
@@ -544,6 +712,8 @@ static void test_teardown(void)
 static CU_TestInfo tests[] = {
 	{ "kobjects: task stacks, threads, idle tasks", test_task_stacks },
 	{ "kobjects: module parts and symbols", test_modules },
+	{ "kobjects: the modules' symbols in the symbol file",
+	  test_module_symbol_file },
 	{ "kobjects: vmalloc areas", test_vmalloc },
 	{ "kobjects: per-CPU units", test_percpu },
 	{ "kobjects: damaged lists end", test_damaged_lists_end },
