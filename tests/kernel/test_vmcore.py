@@ -250,6 +250,20 @@ def test_same_whereis_as_live(dumped):
         picked["pc"]["json"]["phys"]
 
 
+def test_same_slab_objects_as_live(dumped):
+    """Slab objects the live guest named (cache, index, state): the dump
+    names them the same way, from its own BTF and memory."""
+    live, dump, _, _ = dumped
+    picked = live["slab"]
+    assert picked, "the live guest named no slab object"
+    args = ["--core", dump, "--json"]
+    for x in picked.values():
+        args += ["--whereis", "%#x" % x["addr"]]
+    for (name, x), got in zip(picked.items(), cli_json(*args)):
+        assert " of slab at " in got["object"], got
+        assert _where_key(got) == _where_key(x["json"]), name
+
+
 def test_same_whereis_phys_as_live(dumped):
     live, dump, _, _ = dumped
     x = live["where"]["phys-of-pc"]
