@@ -462,6 +462,10 @@ class _Progress:
         return False
 
     def interrupted(self):
+        if not self.total:
+            # Ctrl-C while the layout was still being read: no block yet.
+            return gdb.GdbError("%s: scan interrupted before it began "
+                                "reading" % self.cmd)
         return gdb.GdbError("%s: scan interrupted after %s of %s"
                             % (self.cmd, vmlayout.format_size(self.done),
                                vmlayout.format_size(self.total)))
