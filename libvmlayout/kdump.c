@@ -458,6 +458,12 @@ static struct vml_error *open_bitmaps(struct vml_kdump *kd,
 		snprintf(f->problem, sizeof(f->problem),
 			 "truncated: %" PRIu64 " of %" PRIu64 " page"
 			 " descriptors in the file", kd->ndescs, total);
+	} else if (f->status & VML_KDUMP_INCOMPLETE) {
+		/* The file may be whole: the dumper says pages are missing. */
+		f->incomplete = true;
+		snprintf(f->problem, sizeof(f->problem),
+			 "incomplete: the dumper stopped writing (its header"
+			 " says so); pages it did not write are missing");
 	}
 	return NULL;
 }
@@ -550,6 +556,11 @@ static struct vml_error *load_page(struct vml_kdump *kd, uint64_t pfn,
 				       " descriptor is not in the file", pa);
 	uint64_t off = rd64(desc);
 	uint32_t size = rd32(desc + 8), flags = rd32(desc + 12);
+	/* makedumpfile leaves the descriptors of the pages it could not
+	 * write zero (offset 0 is the header: never page data). */
+	if (!off && (kd->facts.status & VML_KDUMP_INCOMPLETE))
+		return vml_error_fault(pa, "physical page 0x%" PRIx64 " was not"
+				       " written (the dump is incomplete)", pa);
 	const uint8_t *src = NULL;
 	if (size && size <= bs)
 		src = vptr(kd, off, size, kd->cbuf);

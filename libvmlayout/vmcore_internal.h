@@ -18,6 +18,9 @@
 #define VML_KDUMP_LZO 0x2u
 #define VML_KDUMP_SNAPPY 0x4u
 #define VML_KDUMP_ZSTD 0x20u
+/* Header status only: makedumpfile stopped writing (out of space); pages
+ * it did not write have a zero descriptor. */
+#define VML_KDUMP_INCOMPLETE 0x8u
 
 struct vml_kdump;
 

@@ -484,9 +484,52 @@ static void test_kdump_damage(void)
 	free(d.buf);
 }
 
+/* makedumpfile out of space: the header's status says INCOMPLETE (0x8) and
+ * the descriptors of pages it did not write are zero. The dump opens,
+ * marked incomplete; those pages fail, saying why; the others read. */
+static void test_kdump_incomplete(void)
+{
+	struct dump d = build_kdump(1);
+	uint8_t *desc5 = d.buf + 4 * KD_BLOCK + 5 * 24;  /* the data page */
+	memset(desc5, 0, 24);
+	struct vml_vmcore *vc;
+	char buf[8];
+	/* Without the flag a zero descriptor is damage, not "not written". */
+	VML_ASSERT_OK(vml_vmcore_open_buffer(d.buf, d.len, &vc));
+	struct vml_error *err = vml_source_read(vml_vmcore_source(vc),
+						VML_SPACE_PHYSICAL, DATA, buf,
+						8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err), "bad"));
+	vml_error_free(err);
+	vml_vmcore_free(vc);
+	set32(d.buf + 424, 1 | 0x8);                  /* zlib | INCOMPLETE */
+	VML_ASSERT_OK(vml_vmcore_open_buffer(d.buf, d.len, &vc));
+	struct vml_vmcore_info info;
+	VML_ASSERT_OK(vml_vmcore_get_info(vc, &info, sizeof(info)));
+	CU_ASSERT_TRUE(info.incomplete);
+	CU_ASSERT_PTR_NOT_NULL(strstr(info.problem, "incomplete"));
+	err = vml_source_read(vml_vmcore_source(vc), VML_SPACE_PHYSICAL, DATA,
+			      buf, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+	CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FAULT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_error_message(err),
+				      "was not written (the dump is"
+				      " incomplete)"));
+	vml_error_free(err);
+	/* The page tables were written: the walk still maps VA. */
+	struct vml_kernel *k;
+	VML_ASSERT_OK(vml_vmcore_kernel(vc, &k));
+	CU_ASSERT_EQUAL(vml_kernel_range_count(k), 1);
+	vml_kernel_free(k);
+	vml_vmcore_free(vc);
+	free(d.buf);
+}
+
 static CU_TestInfo tests[] = {
 	{ "kdump: raw, zlib, lzo, snappy, flattened", test_kdump_each_compression },
 	{ "kdump: cuts and damaged descriptors", test_kdump_damage },
+	{ "kdump: marked incomplete by makedumpfile", test_kdump_incomplete },
 	{ "QEMU CPU state, VMCOREINFO, walk", test_qemu_cpu_state },
 	{ "root from VMCOREINFO without CPU state", test_root_from_vmcoreinfo },
 	{ "every cut of a dump", test_every_cut },
