@@ -548,8 +548,12 @@ space from its page tables instead.
   points at (kind, object, section, symbol). FROM and TO are kinds as
   --table prints them (heap, stack, mmap-anon, data, direct-map ...),
   'all', objects or files (libc.so.6, a path), or START-END; join several
-  with commas (heap,stack). With --json: {"scanned": BYTES, "pointers":
-  [{"at", "value", "kind", "path", "section", "symbol", "offset"}], ...}.
+  with commas (heap,stack). On a kernel, TO may name slab caches as
+  /proc/slabinfo does (slab:kmalloc-256, slab:task_struct): only
+  pointers into an object of one count, each listed with its object
+  (cache, index, offset, state). With --json: {"scanned": BYTES,
+  "pointers": [{"at", "value", "kind", "path", "section", "symbol",
+  "offset"[, "object"]}], ...}.
   A live local process is read through /proc/PID/mem, a core in place.
   Long scans print their progress; Ctrl-C stops them.
 

@@ -666,6 +666,12 @@ def kernel_scan(kernel, frm, to, max_hits, progress):
         if _session.pending is not None:
             raise _session.pending
         return progress(done, total)
+    # TO naming slab caches (slab:NAME): the kernel's own symbols and
+    # types find its struct page and kmem_cache.
+    if to and "slab:" in to:
+        ksyms = kernel_symbols()
+        if ksyms is not None:
+            _reading(lambda: kernel.set_ksyms(ksyms))
     try:
         return _reading(lambda: kernel.scan(frm, to, max_hits=max_hits,
                                             progress=check))

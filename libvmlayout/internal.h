@@ -724,6 +724,21 @@ struct vml_error *vml_select(const char *spec, const char *what,
 			     const struct vml_unit *units, size_t nunits,
 			     bool readable_only, bool per_unit,
 			     struct vml_span **spans_ret, size_t *count_ret);
+/* Slab caches a TO selection names with "slab:NAME" items (kernel scans
+ * only): only values inside an object of one of them count. */
+#define VML_SELECT_MAX_CACHES 16u
+#define VML_SELECT_CACHE_NAME 64u
+struct vml_cache_names {
+	size_t count;
+	char names[VML_SELECT_MAX_CACHES][VML_SELECT_CACHE_NAME];
+};
+/* Takes the "slab:NAME" items out of spec: their names in *ret, the other
+ * items (comma-separated, as given) in *rest_ret (free with free(); ""
+ * when none). Errors: an empty or over-long name, more than
+ * VML_SELECT_MAX_CACHES, a spec too long (what names the selection). */
+struct vml_error *vml_select_caches(const char *spec, const char *what,
+				    char **rest_ret,
+				    struct vml_cache_names *ret);
 /* The units of a process layout: one per region. *ret: free with free(). */
 struct vml_error *vml_layout_units(const struct vml_layout *layout,
 				   struct vml_unit **ret, size_t *count_ret);

@@ -229,6 +229,11 @@ struct vml_kslab_obj {
 /* False when addr's page is not a slab's (or is unreadable). */
 bool vml_kslab_find(struct vml_kobj *c, uint64_t addr,
 		    struct vml_kslab_obj *ret);
+/* The same without the freelist walks (state left VML_KSLAB_UNKNOWN):
+ * the slab's cache, its geometry and the object index, for filters that
+ * need no more (a scan's slab:NAME). */
+bool vml_kslab_slot(struct vml_kobj *c, uint64_t addr,
+		    struct vml_kslab_obj *ret);
 void vml_kslab_format(const struct vml_kslab_obj *o, char *buf,
 		      size_t size);
 /* What the page of a direct-map address is, in one line: a slab object,

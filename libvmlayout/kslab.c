@@ -249,8 +249,8 @@ static void object_state(struct vml_kobj *c, struct vml_kslab_obj *o,
 	o->state = damaged ? VML_KSLAB_UNKNOWN : VML_KSLAB_ALLOCATED;
 }
 
-bool vml_kslab_find(struct vml_kobj *c, uint64_t addr,
-		    struct vml_kslab_obj *ret)
+static bool slab_find(struct vml_kobj *c, uint64_t addr,
+		      struct vml_kslab_obj *ret, bool with_state)
 {
 	struct vml_kpage p;
 	memset(ret, 0, sizeof(*ret));
@@ -311,8 +311,21 @@ bool vml_kslab_find(struct vml_kobj *c, uint64_t addr,
 	ret->index = (addr - start) / size;
 	ret->obj = start + ret->index * size;
 	ret->off = addr - ret->obj;
-	object_state(c, ret, stype, random, start);
+	if (with_state)
+		object_state(c, ret, stype, random, start);
 	return true;
+}
+
+bool vml_kslab_find(struct vml_kobj *c, uint64_t addr,
+		    struct vml_kslab_obj *ret)
+{
+	return slab_find(c, addr, ret, true);
+}
+
+bool vml_kslab_slot(struct vml_kobj *c, uint64_t addr,
+		    struct vml_kslab_obj *ret)
+{
+	return slab_find(c, addr, ret, false);
 }
 
 void vml_kslab_format(const struct vml_kslab_obj *o, char *buf, size_t size)

@@ -211,6 +211,10 @@ static void scan_text(struct vml_strbuf *sb, const struct vml_scan *scan,
 		const struct vml_region *r = facts_region(layout, &f);
 		if (r)
 			sb_facts(sb, r, &f, color);
+		if (h->object) {
+			vml_sb_puts(sb, ": ");
+			vml_sb_put_display(sb, h->object, SIZE_MAX);
+		}
 		vml_sb_putc(sb, '\n');
 	}
 	if (st->hits > st->kept)
@@ -251,6 +255,10 @@ static void scan_json(struct vml_strbuf *sb, const struct vml_scan *scan,
 		vml_sb_printf(sb, "%s{\"at\": %" PRIu64 ", \"value\": %" PRIu64
 			      ", ", i ? ",\n  " : "\n  ", h->at, h->value);
 		json_facts(sb, facts_region(layout, &f), &f, h->value);
+		if (h->object) {
+			vml_sb_puts(sb, ", \"object\": ");
+			vml_sb_json_string(sb, h->object);
+		}
 		vml_sb_putc(sb, '}');
 	}
 	vml_sb_puts(sb, st->kept ? "\n]}\n" : "]}\n");

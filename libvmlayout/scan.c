@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kobjects.h"
 
 #define VML_SCAN_BLOCK (1u << 20)
 #define VML_SCAN_MIN_BLOCK 4096u
@@ -61,8 +62,26 @@ static inline uint64_t filter_bit(uint64_t v, unsigned shift)
 	return ((v >> shift) * 0x9e3779b97f4a7c15ull) >> (64 - FILTER_BITS);
 }
 
+/* TO's slab:NAME items: a value counts only inside an object of a named
+ * cache. Whether a page is such a slab's (and where its objects lie) is
+ * remembered per page in a direct-mapped table, so a scan reads a page's
+ * struct page and cache once, not once per pointer into it. */
+#define SLAB_PAGE_SLOTS 4096u
+struct slab_page {
+	uint64_t key;                     /* page number + 1; 0: empty */
+	bool match;                       /* a slab of a named cache */
+	bool geometry;                    /* start, size, objects known */
+	uint64_t start, size, objects;    /* its objects: start + i * size */
+};
+struct slab_filter {
+	struct vml_kobj kobj;
+	const struct vml_cache_names *names;
+	struct slab_page *pages;
+};
+
 struct scan_run {
 	struct vml_scan *scan;
+	struct slab_filter *slab;         /* NULL: no slab:NAME in TO */
 	struct vml_source *src;
 	const struct dest_set *dest;
 	uint8_t *buf;
@@ -117,10 +136,71 @@ static size_t dest_find(const struct dest_set *d, uint64_t v)
 	return lo > 0 && v <= d->lasts[lo - 1] ? lo - 1 : SIZE_MAX;
 }
 
+static bool cache_named(const struct vml_cache_names *names,
+			const char *name)
+{
+	for (size_t i = 0; i < names->count; i++)
+		if (!strcmp(names->names[i], name))
+			return true;
+	return false;
+}
+
+/* v lies inside an object of one of the named caches. */
+static bool slab_match(struct slab_filter *f, uint64_t v)
+{
+	uint64_t page = v >> 12;
+	struct slab_page *e = &f->pages[(page * 0x9e3779b97f4a7c15ull) >>
+					(64 - 12)];
+	struct vml_kslab_obj o;
+	if (e->key != page + 1) {
+		*e = (struct slab_page){ .key = page + 1 };
+		if (!vml_kslab_slot(&f->kobj, v, &o))
+			return false;
+		e->match = cache_named(f->names, o.name);
+		if (e->match && o.in_object) {
+			e->geometry = true;
+			e->start = o.obj - o.index * o.size;
+			e->size = o.size;
+			e->objects = o.objects;
+		}
+	}
+	if (!e->match)
+		return false;
+	if (!e->geometry) {
+		/* The first value seen on the page was in a red zone or
+		 * padding: ask again for this one. */
+		if (!vml_kslab_slot(&f->kobj, v, &o) || !o.in_object)
+			return false;
+		e->geometry = true;
+		e->start = o.obj - o.index * o.size;
+		e->size = o.size;
+		e->objects = o.objects;
+	}
+	return v >= e->start && (v - e->start) / e->size < e->objects;
+}
+
+/* The object a kept hit points into, in whereis's words (malloc'd; NULL
+ * when it cannot be said). */
+static char *slab_object(struct slab_filter *f, uint64_t v)
+{
+	struct vml_kslab_obj o;
+	if (!vml_kslab_find(&f->kobj, v, &o))
+		return NULL;
+	char buf[512];
+	vml_kslab_format(&o, buf, sizeof(buf));
+	size_t n = strlen(buf);
+	char *d = malloc(n + 1);
+	if (d)
+		memcpy(d, buf, n + 1);
+	return d;
+}
+
 static void on_hit(struct scan_run *run, uint64_t at, uint64_t value,
 		   size_t region)
 {
 	struct vml_scan *scan = run->scan;
+	if (run->slab && !slab_match(run->slab, value))
+		return;
 	scan->stats.hits++;
 	if (region < scan->ncounts)
 		scan->counts[region]++;
@@ -138,6 +218,7 @@ static void on_hit(struct scan_run *run, uint64_t at, uint64_t value,
 		.at = at, .value = value, .region_index = region,
 		.section = f.section, .section_offset = f.section_offset,
 		.symbol = f.symbol, .symbol_offset = f.symbol_offset,
+		.object = run->slab ? slab_object(run->slab, value) : NULL,
 	};
 }
 
@@ -395,6 +476,8 @@ void vml_scan_free(struct vml_scan *scan)
 {
 	if (!scan)
 		return;
+	for (uint64_t i = 0; scan->hits && i < scan->stats.kept; i++)
+		free((char *)scan->hits[i].object);
 	free(scan->hits);
 	free(scan->counts);
 	free(scan->from);
@@ -417,7 +500,45 @@ static char *dup_or_null(const char *s)
 
 /* The scan itself over units (a layout's regions or a kernel's ranges);
  * layout names the hits. */
+/* TO's slab:NAME items into f (f->names: none, when it names none):
+ * kernel (NULL for a process) must have symbols and BTF to find slabs.
+ * *to_ret: TO without them (the direct map when nothing else is left). */
+static struct vml_error *slab_setup(const struct vml_kernel *kernel,
+				    const char *to, struct vml_cache_names *names,
+				    struct slab_filter *f, char **to_ret)
+{
+	*f = (struct slab_filter){ 0 };
+	struct vml_error *err = vml_select_caches(to, "TO", to_ret, names);
+	if (err || !names->count)
+		return err;
+	if (!kernel)
+		return vml_error_create(VML_ERROR_INVALID,
+					"TO: 'slab:%s' selects slab objects, "
+					"which only a kernel scan has (this "
+					"is a process)", names->names[0]);
+	if (!vml_kobj_init(&f->kobj, kernel))
+		return vml_error_create(VML_ERROR_NOT_FOUND,
+					"TO: 'slab:%s' needs the kernel's "
+					"symbols and BTF types (its struct "
+					"page and kmem_cache); this kernel "
+					"has none", names->names[0]);
+	f->names = names;
+	f->pages = calloc(SLAB_PAGE_SLOTS, sizeof(*f->pages));
+	if (!f->pages)
+		return &vml_enomem;
+	if (!**to_ret) {
+		static const char dm[] = "direct-map";
+		char *d = realloc(*to_ret, sizeof(dm));
+		if (!d)
+			return &vml_enomem;
+		memcpy(d, dm, sizeof(dm));
+		*to_ret = d;
+	}
+	return NULL;
+}
+
 static struct vml_error *run_scan(const struct vml_layout *layout,
+				  const struct vml_kernel *kernel,
 				  const struct vml_unit *units, size_t nunits,
 				  struct vml_source *src,
 				  const struct vml_scan_request *req,
@@ -428,10 +549,16 @@ static struct vml_error *run_scan(const struct vml_layout *layout,
 	struct dest_set dest = { 0 };
 	struct vml_scan *scan = NULL;
 	uint8_t *buf = NULL;
-	struct vml_error *err = vml_select(req->from, "FROM", units, nunits,
-					   true, false, &from, &nfrom);
+	struct vml_cache_names names;
+	struct slab_filter slab;
+	char *to_rest = NULL;
+	struct vml_error *err = slab_setup(kernel, req->to, &names, &slab,
+					   &to_rest);
 	if (!err)
-		err = vml_select(req->to, "TO", units, nunits, false, true, &to,
+		err = vml_select(req->from, "FROM", units, nunits, true, false,
+				 &from, &nfrom);
+	if (!err)
+		err = vml_select(to_rest, "TO", units, nunits, false, true, &to,
 				 &nto);
 	if (!err)
 		err = make_dest(to, nto, units, &dest);
@@ -466,10 +593,12 @@ static struct vml_error *run_scan(const struct vml_layout *layout,
 	scan->stats.ranges = nfrom;
 	struct scan_run run = {
 		.scan = scan, .src = src, .dest = &dest, .buf = buf,
-		.last_span = SIZE_MAX,
+		.last_span = SIZE_MAX, .slab = slab.names ? &slab : NULL,
 	};
 	err = scan_spans(&run, from, nfrom, block, req);
 out:
+	free(slab.pages);
+	free(to_rest);
 	free(from);
 	free(to);
 	free_dest(&dest);
@@ -520,7 +649,7 @@ struct vml_error *vml_layout_scan(struct vml_layout *layout,
 	size_t n = 0;
 	err = vml_layout_units(layout, &units, &n);
 	if (!err)
-		err = run_scan(layout, units, n, src, &r, ret);
+		err = run_scan(layout, NULL, units, n, src, &r, ret);
 	free(units);
 	return err;
 }
@@ -578,7 +707,8 @@ struct vml_error *vml_kernel_scan(const struct vml_kernel *kernel,
 	size_t n = 0;
 	err = vml_kernel_units(kernel, &units, &n);
 	if (!err)
-		err = run_scan(vml_kernel_layout(kernel), units, n, src, &r, ret);
+		err = run_scan(vml_kernel_layout(kernel), kernel, units, n, src,
+			       &r, ret);
 	free(units);
 	return err;
 }

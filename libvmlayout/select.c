@@ -276,6 +276,85 @@ struct vml_error *vml_select(const char *spec, const char *what,
 	return NULL;
 }
 
+/* "slab:NAME": a cache; the prefix as in the kernel's own
+ * /sys/kernel/slab/NAME and /proc/slabinfo naming. */
+#define SLAB_PREFIX "slab:"
+
+struct vml_error *vml_select_caches(const char *spec, const char *what,
+				    char **rest_ret,
+				    struct vml_cache_names *ret)
+{
+	if (!rest_ret || !ret)
+		return vml_error_create(VML_ERROR_INVALID,
+					"select: NULL argument");
+	if (!what)
+		what = "selection";
+	*rest_ret = NULL;
+	memset(ret, 0, sizeof(*ret));
+	if (!spec)
+		spec = "";
+	size_t total = strnlen(spec, VML_SELECT_MAX_LEN + 1);
+	if (total > VML_SELECT_MAX_LEN)
+		return vml_error_create(VML_ERROR_LIMIT,
+					"%s: a selection of more than %u "
+					"characters", what, VML_SELECT_MAX_LEN);
+	char *rest = malloc(total + 1);
+	if (!rest)
+		return &vml_enomem;
+	size_t out = 0;
+	const size_t plen = sizeof(SLAB_PREFIX) - 1;
+	for (size_t pos = 0; pos <= total;) {
+		const char *comma = memchr(spec + pos, ',', total - pos);
+		size_t end = comma ? (size_t)(comma - spec) : total;
+		size_t a = pos, b = end;
+		while (a < b && is_space(spec[a]))
+			a++;
+		while (b > a && is_space(spec[b - 1]))
+			b--;
+		pos = end + 1;
+		if (b == a)
+			continue;
+		if (b - a < plen || memcmp(spec + a, SLAB_PREFIX, plen) != 0) {
+			if (out)
+				rest[out++] = ',';
+			memcpy(rest + out, spec + a, b - a);
+			out += b - a;
+			continue;
+		}
+		size_t na = a + plen;
+		while (na < b && is_space(spec[na]))
+			na++;
+		struct vml_error *err = NULL;
+		if (na == b)
+			err = vml_error_create(VML_ERROR_INVALID,
+					       "%s: '%.*s' names no slab cache"
+					       " (slab:NAME, as /proc/slabinfo"
+					       " names it)", what,
+					       (int)(b - a), spec + a);
+		else if (b - na >= VML_SELECT_CACHE_NAME)
+			err = vml_error_create(VML_ERROR_LIMIT,
+					       "%s: slab cache name '%.*s' is "
+					       "longer than %u characters", what,
+					       (int)(b - na), spec + na,
+					       VML_SELECT_CACHE_NAME - 1);
+		else if (ret->count >= VML_SELECT_MAX_CACHES)
+			err = vml_error_create(VML_ERROR_LIMIT,
+					       "%s: more than %u slab caches",
+					       what, VML_SELECT_MAX_CACHES);
+		if (err) {
+			free(rest);
+			memset(ret, 0, sizeof(*ret));
+			return err;
+		}
+		memcpy(ret->names[ret->count], spec + na, b - na);
+		ret->names[ret->count][b - na] = '\0';
+		ret->count++;
+	}
+	rest[out] = '\0';
+	*rest_ret = rest;
+	return NULL;
+}
+
 struct vml_error *vml_layout_units(const struct vml_layout *layout,
 				   struct vml_unit **ret, size_t *count_ret)
 {

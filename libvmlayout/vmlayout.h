@@ -1454,7 +1454,13 @@ struct vml_error *vml_elf_cache_get_stats(const struct vml_elf_cache *cache,
  *   - "all": every region;
  *   - an object or file: its base name ("libc.so.6") or its path, matched
  *     against the regions' ELF object, path and maps name ("[heap]");
- *   - START-END: the addresses [START, END), each 0x hex or decimal.
+ *   - START-END: the addresses [START, END), each 0x hex or decimal;
+ *   - (TO of a kernel scan only) "slab:NAME": a slab cache as
+ *     /proc/slabinfo names it ("slab:kmalloc-256"): only values inside an
+ *     object of one of the named caches count (the other items, if any,
+ *     narrow where; none: the direct map), and each kept hit names its
+ *     object (vml_scan_hit.object). A process scan, or a kernel without
+ *     symbols and BTF, gets a one-line error.
  * An item that is none of these is VML_ERROR_NOT_FOUND naming it; a kind
  * no region has selects nothing (not an error). Only mapped memory is
  * selected: readable regions (process) or mapped page-table ranges
@@ -1528,8 +1534,16 @@ struct vml_scan_hit {
 	uint64_t section_offset;
 	const char *symbol;    /* nearest ELF symbol at or below value, or NULL */
 	uint64_t symbol_offset;
+	/* After V2: the slab object value points into, as whereis names it
+	 * ("vmltest_cache object 3 at 0x... (100 bytes ...) of slab at ...,
+	 * +0x0 into it, allocated"), for kernel scans whose TO names slab
+	 * caches; else NULL. The scan's (valid while it is). */
+	const char *object;
 };
 #define VML_SCAN_HIT_SIZE_V2 VML_SIZE_THROUGH(struct vml_scan_hit, symbol_offset)
+/* Through object: callers built with this header (a V2 size is still
+ * accepted and gets no object). */
+#define VML_SCAN_HIT_SIZE_V3 VML_SIZE_THROUGH(struct vml_scan_hit, object)
 /* Hit i (ascending by at) of the first kept; VML_ERROR_INVALID past them.
  * The strings are the layout's (valid while it is). Sized. */
 VML_PUBLIC

@@ -816,6 +816,7 @@ class Scan:
                 "section_offset": h.section_offset,
                 "symbol": _lib.decode(h.symbol),
                 "symbol_offset": h.symbol_offset,
+                "object": _lib.decode(h.object),
             })
         return out
 

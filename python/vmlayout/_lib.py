@@ -533,6 +533,7 @@ class vml_scan_hit(ctypes.Structure):
         ("section_offset", ctypes.c_uint64),
         ("symbol", ctypes.c_char_p),
         ("symbol_offset", ctypes.c_uint64),
+        ("object", ctypes.c_char_p),
     ]
 
 

@@ -2,7 +2,9 @@
  * vmlayout --scan FROM TO (kinds, objects, paths, START-END, commas),
  * against a fixed layout with a memory source. The input is split at its
  * first newline into FROM and TO; accepted selections are scanned,
- * rendered as text and JSON, and the spans checked sorted and disjoint. */
+ * rendered as text and JSON, and the spans checked sorted and disjoint.
+ * TO's slab:NAME items are taken out (names bounded, the rest no longer
+ * than TO); on this process layout a TO naming one is an error. */
 // run-fuzz: max_len=8192
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,6 +89,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *to = strchr(text, '\n');
 	if (to)
 		*to++ = '\0';
+	struct vml_cache_names caches;
+	char *rest = NULL;
+	struct vml_error *cerr = vml_select_caches(to, "TO", &rest, &caches);
+	bool slab_ok = cerr == NULL;
+	if (!cerr) {
+		if (!rest || strlen(rest) > (to ? strlen(to) : 0) ||
+		    caches.count > VML_SELECT_MAX_CACHES)
+			__builtin_trap();
+		for (size_t i = 0; i < caches.count; i++)
+			if (!caches.names[i][0] ||
+			    strnlen(caches.names[i], VML_SELECT_CACHE_NAME) >=
+				    VML_SELECT_CACHE_NAME)
+				__builtin_trap();
+	} else if (rest) {
+		__builtin_trap();
+	}
+	vml_error_free(cerr);
+	free(rest);
 	check_spans(layout, text, true, false);
 	check_spans(layout, text, false, false);
 	check_spans(layout, text, false, true);
@@ -95,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct vml_scan *scan = NULL;
 	struct vml_error *err = vml_layout_scan(layout, &req, sizeof(req), &scan);
+	if (!err && slab_ok && caches.count)
+		__builtin_trap();   /* a slab cache on a process: refused */
 	if (!err) {
 		struct vml_scan_stats st;
 		if (vml_scan_get_stats(scan, &st, sizeof(st)) ||

@@ -16,6 +16,7 @@ its text is page cache of /bin/busybox (maps' inode, file offset from
 maps), the one under its stack anonymous, and the PTE table mapping the
 text (the test walks from mm->pgd itself, reading with GDB) a page table."""
 
+import json
 import re
 import shutil
 import tempfile
@@ -73,6 +74,14 @@ def run(request, guest_files):
               " print(q._reading(lambda: k.object_at(%#x)))"
               % (objs[0][0] + 0x18))
         cmds.append(("py_object", py))
+        # Pointer scans of the modules' memory (the module keeps its
+        # objects' pointers in static arrays, freed ones set to NULL)
+        # into one slab cache.
+        cmds += [("scan_cache", "vmlayout --scan modules slab:vmltest_cache"
+                  " --json"),
+                 ("scan_kmalloc", "vmlayout --scan modules slab:kmalloc-256"
+                  " --json"),
+                 ("scan_text", "vmlayout --scan modules slab:vmltest_cache")]
         task = int(re.search(r"VMLAYOUT-TASK (\d+)", g.text).group(1))
         maps = [l.split() for l in (g.section("MAPS") or "").splitlines()]
         text = [m for m in maps if m[1] == "r-xp" and len(m) > 5][0]
@@ -230,3 +239,52 @@ def test_mapped_kernel_text_page(run):
 def test_python_object_at(run):
     # The Python API gives what whereis gives.
     assert run["out"]["py_object"].strip() == where(run["out"], "p0")["object"]
+
+
+def scan_json(run, label):
+    """The scan's JSON document (progress lines may come before it)."""
+    text = run["out"][label]
+    i = text.find('{"scanned"')
+    assert i >= 0, text
+    return json.loads(text[i:])
+
+
+def test_scan_into_a_cache_finds_exactly_its_objects(run):
+    # The module's array holds the vmltest_cache objects it kept
+    # (allocated ones): the scan into slab:vmltest_cache finds exactly
+    # those values, each named as its object, offset 0, allocated.
+    want = {a for a, c, _, st in run["objs"]
+            if c == "vmltest_cache" and st == "allocated"}
+    doc = scan_json(run, "scan_cache")
+    got = [p for p in doc["pointers"]]
+    assert {p["value"] for p in got} == want
+    assert doc["total"] == len(got) == len(want)
+    for p in got:
+        assert p["kind"] == "direct-map"
+        m = OBJ.match(p["object"])
+        assert m, p["object"]
+        assert m.group(1) == "vmltest_cache"
+        assert int(m.group(3), 16) == p["value"] and m.group(7) == "0x0"
+        assert m.group(8) == "allocated"
+
+
+def test_scan_into_another_cache_lists_none_of_them(run):
+    # kmalloc-256: the module's kmalloc-256 objects are among the hits
+    # (other module memory may point at others of that cache), no
+    # vmltest_cache object is.
+    doc = scan_json(run, "scan_kmalloc")
+    values = {p["value"] for p in doc["pointers"]}
+    cache = {a for a, c, _, _ in run["objs"] if c == "vmltest_cache"}
+    k256 = {a for a, c, _, _ in run["objs"] if c == "kmalloc-256"}
+    assert k256 and k256 <= values
+    assert not values & cache
+    for p in doc["pointers"]:
+        assert p["object"].startswith("kmalloc-256 object "), p
+
+
+def test_scan_text_names_objects(run):
+    text = run["out"]["scan_text"]
+    addr = [a for a, c, _, st in run["objs"]
+            if c == "vmltest_cache" and st == "allocated"][0]
+    line = [l for l in text.splitlines() if ("0x%016x" % addr) in l]
+    assert line and ": vmltest_cache object " in line[0], text

@@ -566,8 +566,9 @@ static void test_scan_structs(void)
 	CU_ASSERT_PTR_NULL(none);
 	check_fill("scan stats", fill_scan_stats, VML_SCAN_STATS_SIZE_V2,
 		   sizeof(struct vml_scan_stats), 8);
-	check_fill("scan hit", fill_scan_hit, VML_SCAN_HIT_SIZE_V2,
-		   sizeof(struct vml_scan_hit), 8);
+	/* Grown past V2 (object): a V2 buffer is still accepted. */
+	check_fill_grown("scan hit", fill_scan_hit, VML_SCAN_HIT_SIZE_V2,
+			 VML_SCAN_HIT_SIZE_V3, sizeof(struct vml_scan_hit), 8);
 	vml_scan_free(abi_scan);
 	abi_scan = NULL;
 

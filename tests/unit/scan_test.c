@@ -285,6 +285,14 @@ static void test_scan_planted(void)
 	CU_ASSERT_EQUAL(hit(s, 0).value, 0x401010);
 	vml_scan_free(s);
 
+	/* A slab cache on a process: one error. */
+	struct vml_scan_request sreq = { .from = "mmap-anon",
+					 .to = "slab:kmalloc-256" };
+	struct vml_scan *none = NULL;
+	VML_ASSERT_ERR(vml_layout_scan(p.layout, &sreq, sizeof(sreq), &none),
+		       VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NULL(none);
+
 	/* Nothing to point at: nothing found. */
 	s = scan(&p, "mmap-anon", "vdso", 0);
 	VML_ASSERT_OK(vml_scan_get_stats(s, &st, sizeof(st)));
@@ -457,6 +465,56 @@ static struct vml_pt_range R(uint64_t start, uint64_t size, uint64_t phys,
 }
 
 /* Pointers into the kernel image inside the direct map. */
+/* TO's slab:NAME items come out of the selection; the rest stays. */
+static void test_select_caches(void)
+{
+	struct vml_cache_names c;
+	char *rest = NULL;
+	VML_ASSERT_OK(vml_select_caches(" slab:kmalloc-256 , heap,slab: "
+					"vmltest_cache,0x10-0x20", "TO",
+					&rest, &c));
+	CU_ASSERT_EQUAL(c.count, 2);
+	CU_ASSERT_STRING_EQUAL(c.names[0], "kmalloc-256");
+	CU_ASSERT_STRING_EQUAL(c.names[1], "vmltest_cache");
+	CU_ASSERT_STRING_EQUAL(rest, "heap,0x10-0x20");
+	free(rest);
+	/* None: the selection as it was (empty items dropped). */
+	VML_ASSERT_OK(vml_select_caches("heap,,stack", "TO", &rest, &c));
+	CU_ASSERT_EQUAL(c.count, 0);
+	CU_ASSERT_STRING_EQUAL(rest, "heap,stack");
+	free(rest);
+	VML_ASSERT_OK(vml_select_caches(NULL, "TO", &rest, &c));
+	CU_ASSERT_STRING_EQUAL(rest, "");
+	free(rest);
+	/* "slabby" is not the prefix: an ordinary item. */
+	VML_ASSERT_OK(vml_select_caches("slabby", "TO", &rest, &c));
+	CU_ASSERT_EQUAL(c.count, 0);
+	CU_ASSERT_STRING_EQUAL(rest, "slabby");
+	free(rest);
+	/* Errors: no name, a name too long, too many caches, too long. */
+	VML_ASSERT_ERR(vml_select_caches("heap,slab: ", "TO", &rest, &c),
+		       VML_ERROR_INVALID);
+	CU_ASSERT_PTR_NULL(rest);
+	char big[VML_SELECT_CACHE_NAME + 16];
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big, "slab:", 5);
+	big[sizeof(big) - 1] = '\0';
+	VML_ASSERT_ERR(vml_select_caches(big, "TO", &rest, &c),
+		       VML_ERROR_LIMIT);
+	char many[512] = "";
+	for (unsigned i = 0; i <= VML_SELECT_MAX_CACHES; i++)
+		strcat(many, "slab:x,");
+	VML_ASSERT_ERR(vml_select_caches(many, "TO", &rest, &c),
+		       VML_ERROR_LIMIT);
+	char *huge = malloc(5000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
+	memset(huge, 'x', 4999);
+	huge[4999] = '\0';
+	VML_ASSERT_ERR(vml_select_caches(huge, "TO", &rest, &c),
+		       VML_ERROR_LIMIT);
+	free(huge);
+}
+
 static void test_kernel_scan(void)
 {
 	struct vml_paging *paging = vml_test_x86_paging(0x1000, 4, true, 0);
@@ -493,7 +551,14 @@ static void test_kernel_scan(void)
 	const struct vml_layout *kl = vml_kernel_layout(k);
 	CU_ASSERT_EQUAL(vml_layout_region(kl, hit(s, 0).region_index)->kind,
 			VML_KIND_KERNEL_TEXT);
+
+	CU_ASSERT_PTR_NULL(hit(s, 0).object);
 	vml_scan_free(s);
+	/* A slab cache needs the kernel's BTF: one error, no scan. */
+	req.to = "slab:kmalloc-256";
+	VML_ASSERT_ERR(vml_kernel_scan(k, &req, sizeof(req), &s),
+		       VML_ERROR_NOT_FOUND);
+	req.to = "kernel-text";
 
 	/* Without a source: no memory to read. */
 	req.source = NULL;
@@ -646,6 +711,7 @@ int vml_suite_scan(void)
 		{ "scan_unreadable", test_scan_unreadable },
 		{ "scan_progress_cancel", test_scan_progress_cancel },
 		{ "deref", test_deref },
+		{ "select_caches", test_select_caches },
 		{ "kernel_scan", test_kernel_scan },
 		{ "elf_cache", test_elf_cache },
 		{ "elf_cache_layouts", test_elf_cache_layouts },
