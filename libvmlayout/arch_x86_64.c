@@ -954,14 +954,6 @@ static const struct vml_arch_crash crash = {
 #define QCS_CR 392
 #define QCS_MIN_SIZE (QCS_CR + 5 * 8)
 
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static size_t qemu_cpu_note(const uint8_t *desc, uint64_t size,
 			    struct vml_named_value *regs, size_t max)
 {
@@ -976,14 +968,14 @@ static size_t qemu_cpu_note(const uint8_t *desc, uint64_t size,
 	static const char *const cr[] = { "cr0", "cr1", "cr2", "cr3", "cr4" };
 	if (size < QCS_MIN_SIZE)
 		return 0;
-	uint32_t version = (uint32_t)le64(desc) & 0xffffffffu;
-	uint32_t stated = (uint32_t)(le64(desc) >> 32);
+	uint32_t version = (uint32_t)vml_le64(desc) & 0xffffffffu;
+	uint32_t stated = (uint32_t)(vml_le64(desc) >> 32);
 	/* Version 1 is the only one; fields grow at the end behind size. */
 	if (version != 1 || stated < QCS_MIN_SIZE)
 		return 0;
 	size_t n = 0;
 #define PUT(nm, off) do { if (n < max) regs[n++] = \
-	(struct vml_named_value){ (nm), le64(desc + (off)) }; } while (0)
+	(struct vml_named_value){ (nm), vml_le64(desc + (off)) }; } while (0)
 	for (size_t i = 0; i < VML_ARRAY_SIZE(gpr); i++)
 		PUT(gpr[i], QCS_GPR + 8 * i);
 	PUT("rip", QCS_RIP);

@@ -25,26 +25,10 @@
 /* No real process has more; bounds memory a hostile note can make us use. */
 #define MAX_FILE_ENTRIES (1u << 22)
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 /* One word of the core's architecture (4 or 8 bytes, little-endian). */
 static uint64_t rd_word(const struct vml_core *core, const uint8_t *p)
 {
-	return core->arch->pointer_size == 4 ? rd32(p) : rd64(p);
+	return core->arch->pointer_size == 4 ? vml_le32(p) : vml_le64(p);
 }
 
 /* Records the first damage found; later ones only keep the flag set. */
@@ -172,11 +156,11 @@ static struct vml_error *note_prstatus(struct vml_core *core,
 	struct vml_core_thread *t = &core->threads[core->nthreads++];
 	memset(t, 0, sizeof(*t));
 	const uint8_t *regs = desc + n->prstatus_reg;
-	t->tid = (int32_t)rd32(desc + n->prstatus_pid);
-	t->ip = n->reg_size == 4 ? rd32(regs + n->reg_ip * 4) :
-				   rd64(regs + n->reg_ip * 8);
-	t->sp = n->reg_size == 4 ? rd32(regs + n->reg_sp * 4) :
-				   rd64(regs + n->reg_sp * 8);
+	t->tid = (int32_t)vml_le32(desc + n->prstatus_pid);
+	t->ip = n->reg_size == 4 ? vml_le32(regs + n->reg_ip * 4) :
+				   vml_le64(regs + n->reg_ip * 8);
+	t->sp = n->reg_size == 4 ? vml_le32(regs + n->reg_sp * 4) :
+				   vml_le64(regs + n->reg_sp * 8);
 	/* Every register the note holds, for crash explanations: as many
 	 * as the architecture names and fit in the note. */
 	const struct vml_arch_crash *cr = core->arch->crash;
@@ -189,7 +173,7 @@ static struct vml_error *note_prstatus(struct vml_core *core,
 	core->info.nthreads++;
 	/* The first thread's current signal stands in when NT_SIGINFO is absent. */
 	if (core->nthreads == 1 && core->info.signo == 0)
-		core->info.signo = (int16_t)rd16(desc + n->prstatus_cursig);
+		core->info.signo = (int16_t)vml_le16(desc + n->prstatus_cursig);
 	return NULL;
 }
 
@@ -203,7 +187,7 @@ static void note_prpsinfo(struct vml_core *core, const uint8_t *desc,
 			     n->prpsinfo_size);
 		return;
 	}
-	core->info.pid = (int32_t)rd32(desc + n->prpsinfo_pid);
+	core->info.pid = (int32_t)vml_le32(desc + n->prpsinfo_pid);
 	/* Fixed-size fields, NUL-padded but not always NUL-terminated. */
 	memcpy(core->info.command, desc + n->prpsinfo_fname, 16);
 	core->info.command[16] = '\0';
@@ -224,8 +208,8 @@ static void note_siginfo(struct vml_core *core, const uint8_t *desc,
 			     (unsigned long long)size, vml_plural(size));
 		return;
 	}
-	int32_t signo = (int32_t)rd32(desc + n->siginfo_signo);
-	int32_t code = (int32_t)rd32(desc + n->siginfo_code);
+	int32_t signo = (int32_t)vml_le32(desc + n->siginfo_signo);
+	int32_t code = (int32_t)vml_le32(desc + n->siginfo_code);
 	/* si_addr is only meaningful for a fault the kernel raised (si_code > 0);
 	 * kill() and tgkill() put the sender's pid/uid in the same union. */
 	bool fault = signo == SIGILL || signo == SIGBUS || signo == SIGFPE ||
@@ -397,8 +381,8 @@ static struct vml_error *parse_notes(struct vml_core *core, const uint8_t *p,
 {
 	uint64_t pos = 0;
 	while (size - pos >= 12) {
-		uint32_t namesz = rd32(p + pos), descsz = rd32(p + pos + 4);
-		uint32_t type = rd32(p + pos + 8);
+		uint32_t namesz = vml_le32(p + pos), descsz = vml_le32(p + pos + 4);
+		uint32_t type = vml_le32(p + pos + 8);
 		uint64_t at = pos;
 		pos += 12;
 		uint64_t name_pad = ((uint64_t)namesz + 3) & ~(uint64_t)3;

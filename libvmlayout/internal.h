@@ -76,6 +76,22 @@ char *vml_arena_strdup(struct vml_arena *arena, const char *s);
 /* Bytes the arena holds (chunks included), for memory accounting. */
 size_t vml_arena_bytes(const struct vml_arena *arena);
 
+/* Little-endian fields of files (ELF, kdump headers, notes) read byte by
+ * byte: right whatever the host's byte order and the field's alignment. */
+static inline uint16_t vml_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t vml_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+static inline uint64_t vml_le64(const uint8_t *p)
+{
+	return (uint64_t)vml_le32(p) | (uint64_t)vml_le32(p + 4) << 32;
+}
+
 /* Overflow-checked arithmetic: false on overflow. */
 static inline bool vml_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {

@@ -91,17 +91,6 @@ struct vml_kdump {
 	bool ranges_done;
 };
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 static void copy_name(char *dst, const uint8_t *src)
 {
 	memcpy(dst, src, 65);
@@ -298,15 +287,15 @@ static struct vml_error *open_header(struct vml_kdump *kd)
 	if (memcmp(d, "KDUMP   ", 8))
 		return vml_error_create(VML_ERROR_FORMAT,
 					"no KDUMP signature");
-	f->header_version = rd32(d + H_VERSION);
-	f->status = rd32(d + H_STATUS);
-	f->block_size = rd32(d + H_BLOCK_SIZE);
-	f->nr_cpus = rd32(d + H_NR_CPUS);
+	f->header_version = vml_le32(d + H_VERSION);
+	f->status = vml_le32(d + H_STATUS);
+	f->block_size = vml_le32(d + H_BLOCK_SIZE);
+	f->nr_cpus = vml_le32(d + H_NR_CPUS);
 	copy_name(f->release, d + H_RELEASE);
 	copy_name(f->machine, d + H_MACHINE);
-	kd->sub_blocks = rd32(d + H_SUB_HDR_SIZE);
-	kd->bitmap_blocks = rd32(d + H_BITMAP_BLOCKS);
-	kd->max_mapnr32 = rd32(d + H_MAX_MAPNR);
+	kd->sub_blocks = vml_le32(d + H_SUB_HDR_SIZE);
+	kd->bitmap_blocks = vml_le32(d + H_BITMAP_BLOCKS);
+	kd->max_mapnr32 = vml_le32(d + H_MAX_MAPNR);
 	uint32_t bs = f->block_size;
 	if (bs < 4096 || bs > 65536 || (bs & (bs - 1)))
 		return vml_error_create(VML_ERROR_FORMAT,
@@ -358,8 +347,8 @@ static struct vml_error *open_sub_header(struct vml_kdump *kd,
 					PRIu64 " bytes", sub_blocks,
 					vml_plural(sub_blocks), kd->vsize);
 	f->has_phys_base = true;
-	f->phys_base = (int64_t)rd64(s + S_PHYS_BASE);
-	*max_mapnr = rd64(s + S_MAX_MAPNR_64);
+	f->phys_base = (int64_t)vml_le64(s + S_PHYS_BASE);
+	*max_mapnr = vml_le64(s + S_MAX_MAPNR_64);
 	if (!*max_mapnr)
 		*max_mapnr = kd->max_mapnr32;
 	static const struct {
@@ -370,8 +359,8 @@ static struct vml_error *open_sub_header(struct vml_kdump *kd,
 		{ S_OFFSET_VMCOREINFO, S_SIZE_VMCOREINFO, "VMCOREINFO" },
 	};
 	for (size_t i = 0; i < VML_ARRAY_SIZE(parts); i++) {
-		uint64_t off = rd64(s + parts[i].off);
-		uint64_t size = rd64(s + parts[i].size);
+		uint64_t off = vml_le64(s + parts[i].off);
+		uint64_t size = vml_le64(s + parts[i].size);
 		if (!size)
 			continue;
 		const uint8_t *p = NULL;
@@ -554,8 +543,8 @@ static struct vml_error *load_page(struct vml_kdump *kd, uint64_t pfn,
 	if (!desc)
 		return vml_error_fault(pa, "physical page 0x%" PRIx64 ": its"
 				       " descriptor is not in the file", pa);
-	uint64_t off = rd64(desc);
-	uint32_t size = rd32(desc + 8), flags = rd32(desc + 12);
+	uint64_t off = vml_le64(desc);
+	uint32_t size = vml_le32(desc + 8), flags = vml_le32(desc + 12);
 	/* makedumpfile leaves the descriptors of the pages it could not
 	 * write zero (offset 0 is the header: never page data). */
 	if (!off && (kd->facts.status & VML_KDUMP_INCOMPLETE))

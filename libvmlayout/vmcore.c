@@ -67,22 +67,6 @@ struct vml_vmcore {
 	char problem[200];
 };
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 /* The first damage that still leaves a usable dump. */
 static void damaged(struct vml_vmcore *vc, const char *fmt, ...)
 {
@@ -105,7 +89,7 @@ static void damaged(struct vml_vmcore *vc, const char *fmt, ...)
 static bool has_kernel_note(const uint8_t *p, size_t len)
 {
 	for (size_t i = 12; i < len && len - i >= 5; i += 4) {
-		uint32_t namesz = rd32(p + i - 12);
+		uint32_t namesz = vml_le32(p + i - 12);
 		if (namesz == 11 && len - i >= 11 &&
 		    !memcmp(p + i, "VMCOREINFO", 11))
 			return true;
@@ -126,10 +110,10 @@ static bool elf_is_kernel_dump(const uint8_t *d, size_t len)
 {
 	if (len < sizeof(Elf64_Ehdr) || memcmp(d, ELFMAG, SELFMAG) ||
 	    d[EI_CLASS] != ELFCLASS64 || d[EI_DATA] != ELFDATA2LSB ||
-	    rd16(d + 16) != ET_CORE)
+	    vml_le16(d + 16) != ET_CORE)
 		return false;
-	uint64_t phoff = rd64(d + 32);
-	uint16_t phentsize = rd16(d + 54), phnum = rd16(d + 56);
+	uint64_t phoff = vml_le64(d + 32);
+	uint16_t phentsize = vml_le16(d + 54), phnum = vml_le16(d + 56);
 	if (phentsize != sizeof(Elf64_Phdr) || phoff > len ||
 	    (uint64_t)phnum * phentsize > len - phoff) {
 		size_t n = len - sizeof(Elf64_Ehdr);
@@ -140,11 +124,11 @@ static bool elf_is_kernel_dump(const uint8_t *d, size_t len)
 		const uint8_t *ph = d + phoff + (uint64_t)i * phentsize;
 		/* Process cores (Linux's, GDB's gcore) write p_paddr 0; a
 		 * machine's segments are where its RAM is. */
-		if (rd32(ph) == PT_LOAD && rd64(ph + 24))
+		if (vml_le32(ph) == PT_LOAD && vml_le64(ph + 24))
 			return true;
-		if (rd32(ph) != PT_NOTE)
+		if (vml_le32(ph) != PT_NOTE)
 			continue;
-		uint64_t off = rd64(ph + 8), sz = rd64(ph + 32);
+		uint64_t off = vml_le64(ph + 8), sz = vml_le64(ph + 32);
 		if (off >= len)
 			continue;
 		/* A segment cut short: what the file holds of it. */
@@ -356,7 +340,7 @@ static void note_prstatus(struct vml_vmcore *vc, const uint8_t *desc,
 		return;
 	}
 	if (!vc->has_pc) {
-		vc->pc = rd64(desc + PRSTATUS_RIP);
+		vc->pc = vml_le64(desc + PRSTATUS_RIP);
 		vc->has_pc = true;
 	}
 }
@@ -399,8 +383,8 @@ static struct vml_error *parse_notes(struct vml_vmcore *vc, const uint8_t *p,
 						"PT_NOTE %u: note %u header cut"
 						" short (%" PRIu64 " bytes left)",
 						index, n, len);
-		uint32_t namesz = rd32(p), descsz = rd32(p + 4);
-		uint32_t type = rd32(p + 8);
+		uint32_t namesz = vml_le32(p), descsz = vml_le32(p + 4);
+		uint32_t type = vml_le32(p + 8);
 		uint64_t nlen = ((uint64_t)namesz + 3) & ~3ull;
 		uint64_t dlen = ((uint64_t)descsz + 3) & ~3ull;
 		if (nlen > len - 12 || (uint64_t)descsz > len - 12 - nlen)
@@ -442,9 +426,9 @@ static struct vml_error *parse_phdrs(struct vml_vmcore *vc)
 {
 	const uint8_t *d = vc->data;
 	size_t len = vc->size;
-	uint64_t phoff = rd64(d + 32);
-	uint16_t phentsize = rd16(d + 54);
-	uint32_t phnum = rd16(d + 56);
+	uint64_t phoff = vml_le64(d + 32);
+	uint16_t phentsize = vml_le16(d + 54);
+	uint32_t phnum = vml_le16(d + 56);
 	if (phnum == PN_XNUM)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"e_phnum is PN_XNUM (more than 65534"
@@ -469,9 +453,9 @@ static struct vml_error *parse_phdrs(struct vml_vmcore *vc)
 	bool any_note = false;
 	for (uint32_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = d + phoff + (uint64_t)i * phentsize;
-		uint32_t type = rd32(ph);
-		uint64_t off = rd64(ph + 8), pa = rd64(ph + 24);
-		uint64_t filesz = rd64(ph + 32);
+		uint32_t type = vml_le32(ph);
+		uint64_t off = vml_le64(ph + 8), pa = vml_le64(ph + 24);
+		uint64_t filesz = vml_le64(ph + 32);
 		if (type == PT_NOTE) {
 			if (off > len || filesz > len - off)
 				return vml_error_create(VML_ERROR_FORMAT,
@@ -641,11 +625,11 @@ static struct vml_error *open_elf(struct vml_vmcore *vc)
 		return vml_error_create(VML_ERROR_UNSUPPORTED,
 					"unsupported: only little-endian ELF64"
 					" dumps are read");
-	if (rd16(d + 16) != ET_CORE)
+	if (vml_le16(d + 16) != ET_CORE)
 		return vml_error_create(VML_ERROR_FORMAT,
 					"e_type %u is not ET_CORE",
-					rd16(d + 16));
-	struct vml_error *err = vml_arch_for_elf(ELFCLASS64, rd16(d + 18),
+					vml_le16(d + 16));
+	struct vml_error *err = vml_arch_for_elf(ELFCLASS64, vml_le16(d + 18),
 						 &vc->arch);
 	if (err)
 		return err;
