@@ -149,6 +149,33 @@ def _name_of(names, value):
     return str(value)
 
 
+class _Handle:
+    """What every wrapper of a library handle shares: `with` and garbage
+    collection close it, _h() refuses a closed one (a use after close()
+    must be a Python error, never a freed pointer given to C). Subclasses
+    set _WHAT and define close()."""
+
+    _WHAT = "handle"
+    _handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _h(self):
+        if not self._handle:
+            raise ValueError("vmlayout: %s is closed" % self._WHAT)
+        return self._handle
+
+
 class Region:
     """One mapping: [start, end) with its maps columns and classification.
     kind and group are the library's names ("text", "exe" ...)."""
@@ -358,10 +385,12 @@ class Crash:
             " at %#x" % self.addr if self.addr is not None else "")
 
 
-class Layout:
+class Layout(_Handle):
     """A classified region set. Owns the C layout and everything it
     borrows (source, read callback, core buffer); close() frees the layout
     before the things it borrows."""
+
+    _WHAT = "layout"
 
     def __init__(self, handle, keep=(), owner=None):
         self._handle = handle
@@ -384,23 +413,6 @@ class Layout:
         for obj in keep:
             if isinstance(obj, _OwnedSource):
                 obj.free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self):
-        if not self._handle:
-            raise ValueError("vmlayout: layout is closed")
-        return self._handle
 
     # -- regions
 
@@ -760,12 +772,14 @@ def _run_scan(fn, handle, owner, frm, to, max_hits, progress, source, block,
     return Scan(out.value, owner)
 
 
-class Scan:
+class Scan(_Handle):
     """The answer of Layout.scan / Kernel.scan: .stats (a dict: selected,
     scanned, unreadable, ranges, hits, kept), .hits() (dicts: at, value,
     region, section, section_offset, symbol, symbol_offset), .render(fmt)
     ("text" or "json", as `vmlayout --scan` prints it). Keeps the layout
     it names alive; close() frees it (also on garbage collection)."""
+
+    _WHAT = "scan"
 
     def __init__(self, handle, owner):
         self._handle = handle
@@ -776,23 +790,6 @@ class Scan:
         if handle:
             _lib.vml_scan_free(handle)
         self._owner = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self):
-        if not self._handle:
-            raise ValueError("vmlayout: scan is closed")
-        return self._handle
 
     @property
     def stats(self):
@@ -831,13 +828,15 @@ class Scan:
         return _lib.take_string(out.value)
 
 
-class Kernel:
+class Kernel(_Handle):
     """A kernel's address space read from its page tables (struct
     vml_kernel *): .layout (a Layout of both halves, owned by the kernel),
     .ranges (the walk's count), kind_at(addr), scan(), deref(),
     deref_text(). Made by a debugger bridge (GDB's QEMU bridge) with
     Kernel(handle, keep): keep holds what the kernel borrows (its
     source)."""
+
+    _WHAT = "kernel"
 
     def __init__(self, handle, keep=()):
         self._handle = handle
@@ -852,23 +851,6 @@ class Kernel:
         if handle:
             _lib.vml_kernel_free(handle)
         self._keep = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self):
-        if not self._handle:
-            raise ValueError("vmlayout: kernel is closed")
-        return self._handle
 
     @property
     def handle(self):
@@ -1323,11 +1305,13 @@ def dump_format(path):
     return DUMP_FORMATS.get(fmt.value)
 
 
-class Vmcore:
+class Vmcore(_Handle):
     """A kernel dump (struct vml_vmcore *), mapped, never read whole:
     .info (what the dump says about itself), vmcoreinfo(key),
     answer(query, ...) (the text GDB's vmlayout/whereis print on a live
     guest), kernel() (a Kernel read through the dump)."""
+
+    _WHAT = "vmcore"
 
     def __init__(self, handle, keep=()):
         self._handle = handle
@@ -1361,23 +1345,6 @@ class Vmcore:
     def symbols_error(self):
         """Why the dump gave no kernel symbols, or None."""
         return self._ksyms_error
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self):
-        if not self._handle:
-            raise ValueError("vmlayout: vmcore is closed")
-        return self._handle
 
     @property
     def info(self):
