@@ -534,13 +534,7 @@ class Layout(_Handle):
                          self._sources_interrupted)
 
     def _deref_c(self, addr, count, depth, source):
-        count = int(count)
-        words = (_lib.vml_deref_word * max(count, 1))()
-        _lib.check(_lib.vml_layout_deref(
-            self._h(), source.handle if source is not None else None,
-            addr & _U64, count, int(depth), words,
-            ctypes.sizeof(_lib.vml_deref_word)))
-        return words, count
+        return _run_deref(_lib.vml_layout_deref, self._h(), addr, count, depth, source)
 
     def deref(self, addr, count=1, depth=0, source=None):
         """count words from addr, each followed as a pointer chain (depth
@@ -707,6 +701,17 @@ class Layout(_Handle):
 
 
 _DEREF_ENDS = ["value", "cycle", "depth", "unreadable", "no-word"]
+
+
+def _run_deref(fn, handle, addr, count, depth, source):
+    """vml_layout_deref or vml_kernel_deref (fn) of count words at addr:
+    the filled word array and the count."""
+    count = int(count)
+    words = (_lib.vml_deref_word * max(count, 1))()
+    _lib.check(fn(handle, source.handle if source is not None else None,
+                  addr & _U64, count, int(depth), words,
+                  ctypes.sizeof(_lib.vml_deref_word)))
+    return words, count
 
 
 def _deref_list(words, count):
@@ -928,13 +933,7 @@ class Kernel(_Handle):
                          max_hits, progress, source, block)
 
     def _deref_c(self, addr, count, depth, source):
-        count = int(count)
-        words = (_lib.vml_deref_word * max(count, 1))()
-        _lib.check(_lib.vml_kernel_deref(
-            self._h(), source.handle if source is not None else None,
-            addr & _U64, count, int(depth), words,
-            ctypes.sizeof(_lib.vml_deref_word)))
-        return words, count
+        return _run_deref(_lib.vml_kernel_deref, self._h(), addr, count, depth, source)
 
     def deref(self, addr, count=1, depth=0, source=None):
         words, count = self._deref_c(addr, count, depth, source)
