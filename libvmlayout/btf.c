@@ -52,6 +52,12 @@ static bool btf_header_ok(const uint8_t *data, size_t size)
 	memcpy(&str_len, data + 20, 4);
 	if (magic != 0xeB9F || hdr_len < 24 || hdr_len > size)
 		return false;
+	/* Types are read in place as 4-byte words (struct btf_type): a type
+	 * section that does not start on a word, or ends inside one, is
+	 * damage the kernel itself refuses, and libbpf would read it
+	 * misaligned. */
+	if (hdr_len % 4 || type_off % 4 || type_len % 4)
+		return false;
 	uint64_t body = size - hdr_len;
 	return type_off <= body && type_len <= body - type_off &&
 	       str_off <= body && str_len <= body - str_off;

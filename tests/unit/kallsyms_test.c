@@ -645,6 +645,22 @@ static void test_btf_members(void)
 	CU_ASSERT_PTR_NULL_FATAL(vml_btf_from_bytes(blob, size, &b));
 	CU_ASSERT_FALSE(vml_btf_member(b, "task_struct", "thread.sp", &f));
 	vml_btf_free(b);
+	/* The type section two bytes off a word, by its offset or by a
+	 * longer header (types are read in place as 32-bit words, so they
+	 * would be misaligned): refused, not read. */
+	for (int by_header = 0; by_header < 2; by_header++) {
+		uint8_t shifted[1024 + 4] = { 0 };
+		uint32_t hdr[6];
+		memcpy(hdr, blob, 24);
+		hdr[by_header ? 1 : 2] += 2;	/* hdr_len or type_off */
+		if (!by_header)
+			hdr[4] += 2;		/* str_off */
+		memcpy(shifted, hdr, 24);
+		memcpy(shifted + 24 + 2, blob + 24, size - 24);
+		err = vml_btf_from_bytes(shifted, size + 2, &b);
+		CU_ASSERT_EQUAL(vml_error_code(err), VML_ERROR_FORMAT);
+		vml_error_free(err);
+	}
 	/* Not BTF. */
 	blob[0] ^= 0xff;
 	err = vml_btf_from_bytes(blob, size, &b);
