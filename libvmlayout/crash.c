@@ -1047,11 +1047,10 @@ struct vml_error *vml_layout_crash(struct vml_layout *layout,
 					       VML_CRASH_SIZE_V2);
 	if (err)
 		return err;
-	if (!layout->classified) {
-		err = vml_layout_classify(layout);
-		if (err)
-			return err;
-	}
+	/* Classifying a layout already classified costs nothing. */
+	err = vml_layout_classify(layout);
+	if (err)
+		return err;
 	struct crash_ctx *x = calloc(1, sizeof(*x));
 	if (!x)
 		return &vml_enomem;

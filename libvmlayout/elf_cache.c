@@ -149,24 +149,6 @@ static bool file_identity(const char *full, struct file_id *id)
 	return true;
 }
 
-/* sysroot + path as elf_file.c builds it ("/sysroot/" + "/lib" without
- * a doubled slash). */
-static char *full_path(const char *sysroot, const char *path)
-{
-	size_t a = sysroot ? strlen(sysroot) : 0, b = strlen(path);
-	while (a > 0 && sysroot[a - 1] == '/')
-		a--;
-	if (b > SIZE_MAX - a - 1)
-		return NULL;
-	char *full = malloc(a + b + 1);
-	if (!full)
-		return NULL;
-	if (a)
-		memcpy(full, sysroot, a);
-	memcpy(full + a, path, b + 1);
-	return full;
-}
-
 /* Memory an object holds, for the bound. */
 static uint64_t info_bytes(const struct vml_elf_info *info)
 {
@@ -233,7 +215,7 @@ struct vml_error *vml_elf_cache_load(struct vml_elf_cache *cache,
 	if (!path || !ret)
 		return vml_error_create(VML_ERROR_INVALID,
 					"elf: NULL path or result");
-	char *full = full_path(sysroot, path);
+	char *full = vml_path_with_sysroot(sysroot, path);
 	if (!full)
 		return &vml_enomem;
 	struct file_id id;

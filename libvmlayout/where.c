@@ -314,11 +314,10 @@ struct vml_error *vml_layout_where(struct vml_layout *layout, uint64_t addr,
 					       VML_WHERE_SIZE_V2);
 	if (err)
 		return err;
-	if (!layout->classified) {
-		err = vml_layout_classify(layout);
-		if (err)
-			return err;
-	}
+	/* Classifying a layout already classified costs nothing. */
+	err = vml_layout_classify(layout);
+	if (err)
+		return err;
 	struct vml_where w;
 	memset(&w, 0, sizeof(w));
 	w.addr = addr;
