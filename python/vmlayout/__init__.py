@@ -946,12 +946,14 @@ class Kernel(_Handle):
                              fmt, color)
 
 
-class KernelSymbols:
+class KernelSymbols(_Handle):
     """A kernel's own symbols and types read from its memory (struct
     vml_ksyms *): kallsyms, and BTF when the kernel has it. Made with
     KernelSymbols.load(kernel) (kernel: a Kernel whose source reads the
     target); independent of that kernel afterwards, valid as long as the
     kernel runs (check(kernel) says whether a later walk still shows it)."""
+
+    _WHAT = "kernel symbols"
 
     def __init__(self, handle):
         self._handle = handle
@@ -969,17 +971,9 @@ class KernelSymbols:
         if handle:
             _lib.vml_ksyms_free(handle)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
     @property
     def handle(self):
-        if not self._handle:
-            raise ValueError("vmlayout: kernel symbols are closed")
-        return self._handle
+        return self._h()
 
     def __len__(self):
         return _lib.vml_ksyms_count(self.handle)
@@ -1046,27 +1040,27 @@ class KernelSymbols:
             os.fsencode(path)))
 
 
-class ElfCache:
+class ElfCache(_Handle):
     """Parsed ELF objects shared by the layouts made with it
     (from_maps(..., elf_cache=cache)): files that did not change (same
     device, inode, size, mtime) are not parsed again. At most max_bytes
     (0: 128 MiB) are kept, least recently used dropped first."""
 
+    _WHAT = "ELF cache"
+
     def __init__(self, max_bytes=0):
         h = _lib.elf_cache_p()
         _lib.check(_lib.vml_elf_cache_new(int(max_bytes), ctypes.byref(h)))
-        self.handle = h.value
+        self._handle = h.value
 
     def close(self):
-        handle, self.handle = self.handle, None
+        handle, self._handle = self._handle, None
         if handle:
             _lib.vml_elf_cache_free(handle)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
+    @property
+    def handle(self):
+        return self._h()
 
     def stats(self):
         st = _lib.vml_elf_cache_stats()
