@@ -6,6 +6,7 @@
 # local or remote process, or a core file) and prints what the C library
 # renders. Every decision about regions lives in libvmlayout.
 
+import contextlib
 import os
 import re
 import struct
@@ -183,9 +184,11 @@ def _gdb_auxv():
                        *[w & ((1 << (8 * size)) - 1) for w in words])
 
 
-def _threads(inferior):
-    """(lwp, sp, is_main) for every thread, read with that thread selected;
-    the user's thread and frame are restored afterwards."""
+@contextlib.contextmanager
+def _user_selection_kept():
+    """Run a block that switches threads (to read each one's registers)
+    and put the user's thread and frame back afterwards, errors included:
+    a command must not move the user's selection."""
     try:
         orig_thread = gdb.selected_thread()
     except gdb.error:
@@ -194,16 +197,8 @@ def _threads(inferior):
         orig_frame = gdb.selected_frame()
     except gdb.error:
         orig_frame = None
-    result = []
     try:
-        for thread in inferior.threads():
-            lwp = thread.ptid[1] or thread.ptid[0]
-            try:
-                thread.switch()
-                sp = int(gdb.parse_and_eval("$sp")) & _U64
-            except (gdb.error, ValueError, OverflowError):
-                continue  # a running or dead thread has no $sp to read
-            result.append((lwp, sp, lwp == inferior.pid))
+        yield orig_thread
     finally:
         if orig_thread is not None and orig_thread.is_valid():
             orig_thread.switch()
@@ -212,6 +207,21 @@ def _threads(inferior):
                 orig_frame.select()
             except gdb.error:
                 pass
+
+
+def _threads(inferior):
+    """(lwp, sp, is_main) for every thread, read with that thread selected;
+    the user's thread and frame are restored afterwards."""
+    result = []
+    with _user_selection_kept():
+        for thread in inferior.threads():
+            lwp = thread.ptid[1] or thread.ptid[0]
+            try:
+                thread.switch()
+                sp = int(gdb.parse_and_eval("$sp")) & _U64
+            except (gdb.error, ValueError, OverflowError):
+                continue  # a running or dead thread has no $sp to read
+            result.append((lwp, sp, lwp == inferior.pid))
     return result
 
 
@@ -382,16 +392,8 @@ def _crash(cmd, warn=True):
     if core_path is not None:
         return layout, layout.crash()
     inferior = gdb.selected_inferior()
-    try:
-        orig_thread = gdb.selected_thread()
-    except gdb.error:
-        orig_thread = None
-    try:
-        orig_frame = gdb.selected_frame()
-    except gdb.error:
-        orig_frame = None
     first_error = None
-    try:
+    with _user_selection_kept() as orig_thread:
         threads = list(inferior.threads())
         threads.sort(key=lambda t: t != orig_thread)
         for thread in threads[:_CRASH_THREADS_MAX]:
@@ -410,14 +412,6 @@ def _crash(cmd, warn=True):
         if first_error is None:
             layout.crash()      # the library's line for "no signal at all"
         raise first_error
-    finally:
-        if orig_thread is not None and orig_thread.is_valid():
-            orig_thread.switch()
-        if orig_frame is not None and orig_frame.is_valid():
-            try:
-                orig_frame.select()
-            except gdb.error:
-                pass
 
 
 def _kernel_module():
