@@ -9,9 +9,9 @@
  * (text and JSON), whereis at a few addresses (the pc, the mapped page of
  * the seeds, an unmapped and a non-canonical one) and a physical lookup,
  * so the walk meets the dump's hostile tables through its own source.
- * Seeds in tests/fuzz/seeds_vmcore/ are the hand-made dumps of
- * tests/fuzz/make_vmcore_seed.py (one with QEMU's CPU note, one whose root
- * comes from VMCOREINFO).
+ * Seeds are the hand-made dumps of tests/fuzz/make_vmcore_seed.py,
+ * written into the corpus by run-fuzz (QEMU's ELF with its CPU note, one
+ * whose root comes from VMCOREINFO, kdump-compressed zlib and raw).
  */
 #include <stddef.h>
 #include <stdint.h>
