@@ -2,23 +2,15 @@
 configuration (KASLR on/off x 4/5-level paging), each on a free port, and
 collect one GDB session's worth of answers from it (collect_gdb.py)."""
 
-import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.normpath(
-    os.path.join(HERE, "..", ".."))
-GDB = os.environ.get("GDB", "gdb")
-BOOT_TIMEOUT = float(os.environ.get("VMLAYOUT_BOOT_TIMEOUT", "400"))
-READY = b"VMLAYOUT-GUEST-READY"
+from qemu_guest import HERE, QemuGuest
 
 # name -> (kernel command line extra, -cpu)
 CONFIGS = {
@@ -38,15 +30,6 @@ def pytest_sessionfinish(session, exitstatus):
     if stats.get("skipped") and not stats.get("passed") and \
             not stats.get("failed") and not stats.get("error"):
         session.exitstatus = 77
-
-
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 @pytest.fixture(scope="session")
@@ -99,82 +82,38 @@ def parse_kcore(serial):
     return segs
 
 
-class Guest:
+class Guest(QemuGuest):
+    """Debian's x86-64 kernel in one of CONFIGS, with what its initramfs
+    printed: kcore (the PT_LOADs of /proc/kcore) and kallsyms (_text,
+    _etext, _end)."""
+
     def __init__(self, name, files, workdir):
-        self.name = name
         extra, cpu = CONFIGS[name]
-        self.port = free_port()
-        self.serial = os.path.join(workdir, "serial.log")
         cmd = ["qemu-system-x86_64", "-m", "512",
                "-kernel", os.path.join(files, "vmlinuz"),
                "-initrd", os.path.join(files, "initrd.cpio.gz"),
-               "-append", ("console=ttyS0 quiet " + extra).strip(),
-               "-display", "none", "-serial", "file:" + self.serial,
-               "-gdb", "tcp:127.0.0.1:%d" % self.port, "-no-reboot"]
+               "-append", ("console=ttyS0 quiet " + extra).strip()]
         if cpu:
             cmd += ["-cpu", cpu]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        self.workdir = workdir
-        self._collected = None
-        self._wait_ready()
-
-    def _wait_ready(self):
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                pytest.fail("QEMU exited (%s) before the guest was ready: %s"
-                            % (self.proc.returncode, err.strip()))
-            try:
-                with open(self.serial, "rb") as f:
-                    text = f.read()
-            except FileNotFoundError:
-                text = b""
-            if READY in text:
-                self.serial_text = text
-                self.kcore = parse_kcore(text)
-                self.kallsyms = {}
-                for line in text.decode("ascii", "replace").splitlines():
-                    parts = line.split()
-                    if len(parts) == 3 and parts[2] in ("_text", "_etext",
-                                                        "_end"):
-                        try:
-                            self.kallsyms[parts[2]] = int(parts[0], 16)
-                        except ValueError:
-                            pass
-                return
-            time.sleep(0.5)
-        self.stop()
-        pytest.fail("guest %s not ready after %ds" % (self.name, BOOT_TIMEOUT))
+        super().__init__(cmd, workdir, name)
+        self.kcore = parse_kcore(self.serial_bytes)
+        self.kallsyms = {}
+        for line in self.text.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2] in ("_text", "_etext", "_end"):
+                try:
+                    self.kallsyms[parts[2]] = int(parts[0], 16)
+                except ValueError:
+                    pass
 
     def collect(self):
         """One GDB session on the stopped guest (collect_gdb.py), cached."""
         if self._collected is None:
-            out = os.path.join(self.workdir, "collect.json")
-            env = dict(os.environ, VMLAYOUT_COLLECT_OUT=out,
-                       top_srcdir=TOP_SRCDIR)
-            r = subprocess.run(
-                [GDB, "-nx", "-batch",
-                 "-ex", "set pagination off",
-                 # info mem walks every table in QEMU: slow under TCG.
-                 "-ex", "set remotetimeout 300",
-                 "-ex", "target remote 127.0.0.1:%d" % self.port,
-                 "-x", os.path.join(HERE, "collect_gdb.py")],
-                env=env, capture_output=True, text=True, timeout=900)
-            assert os.path.exists(out), "GDB wrote nothing:\n%s\n%s" % (
-                r.stdout, r.stderr)
-            with open(out) as f:
-                self._collected = json.load(f)
-            assert not self._collected["errors"], \
-                "\n".join(self._collected["errors"])
+            # info mem walks every table in QEMU: slow under TCG.
+            self._collected = self.collect_with(
+                os.path.join(HERE, "collect_gdb.py"),
+                gdb_args=["set remotetimeout 300"])
         return self._collected
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))

@@ -20,18 +20,15 @@ pages merged)."""
 
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.normpath(
-    os.path.join(HERE, "..", ".."))
+from qemu_guest import HERE, TOP_SRCDIR, free_port
+
 GDB = os.environ.get("GDB_MULTIARCH", "gdb-multiarch")
 TOP = 1 << 64
 RAM = (0x40000000, 0x40000000 + (128 << 20))   # -m 128
@@ -135,15 +132,6 @@ QEMU_LENIENT = {4: [0xffff000000000000], 16: [64 * G], 64: []}
 # (mapped: QEMU's debug accesses skip the AF check, a CPU access would
 # fault) and the page descriptor without bit 1.
 WHERE_EXTRA = {4: [0x80220000, 0x80221000], 16: [], 64: []}
-
-
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 COLLECT = r'''

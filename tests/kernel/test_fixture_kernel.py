@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import GDB, TOP_SRCDIR, free_port
+from qemu_guest import GDB, TOP_SRCDIR, free_port
 from test_kernel import outside, parse_info_tlb
 
 HERE = os.path.dirname(os.path.abspath(__file__))

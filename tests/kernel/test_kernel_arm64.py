@@ -11,23 +11,17 @@ Debian's arm64 kernel is built for 48-bit VAs with 4K pages (its config:
 CONFIG_ARM64_VA_BITS_48), so 39-bit, 16K/64K and 52-bit layouts cannot be
 booted from it: the unit tests cover those on hand-built tables."""
 
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.normpath(
-    os.path.join(HERE, "..", ".."))
+from qemu_guest import HERE, QemuGuest
+
 GDB = os.environ.get("GDB_MULTIARCH", "gdb-multiarch")
-BOOT_TIMEOUT = float(os.environ.get("VMLAYOUT_BOOT_TIMEOUT", "400"))
-READY = b"VMLAYOUT-GUEST-READY"
 PAGE = 4096
 
 # name -> (kernel command line extra, -cpu)
@@ -60,15 +54,6 @@ KINDS = {
 KIMAGE_VADDR = 0xffff800008000000
 
 
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 @pytest.fixture(scope="session")
 def arm64_files():
     for tool in ("qemu-system-aarch64", GDB):
@@ -84,74 +69,27 @@ def arm64_files():
     return r.stdout.strip().splitlines()[-1]
 
 
-class Guest:
-    def __init__(self, name, files, workdir):
-        self.name = name
-        extra, cpu = CONFIGS[name]
-        self.port = free_port()
-        self.workdir = workdir
-        self.serial = os.path.join(workdir, "serial.log")
-        # Not "quiet": the kernel's own W+X check prints its verdict.
-        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", cpu, "-m", "512",
-               "-kernel", os.path.join(files, "Image"),
-               "-initrd", os.path.join(files, "initrd.cpio.gz"),
-               "-append", ("console=ttyAMA0 " + extra).strip(),
-               "-display", "none", "-serial", "file:" + self.serial,
-               "-gdb", "tcp:127.0.0.1:%d" % self.port, "-no-reboot"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        self._collected = None
-        self._wait_ready()
+class Guest(QemuGuest):
+    """Debian's arm64 kernel in one of CONFIGS, with the guest's
+    /proc/kallsyms lines it printed (kallsyms: {name: address})."""
 
-    def _wait_ready(self):
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                pytest.fail("QEMU exited (%s) before the guest was ready: %s"
-                            % (self.proc.returncode, err.strip()))
-            try:
-                with open(self.serial, "rb") as f:
-                    text = f.read()
-            except FileNotFoundError:
-                text = b""
-            if READY in text:
-                self.serial_text = text.decode("ascii", "replace")
-                self.kallsyms = {}
-                block = self.serial_text.split("VMLAYOUT-KALLSYMS-BEGIN")[-1]
-                for line in block.split("VMLAYOUT-KALLSYMS-END")[0].splitlines():
-                    parts = line.split()
-                    if len(parts) == 3:
-                        self.kallsyms[parts[2]] = int(parts[0], 16)
-                return
-            time.sleep(0.5)
-        self.stop()
-        pytest.fail("guest %s not ready after %ds" % (self.name, BOOT_TIMEOUT))
+    def __init__(self, name, files, workdir):
+        extra, cpu = CONFIGS[name]
+        # Not "quiet": the kernel's own W+X check prints its verdict.
+        super().__init__(
+            ["qemu-system-aarch64", "-M", "virt", "-cpu", cpu, "-m", "512",
+             "-kernel", os.path.join(files, "Image"),
+             "-initrd", os.path.join(files, "initrd.cpio.gz"),
+             "-append", ("console=ttyAMA0 " + extra).strip()],
+            workdir, name)
+        self.kallsyms = self.kallsyms_block()
 
     def collect(self):
         if self._collected is None:
-            out = os.path.join(self.workdir, "collect.json")
-            env = dict(os.environ, VMLAYOUT_COLLECT_OUT=out,
-                       top_srcdir=TOP_SRCDIR)
-            r = subprocess.run(
-                [GDB, "-nx", "-batch", "-ex", "set pagination off",
-                 "-ex", "set architecture aarch64",
-                 "-ex", "target remote 127.0.0.1:%d" % self.port,
-                 "-x", os.path.join(HERE, "collect_gdb_arm64.py")],
-                env=env, capture_output=True, text=True, timeout=900)
-            assert os.path.exists(out), "GDB wrote nothing:\n%s\n%s" % (
-                r.stdout, r.stderr)
-            with open(out) as f:
-                self._collected = json.load(f)
-            assert not self._collected["errors"], \
-                "\n".join(self._collected["errors"])
+            self._collected = self.collect_with(
+                os.path.join(HERE, "collect_gdb_arm64.py"), gdb=GDB,
+                gdb_args=["set architecture aarch64"])
         return self._collected
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
@@ -299,7 +237,7 @@ def test_kaslr_bases(guest):
     if "nokaslr" in guest.name:
         assert text == {"value": KIMAGE_VADDR, "how": "documented"}
     else:
-        assert "KASLR enabled" in guest.serial_text
+        assert "KASLR enabled" in guest.text
         assert text["value"] != KIMAGE_VADDR and text["how"] == "inferred"
     # The kernel-text ranges: from _stext, executable exactly up to _etext.
     image = [r for r in ranges_of(c) if r["kind"] == "kernel-text"]
@@ -343,7 +281,7 @@ def test_wx_agrees_with_the_kernel(guest):
     # The kernel's CONFIG_DEBUG_WX check at boot found none; neither may we
     # (the kernel half), and the user half has no W+X page either here.
     assert "Checked W+X mappings: passed, no W+X pages found" in \
-        guest.serial_text
+        guest.text
     assert c["wx"]["ranges"] == [], c["wx"]["ranges"][:5]
     assert c["wx_text"].rstrip().endswith("0 W+X ranges")
 

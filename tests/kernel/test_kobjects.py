@@ -14,66 +14,29 @@ kernel command line says vmlayout_facts (tests/kernel/make-guest). Two
 CPUs, so "which CPU" means something; KASLR on and off, and 5-level paging
 (LA57) with KASLR."""
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import time
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, GDB, READY, TOP_SRCDIR, free_port
-
-SCRIPT = os.path.join(TOP_SRCDIR, "gdbext", "vmlayout-gdb.py")
-MARK = "@@vmlayout-kobj@@"
+from qemu_guest import QemuGuest, as_json, run_gdb
 
 
-class FactsGuest:
+class FactsGuest(QemuGuest):
     """Debian's kernel with -smp 2 and vmlayout_facts on the command line:
     the initramfs loads vmltest and prints the guest's own view."""
 
     def __init__(self, files, workdir, extra="", cpu=None):
-        self.port = free_port()
-        self.serial = os.path.join(workdir, "serial.log")
         cmd = ["qemu-system-x86_64", "-m", "512", "-smp", "2",
                "-kernel", os.path.join(files, "vmlinuz"),
                "-initrd", os.path.join(files, "initrd.cpio.gz"),
                "-append", ("console=ttyS0 quiet vmlayout_facts " +
-                           extra).strip(),
-               "-display", "none", "-serial", "file:" + self.serial,
-               "-gdb", "tcp:127.0.0.1:%d" % self.port, "-no-reboot"]
+                           extra).strip()]
         if cpu:
             cmd += ["-cpu", cpu]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail("QEMU exited: %s" % self.proc.stderr.read())
-            try:
-                with open(self.serial, "rb") as f:
-                    text = f.read()
-            except FileNotFoundError:
-                text = b""
-            if READY in text:
-                self.text = text.decode("ascii", "replace")
-                return
-            time.sleep(0.5)
-        self.stop()
-        pytest.fail("guest not ready after %ds" % BOOT_TIMEOUT)
-
-    def section(self, name):
-        m = re.search(r"VMLAYOUT-%s-BEGIN\r?\n(.*?)VMLAYOUT-%s-END" %
-                      (name, name), self.text, re.S)
-        return m.group(1).replace("\r", "") if m else None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__(cmd, workdir, "facts")
 
 
 def parse_vmltest(text):
@@ -107,37 +70,6 @@ def parse_vmallocinfo(text):
             out.append((addr[0], addr[1], int(m.group(3)), m.group(4),
                         m.group(5)))
     return out
-
-
-def run_gdb(port, commands):
-    """One batch GDB on the guest with the vmlayout extension and no
-    vmlinux; commands are (label, command). Returns {label: output}."""
-    args = [GDB, "-nx", "-batch", "-ex", "set width 0", "-ex", "set height 0",
-            "-ex", "set confirm off", "-ex", "set pagination off",
-            "-ex", "set remotetimeout 300", "-ex", "source " + SCRIPT,
-            "-ex", "target remote 127.0.0.1:%d" % port]
-    for label, cmd in commands:
-        args += ["-ex", "echo \\n%s BEGIN %s\\n" % (MARK, label), "-ex", cmd,
-                 "-ex", "echo %s END %s\\n" % (MARK, label)]
-    env = dict(os.environ, top_srcdir=TOP_SRCDIR)
-    r = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=900,
-                       env=env)
-    out = {}
-    for m in re.finditer(r"^%s BEGIN (\S+)\n(.*?)^%s END \1$"
-                         % (re.escape(MARK), re.escape(MARK)),
-                         r.stdout, flags=re.M | re.S):
-        out[m.group(1)] = m.group(2)
-    missing = [l for l, _ in commands if l not in out]
-    assert not missing, "no output for %s in:\n%s" % (missing, r.stdout)
-    return out
-
-
-def where(out, label):
-    try:
-        return json.loads(out[label])
-    except ValueError:
-        raise AssertionError("%s: not JSON:\n%s" % (label, out[label]))
 
 
 @pytest.fixture(scope="module", params=["kaslr", "nokaslr", "kaslr-5level"])
@@ -192,7 +124,7 @@ def run(request, guest_files):
                  ("modsyms_info", "info symbol %#x" % func),
                  ("modsyms_info4", "info symbol %#x" % (func + 4)),
                  ("modsyms_x", "x/i %#x" % func)]
-        out = run_gdb(g.port, cmds)
+        out = run_gdb(cmds, target_port=g.port)
         yield {"guest": g, "facts": facts, "out": out, "task": task}
     finally:
         g.stop()
@@ -214,14 +146,14 @@ def test_module_function_names_module_text_and_symbol(run):
     _, size, base = module_line(run)
     func = run["facts"]["func"]
     assert base <= func < base + size
-    w = where(run["out"], "func")
+    w = as_json(run["out"], "func")
     assert w["symbol"] == "vmltest_function [vmltest]", w["symbol"]
     assert w["symbol_from"] == "module"
     assert w["kind"] == "modules"
     # The text part starts at the module's core base (/proc/modules).
     assert w["object"].startswith("module vmltest: text %#x-" % base), \
         w["object"]
-    w4 = where(run["out"], "func4")
+    w4 = as_json(run["out"], "func4")
     assert w4["symbol"] == "vmltest_function+0x4 [vmltest]", w4["symbol"]
 
 
@@ -229,7 +161,7 @@ def test_module_data_names_module_data_and_symbol(run):
     _, size, base = module_line(run)
     data = run["facts"]["data"]
     assert base <= data < base + size
-    w = where(run["out"], "data")
+    w = as_json(run["out"], "data")
     assert w["symbol"] == "vmltest_data [vmltest]", w["symbol"]
     assert w["object"].startswith("module vmltest: data "), w["object"]
     m = re.search(r"data (0x[0-9a-f]+)-(0x[0-9a-f]+) ", w["object"])
@@ -239,7 +171,7 @@ def test_module_data_names_module_data_and_symbol(run):
 
 def test_vmalloc_buffer_is_its_vmallocinfo_area(run):
     buf, size = run["facts"]["vmalloc"]
-    w = where(run["out"], "vmalloc")
+    w = as_json(run["out"], "vmalloc")
     m = re.match(r"vmalloc area (0x[0-9a-f]+)-(0x[0-9a-f]+) (\d+) (\S+)"
                  r" pages=(\d+) vmalloc$", w["object"] or "")
     assert m, w["object"]
@@ -264,7 +196,7 @@ def test_vmalloc_buffer_is_its_vmallocinfo_area(run):
 
 def test_kthread_stack_names_the_task(run):
     pid, comm, stack, cpu = run["facts"]["kthread"]
-    w = where(run["out"], "kthread")
+    w = as_json(run["out"], "kthread")
     want = 'stack of task %d "%s" (%#x-%#x +0x3f00; not running, last on' \
         ' CPU %d, saved sp ' % (pid, comm, stack, stack + 0x4000, cpu)
     assert w["object"].startswith(want), (want, w["object"])
@@ -279,7 +211,7 @@ def test_percpu_names_the_cpu_and_variable(run):
     percpu = run["facts"]["percpu"]
     assert len(percpu) == 2
     for cpu in percpu:
-        w = where(run["out"], "percpu%d" % cpu)
+        w = as_json(run["out"], "percpu%d" % cpu)
         assert w["object"].startswith("per-CPU area of CPU %d " % cpu), \
             w["object"]
         assert w["object"].endswith(": vmltest_counter [vmltest]"), \
@@ -290,7 +222,7 @@ def test_each_cpus_sp_is_its_current_task(run):
     # GDB's thread N is QEMU's CPU N-1: the stack $sp is on belongs to
     # that CPU's current task.
     for cpu in run["facts"]["percpu"]:
-        w = where(run["out"], "sp%d" % cpu)
+        w = as_json(run["out"], "sp%d" % cpu)
         assert "current task of CPU %d," % cpu in (w["object"] or ""), \
             (cpu, w["object"])
 
@@ -312,7 +244,7 @@ def maps_rows(text):
 def test_task_layout_is_the_guests_maps(run):
     # The sleeping busybox process: its VMAs read from the guest's memory
     # (maple tree, files by their dentries) against its /proc/PID/maps.
-    w = where(run["out"], "task")
+    w = as_json(run["out"], "task")
     assert w["pid"] == run["task"] and w["comm"] == "sleep"
     truth = maps_rows(run["guest"].section("MAPS"))
     assert len(truth) >= 5
@@ -334,7 +266,7 @@ def test_task_of_a_kernel_thread_says_so(run):
 def test_whereis_in_a_task(run):
     truth = maps_rows(run["guest"].section("MAPS"))
     text_row = [r for r in truth if r[2] == "r-xp"][0]
-    w = where(run["out"], "task_where_text")
+    w = as_json(run["out"], "task_where_text")
     assert w["pid"] == run["task"] and w["comm"] == "sleep"
     assert (w["where"]["start"], w["where"]["end"]) == text_row[:2]
     assert w["where"]["path"] == text_row[6] == "/bin/busybox"
@@ -346,7 +278,7 @@ def test_whereis_in_a_task(run):
     assert "user read-only executable" in plain, plain
     # The top of the stack holds the environment: mapped too.
     stack_row = [r for r in truth if r[6] == "[stack]"][0]
-    ws = where(run["out"], "task_where_stack")
+    ws = as_json(run["out"], "task_where_stack")
     assert (ws["where"]["start"], ws["where"]["end"]) == stack_row[:2]
     assert ws["where"]["kind"] == "stack" and ws["mapped"] is True
 
@@ -354,7 +286,7 @@ def test_whereis_in_a_task(run):
 def test_python_kernel_object_at_and_task_maps(run):
     # The Python API gives what the commands give.
     assert run["out"]["py_object"].strip() == \
-        where(run["out"], "kthread")["object"]
+        as_json(run["out"], "kthread")["object"]
     assert maps_rows(run["out"]["py_maps"]) == \
         maps_rows(run["guest"].section("MAPS"))
 

@@ -23,7 +23,8 @@ import tempfile
 
 import pytest
 
-from test_kobjects import FactsGuest, run_gdb, where
+from qemu_guest import as_json, run_gdb
+from test_kobjects import FactsGuest
 
 OBJ = re.compile(r"(\S+) object (\d+) at (0x[0-9a-f]+) \((\d+) bytes"
                  r"(?:, (\d+) with metadata)?\) of"
@@ -93,12 +94,12 @@ def run(request, guest_files):
                   % (task, text_addr)),
                  ("task_stack", "whereis --task %d --json %#x"
                   % (task, stack_addr))]
-        out = run_gdb(g.port, cmds)
+        out = run_gdb(cmds, target_port=g.port)
         # The direct map's base: mm->pgd less its physical address.
-        t = where(out, "task")
+        t = as_json(out, "task")
         base = t["pgd"] - t["pgd_phys"]
-        pages = {"page_text": base + where(out, "task_text")["phys"],
-                 "page_stack": base + where(out, "task_stack")["phys"]}
+        pages = {"page_text": base + as_json(out, "task_text")["phys"],
+                 "page_stack": base + as_json(out, "task_stack")["phys"]}
         cmds = [(k, "whereis --json %#x" % v) for k, v in pages.items()]
         # The PTE table mapping the text, found by the test's own walk
         # (GDB reads) from mm->pgd: user page tables are PageTable.
@@ -116,7 +117,7 @@ def run(request, guest_files):
                           g.section("KALLSYMS") or "", re.M)
         cmds.append(("page_sched", "whereis --json %#x" %
                      int(sched.group(1), 16)))
-        out.update(run_gdb(g.port, cmds))
+        out.update(run_gdb(cmds, target_port=g.port))
         yield {"guest": g, "objs": objs, "out": out, "param": request.param,
                "slabinfo": parse_slabinfo(g.section("SLABINFO")),
                "text_map": text, "text_addr": text_addr}
@@ -126,7 +127,7 @@ def run(request, guest_files):
 
 
 def answer(run, label):
-    w = where(run["out"], label)
+    w = as_json(run["out"], label)
     assert w["kind"] == "direct-map", w
     m = OBJ.match(w["object"] or "")
     assert m, w["object"]
@@ -216,20 +217,20 @@ def test_other_pages(run):
     start, _ = (int(x, 16) for x in run["text_map"][0].split("-"))
     offset = int(run["text_map"][2], 16) + run["text_addr"] - start
     inode = int(run["text_map"][4])
-    w = where(run["out"], "page_text")
+    w = as_json(run["out"], "page_text")
     want = ": page cache of %s (inode %d), file offset %#x, flags " % (
         run["text_map"][5], inode, offset & ~0xfff)
     assert want in w["object"], (want, w["object"])
-    assert ": anonymous, flags " in where(run["out"], "page_stack")["object"]
+    assert ": anonymous, flags " in as_json(run["out"], "page_stack")["object"]
     # whereis --task says the same of the page it walks to.
-    assert where(run["out"], "task_text")["page"] == w["object"]
-    assert ": anonymous, flags " in where(run["out"], "task_stack")["page"]
-    assert ": page table, flags " in where(run["out"], "page_pte")["object"]
+    assert as_json(run["out"], "task_text")["page"] == w["object"]
+    assert ": anonymous, flags " in as_json(run["out"], "task_stack")["page"]
+    assert ": page table, flags " in as_json(run["out"], "page_pte")["object"]
 
 
 def test_mapped_kernel_text_page(run):
     # Not in the direct map: its page through the page tables.
-    w = where(run["out"], "page_sched")
+    w = as_json(run["out"], "page_sched")
     assert w["kind"] == "kernel-text", w
     assert re.match(r"page 0x[0-9a-f]+ \(struct page 0x[0-9a-f]+\):"
                     r" reserved, flags .*reserved", w["object"] or ""), \
@@ -238,7 +239,7 @@ def test_mapped_kernel_text_page(run):
 
 def test_python_object_at(run):
     # The Python API gives what whereis gives.
-    assert run["out"]["py_object"].strip() == where(run["out"], "p0")["object"]
+    assert run["out"]["py_object"].strip() == as_json(run["out"], "p0")["object"]
 
 
 def scan_json(run, label):

@@ -27,8 +27,8 @@ import pytest
 import conftest
 from conftest import Guest
 from test_kernel import truth_bases
-from test_vmlinux_symbols import as_json, build_symbol_file, raw_value, \
-    run_gdb
+from qemu_guest import as_json, free_port, run_gdb
+from test_vmlinux_symbols import build_symbol_file, raw_value
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VARIABLES = ("page_offset_base", "vmalloc_base", "vmemmap_base")
@@ -94,7 +94,7 @@ def run(request, guest_files):
     workdir = tempfile.mkdtemp(prefix="vmlayout-ksyms-")
     g = Guest(request.param, guest_files, workdir)
     try:
-        lines = guest_kallsyms(g.serial_text)
+        lines = guest_kallsyms(g.serial_bytes)
         if lines is None:
             pytest.fail("the guest printed no kallsyms (initramfs older "
                         "than make-guest's v4?)")
@@ -130,7 +130,7 @@ def run(request, guest_files):
                  ("info_data", "info symbol %#x" % (data + 4)),
                  ("info_sched", "info symbol %#x" % (sched + 0x10)),
                  ("where_after_load", "whereis --json %#x" % (sched + 0x10))]
-        out = run_gdb(g.port, cmds)
+        out = run_gdb(cmds)
         with open(dump) as f:
             dumped = json.load(f)
         yield {"guest": g, "truth": truth, "out": out, "dump": dumped,
@@ -249,7 +249,7 @@ def test_symbols_early_in_boot_after_a_failed_attempt(run, guest_files):
     start = 0xffffffff81000000 + truth.addr["start_kernel"] - \
         truth.addr["_text"]
     workdir = tempfile.mkdtemp(prefix="vmlayout-ksyms-early-")
-    port = conftest.free_port()
+    port = free_port()
     proc = subprocess.Popen(
         ["qemu-system-x86_64", "-m", "512", "-S",
          "-kernel", os.path.join(guest_files, "vmlinuz"),
@@ -260,7 +260,7 @@ def test_symbols_early_in_boot_after_a_failed_attempt(run, guest_files):
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
-        out = run_gdb(port, [
+        out = run_gdb([
             (None, "target remote 127.0.0.1:%d" % port),
             (None, "hbreak *0x1000000"),
             (None, "continue"),

@@ -29,7 +29,7 @@ import pytest
 
 from conftest import Guest
 from test_kernel import truth_bases
-from test_vmlinux_symbols import run_gdb
+from qemu_guest import run_gdb
 
 DIRECT_DEFAULT = 0xffff888000000000     # mm.rst, 4-level, without KASLR
 NOTE = re.compile(r"^vmlayout: this gdbstub has no physical-memory mode\b")
@@ -149,7 +149,7 @@ def run(guest_files):
             ("query_after", "maintenance packet qqemu.PhyMemMode"),
             ("pc_bytes_after", "x/4gx $pc"),
         ]
-        out = run_gdb(g.port, cmds)
+        out = run_gdb(cmds)
         yield {"guest": g, "out": out}
     finally:
         g.stop()

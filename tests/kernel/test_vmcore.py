@@ -23,11 +23,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, GDB, HERE, READY, TOP_SRCDIR, free_port
+from qemu_guest import GDB, HERE, TOP_SRCDIR, QemuGuest
 
 START_KERNEL = 0xffffffff81000000    # __START_KERNEL without KASLR
 
@@ -66,80 +65,28 @@ def _guest_files():
             os.path.join(lines[-1], "initrd.cpio.gz"))
 
 
-def _boot(kernel, initrd, workdir):
-    port = free_port()
-    serial = os.path.join(workdir, "serial.log")
-    proc = subprocess.Popen(
-        ["qemu-system-x86_64", "-m", "512", "-kernel", kernel,
-         "-initrd", initrd, "-append", "console=ttyS0 quiet",
-         "-device", "vmcoreinfo", "-display", "none",
-         "-serial", "file:" + serial, "-gdb", "tcp:127.0.0.1:%d" % port,
-         "-no-reboot"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("QEMU exited: %s"
-                        % proc.stderr.read().decode(errors="replace"))
-        try:
-            with open(serial, "rb") as f:
-                text = f.read()
-        except FileNotFoundError:
-            text = b""
-        if READY in text:
-            return proc, port, text.decode("ascii", "replace")
-        time.sleep(0.5)
-    proc.kill()
-    proc.wait()
-    pytest.fail("guest not ready after %ds" % BOOT_TIMEOUT)
-
-
-def _kallsyms(serial):
-    syms = {}
-    text = serial.split("VMLAYOUT-KALLSYMS-BEGIN", 1)[-1].split(
-        "VMLAYOUT-KALLSYMS-END", 1)[0]
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            try:
-                syms[parts[2]] = int(parts[0], 16)
-            except ValueError:
-                pass
-    return syms
-
-
 @pytest.fixture(scope="module")
 def dumped():
     """(collected live answers, dump path, guest kallsyms, serial text)."""
     kernel, initrd = _guest_files()
     workdir = tempfile.mkdtemp(prefix="vmlayout-vmcore-")
-    proc = None
+    g = None
     try:
-        proc, port, serial = _boot(kernel, initrd, workdir)
+        g = QemuGuest(["qemu-system-x86_64", "-m", "512", "-kernel", kernel,
+                       "-initrd", initrd, "-append", "console=ttyS0 quiet",
+                       "-device", "vmcoreinfo"], workdir, "vmcore")
         dump = os.path.join(workdir, "guest.vmcore")
-        out = os.path.join(workdir, "collect.json")
-        env = dict(os.environ, VMLAYOUT_COLLECT_OUT=out,
-                   VMLAYOUT_VMCORE_FILE=dump, top_srcdir=TOP_SRCDIR)
-        r = subprocess.run(
-            [GDB, "-nx", "-batch", "-ex", "set pagination off",
-             "-ex", "set width 0", "-ex", "set remotetimeout 300",
-             "-ex", "source " + os.path.join(TOP_SRCDIR, "gdbext",
-                                             "vmlayout-gdb.py"),
-             "-ex", "target remote 127.0.0.1:%d" % port,
-             "-x", os.path.join(HERE, "collect_vmcore_gdb.py")],
-            env=env, capture_output=True, text=True, timeout=900)
-        assert os.path.exists(out), "GDB wrote nothing:\n%s\n%s" % (
-            r.stdout, r.stderr)
-        with open(out) as f:
-            live = json.load(f)
-        assert not live["errors"], "\n".join(live["errors"])
+        live = g.collect_with(
+            os.path.join(HERE, "collect_vmcore_gdb.py"),
+            gdb_args=["set width 0", "set remotetimeout 300",
+                      "source " + os.path.join(TOP_SRCDIR, "gdbext",
+                                               "vmlayout-gdb.py")],
+            env_extra={"VMLAYOUT_VMCORE_FILE": dump})
         assert os.path.getsize(dump) > 256 << 20
-        yield live, dump, _kallsyms(serial), serial
+        yield live, dump, g.kallsyms_block(), g.text
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if g is not None:
+            g.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -12,7 +12,6 @@ guest's kallsyms (addresses), its /proc/kcore headers (the bases, as in
 test_kernel.py), and GDB's raw `x/gx` of the variables' addresses. One
 KASLR 4-level guest, one GDB session."""
 
-import json
 import os
 import re
 import shutil
@@ -21,12 +20,11 @@ import tempfile
 
 import pytest
 
-from conftest import GDB, TOP_SRCDIR, Guest
+from conftest import Guest
+from qemu_guest import as_json, run_gdb
 from test_kernel import truth_bases
 
 U64 = (1 << 64) - 1
-SCRIPT = os.path.join(TOP_SRCDIR, "gdbext", "vmlayout-gdb.py")
-MARK = "@@vmlayout-vmlinux@@"
 VARIABLES = ("page_offset_base", "vmalloc_base", "vmemmap_base")
 FUNCTIONS = ("schedule", "do_exit", "start_kernel")
 WANTED = VARIABLES + FUNCTIONS + ("_text", "_etext", "_end")
@@ -76,41 +74,6 @@ def build_symbol_file(path, symbols, end):
     return path
 
 
-def run_gdb(port, commands):
-    """One batch GDB on the guest with the vmlayout extension; commands are
-    (label or None, command). Returns {label: output}."""
-    args = [GDB, "-nx", "-batch", "-ex", "set width 0", "-ex", "set height 0",
-            "-ex", "set confirm off", "-ex", "set pagination off",
-            "-ex", "set remotetimeout 300", "-ex", "source " + SCRIPT]
-    labels = []
-    for label, cmd in commands:
-        if label is None:
-            args += ["-ex", cmd]
-            continue
-        labels.append(label)
-        args += ["-ex", "echo \\n%s BEGIN %s\\n" % (MARK, label), "-ex", cmd,
-                 "-ex", "echo %s END %s\\n" % (MARK, label)]
-    env = dict(os.environ, top_srcdir=TOP_SRCDIR)
-    r = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=900,
-                       env=env)
-    out = {}
-    for m in re.finditer(r"^%s BEGIN (\S+)\n(.*?)^%s END \1$"
-                         % (re.escape(MARK), re.escape(MARK)),
-                         r.stdout, flags=re.M | re.S):
-        out[m.group(1)] = m.group(2)
-    missing = [l for l in labels if l not in out]
-    assert not missing, "no output for %s in:\n%s" % (missing, r.stdout)
-    return out
-
-
-def as_json(out, label):
-    try:
-        return json.loads(out[label])
-    except ValueError:
-        raise AssertionError("%s: not JSON:\n%s" % (label, out[label]))
-
-
 @pytest.fixture(scope="module")
 def run(guest_files):
     for tool in ("as", "ld"):
@@ -119,7 +82,7 @@ def run(guest_files):
     workdir = tempfile.mkdtemp(prefix="vmlayout-vmlinux-")
     g = Guest("kaslr-4level", guest_files, workdir)
     try:
-        syms = parse_kallsyms(g.serial_text)
+        syms = parse_kallsyms(g.serial_bytes)
         missing = [n for n in WANTED if n not in syms]
         assert not missing, "guest printed no kallsyms line for %s" % missing
         end = syms["_end"][0]
@@ -151,7 +114,7 @@ def run(guest_files):
         cmds += [("sym_where_text", "whereis %#x" % where["schedule"]),
                  (None, "symbol-file"),
                  ("nosym_where", "whereis --json %#x" % where["schedule"])]
-        out = run_gdb(g.port, cmds)
+        out = run_gdb(cmds)
         yield {"guest": g, "syms": syms, "out": out, "where": where}
     finally:
         g.stop()
