@@ -65,48 +65,22 @@ def main():
     t_first, reads_first, lines = common.timed_command("vmlayout --pagetables")
     t_second, reads_second, _ = common.timed_command("vmlayout --pagetables")
     pages = qemu.walk_stats()["table_pages"]
-    reads = common.logged_walk_reads()
-    distinct = len({(s, a) for s, a, _ in reads})
-    walks, alones = [t_first], []
-    for i in range(RUNS):
-        alones.append(common.read_pages_alone(reads))
-        if i < RUNS - 1:
-            qemu._session.invalidate()
-            walks.append(common.timed_command("vmlayout --pagetables")[0])
-    t_walk, t_alone = median(walks), median(alones)
+    walks, alones, nreads, distinct = common.measure_walks(t_first)
     py = [python_walk(roots) for _ in range(RUNS)]
     t_py = median([p[0] for p in py])
-    mode_after = common.packet("qqemu.PhyMemMode")
-    mode_after = "0" if 'received: "0"' in mode_after else mode_after.strip()
+    mode_after = common.phys_mode_now()
 
     ms = 1e3
     out("kernel (aarch64): Debian arm64 guest, -cpu cortex-a57, 512 MiB, "
         "TTBR0_EL1 %#x, TTBR1_EL1 %#x (medians of %d, cold cache unless "
         "said)" % (roots[0], roots[1], RUNS))
-    out("%-50s %9.1f ms  %d table pages, %d remote reads  "
-        "target: each page once  %s"
-        % ("vmlayout --pagetables, first call", t_first * ms, pages,
-           reads_first, verdict(reads_first == pages)))
-    out("%-50s %9.1f ms  (min %.1f; %d lines of output)"
-        % ("vmlayout --pagetables, cold cache", t_walk * ms,
-           min(walks) * ms, lines))
-    out("%-50s %9.1f ms  (min %.1f; %d reads, %d distinct pages)"
-        % ("the same table pages read alone (phys mode)", t_alone * ms,
-           min(alones) * ms, len(reads), distinct))
-    ratio = t_walk / t_alone if t_alone > 0 else float("inf")
-    out("%-50s %9.2f x   target <= %.1fx  %s"
-        % ("walk / pages alone", ratio, common.WALK_RATIO,
-           verdict(ratio <= common.WALK_RATIO)))
-    out("%-50s %9.1f ms  %d remote reads  target: 0  %s"
-        % ("vmlayout --pagetables, second call while stopped",
-           t_second * ms, reads_second, verdict(reads_second == 0)))
+    common.report_walk(t_first, pages, reads_first, walks, lines, alones,
+                       nreads, distinct, t_second, reads_second)
     out("%-50s %9.1f ms  (reference; min %.1f; %d table pages%s)"
         % ("plain Python walk in GDB (read_memory + struct)", t_py * ms,
            min(p[0] for p in py) * ms, py[0][1],
            ", %d unreadable" % py[0][2] if py[0][2] else ""))
-    out("%-50s %9s     target: 0  %s"
-        % ("qqemu.PhyMemMode afterwards", mode_after,
-           verdict(mode_after == "0")))
+    common.report_phys_mode(mode_after)
 
 
 try:

@@ -142,6 +142,60 @@ def median(values):
     return statistics.median(values)
 
 
+def measure_walks(t_first):
+    """The walk's own reads replayed alone, then walks and replays
+    alternated on a cold cache (RUNS of each, the first walk being
+    t_first): (walk times, replay times, reads, distinct pages)."""
+    reads = logged_walk_reads()
+    distinct = len({(s, a) for s, a, _ in reads})
+    walks, alones = [t_first], []
+    for i in range(RUNS):
+        alones.append(read_pages_alone(reads))
+        if i < RUNS - 1:
+            qemu._session.invalidate()
+            walks.append(timed_command("vmlayout --pagetables")[0])
+    return walks, alones, len(reads), distinct
+
+
+def phys_mode_now():
+    """QEMU's physical-memory mode as its stub answers ("0": off)."""
+    mode = packet("qqemu.PhyMemMode")
+    return "0" if 'received: "0"' in mode else mode.strip()
+
+
+def report_phys_mode(mode_after):
+    out("%-50s %9s     target: 0  %s"
+        % ("qqemu.PhyMemMode afterwards", mode_after,
+           verdict(mode_after == "0")))
+
+
+def report_walk(t_first, pages, reads_first, walks, lines, alones, nreads,
+                distinct, t_second, reads_second):
+    """The walk's figures every architecture reports the same way: the
+    first call (each table page read once), the cold walk against the same
+    pages read alone (the WALK_RATIO target), and the second call while
+    stopped (no remote read)."""
+    ms = 1e3
+    t_walk, t_alone = median(walks), median(alones)
+    out("%-50s %9.1f ms  %d table pages, %d remote reads  "
+        "target: each page once  %s"
+        % ("vmlayout --pagetables, first call", t_first * ms, pages,
+           reads_first, verdict(reads_first == pages)))
+    out("%-50s %9.1f ms  (min %.1f; %d lines of output)"
+        % ("vmlayout --pagetables, cold cache", t_walk * ms,
+           min(walks) * ms, lines))
+    out("%-50s %9.1f ms  (min %.1f; %d reads, %d distinct pages)"
+        % ("the same table pages read alone (phys mode)", t_alone * ms,
+           min(alones) * ms, nreads, distinct))
+    ratio = t_walk / t_alone if t_alone > 0 else float("inf")
+    out("%-50s %9.2f x   target <= %.1fx  %s"
+        % ("walk / pages alone", ratio, WALK_RATIO,
+           verdict(ratio <= WALK_RATIO)))
+    out("%-50s %9.1f ms  %d remote reads  target: 0  %s"
+        % ("vmlayout --pagetables, second call while stopped",
+           t_second * ms, reads_second, verdict(reads_second == 0)))
+
+
 def main():
     if not qemu.is_qemu_kernel_target():
         out("kernel: not a QEMU kernel target, nothing measured")
@@ -155,17 +209,7 @@ def main():
     t_second, reads_second, _ = timed_command("vmlayout --pagetables")
     pages = qemu.walk_stats()["table_pages"]
 
-    # The walk's own reads, replayed alone; then walks and replays
-    # alternated on a cold cache, medians of both.
-    reads = logged_walk_reads()
-    distinct = len({(s, a) for s, a, _ in reads})
-    walks, alones = [t_first], []
-    for i in range(RUNS):
-        alones.append(read_pages_alone(reads))
-        if i < RUNS - 1:
-            qemu._session.invalidate()
-            walks.append(timed_command("vmlayout --pagetables")[0])
-    t_walk, t_alone = median(walks), median(alones)
+    walks, alones, nreads, distinct = measure_walks(t_first)
 
     t0 = time.perf_counter()
     info_mem = gdb.execute("monitor info mem", to_string=True)
@@ -175,38 +219,20 @@ def main():
     t_py = median([p[0] for p in py])
     py_pages, py_failed = py[0][1], py[0][2]
 
-    mode_after = packet("qqemu.PhyMemMode")
-    mode_after = "0" if 'received: "0"' in mode_after else mode_after.strip()
+    mode_after = phys_mode_now()
 
     ms = 1e3
     out("kernel: Debian guest, 512 MiB, %d-level paging, CR3 %#x "
         "(medians of %d, cold cache unless said)" % (levels, cr3, RUNS))
-    out("%-50s %9.1f ms  %d table pages, %d remote reads  "
-        "target: each page once  %s"
-        % ("vmlayout --pagetables, first call", t_first * ms, pages,
-           reads_first, verdict(reads_first == pages)))
-    out("%-50s %9.1f ms  (min %.1f; %d lines of output)"
-        % ("vmlayout --pagetables, cold cache", t_walk * ms,
-           min(walks) * ms, lines))
-    out("%-50s %9.1f ms  (min %.1f; %d reads, %d distinct pages)"
-        % ("the same table pages read alone (phys mode)", t_alone * ms,
-           min(alones) * ms, len(reads), distinct))
-    ratio = t_walk / t_alone if t_alone > 0 else float("inf")
-    out("%-50s %9.2f x   target <= %.1fx  %s"
-        % ("walk / pages alone", ratio, WALK_RATIO,
-           verdict(ratio <= WALK_RATIO)))
-    out("%-50s %9.1f ms  %d remote reads  target: 0  %s"
-        % ("vmlayout --pagetables, second call while stopped",
-           t_second * ms, reads_second, verdict(reads_second == 0)))
+    report_walk(t_first, pages, reads_first, walks, lines, alones,
+                nreads, distinct, t_second, reads_second)
     out("%-50s %9.1f ms  (reference, about 500 ms here; %d lines)"
         % ("monitor info mem", t_info_mem * ms, len(info_mem.splitlines())))
     out("%-50s %9.1f ms  (reference, about 100 ms here; min %.1f; "
         "%d table pages%s)"
         % ("plain Python walk in GDB (read_memory + struct)", t_py * ms,
            min(p[0] for p in py) * ms, py_pages, ", %d unreadable" % py_failed if py_failed else ""))
-    out("%-50s %9s     target: 0  %s"
-        % ("qqemu.PhyMemMode afterwards", mode_after,
-           verdict(mode_after == "0")))
+    report_phys_mode(mode_after)
 
 
 if __name__ == "__main__":   # GDB's -x; the AArch64 bench imports this
