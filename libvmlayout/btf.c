@@ -29,10 +29,23 @@
  * struct would otherwise cost vlen^DEPTH_MAX. */
 #define VISITS_MAX 100000u
 
+/* One enumerator; order: its place in type order, so that of equal names
+ * the first the types hold is the one found (as a scan would). */
+struct btf_enumerator {
+	const char *name;          /* in libbpf's string section */
+	int64_t value;
+	uint32_t order;
+};
+
 struct vml_btf {
 	struct btf *btf;
 	uint64_t start, size;      /* where the kernel holds it */
 	uint32_t ntypes;
+	/* Every enumerator sorted by name: page flags, page types and maple
+	 * node types are looked up on every whereis, and a scan of 100,000
+	 * types each time cost a millisecond. */
+	struct btf_enumerator *enums;
+	size_t nenums;
 	char summary[128];
 };
 
@@ -63,6 +76,50 @@ static bool btf_header_ok(const uint8_t *data, size_t size)
 	       str_off <= body && str_len <= body - str_off;
 }
 
+static int enumerator_cmp(const void *a, const void *b)
+{
+	const struct btf_enumerator *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* b->enums from every BTF_KIND_ENUM's members; false only on out of
+ * memory. libbpf has checked that each type's members lie inside the
+ * blob, so there are at most size / sizeof(struct btf_enum) of them. */
+static bool index_enumerators(struct vml_btf *b)
+{
+	size_t n = 0;
+	for (uint32_t id = 1; id < b->ntypes; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+		if (t && btf_is_enum(t))
+			n += btf_vlen(t);
+	}
+	if (n > b->size / sizeof(struct btf_enum))
+		n = b->size / sizeof(struct btf_enum);
+	b->enums = calloc(n ? n : 1, sizeof(*b->enums));
+	if (!b->enums)
+		return false;
+	for (uint32_t id = 1; id < b->ntypes && b->nenums < n; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+		if (!t || !btf_is_enum(t))
+			continue;
+		const struct btf_enum *e = btf_enum(t);
+		for (uint16_t i = 0; i < btf_vlen(t) && b->nenums < n; i++) {
+			const char *name = btf__name_by_offset(b->btf,
+							       e[i].name_off);
+			if (!name || !*name)
+				continue;
+			b->enums[b->nenums] = (struct btf_enumerator){
+				name, e[i].val, (uint32_t)b->nenums };
+			b->nenums++;
+		}
+	}
+	qsort(b->enums, b->nenums, sizeof(*b->enums), enumerator_cmp);
+	return true;
+}
+
 struct vml_error *vml_btf_from_bytes(const void *data, size_t size,
 				     struct vml_btf **ret)
 {
@@ -89,6 +146,10 @@ struct vml_error *vml_btf_from_bytes(const void *data, size_t size,
 	b->btf = btf;
 	b->size = size;
 	b->ntypes = btf__type_cnt(btf);
+	if (!index_enumerators(b)) {
+		vml_btf_free(b);
+		return &vml_enomem;
+	}
 	snprintf(b->summary, sizeof(b->summary),
 		 "%" PRIu32 " types from BTF (%" PRIu64 " KiB)", b->ntypes,
 		 (uint64_t)size >> 10);
@@ -101,6 +162,7 @@ void vml_btf_free(struct vml_btf *b)
 	if (!b)
 		return;
 	btf__free(b->btf);
+	free(b->enums);
 	free(b);
 }
 
@@ -316,22 +378,19 @@ bool vml_btf_enum_value(const struct vml_btf *b, const char *name,
 {
 	if (!b || !name)
 		return false;
-	uint32_t n = btf__type_cnt(b->btf);
-	for (uint32_t id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(b->btf, id);
-		if (!t || !btf_is_enum(t))
-			continue;
-		const struct btf_enum *e = btf_enum(t);
-		for (uint16_t i = 0; i < btf_vlen(t); i++) {
-			const char *en = btf__name_by_offset(b->btf,
-							     e[i].name_off);
-			if (en && !strcmp(en, name)) {
-				*ret = e[i].val;
-				return true;
-			}
-		}
+	/* The first of the entries named name: the lowest order. */
+	size_t lo = 0, hi = b->nenums;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(b->enums[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	if (lo == b->nenums || strcmp(b->enums[lo].name, name))
+		return false;
+	*ret = b->enums[lo].value;
+	return true;
 }
 
 bool vml_btf_bitfield(const struct vml_btf *b, const char *type,

@@ -541,8 +541,8 @@ static void test_ksyms_lookups_and_elf(void)
 /* A BTF blob built by hand the way the format lays it out (header, type
  * records, string section): struct task_struct { int pid; union { void
  * *stack; }; char comm[16]; struct thread_struct { long sp; } thread; }
- * (40 bytes) and enum { TASK_COMM_LEN = 16 }. Truth: the offsets written
- * here. */
+ * (40 bytes), enum { TASK_COMM_LEN = 16 } and a second enum. Truth: the
+ * offsets and values written here. */
 struct btfb {
 	uint8_t types[512], strs[256];
 	size_t ntypes, nstrs;
@@ -591,6 +591,13 @@ static size_t build_btf(uint8_t *out)
 	btf_u32s(&b, (uint32_t[]){ 0, BTF_INFO(2, 0), 0 }, 3);
 	btf_u32s(&b, (uint32_t[]){ btf_str(&b, "task_comm"), BTF_INFO(6, 1), 4,
 				   btf_str(&b, "TASK_COMM_LEN"), 16 }, 5);
+	/* 10 enum { PG_zzz = 7, TASK_COMM_LEN = 99, AAA_first = -5 }: a
+	 * name again (the first enum's value is the one), names sorting
+	 * before and after. */
+	btf_u32s(&b, (uint32_t[]){ 0, BTF_INFO(6, 3), 4,
+				   btf_str(&b, "PG_zzz"), 7,
+				   btf_str(&b, "TASK_COMM_LEN"), 99,
+				   btf_str(&b, "AAA_first"), (uint32_t)-5 }, 9);
 	uint32_t hdr[6] = { 0x0001eB9F, 24, 0, (uint32_t)b.ntypes,
 			    (uint32_t)b.ntypes, (uint32_t)b.nstrs };
 	memcpy(out, hdr, 24);
@@ -627,7 +634,14 @@ static void test_btf_members(void)
 	int64_t v;
 	CU_ASSERT_TRUE(vml_btf_enum_value(b, "TASK_COMM_LEN", &v));
 	CU_ASSERT_EQUAL(v, 16);
-	CU_ASSERT_PTR_NOT_NULL(strstr(vml_btf_summary(b), "10 types from BTF"));
+	CU_ASSERT_TRUE(vml_btf_enum_value(b, "PG_zzz", &v));
+	CU_ASSERT_EQUAL(v, 7);
+	CU_ASSERT_TRUE(vml_btf_enum_value(b, "AAA_first", &v));
+	CU_ASSERT_EQUAL(v, -5);
+	CU_ASSERT_FALSE(vml_btf_enum_value(b, "PG_zz", &v));
+	CU_ASSERT_FALSE(vml_btf_enum_value(b, "", &v));
+	CU_ASSERT_FALSE(vml_btf_enum_value(b, "ZZZ_last", &v));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vml_btf_summary(b), "11 types from BTF"));
 	vml_btf_free(b);
 	/* A member past its struct (thread at bit 320 of 40 bytes): damage. */
 	uint32_t *thread_off = NULL;
