@@ -308,7 +308,8 @@ struct vml_arch {
 	struct vml_error *(*paging_from_registers)(
 		const struct vml_arch *arch, const struct vml_named_value *regs,
 		size_t nregs, uint32_t maxphyaddr, struct vml_paging *ret);
-	/* Decode raw entry e read from a table at level. */
+	/* Decode raw entry e read from a table at level. An all-zero entry
+	 * must be "not present" (the walker skips the call for it). */
 	void (*decode_entry)(const struct vml_paging *p, uint32_t level,
 			     uint64_t e, struct vml_pt_entry *ret);
 	/* Effective permissions after passing entry (its own flags) below

@@ -85,6 +85,14 @@ static unsigned table_entries(const struct vml_paging *p,
 
 static uint64_t read_entry(const struct vml_paging *p, const uint8_t *ptr)
 {
+	/* Every walk reads every entry of every table: the formats there are
+	 * (little-endian, 8 or 4 bytes) in one load each. */
+	if (!p->arch->big_endian) {
+		if (p->entry_size == 8)
+			return vml_le64(ptr);
+		if (p->entry_size == 4)
+			return vml_le32(ptr);
+	}
 	uint64_t v = 0;
 	if (p->arch->big_endian)
 		for (unsigned i = 0; i < p->entry_size; i++)
@@ -105,6 +113,13 @@ static uint64_t table_entry(const struct vml_paging *p, const uint8_t *table,
 static void decode(const struct vml_paging *p, uint32_t level, uint64_t e,
 		   struct vml_pt_entry *d)
 {
+	/* Most entries of a table are empty, and an all-zero entry is "not
+	 * present" in every format (x86's P bit, Arm's valid bit): the
+	 * decoders give all-zero for it too, without the call. */
+	if (!e) {
+		*d = (struct vml_pt_entry){ 0 };
+		return;
+	}
 	p->arch->decode_entry(p, level, e, d);
 }
 
