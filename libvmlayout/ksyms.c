@@ -411,14 +411,23 @@ static void fill(const struct vml_ksyms *ks, size_t i, struct vml_ksym *s)
 	}
 }
 
+/* What every symbol query checks first: its arguments are there
+ * (missing: which may not be), and the caller's struct vml_ksym is at
+ * least the size this ABI fills. */
+static struct vml_error *query_args(bool given, const char *missing,
+				    size_t ret_size)
+{
+	if (!given)
+		return vml_error_create(VML_ERROR_INVALID,
+					"kernel symbols: NULL %s", missing);
+	return vml_check_size("kernel symbol", ret_size, VML_KSYM_SIZE_V2);
+}
+
 struct vml_error *vml_ksyms_symbol(const struct vml_ksyms *ks, size_t i,
 				   struct vml_ksym *ret, size_t ret_size)
 {
-	if (!ks || !ret)
-		return vml_error_create(VML_ERROR_INVALID,
-					"kernel symbols: NULL symbols or result");
-	struct vml_error *err = vml_check_size("kernel symbol", ret_size,
-					       VML_KSYM_SIZE_V2);
+	struct vml_error *err = query_args(ks && ret, "symbols or result",
+					   ret_size);
 	if (err)
 		return err;
 	if (i >= ks->kallsyms->count)
@@ -435,12 +444,8 @@ struct vml_error *vml_ksyms_lookup(const struct vml_ksyms *ks,
 				   const char *name, struct vml_ksym *ret,
 				   size_t ret_size)
 {
-	if (!ks || !name || !ret)
-		return vml_error_create(VML_ERROR_INVALID,
-					"kernel symbols: NULL symbols, name or"
-					" result");
-	struct vml_error *err = vml_check_size("kernel symbol", ret_size,
-					       VML_KSYM_SIZE_V2);
+	struct vml_error *err = query_args(ks && name && ret,
+					   "symbols, name or result", ret_size);
 	if (err)
 		return err;
 	const struct vml_kallsyms_sym *s = vml_ksyms_named(ks, name);
@@ -457,11 +462,8 @@ struct vml_error *vml_ksyms_find(const struct vml_ksyms *ks, uint64_t addr,
 				 struct vml_ksym *ret, size_t ret_size,
 				 uint64_t *offset_ret)
 {
-	if (!ks || !ret)
-		return vml_error_create(VML_ERROR_INVALID,
-					"kernel symbols: NULL symbols or result");
-	struct vml_error *err = vml_check_size("kernel symbol", ret_size,
-					       VML_KSYM_SIZE_V2);
+	struct vml_error *err = query_args(ks && ret, "symbols or result",
+					   ret_size);
 	if (err)
 		return err;
 	size_t i = vml_ksyms_at(ks, addr, NULL);
