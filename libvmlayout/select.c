@@ -226,6 +226,38 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A selection's length, refused past VML_SELECT_MAX_LEN (checked before
+ * anything is parsed, so a huge string costs nothing). */
+static struct vml_error *spec_length(const char *spec, const char *what,
+				     size_t *ret)
+{
+	*ret = strnlen(spec, VML_SELECT_MAX_LEN + 1);
+	if (*ret > VML_SELECT_MAX_LEN)
+		return vml_error_create(VML_ERROR_LIMIT,
+					"%s: a selection of more than %u "
+					"characters", what, VML_SELECT_MAX_LEN);
+	return NULL;
+}
+
+/* The next comma-separated item of spec[0, total) from *pos, blanks
+ * trimmed: [*a, *b), empty when *a == *b; false when none is left. */
+static bool next_item(const char *spec, size_t total, size_t *pos,
+		      size_t *a, size_t *b)
+{
+	if (*pos > total)
+		return false;
+	const char *comma = memchr(spec + *pos, ',', total - *pos);
+	size_t end = comma ? (size_t)(comma - spec) : total;
+	*a = *pos;
+	*b = end;
+	while (*a < *b && is_space(spec[*a]))
+		(*a)++;
+	while (*b > *a && is_space(spec[*b - 1]))
+		(*b)--;
+	*pos = end + 1;
+	return true;
+}
+
 struct vml_error *vml_select(const char *spec, const char *what,
 			     const struct vml_unit *units, size_t nunits,
 			     bool readable_only, bool per_unit,
@@ -240,28 +272,19 @@ struct vml_error *vml_select(const char *spec, const char *what,
 	*count_ret = 0;
 	if (!spec)
 		spec = "";
-	size_t total = strnlen(spec, VML_SELECT_MAX_LEN + 1);
-	if (total > VML_SELECT_MAX_LEN)
-		return vml_error_create(VML_ERROR_LIMIT,
-					"%s: a selection of more than %u "
-					"characters", what, VML_SELECT_MAX_LEN);
+	size_t total;
+	struct vml_error *err = spec_length(spec, what, &total);
+	if (err)
+		return err;
 	struct span_list l = { 0 };
-	struct vml_error *err = NULL;
 	bool any = false;
-	for (size_t pos = 0; pos <= total && !err;) {
-		const char *comma = memchr(spec + pos, ',', total - pos);
-		size_t end = comma ? (size_t)(comma - spec) : total;
-		size_t a = pos, b = end;
-		while (a < b && is_space(spec[a]))
-			a++;
-		while (b > a && is_space(spec[b - 1]))
-			b--;
+	size_t pos = 0, a, b;
+	while (!err && next_item(spec, total, &pos, &a, &b)) {
 		if (b > a) {
 			any = true;
 			err = select_item(&l, what, spec + a, b - a, units,
 					  nunits, readable_only);
 		}
-		pos = end + 1;
 	}
 	if (!err && !any)
 		err = select_item(&l, what, "all", 3, units, nunits,
@@ -293,25 +316,17 @@ struct vml_error *vml_select_caches(const char *spec, const char *what,
 	memset(ret, 0, sizeof(*ret));
 	if (!spec)
 		spec = "";
-	size_t total = strnlen(spec, VML_SELECT_MAX_LEN + 1);
-	if (total > VML_SELECT_MAX_LEN)
-		return vml_error_create(VML_ERROR_LIMIT,
-					"%s: a selection of more than %u "
-					"characters", what, VML_SELECT_MAX_LEN);
+	size_t total;
+	struct vml_error *err = spec_length(spec, what, &total);
+	if (err)
+		return err;
 	char *rest = malloc(total + 1);
 	if (!rest)
 		return &vml_enomem;
 	size_t out = 0;
 	const size_t plen = sizeof(SLAB_PREFIX) - 1;
-	for (size_t pos = 0; pos <= total;) {
-		const char *comma = memchr(spec + pos, ',', total - pos);
-		size_t end = comma ? (size_t)(comma - spec) : total;
-		size_t a = pos, b = end;
-		while (a < b && is_space(spec[a]))
-			a++;
-		while (b > a && is_space(spec[b - 1]))
-			b--;
-		pos = end + 1;
+	size_t pos = 0, a, b;
+	while (next_item(spec, total, &pos, &a, &b)) {
 		if (b == a)
 			continue;
 		if (b - a < plen || memcmp(spec + a, SLAB_PREFIX, plen) != 0) {
@@ -324,7 +339,6 @@ struct vml_error *vml_select_caches(const char *spec, const char *what,
 		size_t na = a + plen;
 		while (na < b && is_space(spec[na]))
 			na++;
-		struct vml_error *err = NULL;
 		if (na == b)
 			err = vml_error_create(VML_ERROR_INVALID,
 					       "%s: '%.*s' names no slab cache"
