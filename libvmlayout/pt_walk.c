@@ -612,7 +612,13 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 				     uint64_t *count_ret)
 {
 	uint64_t key = table | level;
-	if (vml_hashmap_get(&f->memo, key, count_ret))
+	/* A root may have fewer entries than its level's tables (AArch64's
+	 * TnSZ, PAE's four-entry PDPT), and an entry elsewhere may point at
+	 * the same address as a full table of the same level: those are two
+	 * subtrees, so only full tables share the memo. A short root is
+	 * counted once, by its own search. */
+	bool memoize = n == vml_pt_entries(f->p, level);
+	if (memoize && vml_hashmap_get(&f->memo, key, count_ret))
 		return NULL;
 	bool readable;
 	struct vml_error *err = finder_load(f, level, table, n, &readable);
@@ -639,7 +645,7 @@ static struct vml_error *count_table(struct pt_finder *f, uint32_t level,
 		total = sat_add(total, sub);
 	}
 	*count_ret = total;
-	return memo_add(f, key, total);
+	return memoize ? memo_add(f, key, total) : NULL;
 }
 
 /* Step 2: the first hits under table (whose count is non-zero) in address

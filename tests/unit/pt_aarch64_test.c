@@ -363,6 +363,48 @@ static void test_4k_find_phys(void)
 	mem_free(&m);
 }
 
+/* A short root and a full table at the same address and level are two
+ * subtrees: TTBR0's root (4K, 27-bit: 64 entries at level 2) is also the
+ * level-2 table under TTBR1's first entry, where all 512 entries count.
+ * Entry 0 maps the 2 MiB block at 0x200000, and so does entry 100, which
+ * only the full table reaches: three virtual addresses in all. */
+static void test_find_phys_short_root(void)
+{
+	struct mem m;
+	mem_init(&m);
+	uint64_t block = 0x200000 | V | AF | SH(3) | IDX(0);
+	set(&m, 0x1000, 0, block);
+	set(&m, 0x1000, 100, block);
+	set(&m, 0x2000, 0, 0x1000 | V | T);
+	struct vml_paging *p = pg(&m, 0x1000, 0x2000,
+				  tcr(37, TG0_4K, 25, TG1_4K, IPS_48, 0),
+				  SCTLR_M);
+	struct vml_pt_phys_hit hits[4];
+	size_t n = 0;
+	uint64_t total = 0;
+	VML_ASSERT_OK(vml_pt_find_phys(m.src, p, 0x200010, 4, hits,
+				       sizeof(hits[0]), &n, &total));
+	CU_ASSERT_EQUAL(total, 3);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(hits[0].va, 0x10);
+	CU_ASSERT_EQUAL(hits[1].va, 0xffffff8000000010ull);
+	CU_ASSERT_EQUAL(hits[2].va, 0xffffff8000000010ull + 100 * 2 * MiB);
+	/* The walk reads each table once: TTBR0's block, then TTBR1's
+	 * entry to the same table is an alias, not a second walk. */
+	struct vml_pt_walk *w;
+	VML_ASSERT_OK(vml_pt_walk(m.src, p, &w));
+	CU_ASSERT_EQUAL_FATAL(vml_pt_walk_count(w), 2);
+	const struct vml_pt_range *r0 = vml_pt_walk_range(w, 0);
+	const struct vml_pt_range *r1 = vml_pt_walk_range(w, 1);
+	CU_ASSERT_EQUAL(r0->status, VML_PT_MAPPED);
+	CU_ASSERT_EQUAL(r0->start, 0);
+	CU_ASSERT_EQUAL(r0->last, 2 * MiB - 1);
+	CU_ASSERT_EQUAL(r1->status, VML_PT_ALIAS);
+	CU_ASSERT_EQUAL(r1->start, 0xffffff8000000000ull);
+	vml_pt_walk_free(w);
+	mem_free(&m);
+}
+
 /* ------------------------------------------------------------ registers */
 
 static void test_registers(void)
@@ -806,6 +848,8 @@ int vml_suite_pt_aarch64(void)
 		{ "4K 48-bit: translate", test_4k_translate },
 		{ "4K 48-bit: find phys through a shared table",
 		  test_4k_find_phys },
+		{ "find phys: a short root is not the full table at its address",
+		  test_find_phys_short_root },
 		{ "registers: errors, ASID, EPD0", test_registers },
 		{ "MAIR types, DBM/HD, WXN, HPD", test_register_rules },
 		{ "16K: 47-bit TTBR0, 48-bit TTBR1 (2-entry root)", test_16k },
