@@ -23,19 +23,20 @@ The guest's /init:
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
+import sys
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP_SRCDIR = os.environ.get("top_srcdir") or os.path.normpath(
     os.path.join(HERE, "..", ".."))
+# The kernel tests' guest helpers: the same port picking and boot wait.
+sys.path.append(os.path.join(TOP_SRCDIR, "tests", "kernel"))
+from qemu_guest import BOOT_TIMEOUT, free_port, wait_for_serial  # noqa: E402
 TOP_BUILDDIR = os.environ.get("top_builddir") or TOP_SRCDIR
 FIXTURE32 = os.path.join(TOP_BUILDDIR, "tests", "fixtures", "i386_fixture")
 MAKE_GUEST = os.path.join(TOP_SRCDIR, "tests", "kernel", "make-guest")
-BOOT_TIMEOUT = float(os.environ.get("VMLAYOUT_BOOT_TIMEOUT", "400"))
 READY = "VML-GUEST-READY"
 
 # Files copied into the guest at the same paths (resolved through links).
@@ -98,12 +99,6 @@ def host_runs_i386():
     except (OSError, subprocess.TimeoutExpired):
         return False
     return r.returncode == 0
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _guest_kernel():
@@ -190,7 +185,7 @@ class Guest:
         self.workdir = workdir
         kernel = _guest_kernel()
         initrd, self.fixture = make_initrd(workdir)
-        self.port = _free_port()
+        self.port = free_port()
         self.serial = os.path.join(workdir, "serial.log")
         cmd = ["qemu-system-x86_64", "-m", "256", "-kernel", kernel,
                "-initrd", initrd, "-append", "console=ttyS0 quiet",
@@ -210,26 +205,18 @@ class Guest:
             return ""
 
     def _wait_ready(self):
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                pytest.fail("QEMU exited (%s) before the guest was ready: %s"
-                            % (self.proc.returncode, err.strip()))
-            text = self.text()
-            if READY in text:
-                self.kfacts = parse_facts(
-                    _between(text, "VML-KFACTS-BEGIN", "VML-KFACTS-END") or "")
-                self.kmaps = _between(text, "VML-KMAPS-BEGIN", "VML-KMAPS-END")
-                m = re.search(r"^VML-KCORE (\S+)$", text, re.M)
-                self.kcore = m.group(1) if m else None
-                m = re.search(r"^VML-KSTATUS (\d+)$", text, re.M)
-                self.kstatus = int(m.group(1)) if m else None
-                return
-            time.sleep(0.3)
-        self.stop()
-        pytest.fail("the i386 guest was not ready after %ds:\n%s"
-                    % (BOOT_TIMEOUT, self.text()[-3000:]))
+        text = wait_for_serial(self.proc, self.text, READY, interval=0.3)
+        if text is None:
+            self.stop()
+            pytest.fail("the i386 guest was not ready after %ds:\n%s"
+                        % (BOOT_TIMEOUT, self.text()[-3000:]))
+        self.kfacts = parse_facts(
+            _between(text, "VML-KFACTS-BEGIN", "VML-KFACTS-END") or "")
+        self.kmaps = _between(text, "VML-KMAPS-BEGIN", "VML-KMAPS-END")
+        m = re.search(r"^VML-KCORE (\S+)$", text, re.M)
+        self.kcore = m.group(1) if m else None
+        m = re.search(r"^VML-KSTATUS (\d+)$", text, re.M)
+        self.kstatus = int(m.group(1)) if m else None
 
     def output_after_ready(self):
         """What the guest console showed after /init started gdbserver:

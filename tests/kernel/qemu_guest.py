@@ -35,6 +35,24 @@ def free_port():
         s.close()
 
 
+def wait_for_serial(proc, read_serial, ready, interval=0.5):
+    """Poll the guest's console (read_serial(): what it printed so far)
+    until it shows ready, and return that text; None after BOOT_TIMEOUT.
+    QEMU exiting first fails the test with what it said on stderr. Also
+    used by tests/gdb/i386_guest.py, whose guest talks to gdbserver."""
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace")
+            pytest.fail("QEMU exited (%s) before the guest was ready: %s"
+                        % (proc.returncode, err.strip()))
+        text = read_serial()
+        if ready in text:
+            return text
+        time.sleep(interval)
+    return None
+
+
 class QemuGuest:
     """A guest booted from cmd (QEMU and its machine, kernel, initrd and
     command line; the display, serial, gdbstub and -no-reboot options are
@@ -57,23 +75,20 @@ class QemuGuest:
         self.serial_bytes = self._wait_ready()
         self.text = self.serial_bytes.decode("ascii", "replace")
 
+    def _read_serial(self):
+        try:
+            with open(self.serial, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return b""
+
     def _wait_ready(self):
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                pytest.fail("QEMU exited (%s) before the guest was ready: %s"
-                            % (self.proc.returncode, err.strip()))
-            try:
-                with open(self.serial, "rb") as f:
-                    text = f.read()
-            except FileNotFoundError:
-                text = b""
-            if READY in text:
-                return text
-            time.sleep(0.5)
-        self.stop()
-        pytest.fail("guest %s not ready after %ds" % (self.name, BOOT_TIMEOUT))
+        text = wait_for_serial(self.proc, self._read_serial, READY)
+        if text is None:
+            self.stop()
+            pytest.fail("guest %s not ready after %ds"
+                        % (self.name, BOOT_TIMEOUT))
+        return text
 
     def section(self, name):
         """The lines the guest printed between VMLAYOUT-NAME-BEGIN and
