@@ -131,14 +131,7 @@ static bool vread(const struct vml_kdump *kd, uint64_t off, void *buf,
 		return true;
 	}
 	/* The last block starting at or before off. */
-	size_t lo = 0, hi = kd->nblocks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (kd->blocks[mid].voff <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = VML_UPPER_BOUND(kd->blocks, kd->nblocks, voff, off);
 	uint8_t *out = buf;
 	for (size_t i = lo ? lo - 1 : 0; len; i++) {
 		if (i >= kd->nblocks)

@@ -211,14 +211,7 @@ struct vml_error *vml_dump_probe(const char *path, uint32_t *format_ret)
 static size_t load_at(const struct vml_vmcore *vc, uint64_t pa)
 {
 	/* Last load with pa <= the address. */
-	size_t lo = 0, hi = vc->nloads;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (vc->loads[mid].pa <= pa)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = VML_UPPER_BOUND(vc->loads, vc->nloads, pa, pa);
 	return lo ? lo - 1 : SIZE_MAX;
 }
 
