@@ -85,6 +85,11 @@ static int enumerator_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static const char *enumerator_name(const void *btf, size_t i)
+{
+	return ((const struct vml_btf *)btf)->enums[i].name;
+}
+
 /* b->enums from every BTF_KIND_ENUM's members; false only on out of
  * memory. libbpf has checked that each type's members lie inside the
  * blob, so there are at most size / sizeof(struct btf_enum) of them. */
@@ -379,17 +384,10 @@ bool vml_btf_enum_value(const struct vml_btf *b, const char *name,
 	if (!b || !name)
 		return false;
 	/* The first of the entries named name: the lowest order. */
-	size_t lo = 0, hi = b->nenums;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(b->enums[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == b->nenums || strcmp(b->enums[lo].name, name))
+	size_t i = vml_first_named(b->nenums, enumerator_name, b, name);
+	if (i == b->nenums)
 		return false;
-	*ret = b->enums[lo].value;
+	*ret = b->enums[i].value;
 	return true;
 }
 

@@ -128,6 +128,28 @@ static inline size_t vml_upper_bound(const void *base, size_t n, size_t size,
 	vml_upper_bound((array), (n), sizeof(*(array)),                     \
 			offsetof(__typeof__(*(array)), member), (key))
 
+/* The same search over names: the first i in [0, n) whose name_at(ctx, i)
+ * is name, in a list sorted by strcmp order (equal names keep their
+ * order, so the first is the one a scan would find); n when there is
+ * none. O(log n). */
+static inline size_t vml_first_named(size_t n,
+				     const char *(*name_at)(const void *ctx,
+							    size_t i),
+				     const void *ctx, const char *name)
+{
+	size_t lo = 0, len = n;
+	while (len > 0) {
+		size_t half = len / 2;
+		if (strcmp(name_at(ctx, lo + half), name) < 0) {
+			lo += half + 1;
+			len -= half + 1;
+		} else {
+			len = half;
+		}
+	}
+	return lo < n && !strcmp(name_at(ctx, lo), name) ? lo : n;
+}
+
 /* Grow *array (of elem bytes each) so it holds at least need elements.
  * Doubles, checks overflow. Returns false on overflow / out of memory. */
 bool vml_grow(void **array, size_t *capacity, size_t need, size_t elem);

@@ -68,23 +68,21 @@ static struct vml_error *index_symbols(struct vml_ksyms *ks)
 	return NULL;
 }
 
+/* The i-th name in by_name order. */
+static const char *sorted_name(const void *ksyms, size_t i)
+{
+	const struct vml_ksyms *ks = ksyms;
+	return vml_kallsyms_name(ks->kallsyms, ks->by_name[i]);
+}
+
 const struct vml_kallsyms_sym *vml_ksyms_named(const struct vml_ksyms *ks,
 					       const char *name)
 {
 	if (!ks || !name)
 		return NULL;
 	const struct vml_kallsyms *k = ks->kallsyms;
-	size_t lo = 0, hi = k->count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(vml_kallsyms_name(k, ks->by_name[mid]), name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < k->count && !strcmp(vml_kallsyms_name(k, ks->by_name[lo]), name))
-		return &k->syms[ks->by_name[lo]];
-	return NULL;
+	size_t i = vml_first_named(k->count, sorted_name, ks, name);
+	return i < k->count ? &k->syms[ks->by_name[i]] : NULL;
 }
 
 uint64_t vml_ksyms_addr(const struct vml_ksyms *ks, const char *name)

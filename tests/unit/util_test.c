@@ -199,12 +199,36 @@ static void test_upper_bound_against_a_scan(void)
 	CU_ASSERT_EQUAL(vml_upper_bound(NULL, 0, sizeof(edge[0]), 0, 5), 0);
 }
 
+static const char *name_of(const void *names, size_t i)
+{
+	return ((const char *const *)names)[i];
+}
+
+/* Sorted names with repeats: the first of equal names, or n. */
+static void test_first_named_against_a_scan(void)
+{
+	static const char *const names[] = { "a", "b", "b", "b", "cc", "d",
+					     "d", "zz" };
+	static const char *const asked[] = { "", "a", "b", "c", "cc", "d",
+					     "e", "zz", "zzz" };
+	for (size_t n = 0; n <= 8; n++) {
+		for (size_t q = 0; q < 9; q++) {
+			size_t want = 0;
+			while (want < n && strcmp(names[want], asked[q]))
+				want++;
+			CU_ASSERT_EQUAL(vml_first_named(n, name_of, names,
+							asked[q]), want);
+		}
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "strbuf: appends and hands out", test_strbuf_appends },
 	{ "strbuf: failure is sticky", test_strbuf_failure_is_sticky },
 	{ "strbuf: JSON strings and terminal text", test_strbuf_json_and_display },
 	{ "hashmap: against a list of keys", test_hashmap_against_a_list },
 	{ "upper bound: against a linear scan", test_upper_bound_against_a_scan },
+	{ "first named: against a linear scan", test_first_named_against_a_scan },
 	CU_TEST_INFO_NULL,
 };
 
